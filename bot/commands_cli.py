@@ -1,0 +1,54 @@
+"""What each `sitebot` sub-command does."""
+# ruff: noqa: T201 - this module is the command line: it prints.
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.settings import Settings
+from storage.db import make_engine, upgrade
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print("database is up to date")
+    return 0
+
+
+def _not_yet(name: str) -> int:
+    print(f"`sitebot {name}` is not available yet.", file=sys.stderr)
+    return 2
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("chat")
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("run")
+
+
+def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("start")
+
+
+def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("parse")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("demo")
+
+
+def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("alerts")
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("import")
+
+
+def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
+    return _not_yet("template")

@@ -1,0 +1,36 @@
+"""All settings in one class, from the environment or .env (prefix SITEBOT_)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SITEBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///sitebot.db"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"
+    llm_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SITEBOT_LLM_API_KEY", "OPENAI_API_KEY"))
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    llm_max_retries: int = 2
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept "1,2,3" as well as a JSON list."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_api_key is not None or self.llm_base_url is not None

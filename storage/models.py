@@ -1,0 +1,379 @@
+"""The database: every entity of the design, as typed SQLAlchemy 2 models.
+
+Money and quantities are Fixed (integer) columns; datetimes are UTC; calendar dates are plain dates
+in the project's own timezone.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import Fixed, Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    manager = "manager"
+    foreman = "foreman"
+    finance = "finance"
+    viewer = "viewer"
+
+
+class OvertimeMode(enum.StrEnum):
+    folded = "folded"  # overtime hours ÷ hours per overtime 工 × daily rate
+    hourly = "hourly"  # overtime hours × the project's hourly overtime rate
+
+
+class PaymentKind(enum.StrEnum):
+    advance = "advance"  # 借支
+    settlement = "settlement"  # 结算
+
+
+class Direction(enum.StrEnum):
+    inflow = "in"
+    outflow = "out"
+
+
+class BudgetPolicy(enum.StrEnum):
+    warn = "warn"
+    stop = "stop"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    currency: Mapped[str] = mapped_column(String(8), default="CNY")
+    start: Mapped[date | None] = mapped_column(Date)
+    finish: Mapped[date | None] = mapped_column(Date)
+    hours_per_day: Mapped[Decimal] = mapped_column(Fixed(2), default=Decimal(8))
+    overtime_mode: Mapped[OvertimeMode] = mapped_column(_enum(OvertimeMode, "overtime_mode"),
+                                                        default=OvertimeMode.folded)
+    # Hours of overtime that make one overtime 工 (folded mode); often equal to hours_per_day.
+    overtime_hours_per_day: Mapped[Decimal | None] = mapped_column(Fixed(2))
+    overtime_rate: Mapped[Decimal | None] = mapped_column(Money())  # yuan per hour (hourly mode)
+    budget_thresholds: Mapped[list[int]] = mapped_column(JSON, default=lambda: [80, 100])
+    cash_floor: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    budget_lines: Mapped[list[BudgetLine]] = relationship(back_populates="project", order_by="BudgetLine.id")
+    tasks: Mapped[list[Task]] = relationship(back_populates="project", order_by="Task.id",
+                                             foreign_keys="Task.project_id")
+
+
+class BudgetLine(Base):
+    __tablename__ = "budget_line"
+    __table_args__ = (UniqueConstraint("project_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    # labor|materials|machinery|subcontract|overhead, or a project's own line key.
+    category: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(String(100))  # the project's own name for a custom line
+    amount: Mapped[Decimal] = mapped_column(Money())
+    policy: Mapped[BudgetPolicy] = mapped_column(_enum(BudgetPolicy, "budget_policy"), default=BudgetPolicy.warn)
+
+    project: Mapped[Project] = relationship(back_populates="budget_lines")
+
+
+class CostEntry(Base):
+    __tablename__ = "cost_entry"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_cost_entry_project_category_date", "project_id", "category", "entry_date", "amount"),
+        Index("ix_cost_entry_project_date", "project_id", "entry_date", "amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    entry_date: Mapped[date] = mapped_column(Date)
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Worker(Base):
+    __tablename__ = "worker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    trade: Mapped[str | None] = mapped_column(String(50))
+    daily_rate: Mapped[Decimal] = mapped_column(Money())
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    rates: Mapped[list[RateHistory]] = relationship(back_populates="worker", order_by="RateHistory.valid_from")
+
+
+class RateHistory(Base):
+    __tablename__ = "rate_history"
+    __table_args__ = (UniqueConstraint("worker_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"))
+    daily_rate: Mapped[Decimal] = mapped_column(Money())
+    valid_from: Mapped[date] = mapped_column(Date)
+
+    worker: Mapped[Worker] = relationship(back_populates="rates")
+
+
+class LaborEntry(Base):
+    __tablename__ = "labor_entry"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index("ix_labor_entry_project_date", "project_id", "work_date", "amount"),
+        Index("ix_labor_entry_project_worker_date", "project_id", "worker_id", "work_date"),
+        Index("ix_labor_entry_worker", "worker_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="RESTRICT"))
+    work_date: Mapped[date] = mapped_column(Date)
+    # 'day' (点工). 'piece' (包工: quantity × unit_price) is reserved for piece work.
+    kind: Mapped[str] = mapped_column(String(10), default="day")
+    days: Mapped[Decimal] = mapped_column(Fixed(4), default=Decimal(0))  # 工日, overtime excluded
+    overtime_hours: Mapped[Decimal] = mapped_column(Fixed(2), default=Decimal(0))
+    daily_rate: Mapped[Decimal] = mapped_column(Money())
+    overtime_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    quantity: Mapped[Decimal | None] = mapped_column(Fixed(4))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())  # wages for this entry, overtime included
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    worker: Mapped[Worker] = relationship()
+
+
+class WorkerPayment(Base):
+    __tablename__ = "worker_payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_worker_payment_project_worker_date", "project_id", "worker_id", "paid_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="RESTRICT"))
+    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind, "payment_kind"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    planned_start: Mapped[date] = mapped_column(Date)
+    planned_finish: Mapped[date] = mapped_column(Date)
+    planned_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    percent: Mapped[Decimal] = mapped_column(Fixed(2), default=Decimal(0))
+    actual_start: Mapped[date | None] = mapped_column(Date)
+    actual_finish: Mapped[date | None] = mapped_column(Date)
+    predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+
+    project: Mapped[Project] = relationship(back_populates="tasks", foreign_keys=[project_id])
+    predecessor: Mapped[Task | None] = relationship(remote_side=[id])
+
+
+class ProgressUpdate(Base):
+    __tablename__ = "progress_update"
+    __table_args__ = (Index("ix_progress_update_task_date", "task_id", "reported_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    reported_on: Mapped[date] = mapped_column(Date)
+    percent: Mapped[Decimal] = mapped_column(Fixed(2))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundTxn(Base):
+    __tablename__ = "fund_txn"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_fund_txn_project_date", "project_id", "txn_date", "direction", "amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    txn_date: Mapped[date] = mapped_column(Date)
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    # A planned (future) payment counts toward upcoming needs, not the balance.
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    project: Mapped[Project] = relationship()
+
+
+class Chat(Base):
+    __tablename__ = "chat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"))
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, chat's timezone
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    language: Mapped[str | None] = mapped_column(String(8))
+
+
+class Notification(Base):
+    """Outbox: a message to send, written in the same transaction as its cause."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled: a redelivered update is written once."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(20), default="received")  # received|done|failed
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditLog(Base):
+    """One row per write (a tool call), with every row it changed, so it can be undone."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_user", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"))
+    tool: Mapped[str] = mapped_column(String(40))
+    # [{"table": ..., "id": ..., "before": {...} | None, "after": {...} | None}, ...]
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    summary: Mapped[str | None] = mapped_column(Text)
+    source_text: Mapped[str | None] = mapped_column(Text)
+    batch: Mapped[str | None] = mapped_column(String(36), index=True)  # one incoming message
+    undo_of: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id", ondelete="SET NULL"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConversationTurn(Base):
+    """The LLM's short memory: the last turns of a chat."""
+
+    __tablename__ = "conversation_turn"
+    __table_args__ = (Index("ix_conversation_turn_chat", "chat_key", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(64))  # "tg:<chat id>" or "term:<user>"
+    role: Mapped[str] = mapped_column(String(16))  # user|assistant
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BudgetAlert(Base):
+    """A threshold crossing already announced: one alert per crossing, not one per entry."""
+
+    __tablename__ = "budget_alert"
+    __table_args__ = (UniqueConstraint("project_id", "category", "threshold"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    threshold: Mapped[int] = mapped_column(Integer)
+    crossed_on: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,115 @@
+"""Every tool's arguments: the one contract the commands, the parser and the model all fill.
+
+Names (project, worker, task, category) are free text resolved against the database by the tool;
+dates are ISO dates; money is Decimal (a decimal string in JSON).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from tools.base import ToolArgs
+
+ProjectName = Annotated[
+    str | None, Field(None, max_length=100, description="Project code or name; omit for the chat's")
+]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Note = Annotated[str | None, Field(None, max_length=500)]
+Day = Annotated[date | None, Field(None, description="ISO date; omit for today")]
+Amount = Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), allow_inf_nan=False,
+                                  description="Yuan, e.g. \"8000\"")]
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+class ProjectOnly(ToolArgs):
+    project: ProjectName = None
+
+
+class LogLabor(ToolArgs):
+    project: ProjectName = None
+    worker: Name = Field(description="Worker name")
+    date: Day = None
+    days: Decimal | None = Field(None, gt=0, le=3, allow_inf_nan=False, description="工日: 1, 0.5 (半天)")
+    hours: Decimal | None = Field(None, gt=0, le=24, allow_inf_nan=False,
+                                  description="Hours worked, if given in hours instead of days")
+    overtime_hours: Decimal = Field(Decimal(0), ge=0, le=16, allow_inf_nan=False, description="加班 hours")
+    daily_rate: Decimal | None = Field(None, gt=0, le=100000, allow_inf_nan=False,
+                                       description="Only if the user names a rate for this entry")
+    note: Note = None
+
+
+class WorkerPaymentArgs(ToolArgs):
+    project: ProjectName = None
+    worker: Name = Field(description="Worker name")
+    amount: Amount
+    date: Day = None
+    note: Note = None
+
+
+class RecordAdvance(WorkerPaymentArgs):
+    pass
+
+
+class SettleWages(WorkerPaymentArgs):
+    pass
+
+
+class LaborSummary(ToolArgs):
+    project: ProjectName = None
+    start: date | None = Field(None, description="Period start; omit for this month")
+    end: date | None = Field(None, description="Period end; omit for today")
+    worker: str | None = Field(None, max_length=100, description="One worker only")
+    group_by: Literal["worker", "trade", "day"] = "worker"
+    export: bool = Field(False, description="Attach an xlsx file")
+
+
+class AddCost(ToolArgs):
+    project: ProjectName = None
+    category: str | None = Field(None, max_length=100,
+                                 description="labor|materials|machinery|subcontract|overhead or an item word")
+    amount: Amount
+    date: Day = None
+    vendor: str | None = Field(None, max_length=200)
+    note: Note = None
+
+
+class BudgetStatus(ToolArgs):
+    project: ProjectName = None
+    category: str | None = Field(None, max_length=100, description="One category only")
+
+
+class UpdateTaskProgress(ToolArgs):
+    project: ProjectName = None
+    task: Name = Field(description="Task name")
+    percent: Decimal = Field(ge=0, le=100, allow_inf_nan=False, description="Percent complete 0-100")
+    date: Day = None
+    correction: bool = Field(False, description="True only if the user says an earlier report was too high")
+    note: Note = None
+
+
+class RecordFund(ToolArgs):
+    project: ProjectName = None
+    direction: Literal["in", "out"] = Field(description="in: money received; out: money paid")
+    amount: Amount
+    date: Day = None
+    counterparty: str | None = Field(None, max_length=200, description="Who paid or was paid")
+    note: Note = None
+
+
+class ScheduleStatus(ProjectOnly):
+    pass
+
+
+class FundStatus(ProjectOnly):
+    pass
+
+
+class ProjectHealth(ProjectOnly):
+    pass

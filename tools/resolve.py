@@ -1,0 +1,177 @@
+"""Names as people type them → rows: exact, alias, pinyin, then fuzzy (suggested, never silently taken)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Generic, TypeVar
+
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+
+from storage.models import BudgetLine, Membership, Project, Task, Worker
+from tools.base import Context, Text, ToolError
+from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
+
+T = TypeVar("T")
+
+FUZZY_SUGGEST = 60  # score (0-100) above which a near name is offered as "did you mean"
+
+MAX_AMOUNT = Decimal("10000000000")  # 100亿: above this an amount is a typo
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Candidate(Generic[T]):
+    item: T
+    names: tuple[str, ...]  # display name first, then aliases
+
+
+@lru_cache(maxsize=4096)
+def pinyin_keys(text: str) -> tuple[str, str]:
+    """Full toneless pinyin and initials of a name: 张三 → ('zhangsan', 'zs')."""
+    full = "".join(lazy_pinyin(text)).casefold().replace(" ", "")
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).casefold().replace(" ", "")
+    return full, initials
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def match(query: str, candidates: Sequence[Candidate[T]]) -> tuple[list[T], list[str]]:
+    """Sure matches (possibly several: ambiguous) and, failing those, names to suggest."""
+    q = _norm(query)
+    if not q:
+        return [], []
+    exact = [c.item for c in candidates if any(_norm(n) == q for n in c.names)]
+    if exact:
+        return exact, []
+    q_full, _ = pinyin_keys(q)
+    by_pinyin = [c.item for c in candidates
+                 if any(q_full == pinyin_keys(_norm(n))[0] or (q.isascii() and q == pinyin_keys(_norm(n))[1]
+                                                               and len(q) >= 2) for n in c.names)]
+    if by_pinyin:
+        return by_pinyin, []
+    choices = {i: _norm(n) for i, c in enumerate(candidates) for n in c.names[:1]}
+    near = process.extract(q, choices, scorer=fuzz.WRatio, limit=3, score_cutoff=FUZZY_SUGGEST)
+    return [], [candidates[key].names[0] for _, _, key in near]
+
+
+_UNKNOWN = Text("没有找到{kind}“{name}”。", "No {kind} called “{name}”.")
+_DID_YOU_MEAN = Text("你是说：{options}？", "Did you mean: {options}?")
+_KNOWN = Text("现有：{options}", "Known: {options}")
+_AMBIGUOUS = Text("“{name}”可能是多个{kind}：{options}，请说清楚是哪个。",
+                  "“{name}” matches several {kind}s: {options}. Which one?")
+_KIND = {
+    "project": Text("项目", "project"), "worker": Text("工人", "worker"), "task": Text("任务", "task"),
+    "category": Text("成本科目", "category"),
+}
+
+
+def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]]) -> T:
+    """The one row a name means, or a translated error naming the candidates."""
+    found, near = match(name, candidates)
+    kind_text = _KIND[kind].render(ctx.language)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = "、".join(c.names[0] for c in candidates if c.item in found)
+        raise ToolError(_AMBIGUOUS, name=name[:40], kind=kind_text, options=names)
+    message = _UNKNOWN.render(ctx.language, kind=kind_text, name=name[:40])
+    if near:
+        message += " " + _DID_YOU_MEAN.render(ctx.language, options="、".join(near))
+    elif 0 < len(candidates) <= 12:
+        message += " " + _KNOWN.render(ctx.language, options="、".join(c.names[0] for c in candidates))
+    raise ToolError(Text(message, message))
+
+
+# -- projects ----------------------------------------------------------------------------
+
+_NO_PROJECT = Text("你还没有可以访问的项目。", "You have no project you can access.")
+_WHICH_PROJECT = Text("请说明是哪个项目：{options}", "Which project? {options}")
+
+
+def visible_projects(ctx: Context) -> list[Project]:
+    """Projects the acting user may see: all for administrators, else their memberships."""
+    query = select(Project).order_by(Project.code)
+    if not ctx.user.is_admin:
+        query = query.join(Membership, Membership.project_id == Project.id).where(
+            Membership.user_id == ctx.user.id)
+    return list(ctx.session.scalars(query))
+
+
+def project(ctx: Context, name: str | None) -> Project:
+    """The project a name means, among those the user can see; else the chat's default."""
+    projects = visible_projects(ctx)
+    if not projects:
+        raise ToolError(_NO_PROJECT)
+    candidates = [Candidate(p, (p.code, p.name, *p.aliases)) for p in projects]
+    if name:
+        return pick(ctx, "project", name, candidates)
+    if ctx.project_code:
+        for p in projects:
+            if p.code == ctx.project_code:
+                return p
+    if len(projects) == 1:
+        return projects[0]
+    raise ToolError(_WHICH_PROJECT, options="、".join(f"{p.code} {p.name}" for p in projects))
+
+
+# -- workers, tasks, categories ------------------------------------------------------------
+
+def worker(ctx: Context, name: str) -> Worker:
+    workers = ctx.session.scalars(select(Worker).order_by(Worker.id)).all()
+    return pick(ctx, "worker", name, [Candidate(w, (w.name, *w.aliases)) for w in workers])
+
+
+def task(ctx: Context, project_row: Project, name: str) -> Task:
+    tasks = ctx.session.scalars(select(Task).where(Task.project_id == project_row.id).order_by(Task.id)).all()
+    return pick(ctx, "task", name, [Candidate(t, (t.name, *t.aliases)) for t in tasks])
+
+
+def category(ctx: Context, project_row: Project, name: str) -> str:
+    """A category key: a standard key or word, an item word (水泥 → materials), or the project's own line."""
+    key = _norm(name)
+    if key in CATEGORY_WORDS:
+        return CATEGORY_WORDS[key]
+    if key in ITEM_WORDS:
+        return ITEM_WORDS[key]
+    lines = ctx.session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_row.id)).all()
+    own = [Candidate(line.category, (line.label or line.category, line.category))
+           for line in lines if line.category not in CATEGORIES]
+    standard = [Candidate(c, (c,)) for c in CATEGORIES]
+    return pick(ctx, "category", name, [*standard, *own])
+
+
+# -- values ----------------------------------------------------------------------------------
+
+_FUTURE = Text("日期 {day} 在未来，不能记录。", "{day} is in the future; it cannot be recorded.")
+_BEFORE_START = Text("日期 {day} 早于项目 {code} 开工日期 {start}。",
+                     "{day} is before project {code} started ({start}).")
+_MONEY_RANGE = Text("金额 {amount} 不合理：必须大于0且不超过100亿。",
+                    "Amount {amount} is not plausible: it must be above 0 and at most 10,000,000,000.")
+_MONEY_PLACES = Text("金额 {amount} 最多精确到分（两位小数）。", "Amount {amount} has more than two decimal places.")
+
+
+def work_date(ctx: Context, project_row: Project, day: date | None) -> date:
+    """The date an entry is for: today by default, at most one day ahead, not before the project started."""
+    day = day or ctx.today
+    if day > ctx.today + timedelta(days=1):
+        raise ToolError(_FUTURE, day=day.isoformat())
+    if project_row.start and day < project_row.start:
+        raise ToolError(_BEFORE_START, day=day.isoformat(), code=project_row.code, start=project_row.start.isoformat())
+    return day
+
+
+def money(amount: Decimal) -> Decimal:
+    """An amount in yuan, checked: above zero, at most 100亿, whole cents."""
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise ToolError(_MONEY_RANGE, amount=str(amount)[:30])
+    if amount != amount.quantize(CENT):
+        raise ToolError(_MONEY_PLACES, amount=str(amount)[:30])
+    return amount.quantize(CENT)
