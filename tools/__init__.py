@@ -1,0 +1,11 @@
+"""The heart: every operation is one typed tool function; importing this package registers them all.
+
+Adding a tool is one function with @tool(...) in its module plus, for a new module, one import here.
+"""
+
+from tools import costs, funds, health, labor, projects, tasks, undo  # noqa: F401 - registers tools
+from tools.base import REGISTRY, Call, Context, Result, ToolError, run_calls, run_tool
+
+TOOLS = REGISTRY
+
+__all__ = ["REGISTRY", "TOOLS", "Call", "Context", "Result", "ToolError", "run_calls", "run_tool"]

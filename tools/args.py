@@ -78,6 +78,7 @@ class AddCost(ToolArgs):
     date: Day = None
     vendor: str | None = Field(None, max_length=200)
     note: Note = None
+    confirm: bool = Field(False, description="Only when a manager confirms going over a stopped budget line")
 
 
 class BudgetStatus(ToolArgs):
@@ -101,6 +102,14 @@ class RecordFund(ToolArgs):
     date: Day = None
     counterparty: str | None = Field(None, max_length=200, description="Who paid or was paid")
     note: Note = None
+
+
+class UndoLast(ToolArgs):
+    pass
+
+
+class ListProjects(ToolArgs):
+    pass
 
 
 class ScheduleStatus(ProjectOnly):

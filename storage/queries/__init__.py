@@ -1,0 +1,1 @@
+"""Read queries: keyword-only, typed, aggregating in SQL."""

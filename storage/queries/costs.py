@@ -1,0 +1,37 @@
+"""Cost aggregates: actual cost per category, labour included (点工 lands in labor)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import CostEntry, LaborEntry
+
+ZERO = Decimal("0.00")
+
+
+def actual_by_category(*, session: Session, project_id: int, until: date | None = None,
+                       since: date | None = None) -> dict[str, Decimal]:
+    """Actual cost per category in [since, until]: cost entries plus labour wages under 'labor'."""
+    costs = select(CostEntry.category, func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id)
+    labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id)
+    if until is not None:
+        costs = costs.where(CostEntry.entry_date <= until)
+        labor = labor.where(LaborEntry.work_date <= until)
+    if since is not None:
+        costs = costs.where(CostEntry.entry_date >= since)
+        labor = labor.where(LaborEntry.work_date >= since)
+    totals: dict[str, Decimal] = {category: amount or ZERO
+                                  for category, amount in session.execute(costs.group_by(CostEntry.category))}
+    wages = session.scalar(labor) or ZERO
+    if wages:
+        totals["labor"] = totals.get("labor", ZERO) + wages
+    return totals
+
+
+def actual_total(*, session: Session, project_id: int, until: date | None = None) -> Decimal:
+    """AC: all actual cost to date, every category."""
+    return sum(actual_by_category(session=session, project_id=project_id, until=until).values(), ZERO)
