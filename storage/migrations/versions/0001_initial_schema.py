@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:53:28.005379
+Create Date: 2026-11-25 17:01:07.694401
 """
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ def upgrade() -> None:
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('source_text', sa.Text(), nullable=True),
+    sa.Column('batch', sa.String(length=36), nullable=True),
     sa.Column('undo_of', sa.Integer(), nullable=True),
     sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -96,6 +97,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_batch'), ['batch'], unique=False)
         batch_op.create_index('ix_audit_log_user', ['user_id', 'id'], unique=False)
 
     op.create_table('budget_alert',
@@ -335,6 +337,7 @@ def downgrade() -> None:
     op.drop_table('budget_alert')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_user')
+        batch_op.drop_index(batch_op.f('ix_audit_log_batch'))
 
     op.drop_table('audit_log')
     op.drop_table('worker')
