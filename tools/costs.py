@@ -1,1 +1,289 @@
-"""(being written)"""
+"""Costs and budget control: add_cost, budget_status, and the one-alert-per-crossing threshold check."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from storage.models import BudgetAlert, BudgetLine, BudgetPolicy, CostEntry, Project, Role
+from storage.queries.costs import (
+    ZERO,
+    actual_by_category,
+    actual_for_category,
+    budget_line,
+    budget_lines,
+)
+from storage.queries.tasks import project_percent_complete
+from tools import audit, resolve
+from tools.args import AddCost, BudgetStatus
+from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
+from tools.categories import CATEGORIES, CATEGORY_LABELS, ITEM_WORDS, category_label
+from tools.fmt import UNDO_HINT, pct, yuan
+
+DEFAULT_THRESHOLDS = (80, 100)
+WRITERS = frozenset({Role.admin, Role.manager, Role.finance})
+CONFIRMERS = frozenset({Role.admin, Role.manager})  # who may take a 'stop' line over its budget
+HUNDRED = Decimal(100)
+
+# -- thresholds ---------------------------------------------------------------------------------
+
+_ALERT = Text("⚠ {label}已用 {used}（预算 {budget}），超过 {threshold}% 预警线",
+              "⚠ {label} at {used} of budget ({budget}), past the {threshold}% alert line")
+_ALERT_OVER = Text("，已超支 {over}", ", over by {over}")
+
+
+def thresholds_of(project: Project) -> list[int]:
+    """The project's alert thresholds in percent, ascending (default 80 and 100)."""
+    values = project.budget_thresholds or DEFAULT_THRESHOLDS
+    return sorted({int(value) for value in values if int(value) > 0})
+
+
+def reached(actual: Decimal, budget: Decimal, thresholds: list[int]) -> list[int]:
+    """The thresholds actual has reached, compared exactly (actual × 100 ≥ budget × threshold)."""
+    if budget <= 0:
+        return []
+    return [t for t in thresholds if actual * HUNDRED >= budget * t]
+
+
+def used_percent(actual: Decimal, budget: Decimal) -> Decimal | None:
+    """Percent of a budget used; None for a line without a budget."""
+    return actual * HUNDRED / budget if budget > 0 else None
+
+
+def check_thresholds(ctx: Context, project: Project, category: str) -> list[str]:
+    """Record and announce each alert threshold the category has newly crossed; call after writing a cost.
+
+    One alert per crossing, never one per later entry: a crossing is remembered as a BudgetAlert
+    row. When actual falls back below a threshold (an undo), its row is removed so that crossing
+    it again alerts again. Returns at most one line (the highest threshold newly crossed).
+    """
+    session = ctx.session
+    line = budget_line(session=session, project_id=project.id, category=category)
+    if line is None or line.amount <= 0:
+        return []
+    actual = actual_for_category(session=session, project_id=project.id, category=category)
+    crossed = reached(actual, line.amount, thresholds_of(project))
+    known = set(session.scalars(select(BudgetAlert.threshold).where(
+        BudgetAlert.project_id == project.id, BudgetAlert.category == category)))
+    stale = known - set(crossed)
+    if stale:
+        session.execute(delete(BudgetAlert).where(
+            BudgetAlert.project_id == project.id, BudgetAlert.category == category,
+            BudgetAlert.threshold.in_(stale)))
+    new = [t for t in crossed if t not in known]
+    if not new:
+        return []
+    session.add_all(BudgetAlert(project_id=project.id, category=category, threshold=t, crossed_on=ctx.today)
+                    for t in new)
+    session.flush()
+    text = ctx.t(_ALERT, label=category_label(category, ctx.language, line.label),
+                 used=pct(used_percent(actual, line.amount)), budget=yuan(line.amount), threshold=max(new))
+    if actual > line.amount:
+        text += ctx.t(_ALERT_OVER, over=yuan(actual - line.amount))
+    return [text]
+
+
+# -- add_cost -----------------------------------------------------------------------------------
+
+_WHICH_CATEGORY = Text("请说明这笔费用的成本科目：{options}", "Which cost category is this? {options}")
+_SEVERAL_CATEGORIES = Text("“{text}”可能属于多个成本科目（{found}），请说明是哪个：{options}",
+                           "“{text}” could belong to several categories ({found}); which one? {options}")
+_STOP = Text(
+    "没有记录：{label}预算 {budget}，已用 {actual}，本笔 {amount} 将超出预算 {over}。"
+    "该科目设置为超预算禁止，需项目经理或管理员确认：请经理或管理员重新发送这笔费用并注明“确认超预算”。",
+    "Not recorded: {label} budget {budget}, used {actual}; this {amount} would go {over} over budget. "
+    "This line is set to stop overruns: a manager or admin must resend the cost and say “confirm over budget”.",
+)
+_STOP_ROLE = Text(
+    "没有记录：{label}将超出预算 {over}，只有项目经理或管理员（manager/admin）可以确认超预算，你的角色是 {role}。",
+    "Not recorded: {label} would go {over} over budget; only a manager or admin can confirm that, "
+    "your role is {role}.",
+)
+_RECORDED = Text("已记录 {code} {label} {amount}，日期 {day}{extra}。",
+                 "Recorded {code} {label} {amount} on {day}{extra}.")
+_VENDOR = Text("，供应商 {vendor}", ", vendor {vendor}")
+_NOTE = Text("，备注 {note}", ", note: {note}")
+_LINE_USED = Text("{label}已用 {used}（预算 {budget}，剩余 {remaining}）",
+                  "{label}: {used} of budget used (budget {budget}, remaining {remaining})")
+_NO_BUDGET = Text("{label}没有预算，累计 {actual}", "{label} has no budget; {actual} spent so far")
+_WARN_OVER = Text("⚠ {label}已超出预算 {over}（该科目超预算只提醒）",
+                  "⚠ {label} is {over} over budget (this line warns only)")
+_CONFIRMED_OVER = Text("⚠ 已确认超预算：{label}超出预算 {over}", "⚠ Overrun confirmed: {label} is {over} over budget")
+
+
+def category_options(ctx: Context, lines: list[BudgetLine]) -> str:
+    """Every category a cost can take: the standard ones and the project's own lines."""
+    names = [f"{CATEGORY_LABELS[c].render('zh')}({c})" if ctx.language == "zh"
+             else f"{c} ({CATEGORY_LABELS[c].render('zh')})" for c in CATEGORIES]
+    names += [line.label or line.category for line in lines if line.category not in CATEGORIES]
+    return "、".join(names) if ctx.language == "zh" else ", ".join(names)
+
+
+def _item_pattern() -> re.Pattern[str]:
+    words = sorted(ITEM_WORDS, key=len, reverse=True)  # longest first: 防水卷材 before 防水
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in words]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_ITEMS = _item_pattern()
+
+
+def infer_category(text: str) -> tuple[set[str], list[str]]:
+    """Categories implied by item words in free text (水泥 → materials), and the words found."""
+    words = [m.group(0) for m in _ITEMS.finditer(text)]
+    return {ITEM_WORDS[w.casefold()] for w in words}, words
+
+
+def _category(ctx: Context, project: Project, args: AddCost) -> str:
+    if args.category:
+        return resolve.category(ctx, project, args.category)
+    text = " ".join(part for part in (args.note, args.vendor) if part)
+    found, words = infer_category(text)
+    options = category_options(ctx, budget_lines(session=ctx.session, project_id=project.id))
+    if len(found) == 1:
+        return found.pop()
+    if found:
+        raise ToolError(_SEVERAL_CATEGORIES, text="、".join(dict.fromkeys(words))[:60],
+                        found="、".join(category_label(c, ctx.language) for c in sorted(found)), options=options)
+    raise ToolError(_WHICH_CATEGORY, options=options)
+
+
+@tool(args=AddCost, roles=WRITERS, writes=True)
+def add_cost(ctx: Context, args: AddCost) -> Result:
+    """Record a cost (材料/机械/分包/管理费…) against a project's cost category: amount in yuan, date, vendor, note.
+
+    Use for money spent that is not day labour. category: labor|materials|machinery|subcontract|overhead,
+    the project's own line, or an item word (水泥, 吊车); omit it when the note or vendor names the item.
+    Set confirm only when a manager explicitly confirms going over a budget line that stops overruns.
+    """
+    project = resolve.project(ctx, args.project)
+    role = require_role(ctx, project, WRITERS)
+    amount = resolve.money(args.amount)
+    day = resolve.work_date(ctx, project, args.date)
+    category = _category(ctx, project, args)
+    session = ctx.session
+    line = budget_line(session=session, project_id=project.id, category=category)
+    label = category_label(category, ctx.language, line.label if line else None)
+    before = actual_for_category(session=session, project_id=project.id, category=category)
+    after = before + amount
+    over = after - line.amount if line is not None and after > line.amount else None
+    if over is not None and line is not None and line.policy == BudgetPolicy.stop:
+        if not args.confirm:
+            raise ToolError(_STOP, label=label, budget=yuan(line.amount), actual=yuan(before), amount=yuan(amount),
+                            over=yuan(over))
+        if role not in CONFIRMERS:
+            raise ToolError(_STOP_ROLE, label=label, over=yuan(over), role=role.value)
+
+    entry = CostEntry(project_id=project.id, category=category, amount=amount, entry_date=day, vendor=args.vendor,
+                      note=args.note, created_by=ctx.user.id, created_at=ctx.now)
+    session.add(entry)
+    changes = [audit.created(entry)]
+    alerts = check_thresholds(ctx, project, category)
+
+    extra = (ctx.t(_VENDOR, vendor=args.vendor) if args.vendor else "") + (
+        ctx.t(_NOTE, note=args.note) if args.note else "")
+    lines = [ctx.t(_RECORDED, code=project.code, label=label, amount=yuan(amount), day=day.isoformat(), extra=extra)]
+    used = used_percent(after, line.amount) if line is not None else None
+    if line is not None and used is not None:
+        lines.append(ctx.t(_LINE_USED, label=label, used=pct(used), budget=yuan(line.amount),
+                           remaining=yuan(line.amount - after)))
+    else:
+        lines.append(ctx.t(_NO_BUDGET, label=label, actual=yuan(after)))
+    if over is not None and line is not None:
+        if line.policy == BudgetPolicy.stop:
+            lines.append(ctx.t(_CONFIRMED_OVER, label=label, over=yuan(over)))
+        elif not alerts or before > line.amount:
+            # The crossing alert already says the line went over; repeat it only for later entries.
+            lines.append(ctx.t(_WARN_OVER, label=label, over=yuan(over)))
+    lines += alerts
+    lines.append(ctx.t(UNDO_HINT))
+
+    summary = f"{project.code} {category} {amount} {day.isoformat()}"
+    log = audit.record(ctx, "add_cost", project, changes, summary)
+    data: dict[str, Any] = {
+        "project": project.code, "entry_id": entry.id, "category": category, "amount": amount, "date": day,
+        "vendor": args.vendor, "note": args.note, "actual": after, "budget": line.amount if line else None,
+        "percent_used": used, "over_budget": over, "alerts": alerts,
+    }
+    return Result(ok=True, text="\n".join(lines), data=data, audit_id=log.id)
+
+
+# -- budget_status ------------------------------------------------------------------------------
+
+_STATUS_HEAD = Text("{code} {name} 预算执行（截至 {today}，工程完成 {complete}）",
+                    "{code} {name} budget vs actual (as of {today}, work {complete} complete)")
+_STATUS_ROW = Text("{label}：已用 {used}{flag}\n  预算 {budget}｜实际 {actual}｜剩余 {remaining}｜预计完工 {eac}",
+                   "{label}: {used} used{flag}\n  budget {budget} | actual {actual} | remaining {remaining} | "
+                   "forecast {eac}")
+_TOTAL = Text("合计", "Total")
+_FLAG_OVER = Text(" ⚠ 超支 {over}", " ⚠ over by {over}")
+_FLAG_PAST = Text(" ⚠ 超过{threshold}%预警线", " ⚠ past {threshold}%")
+_NO_PROGRESS = Text("（还没有任务进度，无法预测完工成本）", "(no task progress yet, so no forecast at completion)")
+_NO_LINES = Text("{code} 还没有预算，也没有费用。", "{code} has no budget and no costs yet.")
+
+
+def _status_row(ctx: Context, label: str, budget: Decimal, actual: Decimal, complete: Decimal | None,
+                thresholds: list[int]) -> tuple[str, dict[str, Any]]:
+    used = used_percent(actual, budget)
+    # Forecast at completion: assume the line keeps costing what it has so far per unit of work done,
+    # i.e. EAC = actual ÷ project percent complete (the line's BAC ÷ CPI when the line's EV is
+    # complete × budget). Undefined until some work is reported done.
+    eac = actual * HUNDRED / complete if complete else None
+    crossed = reached(actual, budget, thresholds)
+    if budget > 0 and actual > budget:
+        flag = ctx.t(_FLAG_OVER, over=yuan(actual - budget))
+    elif crossed:
+        flag = ctx.t(_FLAG_PAST, threshold=max(crossed))
+    else:
+        flag = ""
+    text = ctx.t(_STATUS_ROW, label=label, used=pct(used), flag=flag, budget=yuan(budget), actual=yuan(actual),
+                 remaining=yuan(budget - actual), eac=yuan(eac) if eac is not None else "—")
+    data = {"budget": budget, "actual": actual, "percent_used": used, "remaining": budget - actual, "eac": eac,
+            "thresholds_crossed": crossed, "over_budget": actual > budget}
+    return text, data
+
+
+@tool(args=BudgetStatus, roles=ANY_MEMBER)
+def budget_status(ctx: Context, args: BudgetStatus) -> Result:
+    """Budget vs actual per cost category (labour included): % used, remaining, forecast at completion, alerts.
+
+    Optional category limits the answer to one line.
+    """
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, ANY_MEMBER)
+    session = ctx.session
+    lines = budget_lines(session=session, project_id=project.id)
+    actual = actual_by_category(session=session, project_id=project.id)
+    complete = project_percent_complete(session=session, project_id=project.id)
+    thresholds = thresholds_of(project)
+
+    rows: list[tuple[str, str | None, Decimal]] = [(line.category, line.label, line.amount) for line in lines]
+    budgeted = {line.category for line in lines}
+    rows += [(category, None, ZERO) for category in sorted(actual) if category not in budgeted]
+    if args.category:
+        wanted = resolve.category(ctx, project, args.category)
+        rows = [row for row in rows if row[0] == wanted] or [(wanted, None, ZERO)]
+    if not rows:
+        return Result(ok=True, text=ctx.t(_NO_LINES, code=project.code), data={"project": project.code, "lines": []})
+
+    texts = [ctx.t(_STATUS_HEAD, code=project.code, name=project.name, today=ctx.today.isoformat(),
+                   complete=pct(complete))]
+    items: list[dict[str, Any]] = []
+    for category, custom, budget in rows:
+        label = category_label(category, ctx.language, custom)
+        text, data = _status_row(ctx, label, budget, actual.get(category, ZERO), complete, thresholds)
+        texts.append(text)
+        items.append({"category": category, "label": label, **data})
+    result: dict[str, Any] = {"project": project.code, "percent_complete": complete, "lines": items}
+    if not args.category:
+        total_budget = sum((row[2] for row in rows), ZERO)
+        total_actual = sum(actual.values(), ZERO)
+        text, data = _status_row(ctx, ctx.t(_TOTAL), total_budget, total_actual, complete, thresholds)
+        texts.append(text)
+        result["total"] = data
+    if not complete:
+        texts.append(ctx.t(_NO_PROGRESS))
+    return Result(ok=True, text="\n".join(texts), data=result)

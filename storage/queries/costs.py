@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import CostEntry, LaborEntry
+from storage.models import BudgetLine, CostEntry, LaborEntry
 
 ZERO = Decimal("0.00")
 
@@ -35,3 +35,35 @@ def actual_by_category(*, session: Session, project_id: int, until: date | None 
 def actual_total(*, session: Session, project_id: int, until: date | None = None) -> Decimal:
     """AC: all actual cost to date, every category."""
     return sum(actual_by_category(session=session, project_id=project_id, until=until).values(), ZERO)
+
+
+def actual_for_category(*, session: Session, project_id: int, category: str, until: date | None = None) -> Decimal:
+    """Actual cost of one category to date; labour wages count under 'labor'."""
+    costs = select(func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id,
+                                                     CostEntry.category == category)
+    if until is not None:
+        costs = costs.where(CostEntry.entry_date <= until)
+    total = session.scalar(costs) or ZERO
+    if category == "labor":
+        labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id)
+        if until is not None:
+            labor = labor.where(LaborEntry.work_date <= until)
+        total += session.scalar(labor) or ZERO
+    return total
+
+
+def budget_lines(*, session: Session, project_id: int) -> list[BudgetLine]:
+    """A project's budget lines in the order they were set up."""
+    return list(session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_id)
+                                .order_by(BudgetLine.id)))
+
+
+def budget_line(*, session: Session, project_id: int, category: str) -> BudgetLine | None:
+    """The budget line of one category, if the project has one."""
+    return session.scalar(select(BudgetLine).where(BudgetLine.project_id == project_id,
+                                                   BudgetLine.category == category))
+
+
+def budget_total(*, session: Session, project_id: int) -> Decimal:
+    """BAC: the sum of a project's budget lines."""
+    return session.scalar(select(func.sum(BudgetLine.amount)).where(BudgetLine.project_id == project_id)) or ZERO
