@@ -39,7 +39,23 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("demo")
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.db import make_session_factory
+    from storage.demo import load_demo
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    today = args.today or datetime.now(ZoneInfo(settings.timezone)).date()
+    with make_session_factory(engine)() as session:
+        loaded = load_demo(session, today)
+    engine.dispose()
+    if loaded:
+        print(f"demo loaded for {today.isoformat()}: projects SG3, BJ, RW with 60 days of history")
+    else:
+        print("demo already loaded (project SG3 exists); nothing changed")
+    return 0
 
 
 def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
