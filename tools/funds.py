@@ -1,1 +1,126 @@
-"""(being written)"""
+"""Funds (资金): money in and out of a project, its balance, and the cash needed over the next 14 days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from storage.models import Direction, FundTxn, Project, Role
+from storage.queries import funds as fq
+from storage.queries import labor as lq
+from tools import audit, resolve
+from tools.args import FundStatus, RecordFund
+from tools.base import ANY_MEMBER, Context, Result, Text, require_role, tool
+from tools.fmt import UNDO_HINT, yuan
+
+FUND_ROLES = frozenset({Role.admin, Role.manager, Role.finance})
+LOOKAHEAD_DAYS = 14
+
+_DIRECTION = {
+    Direction.inflow: Text("收款", "money in"),
+    Direction.outflow: Text("付款", "money out"),
+}
+_FROM_TO = {
+    Direction.inflow: Text("，来自{counterparty}", " from {counterparty}"),
+    Direction.outflow: Text("，付给{counterparty}", " to {counterparty}"),
+}
+_RECORDED = Text("已记{direction}：{amount}，{day}{party}，项目 {code}。当前余额 {balance}。",
+                 "Recorded {direction}: {amount} on {day}{party}, project {code}. Balance now {balance}.")
+_BELOW_FLOOR = Text("⚠ 余额 {balance} 低于项目资金底线 {floor}。",
+                    "⚠ The balance {balance} is below the project's cash floor {floor}.")
+_BELOW_NEEDS = Text("⚠ 余额 {balance} 不够未来{days}天的支出 {needs}，缺口 {gap}。",
+                    "⚠ The balance {balance} does not cover the next {days} days' needs of {needs}; short by {gap}.")
+_STATUS = Text(
+    "{code} 资金状况（截至 {today}）\n余额：{balance}\n本月收入 {month_in}，支出 {month_out}\n"
+    "未来{days}天需付：{needs}（未结工资 {wages} + 计划付款 {planned}）",
+    "{code} funds as of {today}\nBalance: {balance}\nThis month: in {month_in}, out {month_out}\n"
+    "Needed in the next {days} days: {needs} (wages owed {wages} + planned payments {planned})",
+)
+
+
+@dataclass(frozen=True)
+class CashPosition:
+    balance: Decimal
+    wages_owed: Decimal
+    planned_out: Decimal
+    floor: Decimal
+
+    @property
+    def needs(self) -> Decimal:
+        return self.wages_owed + self.planned_out
+
+
+def cash_position(ctx: Context, project: Project, balance: Decimal) -> CashPosition:
+    """What the project must pay over the next 14 days, beside its balance."""
+    today = ctx.today
+    window_end = today + timedelta(days=LOOKAHEAD_DAYS)
+    return CashPosition(
+        balance=balance,
+        wages_owed=lq.wages_owed(session=ctx.session, project_id=project.id, until=window_end),
+        planned_out=fq.planned_outflows(session=ctx.session, project_id=project.id, start=today, end=window_end),
+        floor=project.cash_floor or Decimal(0),
+    )
+
+
+def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:
+    """(code, text) for each warning: below the project's floor, below the next 14 days' needs."""
+    found = []
+    if position.balance < position.floor:
+        found.append(("below_floor", ctx.t(_BELOW_FLOOR, balance=yuan(position.balance), floor=yuan(position.floor))))
+    if position.balance < position.needs:
+        found.append(("below_upcoming_needs",
+                      ctx.t(_BELOW_NEEDS, balance=yuan(position.balance), days=LOOKAHEAD_DAYS,
+                            needs=yuan(position.needs), gap=yuan(position.needs - position.balance))))
+    return found
+
+
+@tool(args=RecordFund, roles=FUND_ROLES, writes=True)
+def record_fund(ctx: Context, args: RecordFund) -> Result:
+    """Record money actually received (direction "in": owner's progress payment 进度款, 预付款) or paid
+    (direction "out": supplier, subcontractor, wages, fees), in yuan, with who paid or was paid."""
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, FUND_ROLES)
+    direction = Direction(args.direction)
+    amount = resolve.money(args.amount)
+    day = resolve.work_date(ctx, project, args.date)
+    txn = FundTxn(project_id=project.id, direction=direction, amount=amount, txn_date=day,
+                  counterparty=args.counterparty or None, note=args.note, planned=False, created_by=ctx.user.id,
+                  created_at=ctx.now)
+    ctx.session.add(txn)
+    ctx.session.flush()
+    as_of = max(day, ctx.today)
+    balance = fq.balance(session=ctx.session, project_id=project.id, until=as_of)
+    party = ctx.t(_FROM_TO[direction], counterparty=args.counterparty) if args.counterparty else ""
+    line = ctx.t(_RECORDED, direction=ctx.t(_DIRECTION[direction]), amount=yuan(amount), day=day.isoformat(),
+                 party=party, code=project.code, balance=yuan(balance))
+    log = audit.record(ctx, "record_fund", project, [audit.created(txn)], line)
+    found = warnings(ctx, cash_position(ctx, project, balance))
+    data = {"txn_id": txn.id, "project": project.code, "direction": direction.value, "amount": amount,
+            "date": day, "counterparty": args.counterparty, "balance": balance,
+            "warnings": [code for code, _ in found]}
+    return Result(ok=True, text="\n".join([line, *(text for _, text in found), ctx.t(UNDO_HINT)]), data=data,
+                  audit_id=log.id)
+
+
+@tool(args=FundStatus, roles=ANY_MEMBER)
+def fund_status(ctx: Context, args: FundStatus) -> Result:
+    """Cash position of a project: balance, money in and out this month, and what must be paid in the next
+    14 days (wages owed + planned payments), with a warning when the balance is too low."""
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, ANY_MEMBER)
+    today = ctx.today
+    month_start: date = today.replace(day=1)
+    figures = fq.fund_figures(session=ctx.session, project_id=project.id, until=today, since=month_start)
+    position = cash_position(ctx, project, figures.balance)
+    found = warnings(ctx, position)
+    text = ctx.t(_STATUS, code=project.code, today=today.isoformat(), balance=yuan(figures.balance),
+                 month_in=yuan(figures.period_in), month_out=yuan(figures.period_out), days=LOOKAHEAD_DAYS,
+                 needs=yuan(position.needs), wages=yuan(position.wages_owed), planned=yuan(position.planned_out))
+    data = {
+        "project": project.code, "as_of": today, "balance": figures.balance, "month_in": figures.period_in,
+        "month_out": figures.period_out, "wages_owed": position.wages_owed, "planned_out": position.planned_out,
+        "upcoming_needs": position.needs, "cash_floor": position.floor, "lookahead_days": LOOKAHEAD_DAYS,
+        "warnings": [code for code, _ in found], "warning_text": [t for _, t in found],
+    }
+    return Result(ok=True, text="\n".join([text, *(t for _, t in found)]), data=data)

@@ -12,7 +12,7 @@ from typing import Any
 
 from storage.models import LaborEntry, OvertimeMode, PaymentKind, Project, Role, Worker, WorkerPayment
 from storage.queries import labor as q
-from tools import audit, resolve
+from tools import audit, costs, resolve
 from tools.args import LaborSummary, LogLabor, RecordAdvance, SettleWages, WorkerPaymentArgs
 from tools.base import ANY_MEMBER, Attachment, Context, Result, Text, ToolError, require_role, tool
 from tools.fmt import UNDO_HINT, qty, yuan
@@ -121,15 +121,6 @@ def _rate(ctx: Context, worker: Worker, day: date, given: Decimal | None) -> tup
     return worker.daily_rate, "worker"
 
 
-def _threshold_lines(ctx: Context, project: Project) -> list[str]:
-    """Budget-threshold warnings from the costs module, if it offers them."""
-    try:
-        from tools.costs import check_thresholds
-    except ImportError:
-        return []
-    return list(check_thresholds(ctx, project, "labor"))
-
-
 @tool(args=LogLabor, roles=LOG_ROLES, writes=True)
 def log_labor(ctx: Context, args: LogLabor) -> Result:
     """Record day labour (记工/点工) for ONE worker on one date: days (工日: 1, 0.5 for 半天) or hours worked,
@@ -188,7 +179,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     line = ctx.t(_LOGGED, worker=worker.name, day=day.isoformat(), days=qty(pay.days, 4), overtime=overtime_text,
                  rate=yuan(rate), amount=yuan(pay.amount), code=project.code)
     log = audit.record(ctx, "log_labor", project, [audit.created(entry)], line)
-    warnings = _threshold_lines(ctx, project)
+    warnings = costs.check_thresholds(ctx, project, "labor")  # budget alert lines, once per crossing
     data = {
         "entry_id": entry.id, "project": project.code, "worker": worker.name, "date": day, "days": pay.days,
         "overtime_hours": pay.overtime_hours, "equivalent_days": pay.equivalent_days, "daily_rate": rate,

@@ -352,13 +352,26 @@ def test_budget_threshold_lines_are_appended_before_the_undo_hint(session: Sessi
         assert ctx.session.scalar(select(func.count()).select_from(LaborEntry)) == 1
         return ["⚠ 人工费已用 80%"]
 
-    monkeypatch.setattr(tools.costs, "check_thresholds", fake_check, raising=False)
+    monkeypatch.setattr(tools.costs, "check_thresholds", fake_check)
     result = log(make, project, days="1")
     assert result.ok
     assert seen == [(project.code, "labor")]
     lines = result.text.splitlines()
     assert lines[-2:] == ["⚠ 人工费已用 80%", UNDO_HINT.zh]
     assert result.data["warnings"] == ["⚠ 人工费已用 80%"]
+
+
+def test_crossing_the_labour_budget_alert_line_is_announced_once(session: Session, make: Factory) -> None:
+    project = make.project(budget_thresholds=[80, 100])
+    make.budget(project, "labor", 1000)
+    make.worker("张三", 300)
+    make.worker("李四", 300)
+    assert "⚠" not in log(make, project, days="2").text  # 60 %
+    crossed = log(make, project, worker="李四", days="1")  # 90 %
+    assert crossed.ok
+    lines = crossed.text.splitlines()
+    assert len(lines) == 3 and "⚠" in lines[1] and "80%" in lines[1] and lines[2] == UNDO_HINT.zh
+    assert "⚠" not in log(make, project, days="0.1", date=YESTERDAY.isoformat()).text  # 93 %: same crossing
 
 
 # -- advances and settlements --------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""Fund aggregates: balance, money in and out over a period, planned outflows — summed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal_column, select, type_coerce
+from sqlalchemy.orm import Session
+
+from storage.models import Direction, FundTxn
+from storage.types import Money
+
+ZERO = Decimal("0.00")
+
+
+def _money(expr: Any) -> ColumnElement[Decimal]:
+    return type_coerce(func.coalesce(func.sum(expr), literal_column("0")), Money())
+
+
+def _if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+    return case((condition, value), else_=literal_column("0"))
+
+
+@dataclass(frozen=True)
+class FundFigures:
+    balance: Decimal  # Σ in − Σ out of actual transactions up to `until`
+    total_in: Decimal  # actual, up to `until`
+    total_out: Decimal
+    period_in: Decimal  # actual, in [since, until]
+    period_out: Decimal
+
+
+def fund_figures(*, session: Session, project_id: int, until: date, since: date) -> FundFigures:
+    """Balance to a date and money in/out over [since, until], from actual (not planned) transactions."""
+    inflow = FundTxn.direction == Direction.inflow
+    outflow = FundTxn.direction == Direction.outflow
+    in_period = FundTxn.txn_date >= since
+    total_in, total_out, period_in, period_out = session.execute(
+        select(_money(_if(inflow, FundTxn.amount)), _money(_if(outflow, FundTxn.amount)),
+               _money(_if(inflow & in_period, FundTxn.amount)), _money(_if(outflow & in_period, FundTxn.amount)))
+        .where(FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= until)
+    ).one()
+    return FundFigures(balance=total_in - total_out, total_in=total_in, total_out=total_out,
+                       period_in=period_in, period_out=period_out)
+
+
+def balance(*, session: Session, project_id: int, until: date) -> Decimal:
+    """Σ in − Σ out of actual transactions up to a date."""
+    return fund_figures(session=session, project_id=project_id, until=until, since=until).balance
+
+
+def planned_outflows(*, session: Session, project_id: int, start: date, end: date) -> Decimal:
+    """Planned (not yet paid) outflows dated in [start, end]."""
+    total = session.scalar(
+        select(_money(FundTxn.amount)).where(
+            FundTxn.project_id == project_id, FundTxn.planned.is_(True), FundTxn.direction == Direction.outflow,
+            FundTxn.txn_date >= start, FundTxn.txn_date <= end)
+    )
+    return total or ZERO
