@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from bot.cli import main
 from storage.db import make_engine, make_session_factory
 from storage.demo import load_demo
-from storage.models import Base, LaborEntry, Project, RateHistory, Worker
+from storage.models import Base, LaborEntry, Project, RateHistory, User, Worker
+from tools import Context, run_tool
 
 DAYS = [date(2026, 11, 25), date(2026, 11, 29), date(2025, 1, 1), date(2028, 2, 29), date(2031, 7, 6)]
 
@@ -164,3 +165,20 @@ def test_cli_demo_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
         assert connection.execute(text("SELECT code FROM project ORDER BY code")).scalars().all() == ["BJ", "RW", "SG3"]
         assert connection.execute(text("SELECT MAX(work_date) FROM labor_entry")).scalar() == "2026-11-25"
     engine.dispose()
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 25), date(2027, 3, 7)], ids=str)
+def test_the_tools_report_the_demo_warnings(session: Session, today: date) -> None:
+    load_demo(session, today)
+    wang = session.scalars(select(User).where(User.name == "老王")).one()
+
+    def ask(tool: str, code: str) -> str:
+        result = run_tool(Context(session=session, user=wang, today=today, project_code=code), tool, {})
+        assert result.ok, result.text
+        return result.text
+
+    assert "机械费：已用 85.0% ⚠" in ask("budget_status", "SG3")
+    assert "⚠ 超支" in ask("budget_status", "BJ")
+    assert "主体结构" in ask("schedule_status", "SG3").split("有风险")[1]
+    assert "管网铺设" in ask("schedule_status", "BJ").split("已延误")[1]
+    assert "低于项目资金底线" in ask("fund_status", "BJ")
