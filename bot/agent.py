@@ -24,6 +24,7 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import (
     AgentMiddleware,
     AgentState,
+    InputAgentState,
     ModelCallLimitMiddleware,
     ModelRequest,
     ModelResponse,
@@ -32,6 +33,7 @@ from langchain.agents.middleware import (
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
@@ -289,7 +291,7 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
 
 
 def _log_usage(ctx: Context, message: AIMessage, n: int) -> None:
-    usage = message.usage_metadata or {}
+    usage: dict[str, Any] = dict(message.usage_metadata or {})
     log.info("llm call %d for user %s: input %s, output %s, total %s tokens; tools %s", n, ctx.user.id,
              usage.get("input_tokens"), usage.get("output_tokens"), usage.get("total_tokens"),
              [c["name"] for c in message.tool_calls] or "-")
@@ -312,11 +314,10 @@ class Agent:
         )
         self.tools = [as_langchain_tool(spec) for spec in tools.REGISTRY.values()]
         self._planner = self.model.bind_tools(self.tools)
-        self._graph = create_agent(
-            self.model, self.tools, context_schema=Turn,
-            # Order matters: TurnControl ends the run after settled tool calls before the limit is checked.
-            middleware=[TurnControl(), ModelCallLimitMiddleware(run_limit=MAX_MODEL_CALLS, exit_behavior="error")],
-        )
+        # Order matters: TurnControl ends the run after settled tool calls before the limit is checked.
+        middleware: list[AgentMiddleware[Any, Turn, Any]] = [
+            TurnControl(), ModelCallLimitMiddleware(run_limit=MAX_MODEL_CALLS, exit_behavior="error")]
+        self._graph = create_agent(self.model, self.tools, context_schema=Turn, middleware=middleware)
 
     # -- prompts -------------------------------------------------------------------------------
 
@@ -349,10 +350,10 @@ class Agent:
                 hint: list[Call] | None = None) -> AgentReply:
         """Answer one message; what the tools wrote is always reported, even when the model then fails."""
         turn = Turn(ctx=ctx, system_prompt=self.system_prompt(ctx, hint))
-        messages = [*_history(history), HumanMessage(text)]
+        payload: InputAgentState = {"messages": [*_history(history), HumanMessage(text)]}
+        config: RunnableConfig = {"recursion_limit": 4 * MAX_MODEL_CALLS + 10}
         try:
-            state = self._graph.invoke({"messages": messages}, context=turn,
-                                       config={"recursion_limit": 4 * MAX_MODEL_CALLS + 10})
+            state = self._graph.invoke(payload, config, context=turn)
         except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as error:
             # the client already retried with backoff (settings.llm_max_retries)
             log.warning("llm unavailable for user %s after %d call(s): %s", ctx.user.id, turn.model_calls,
@@ -366,8 +367,8 @@ class Agent:
             ctx.session.rollback()
             return self._apology(turn, UNAVAILABLE, hint)
         results = turn.results()
-        last = _this_turn(state["messages"])[-1:] or [None]
-        final = last[0]
+        new = _this_turn(state["messages"])
+        final = new[-1] if new else None
         if isinstance(final, AIMessage) and not final.tool_calls:
             words = str(final.text).strip()
             if not words:
@@ -417,5 +418,5 @@ def _describe(call: Call) -> str:
     return f"{call.tool}({args})"
 
 
-def _history(history: Sequence[tuple[str, str]]) -> list[BaseMessage]:
+def _history(history: Sequence[tuple[str, str]]) -> list[AnyMessage]:
     return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in history]
