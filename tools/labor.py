@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -102,6 +102,7 @@ _LOGGED = Text("已记工：{worker} {day}，{days} 工{overtime}，日工资 {r
 _OVERTIME_FOLDED = Text("，加班 {hours} 小时（折合共 {equivalent} 工）",
                         ", overtime {hours} h ({equivalent} days in all)")
 _OVERTIME_HOURLY = Text("，加班 {hours} 小时（加班费 {pay}）", ", overtime {hours} h (overtime pay {pay})")
+_DAYS_PLACES = Text("工日最多四位小数：{value}", "Days can have at most four decimal places: {value}")
 _FIELD_HOURS = Text("小时数", "hours")
 _FIELD_OVERTIME = Text("加班小时", "overtime hours")
 
@@ -136,6 +137,8 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     if args.days is not None and args.hours is not None:
         raise ToolError(_BOTH, days=qty(args.days, 4), hours=qty(args.hours, 2))
     if args.days is not None:
+        if args.days != args.days.quantize(DAYS_PLACES):
+            raise ToolError(_DAYS_PLACES, value=str(args.days)[:20])
         days = Fraction(args.days)
     elif args.hours is not None:
         _check_places(ctx, _FIELD_HOURS, args.hours)
@@ -262,13 +265,13 @@ _WORKER_LINE = Text("{name}  {days}工  加班{overtime}h  工资{wages}  借支
                     "{name}  {days} d  OT {overtime} h  wages {wages}  advances {advances}  settled {settled}  "
                     "owed {outstanding}")
 _TRADE_LINE = Text("{trade}  {heads}人  {days}工  加班{overtime}h  工资{wages}",
-                   "{trade}  {heads} workers  {days} d  OT {overtime} h  wages {wages}")
-_DAY_LINE = Text("{day}  {heads}人  {days}工  {wages}：{names}", "{day}  {heads} workers  {days} d  {wages}: {names}")
+                   "{trade}  {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}")
+_DAY_LINE = Text("{day}  {heads}人  {days}工  {wages}：{names}", "{day}  {heads} worker(s)  {days} d  {wages}: {names}")
 _MORE_NAMES = Text("等{n}人", " and {n} more")
 _NO_TRADE = Text("未分工种", "no trade")
 _MORE_LINES = Text("……另有 {n} 行，导出 Excel 可看全部。", "… {n} more lines; export to Excel to see them all.")
 _TOTALS = Text("合计：{heads}人  {days}工  加班{overtime}h  工资{wages}",
-               "Total: {heads} workers  {days} d  OT {overtime} h  wages {wages}")
+               "Total: {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}")
 _TOTAL_PAYMENTS = Text("本期借支{advances}  结算{settled}；截至 {end} 未结工资 {outstanding}",
                        "In the period: advances {advances}, settled {settled}; outstanding at {end}: {outstanding}")
 
@@ -384,6 +387,9 @@ def _xlsx(ctx: Context, project: Project, group_by: str, start: date, end: date,
     return Attachment(filename=name, content=buffer.getvalue(), mime=XLSX_MIME)
 
 
+_QUERIES: dict[str, Callable[..., Sequence[Any]]] = {"worker": q.by_worker, "trade": q.by_trade, "day": q.by_day}
+
+
 @tool(args=LaborSummary, roles=ANY_MEMBER)
 def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     """Labour summary for a period (default: this month to today): per worker 工日, overtime, wages, advances,
@@ -394,21 +400,19 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     start, end = _period(ctx, args.start, args.end)
     worker = resolve.worker(ctx, args.worker) if args.worker else None
     worker_id = worker.id if worker else None
-    query = {"worker": q.by_worker, "trade": q.by_trade, "day": q.by_day}[args.group_by]
-    rows: Sequence[Any] = query(session=ctx.session, project_id=project.id, start=start, end=end,
-                                worker_id=worker_id)
+    rows = _QUERIES[args.group_by](session=ctx.session, project_id=project.id, start=start, end=end,
+                                   worker_id=worker_id)
     totals = q.period_totals(session=ctx.session, project_id=project.id, start=start, end=end, worker_id=worker_id)
 
     header = ctx.t(_HEADER[args.group_by], code=project.code, start=start.isoformat(), end=end.isoformat())
     if worker is not None:
         header += ctx.t(_ONE_WORKER, worker=worker.name)
     lines = [header]
-    body = _lines(ctx, args.group_by, rows)
-    if not totals.head_count and not body:
+    if not totals.head_count and not rows:
         lines.append(ctx.t(_NOTHING))
-    lines.extend(body[:MAX_LINES])
-    if len(body) > MAX_LINES:
-        lines.append(ctx.t(_MORE_LINES, n=len(body) - MAX_LINES))
+    lines.extend(_lines(ctx, args.group_by, rows[:MAX_LINES]))
+    if len(rows) > MAX_LINES:
+        lines.append(ctx.t(_MORE_LINES, n=len(rows) - MAX_LINES))
     if totals.head_count:
         lines.append(ctx.t(_TOTALS, heads=totals.head_count, days=qty(totals.days, 4),
                            overtime=qty(totals.overtime_hours, 2), wages=yuan(totals.wages)))
@@ -416,6 +420,7 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
         lines.append(ctx.t(_TOTAL_PAYMENTS, advances=yuan(totals.advances), settled=yuan(totals.settled),
                            end=end.isoformat(), outstanding=yuan(totals.outstanding)))
     data = {"project": project.code, "start": start, "end": end, "group_by": args.group_by,
-            "worker": worker.name if worker else None, "rows": [asdict(r) for r in rows], "totals": asdict(totals)}
+            "worker": worker.name if worker else None, "rows": [dict(vars(r)) for r in rows],
+            "totals": dict(vars(totals))}
     attachments = [_xlsx(ctx, project, args.group_by, start, end, rows, totals)] if args.export else []
     return Result(ok=True, text="\n".join(lines), data=data, attachments=attachments)
