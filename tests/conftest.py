@@ -29,8 +29,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin = make_engine(PG_URL)
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = PG_URL
-        engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        engine = make_engine(_with_schema(PG_URL, schema))
         upgrade(engine)
         engine.dispose()
         yield schema
@@ -45,11 +44,17 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield str(path)
 
 
+def _with_schema(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use our schema, so the CLI and Settings can take it as is."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture
 def db_url(_template: str, tmp_path: Path) -> str:
     """A URL for this test's own database (SQLite) or the run's schema (PostgreSQL)."""
     if PG_URL:
-        return PG_URL
+        return _with_schema(PG_URL, _template)
     path = tmp_path / "sitebot.db"
     shutil.copyfile(_template, path)
     return f"sqlite:///{path}"
@@ -57,10 +62,7 @@ def db_url(_template: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(db_url: str, _template: str) -> Iterator[Engine]:
-    if PG_URL:
-        engine = make_engine(db_url, connect_args={"options": f"-csearch_path={_template}"})
-    else:
-        engine = make_engine(db_url)
+    engine = make_engine(db_url)
     yield engine
     if PG_URL:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
