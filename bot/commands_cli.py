@@ -63,8 +63,38 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("import")
+    """`import FILE`: check every row, then write all of them or nothing; 1 with the row errors when invalid."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.db import make_session_factory
+    from tools.importer import import_file
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with make_session_factory(engine)() as session:
+            report = import_file(session, args.file, today=datetime.now(ZoneInfo(settings.timezone)).date())
+    finally:
+        engine.dispose()
+    out = sys.stdout if report.ok else sys.stderr
+    print(report.render("zh"), file=out)
+    print(report.render("en"), file=out)
+    return 0 if report.ok else 1
 
 
 def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("template")
+    """`template [FILE]`: write the import template (never over an existing file) and print its path."""
+    from pathlib import Path
+
+    from tools.importer import write_template
+
+    path = Path(args.file)
+    if path.suffix.casefold() != ".xlsx":
+        print(f"the template is an .xlsx file: {path}", file=sys.stderr)
+        return 2
+    if path.exists():
+        print(f"{path} already exists; give another file name (nothing was written)", file=sys.stderr)
+        return 1
+    print(write_template(path).resolve())
+    return 0
