@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("projects", "budget", "tasks", "workers", "members")
 KIND_LABELS: dict[str, Text] = {
     "projects": Text("项目", "projects"), "budget": Text("预算", "budget"), "tasks": Text("任务", "tasks"),
-    "workers": Text("工人", "workers"), "members": Text("成员", "members"), "rates": Text("工价记录", "rate changes"),
+    "workers": Text("工人", "workers"), "members": Text("成员", "members"), "rates": Text("工价记录", "rate history"),
     "users": Text("用户", "users"), "progress": Text("进度记录", "progress reports"),
 }
 
@@ -1133,9 +1133,9 @@ def _check(rows: list[_Row], plan: _Plan, errors: _Errors, acting_user: User | N
         if rate_from and rate_from > plan.today + timedelta(days=1):
             fail(row, _RATE_FROM_FUTURE, day=rate_from.isoformat())
             continue
-        existing = plan.workers.get(_cf(row.values["name"]))
-        if existing is not None and existing.daily_rate != row.values["daily_rate"]:
-            last = plan.last_rate.get(existing.id)
+        known = plan.workers.get(_cf(row.values["name"]))
+        if known is not None and known.daily_rate != row.values["daily_rate"]:
+            last = plan.last_rate.get(known.id)
             if last and (rate_from or plan.today) < last:
                 fail(row, _RATE_FROM_OLD, day=(rate_from or plan.today).isoformat(), last=last.isoformat())
 
@@ -1310,7 +1310,8 @@ class _Writer:
 
     def workers(self, rows: list[_Row]) -> None:
         for row in rows:
-            values = {key: row.values[key] for key in ("aliases", "trade", "daily_rate", "phone") if key in row.values}
+            values: dict[str, Any] = {key: row.values[key] for key in ("aliases", "trade", "daily_rate", "phone")
+                                      if key in row.values}
             worker = self.plan.workers.get(_cf(row.values["name"]))
             rate_from = row.values.get("rate_from")
             if worker is None:
@@ -1338,7 +1339,8 @@ class _Writer:
         for row in rows:
             project = self.project(row.values["project"])
             user = self.plan.users.get(_cf(row.values["user"]))
-            values = {key: row.values[key] for key in ("telegram_id", "language") if key in row.values}
+            values: dict[str, Any] = {key: row.values[key] for key in ("telegram_id", "language")
+                                      if key in row.values}
             if user is None:
                 user = User(name=row.values["user"], **values)
                 self.create("users", user)
@@ -1360,8 +1362,8 @@ class _Writer:
         for row in _predecessors_first(rows):
             project = self.project(row.values["project"])
             key = (project.id, _cf(row.values["name"]))
-            values = {k: row.values[k] for k in ("planned_start", "planned_finish", "planned_cost", "percent")
-                      if k in row.values}
+            values: dict[str, Any] = {k: row.values[k] for k in ("planned_start", "planned_finish", "planned_cost",
+                                                                 "percent") if k in row.values}
             if "predecessor" in row.values:
                 pred_key = (project.id, _cf(row.values["predecessor"]))
                 predecessor = (made.get(pred_key) or self.plan.tasks.get(pred_key)
