@@ -1,0 +1,251 @@
+"""The parser's vocabulary: the database's own names (projects, workers, tasks, custom budget lines) plus the
+domain's category and item words (tools.categories), compiled once into regexes and cached per database.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.parser.numbers import number
+from storage.models import BudgetLine, Project, Task, Worker
+from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
+from tools.resolve import Candidate, match, pinyin_keys
+
+SUGGEST_PINYIN = 80  # pinyin similarity (0-100) above which a worker is offered as "did you mean"
+RELOAD_AFTER = 60.0  # seconds: even with an unchanged version, names (aliases) edited in place are picked up
+
+
+def fold(text: str) -> str:
+    """Lower-case without changing length, so positions in folded text are positions in the original."""
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex finding any of words, longest first; ASCII words only at ASCII word boundaries."""
+    unique = sorted({fold(w.strip()) for w in words if w and w.strip()}, key=lambda w: (-len(w), w))
+    if not unique:
+        return None
+    parts = []
+    for word in unique:
+        escaped = re.escape(word).replace(r"\ ", r"\s*")
+        if word[0].isascii() and word[0].isalnum():
+            escaped = r"(?<![a-z0-9])" + escaped
+        if word[-1].isascii() and word[-1].isalnum():
+            escaped += r"(?![a-z0-9])"
+        parts.append(escaped)
+    return re.compile("|".join(parts))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A lexicon word found in the text: what it means (a code, a stored name, a category) and where."""
+
+    value: str
+    begin: int
+    end: int
+    word: str = ""
+
+
+@dataclass
+class Lexicon:
+    """Names the parser recognises; build() from plain tuples in tests, load() from the database in the product."""
+
+    projects: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # code, name, aliases
+    workers: tuple[Candidate[str], ...] = ()  # item: the stored name
+    tasks: dict[str, tuple[Candidate[str], ...]] = field(default_factory=dict)  # project code → tasks
+    lines: dict[str, dict[str, str]] = field(default_factory=dict)  # project code → {label or key: key}
+    version: tuple[Any, ...] = ()
+    _project_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _project_by_word: dict[str, str] = field(default_factory=dict, repr=False)
+    _worker_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _worker_by_word: dict[str, str] = field(default_factory=dict, repr=False)
+    _task_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _task_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _all_tasks_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, *, projects: Sequence[tuple[str, str, Sequence[str]]] = (),
+              workers: Sequence[tuple[str, Sequence[str]]] = (),
+              tasks: dict[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+              lines: dict[str, Sequence[tuple[str, str | None]]] | None = None,
+              version: tuple[Any, ...] = ()) -> Lexicon:
+        """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
+        lex = cls(
+            projects=tuple((code, name, tuple(aliases)) for code, name, aliases in projects),
+            workers=tuple(Candidate(name, (name, *aliases)) for name, aliases in workers),
+            tasks={code: tuple(Candidate(name, (name, *aliases)) for name, aliases in rows)
+                   for code, rows in (tasks or {}).items()},
+            lines={code: {fold(label or key): key for key, label in rows if key not in CATEGORIES}
+                   for code, rows in (lines or {}).items()},
+            version=version,
+        )
+        lex._compile()
+        return lex
+
+    def _compile(self) -> None:
+        project_words = [w for code, name, aliases in self.projects for w in (code, name, *aliases)]
+        for code, name, aliases in self.projects:
+            for word in (code, name, *aliases):
+                self._project_by_word.setdefault(_squash(fold(word)), code)
+        self._project_re = _alternation(project_words)
+        for candidate in self.workers:
+            for word in candidate.names:
+                self._worker_by_word.setdefault(_squash(fold(word)), candidate.item)
+        self._worker_re = _alternation(w for c in self.workers for w in c.names)
+        every: list[str] = []
+        for code, candidates in self.tasks.items():
+            names = [w for c in candidates for w in c.names]
+            self._task_by_word[code] = {_squash(fold(w)): c.item for c in candidates for w in c.names}
+            self._task_re[code] = _alternation(names)
+            every.extend(names)
+        self._all_tasks_re = _alternation(every)
+        for code, own in self.lines.items():
+            self._line_re[code] = _alternation(own)
+            self.lines[code] = {_squash(k): v for k, v in own.items()}
+        for candidate in self.workers:  # warm the pinyin cache (and pypinyin itself) before the first message
+            for word in candidate.names:
+                pinyin_keys(fold(word))
+        number("两千五")  # and cn2an
+
+    # -- finding names in (folded) text ------------------------------------------------------------
+
+    def find_projects(self, text: str) -> list[Hit]:
+        if self._project_re is None:
+            return []
+        return [Hit(self._project_by_word[_squash(m[0])], m.start(), m.end(), m[0])
+                for m in self._project_re.finditer(text)]
+
+    def find_workers(self, text: str) -> list[Hit]:
+        if self._worker_re is None:
+            return []
+        return [Hit(self._worker_by_word[_squash(m[0])], m.start(), m.end(), m[0])
+                for m in self._worker_re.finditer(text)]
+
+    def find_tasks(self, text: str, project: str | None) -> list[Hit]:
+        """Tasks of a project named in text; with no project, tasks of any project (stored name only)."""
+        if project is not None:
+            pattern = self._task_re.get(project)
+            words = self._task_by_word.get(project, {})
+        else:
+            pattern = self._all_tasks_re
+            words = {w: n for by_word in self._task_by_word.values() for w, n in by_word.items()}
+        if pattern is None:
+            return []
+        return [Hit(words[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def task_names(self, project: str | None) -> list[str]:
+        return [c.item for c in self.tasks.get(project or "", ())]
+
+    def find_lines(self, text: str, project: str | None) -> list[Hit]:
+        """A project's own budget lines (其他直接费, 安全费...) named in text."""
+        pattern = self._line_re.get(project or "")
+        if pattern is None:
+            return []
+        own = self.lines[project or ""]
+        return [Hit(own[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def resolve_worker(self, name: str) -> tuple[list[str], list[str]]:
+        """Sure matches (exact, alias, pinyin: as tools.resolve does) and near names to suggest.
+
+        Short Chinese names differ by one character (张山, 张三) and score too low for rapidfuzz on the
+        characters, so their pinyin is compared too (zhangshan ~ zhangsan).
+        """
+        sure, near = match(name, self.workers)
+        if sure or near:
+            return sure, near
+        typed = pinyin_keys(name)[0]
+        scored = sorted(((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in self.workers
+                         for w in c.names), reverse=True)
+        return [], list(dict.fromkeys(item for score, item in scored if score >= SUGGEST_PINYIN))[:3]
+
+    # -- loading from the database -----------------------------------------------------------------
+
+    @classmethod
+    def load(cls, session: Session) -> Lexicon:
+        """The database's lexicon, cached per database; rebuilt when the cheap version query changes."""
+        bind = session.get_bind()
+        key = (id(bind), str(getattr(bind, "url", "")))
+        version = _version(session)
+        now = time.monotonic()
+        with _LOCK:
+            cached = _CACHE.get(key)
+            if cached is not None and cached[0] == version and now - cached[1] < RELOAD_AFTER:
+                return cached[2]
+        lexicon = _read(session, version)
+        with _LOCK:
+            _CACHE[key] = (version, now, lexicon)
+        return lexicon
+
+
+_CACHE: dict[tuple[int, str], tuple[tuple[Any, ...], float, Lexicon]] = {}
+_LOCK = threading.Lock()
+
+
+def _version(session: Session) -> tuple[Any, ...]:
+    """Counts, highest ids and newest creation times of the named tables: one cheap query."""
+    parts = []
+    for model in (Project, Worker, Task, BudgetLine):
+        parts.append(select(func.count(model.id)).scalar_subquery())
+        parts.append(select(func.max(model.id)).scalar_subquery())
+    for model in (Project, Worker):
+        parts.append(select(func.max(model.created_at)).scalar_subquery())
+    row = session.execute(select(*parts)).one()
+    return tuple(row)
+
+
+def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
+    projects = session.execute(select(Project.id, Project.code, Project.name, Project.aliases)).all()
+    code_of = {pid: code for pid, code, _, _ in projects}
+    workers = session.execute(select(Worker.name, Worker.aliases).order_by(Worker.id)).all()
+    tasks: dict[str, list[tuple[str, list[str]]]] = {}
+    for project_id, name, aliases in session.execute(
+            select(Task.project_id, Task.name, Task.aliases).order_by(Task.id)):
+        tasks.setdefault(code_of[project_id], []).append((name, aliases or []))
+    lines: dict[str, list[tuple[str, str | None]]] = {}
+    for project_id, category, label in session.execute(
+            select(BudgetLine.project_id, BudgetLine.category, BudgetLine.label).where(
+                BudgetLine.category.not_in(CATEGORIES))):
+        lines.setdefault(code_of[project_id], []).append((category, label))
+    return Lexicon.build(
+        projects=[(code, name, aliases or []) for _, code, name, aliases in projects],
+        workers=[(name, aliases or []) for name, aliases in workers],
+        tasks=tasks, lines=lines, version=version,
+    )
+
+
+# -- the domain's own words ------------------------------------------------------------------------
+
+CATEGORY_RE = _alternation(CATEGORY_WORDS)
+ITEM_RE = _alternation(ITEM_WORDS)
+
+
+def find_categories(text: str) -> list[Hit]:
+    """Category words (材料费, 人工, labor...) in text, with the category each names."""
+    assert CATEGORY_RE is not None
+    return [Hit(CATEGORY_WORDS[_squash(m[0])] if _squash(m[0]) in CATEGORY_WORDS else CATEGORY_WORDS[m[0]],
+                m.start(), m.end(), m[0]) for m in CATEGORY_RE.finditer(text)]
+
+
+def find_items(text: str) -> list[Hit]:
+    """Item words (钢筋, 吊车, rebar...) in text, with the category each implies."""
+    assert ITEM_RE is not None
+    out = []
+    for m in ITEM_RE.finditer(text):
+        word = m[0] if m[0] in ITEM_WORDS else re.sub(r"\s+", " ", m[0])
+        if word in ITEM_WORDS:
+            out.append(Hit(ITEM_WORDS[word], m.start(), m.end(), m[0]))
+    return out

@@ -1,0 +1,662 @@
+"""The offline parser: one message → planned tool calls, with no network and no model.
+
+How a message is read: normalise it (NFKC, lower case), find the names the database knows (projects, workers,
+tasks), dates and periods, labour quantities, money and percentages, mask each as it is found, then decide the
+intent from keywords and what was found. It acts only when sure: a write with an unknown or doubtful worker,
+a missing quantity, amount or category, a future date or anything ambiguous plans no write and asks instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from bot.parser import dates as dates_mod
+from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
+from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER_RE, decimal_text, number
+from bot.parser.plan import Plan
+from tools.base import Call, Text
+
+MAX_LENGTH = 200  # longer messages are not site notes: leave them to the model
+MAX_AMOUNT = Decimal("10000000000")
+
+# -- the words that decide an intent ----------------------------------------------------------------
+
+_N = r"(?:\d+(?:\.\d+)?|[一二两俩三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an?)"
+_HOUR_UNIT = r"(?:小时|钟头|个钟|钟|h(?![a-z])|hours?(?![a-z])|hrs?(?![a-z]))"
+_DAY_UNIT = r"(?:天|工日|工(?![资地人程种头钱期作具友长棚序])|days?(?![a-z]))"
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+BLOCK_RE = _re(r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
+               r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)")
+UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|最后)"
+              r"|(删掉|删除|删了)(上一|刚才|最后)")
+LIST_RE = _re(r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
+              r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects")
+QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|呢|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
+               r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
+               r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
+               r"|export)(?![a-z])")
+HEALTH_RE = _re(r"健康|挣值|赢得值|cpi|spi|eac|earned value|health|绩效|(?<![a-z])(ev|pv|vac|tcpi)(?![a-z])")
+FUND_RE = _re(r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])")
+LABOR_STRONG_RE = _re(r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少工|几个工|几工|几天"
+                      r"|工日|days did|days worked|days has|worked how")
+BUDGET_RE = _re(r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
+                r"|spent|spend|budget|overrun|(?<![a-z])cost")
+LABOR_WEAK_RE = _re(r"工资|借支|预支|借了|欠|没结|未结|结了多少|汇总|统计|wages|advances|owed|outstanding")
+SCHEDULE_RE = _re(r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
+                  r"|on track|overdue|at risk")
+EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
+BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
+BY_DAY_RE = _re(r"按天|按日|每天|by day|per day|daily")
+
+FUND_IN_RE = _re(r"收到|收了|到账|回款|打来|转来|汇来|拨来|拨款|(?<![a-z])received(?![a-z])|got paid|payment from")
+FUND_OUT_RE = _re(r"付给|支付给|转给|打给|汇给|付款给"
+                  r"|(?<![a-z])(paid|pay|transferred|sent)(?![a-z]).*(?<![a-z])to(?![a-z])")
+ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
+SETTLE_RE = _re(r"结算|结清|结了|结账|发工资|发了.{0,6}工资|付工资|付了.{0,6}工资|工资结|settle"
+                r"|(paid|pay)(?![a-z]).*wages|wages paid")
+NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
+                  r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
+CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
+CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
+PROGRESS_WORD_RE = _re(r"完成|进度|到了|到|已经|done|complete|completed|finished|progress")
+COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
+
+PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*%|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
+                 r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
+                 r"|(?P<half>一半|过半)|(?P<full>完工|全部完成|全部完工|全完了|竣工了)")
+DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
+              r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)")
+HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
+OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*了?\s*(of\s+)?$")
+OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
+OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
+                 r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))")
+RATE_RE = _re(r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
+              r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)")
+NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
+                         r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点"
+                         r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)")
+MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
+MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
+
+# Words around names in labour and payment messages; what is left over may be an unknown name.
+FILLER_RE = _re(r"记一下|记一笔|记下|帮我|帮忙|麻烦|请|登记|记录|记工|两人|俩人|三人|\d+人|每人|一共|总共"
+                r"|都是|都|各|还有|以及|来了|来|干了|干|做了|上午|下午|晚上|中午|全天|整天|点工|加班|生活费"
+                r"|借支|预支|借了|借|结算|结清|结了|结账|发了|发|工资|付了|付|日工资|按|算|的|了|和|跟|与|及"
+                r"|给|是|也|在|工地|活|钱|块|元")
+SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
+               "温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗"
+               "谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓缪褚娄窦戚岑晏卞姬仇栾隋刁荣巫寇桑郎甄丛仲虞敖"
+               "巩佘邝")
+
+_Q = {
+    "unknown_near": Text("没有找到工人“{name}”，你是说{near}吗？", "No worker called “{name}”. Did you mean {near}?"),
+    "unknown": Text("没有找到工人“{name}”。请检查名字，或先添加这个工人。",
+                    "No worker called “{name}”. Check the name, or add the worker first."),
+    "ambiguous_worker": Text("“{name}”可能是：{options}，请说清楚是哪位。", "“{name}” could be: {options}. Which one?"),
+    "which_worker": Text("是哪位工人？请写上名字。", "Which worker? Please give the name."),
+    "one_worker": Text("一次只能给一位工人记借支或结算，请分开发。",
+                       "One worker at a time for advances and settlements, please."),
+    "how_much_work": Text("{who}干了多少？例如“一天”“半天”“8小时”。",
+                          "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."),
+    "how_much_money": Text("金额是多少？", "How much is it?"),
+    "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
+    "which_category": Text("这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
+                           "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead"),
+    "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
+    "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
+    "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
+    "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
+    "ambiguous": Text("没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
+                      "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday."),
+}
+
+_NOT_NAMES = {"今天", "昨天", "前天", "明天", "工人", "老板", "甲方", "乙方", "业主", "工地", "工程", "项目", "材料",
+              "师傅", "小工", "大工", "老师", "同事", "大家", "他们", "我们", "自己", "工资"}
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), ideographic space and tabs as spaces, trimmed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@dataclass
+class Worker:
+    name: str
+    begin: int
+    end: int
+
+
+@dataclass
+class Quantity:
+    kind: str  # days | hours | overtime
+    value: Decimal
+    begin: int
+    end: int
+
+
+@dataclass
+class Analysis:
+    """Everything found in one message; masks what it finds so later steps do not read it twice."""
+
+    raw: str  # normalised, case kept
+    lexicon: Lexicon
+    today: date
+    chat_project: str | None
+    language: str
+    low: str = ""
+    work: list[str] = field(default_factory=list)  # low, with found spans blanked
+    rate: Decimal | None = None  # a daily rate the message names for its labour entries
+
+    def __post_init__(self) -> None:
+        self.low = fold(self.raw)
+        self.work = list(self.low)
+        self.projects = self.lexicon.find_projects(self.low)
+        for hit in self.projects:
+            self.mask(hit.begin, hit.end)
+        self.spans = dates_mod.find(self.text, self.today)
+        for span in self.spans:
+            self.mask(span.begin, span.stop)
+        self.worker_hits = self.lexicon.find_workers(self.text)
+        for hit in self.worker_hits:
+            self.mask(hit.begin, hit.end, "|")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.work)
+
+    def mask(self, begin: int, end: int, fill: str = " ") -> None:
+        for i in range(begin, end):
+            self.work[i] = fill
+
+    def t(self, key: str, **params: Any) -> str:
+        return _Q[key].render(self.language, **params)
+
+    # -- project, dates --------------------------------------------------------------------------
+
+    @cached_property
+    def project_codes(self) -> list[str]:
+        return list(dict.fromkeys(hit.value for hit in self.projects))
+
+    @property
+    def project(self) -> str | None:
+        return self.project_codes[0] if self.project_codes else self.chat_project
+
+    def with_project(self, **args: Any) -> dict[str, Any]:
+        return {"project": self.project, **args} if self.project else dict(args)
+
+    @cached_property
+    def days_found(self) -> list[dates_mod.Span]:
+        return [s for s in self.spans if not s.is_period]
+
+    @cached_property
+    def period(self) -> tuple[date, date] | None:
+        """The one period (or single day) a read is about."""
+        found = {(s.start, s.end) for s in self.spans}
+        return found.pop() if len(found) == 1 else None
+
+    def entry_date(self) -> date | str:
+        """The one date a write is for (today when none is given), or the question to ask."""
+        if any(s.is_period for s in self.spans):
+            return self.t("which_date")
+        found = {s.start for s in self.days_found}
+        if len(found) > 1:
+            return self.t("which_date")
+        day = found.pop() if found else self.today
+        if day > self.today + timedelta(days=1):
+            return self.t("future", day=day.isoformat())
+        return day
+
+    # -- workers ---------------------------------------------------------------------------------
+
+    @cached_property
+    def quantities(self) -> list[Quantity]:
+        """Day rate, overtime, hours and days, found and masked in that order."""
+        text = self.text
+        found: list[Quantity] = []
+        for m in RATE_RE.finditer(text):
+            self.rate = Decimal(m["a"] or m["b"])
+            self.mask(m.start(), m.end())
+        text = self.text
+        for m in HOURS_RE.finditer(text):
+            value = _count(m["n"], bool(m["h1"]), bool(m["half"]))
+            if value is None:
+                continue
+            before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 12]
+            kind = "overtime" if OT_BEFORE_RE.search(before) or OT_AFTER_RE.search(after) else "hours"
+            found.append(Quantity(kind, value, m.start(), m.end()))
+            self.mask(m.start(), m.end())
+        text = self.text
+        for m in OT_BARE_RE.finditer(text):
+            value = _count(m["n"], False, False)
+            if value is not None:
+                found.append(Quantity("overtime", value, m.start(), m.end()))
+                self.mask(m.start(), m.end())
+        text = self.text
+        for m in DAYS_RE.finditer(text):
+            if m["full"]:
+                value: Decimal | None = Decimal(1)
+            elif m["half"] or m["enhalf"]:
+                value = Decimal("0.5")
+            else:
+                value = _count(m["n"], bool(m["h1"] or m["h2"]), False)
+            if value is None:
+                continue
+            found.append(Quantity("days", value, m.start(), m.end()))
+            self.mask(m.start(), m.end())
+        return sorted(found, key=lambda q: q.begin)
+
+    @cached_property
+    def workers(self) -> tuple[list[Worker], str | None]:
+        """Known workers in message order, and the question to ask if any name is unknown or doubtful."""
+        found = [Worker(h.value, h.begin, h.end) for h in self.worker_hits]
+        _ = self.quantities, self.amounts  # mask numbers before looking for leftover names
+        leftover = FILLER_RE.sub(lambda m: " " * len(m[0]), self.text)
+        for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
+            sure, _ = self.lexicon.resolve_worker(m[0])
+            if len(sure) == 1:
+                found.append(Worker(sure[0], m.start(), m.end()))
+        for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
+            chunk = m[0]
+            if not _name_like(chunk):
+                continue
+            sure, near = self.lexicon.resolve_worker(chunk)
+            if len(sure) == 1:  # only a homophone (赵柳 for 赵六): a different name, so ask, never take it
+                return found, self.t("unknown_near", name=chunk, near=sure[0])
+            elif sure:
+                return found, self.t("ambiguous_worker", name=chunk, options="、".join(sure))
+            elif near:
+                return found, self.t("unknown_near", name=chunk, near="、".join(near[:2]))
+            else:
+                return found, self.t("unknown", name=chunk)
+        found.sort(key=lambda w: w.begin)
+        unique: list[Worker] = []
+        for worker in found:
+            if all(w.name != worker.name for w in unique):
+                unique.append(worker)
+        return unique, None
+
+    # -- money -----------------------------------------------------------------------------------
+
+    @cached_property
+    def amounts(self) -> list[tuple[Decimal, bool, int, int]]:
+        """Money amounts (value, marked as money, begin, end); quantities and percentages are not money."""
+        _ = self.quantities
+        text = self.text
+        for m in PERCENT_RE.finditer(text):
+            if m["num"] or m["cn"]:
+                self.mask(m.start(), m.end())
+        text = self.text
+        out: list[tuple[Decimal, bool, int, int]] = []
+        for m in NUMBER_RE.finditer(text):
+            token = m[0]
+            after, before = text[m.end():m.end() + 6], text[max(0, m.start() - 4):m.start()]
+            if NOT_MONEY_AFTER_RE.match(after) or before.endswith("百分之"):
+                continue
+            marked = bool(MONEY_AFTER_RE.match(after) or MONEY_BEFORE_RE.search(before))
+            if token[0] in CN_NUMBER_CHARS and not marked and not any(c in token for c in "十百千万亿"):
+                continue  # 一下, 一起: a lone Chinese digit is not an amount
+            if token[0] in CN_NUMBER_CHARS and token in {"万", "千", "百", "十", "亿"}:
+                continue
+            value = number(token)
+            if value is None or value <= 0 or value > MAX_AMOUNT:
+                continue
+            out.append((value, marked, m.start(), m.end()))
+            self.mask(m.start(), m.end())
+        return out
+
+    def amount(self) -> Decimal | str | None:
+        """The one amount in the message; None if there is none; a question if there are several."""
+        found = self.amounts
+        if not found:
+            return None
+        marked = [a for a in found if a[1]]
+        pool = marked if marked else found
+        values = {a[0] for a in pool}
+        if len(values) > 1:
+            return self.t("which_amount")
+        return values.pop()
+
+    # -- categories ------------------------------------------------------------------------------
+
+    @cached_property
+    def categories(self) -> tuple[list[Hit], list[Hit], list[Hit]]:
+        text = self.text
+        return find_categories(text), find_items(text), self.lexicon.find_lines(text, self.project)
+
+    def category(self) -> tuple[str | None, str | None, bool]:
+        """The category named (or implied by an item word), the item word as typed, and whether it is clear."""
+        words, items, own = self.categories
+        note = self.raw[items[0].begin:items[0].end] if items else None
+        if own:
+            keys = {h.value for h in own}
+            return (keys.pop(), note, True) if len(keys) == 1 else (None, note, False)
+        for hits in (words, items):
+            keys = {h.value for h in hits}
+            if len(keys) == 1:
+                return keys.pop(), note, True
+            if len(keys) > 1:
+                return None, note, False
+        return None, note, True
+
+    # -- percent ---------------------------------------------------------------------------------
+
+    @cached_property
+    def percent(self) -> Decimal | None:
+        for m in PERCENT_RE.finditer(self.low):
+            if m["num"]:
+                value: Decimal | None = Decimal(m["num"])
+            elif m["cn"]:
+                value = number(m["cn"])
+            elif m["cheng"]:
+                digit = number(m["cheng"])
+                value = digit * 10 if digit is not None else None
+            elif m["half"]:
+                value = Decimal(50)
+            else:
+                value = Decimal(100)
+            if value is not None and 0 <= value <= 100:
+                return value
+        if re.search(r"(?<![a-z])(fully done|all done|completed|finished)(?![a-z])", self.low) and not re.search(
+                r"\d", self.low):
+            return Decimal(100)
+        return None
+
+
+def _count(n: str | None, plus_half: bool, only_half: bool) -> Decimal | None:
+    if only_half:
+        return Decimal("0.5")
+    if n is None:
+        return None
+    value = number(n)
+    if value is None or value <= 0:
+        return None
+    return value + (Decimal("0.5") if plus_half else 0)
+
+
+def _name_like(chunk: str) -> bool:
+    """A leftover chunk that looks like a person's name (张山, 老王, 赵柳): worth checking, never ignoring."""
+    if not 2 <= len(chunk) <= 3 or chunk in _NOT_NAMES:
+        return False
+    if chunk[0] in SURNAMES:
+        return True
+    return chunk[0] in "老小阿" and len(chunk) == 2 and chunk[1] in SURNAMES
+
+
+# -- building plans ---------------------------------------------------------------------------------
+
+def _ask(question: str | None) -> Plan:
+    return Plan(calls=[], source="rules", confident=False, question=question)
+
+
+def _one(tool: str, args: dict[str, Any], source: str = "rules") -> Plan:
+    return Plan(calls=[Call(tool, args)], source=source, confident=True)  # type: ignore[arg-type]
+
+
+def _money_text(value: Decimal) -> str:
+    return decimal_text(value)
+
+
+def plan_labor(an: Analysis) -> Plan:
+    """log_labor, one call per worker, with days, hours and overtime as each worker's part of the text says."""
+    workers, question = an.workers
+    if question:
+        return _ask(question)
+    if not workers:
+        return _ask(an.t("which_worker"))
+    if len(an.project_codes) > 1:
+        return _ask(an.t("which_project"))
+    day = an.entry_date()
+    if isinstance(day, str):
+        return _ask(day)
+    quantities = an.quantities
+    bounds = [w.begin for w in workers[1:]] + [len(an.low)]
+    groups: list[list[Quantity]] = []
+    for worker, stop in zip(workers, bounds, strict=True):
+        groups.append([q for q in quantities if worker.end <= q.begin < stop])
+    prefix = [q for q in quantities if q.begin < workers[0].begin]
+    if prefix and not any(groups):
+        groups = [prefix for _ in workers]
+    elif prefix:
+        return _ask(an.t("ambiguous"))
+    # A worker with nothing of their own shares the next group's: 王五、赵六各半天.
+    for i in range(len(groups) - 2, -1, -1):
+        if not groups[i]:
+            groups[i] = groups[i + 1]
+    calls: list[Call] = []
+    for worker, group in zip(workers, groups, strict=True):
+        if not group:
+            return _ask(an.t("how_much_work", who=worker.name))
+        args: dict[str, Any] = an.with_project(worker=worker.name, date=day.isoformat())
+        for kind in ("days", "hours", "overtime"):
+            values = [q.value for q in group if q.kind == kind]
+            if len(values) > 1:
+                return _ask(an.t("ambiguous"))
+            if values:
+                args["overtime_hours" if kind == "overtime" else kind] = decimal_text(values[0])
+        if "days" in args and "hours" in args:
+            return _ask(an.t("ambiguous"))
+        if an.rate is not None:
+            args["daily_rate"] = decimal_text(an.rate)
+        calls.append(Call("log_labor", args))
+    if an.amounts:  # money in a labour message: not ours to guess
+        return _ask(an.t("ambiguous"))
+    return Plan(calls=calls, source="rules", confident=True)
+
+
+def plan_payment(an: Analysis, tool: str) -> Plan:
+    """record_advance or settle_wages: one worker, one amount."""
+    workers, question = an.workers
+    if question:
+        return _ask(question)
+    if not workers:
+        return _ask(an.t("which_worker"))
+    if len(workers) > 1:
+        return _ask(an.t("one_worker"))
+    amount = an.amount()
+    if amount is None:
+        return _ask(an.t("how_much_money"))
+    if isinstance(amount, str):
+        return _ask(amount)
+    day = an.entry_date()
+    if isinstance(day, str):
+        return _ask(day)
+    return _one(tool, an.with_project(worker=workers[0].name, amount=_money_text(amount), date=day.isoformat()))
+
+
+def plan_fund(an: Analysis, direction: str) -> Plan:
+    amount = an.amount()
+    if amount is None:
+        return _ask(an.t("how_much_money"))
+    if isinstance(amount, str):
+        return _ask(amount)
+    day = an.entry_date()
+    if isinstance(day, str):
+        return _ask(day)
+    args = an.with_project(direction=direction, amount=_money_text(amount), date=day.isoformat())
+    counterparty = _counterparty(an, direction)
+    if counterparty:
+        args["counterparty"] = counterparty
+    return _one("record_fund", args)
+
+
+_CP_IN = [
+    _re(r"收到\s*(?P<cp>[^\s\d,|]{1,20}?)\s*(?:的)?\s*(?:工程款|进度款|预付款|拨款|货款|付款|转账|打款|汇款|款)"),
+    _re(r"(?P<cp>[^\s\d,|]{1,20}?)\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来)"),
+    _re(r"(?<![a-z])from\s+(?:the\s+)?(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
+]
+_CP_OUT = [
+    _re(r"(?:付给|支付给|转给|打给|汇给|付款给)\s*(?P<cp>[^\s\d,|]{1,20}?)\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=[\d一二两三四五六七八九十]|$)"),
+    _re(r"(?<![a-z])to\s+(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
+]
+_FUND_WORD_RE = _re(r"(工程款|进度款|预付款|拨款|货款|付款|转账|打款|汇款|款)")
+_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们)+|(了|的)+$")
+
+
+def _counterparty(an: Analysis, direction: str) -> str | None:
+    text = an.text
+    for pattern in _CP_IN if direction == "in" else _CP_OUT:
+        m = pattern.search(text)
+        if m and m["cp"].strip():
+            begin, end = m.start("cp"), m.end("cp")
+            if _FUND_WORD_RE.match(text, begin):
+                continue
+            value = _CP_JUNK.sub("", an.raw[begin:end].strip()).strip()
+            if value and not re.search(r"[|\d]", value) and value.lower() not in {"me", "us", "the"}:
+                return value
+    return None
+
+
+def plan_cost(an: Analysis) -> Plan:
+    amount = an.amount()
+    if amount is None:
+        return _ask(an.t("how_much_money") if COST_WORD_RE.search(an.low) else None)
+    if isinstance(amount, str):
+        return _ask(amount)
+    category, note, clear = an.category()
+    if category is None or not clear:
+        return _ask(an.t("which_category", amount=_money_text(amount)))
+    day = an.entry_date()
+    if isinstance(day, str):
+        return _ask(day)
+    args = an.with_project(category=category, amount=_money_text(amount), date=day.isoformat())
+    if note:
+        args["note"] = note
+    return _one("add_cost", args)
+
+
+def plan_progress(an: Analysis) -> Plan:
+    percent = an.percent
+    tasks = an.lexicon.find_tasks(an.text, an.project)
+    names = list(dict.fromkeys(h.value for h in tasks))
+    if percent is None:
+        return _ask(None)
+    if len(names) != 1:
+        return _ask(an.t("which_task", options="、".join(an.lexicon.task_names(an.project)) or "—"))
+    day = an.entry_date()
+    if isinstance(day, str):
+        return _ask(day)
+    args = an.with_project(task=names[0], percent=decimal_text(percent), date=day.isoformat())
+    if CORRECTION_RE.search(an.low):
+        args["correction"] = True
+    return _one("update_task_progress", args)
+
+
+def plan_read(an: Analysis, tool: str) -> Plan:
+    args: dict[str, Any] = an.with_project()
+    if tool == "budget_status":
+        category, _, clear = an.category()
+        if category and clear:
+            args["category"] = category
+    elif tool == "labor_summary":
+        workers, question = an.workers
+        if question:
+            return _ask(question)
+        if len(workers) > 1:
+            return Plan(calls=[Call(tool, args)], source="rules", confident=False)
+        if workers:
+            args["worker"] = workers[0].name
+        if an.period:
+            args["start"], args["end"] = an.period[0].isoformat(), an.period[1].isoformat()
+        if BY_TRADE_RE.search(an.low):
+            args["group_by"] = "trade"
+        elif BY_DAY_RE.search(an.low):
+            args["group_by"] = "day"
+        if EXPORT_RE.search(an.low):
+            args["export"] = True
+    return Plan(calls=[Call(tool, args)], source="rules", confident=True)
+
+
+def read_tool(an: Analysis) -> str | None:
+    """Which read a question is about, if any."""
+    text = an.low
+    if HEALTH_RE.search(text):
+        return "project_health"
+    if FUND_RE.search(text):
+        return "fund_status"
+    if LABOR_STRONG_RE.search(text):
+        return "labor_summary"
+    if BUDGET_RE.search(text):
+        return "budget_status"
+    if LABOR_WEAK_RE.search(text):
+        return "labor_summary"
+    if SCHEDULE_RE.search(text):
+        return "schedule_status"
+    return None
+
+
+def write_plan(an: Analysis) -> Plan | None:
+    """The write a statement asks for, a question about it, or None when it is no write at all."""
+    low = an.low
+    if CHANGE_RE.search(low) and not CORRECTION_RE.search(low):
+        return _ask(an.t("ambiguous"))
+    if NEGATION_RE.search(low):  # 张三没来: someone did not work; a note we do not record
+        return _ask(an.t("ambiguous"))
+    has_workers = bool(an.worker_hits) or bool(an.workers[1])
+    if has_workers or an.workers[0]:
+        if ADVANCE_RE.search(low):
+            return plan_payment(an, "record_advance")
+        if SETTLE_RE.search(low):
+            return plan_payment(an, "settle_wages")
+    if FUND_IN_RE.search(low):
+        return plan_fund(an, "in")
+    if FUND_OUT_RE.search(low) and not has_workers:
+        return plan_fund(an, "out")
+    if an.percent is not None and (an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(low)):
+        return plan_progress(an)
+    if an.workers[0] or an.workers[1]:
+        return plan_labor(an)
+    if an.quantities:
+        return plan_labor(an)  # work without a worker: asks which worker
+    if ADVANCE_RE.search(low) or SETTLE_RE.search(low):
+        return plan_payment(an, "record_advance")  # asks which worker
+    if an.amounts:
+        return plan_cost(an)
+    category, _, _ = an.category()
+    if category and COST_WORD_RE.search(low):
+        return plan_cost(an)  # asks how much
+    return None
+
+
+def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
+    """Planned tool calls for one free-text message (see the module docstring)."""
+    raw = normalise(text)
+    if not raw or len(raw) > MAX_LENGTH or not re.search(r"[\w\u4e00-\u9fff]", raw):
+        return Plan()
+    low = fold(raw)
+    if BLOCK_RE.search(low):
+        return Plan()
+    if UNDO_RE.search(low):
+        if re.search(r"\d", low) or lexicon.find_workers(low):
+            return _ask(_Q["ambiguous"].render(language))
+        return _one("undo_last", {})
+    if LIST_RE.search(low):
+        return _one("list_projects", {})
+    an = Analysis(raw, lexicon, today, project_code, language)
+    if not QUERY_RE.search(low):
+        plan = write_plan(an)
+        if plan is not None and (plan.calls or plan.question):
+            return plan
+        pending = plan
+    else:
+        pending = None
+    tool = read_tool(an)
+    if tool is not None:
+        return plan_read(an, tool)
+    return pending or Plan()
+
+
+PlanBuilder = Callable[[Analysis], Plan]
