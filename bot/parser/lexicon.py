@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,8 +80,8 @@ class Lexicon:
     @classmethod
     def build(cls, *, projects: Sequence[tuple[str, str, Sequence[str]]] = (),
               workers: Sequence[tuple[str, Sequence[str]]] = (),
-              tasks: dict[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
-              lines: dict[str, Sequence[tuple[str, str | None]]] | None = None,
+              tasks: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+              lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
               version: tuple[Any, ...] = ()) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
         lex = cls(

@@ -248,7 +248,7 @@ class Analysis:
         text = self.text
         for m in DAYS_RE.finditer(text):
             if m["full"]:
-                value: Decimal | None = Decimal(1)
+                value = Decimal(1)
             elif m["half"] or m["enhalf"]:
                 value = Decimal("0.5")
             else:

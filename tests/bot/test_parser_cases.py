@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+import tools
 from bot.parser import Lexicon, parse_text
 from bot.parser.plan import writes
 from storage.demo import load_demo
@@ -39,6 +40,13 @@ def test_message_set_is_big_and_covers_every_tool_and_the_must_not_write_part() 
     assert sum(case["no_write"] for case in CASES) >= 25
     assert {call["tool"] for case in CASES for call in case["calls"]} == TOOLS
     assert sum(len(case["calls"]) > 1 for case in CASES) >= 5  # several workers in one message
+
+
+def test_every_expected_call_fits_its_tool_s_argument_model() -> None:
+    for case in CASES:
+        for call in case["calls"]:
+            tools.REGISTRY[call["tool"]].args_model.model_validate(call["args"])
+            assert writes(call["tool"]) == tools.REGISTRY[call["tool"]].writes
 
 
 def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_write(lexicon: Lexicon) -> None:
