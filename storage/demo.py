@@ -3,7 +3,8 @@
 Deterministic: a seeded random generator and fixed offsets from `today`, never the wall clock. Whatever day it is
 loaded, it shows an overrun (SG3 机械费 85%, BJ 机械费 104%), a late task (BJ 管网铺设), tasks at risk
 (SG3 主体结构, BJ 路基施工), an upcoming one (RW Roofing) and low cash (BJ under its floor and its planned outflows).
-Recorded dates are never after today nor before the project started; only planned fund outflows lie ahead.
+History ends yesterday, so today is free for the user to log; nothing is dated before its project started;
+only planned fund outflows lie ahead.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from storage.models import (
 )
 
 CENT = Decimal("0.01")
-WINDOW = 60  # days of day-by-day history, today included
+WINDOW = 60  # days of day-by-day history, ending yesterday: today is left for the user to log
+FIRST, LAST = -WINDOW, -1
 SEED = "sitebot-demo"
 
 
@@ -233,15 +235,15 @@ RATE_CHANGE = -30  # 李四's raise took effect thirty days ago
 
 # Who worked where: (worker, project code, first day, last day), days from today, inclusive.
 CREWS: tuple[tuple[str, str, int, int], ...] = (
-    ("张三", "SG3", -59, 0),
-    ("李四", "SG3", -59, 0),
-    ("王五", "BJ", -59, -29),  # built the inspection wells, then moved to the masonry at SG3
-    ("王五", "SG3", -28, 0),
-    ("赵六", "BJ", -59, -19),  # street lighting conduits, then the wiring at SG3
-    ("赵六", "SG3", -18, 0),
-    ("孙七", "BJ", -59, 0),
-    ("Mike Chen", "RW", -59, 0),
-    ("Tom Li", "RW", -59, 0),
+    ("张三", "SG3", FIRST, LAST),
+    ("李四", "SG3", FIRST, LAST),
+    ("王五", "BJ", FIRST, -29),  # built the inspection wells, then moved to the masonry at SG3
+    ("王五", "SG3", -28, LAST),
+    ("赵六", "BJ", FIRST, -19),  # street lighting conduits, then the wiring at SG3
+    ("赵六", "SG3", -18, LAST),
+    ("孙七", "BJ", FIRST, LAST),
+    ("Mike Chen", "RW", FIRST, LAST),
+    ("Tom Li", "RW", FIRST, LAST),
 )
 
 # name, language, memberships (project code → role)
@@ -394,8 +396,8 @@ class _Loader:
         wages: dict[str, Decimal] = defaultdict(Decimal)
         earned: dict[tuple[str, str], list[tuple[int, Decimal]]] = defaultdict(list)
         specs = {spec.code: spec for spec in PROJECTS}
-        rain = {code: {o for o in range(-WINDOW + 1, 1) if self.rng.random() < 0.04} for code in specs}
-        for offset in range(-WINDOW + 1, 1):
+        rain = {code: {o for o in range(FIRST, LAST + 1) if self.rng.random() < 0.04} for code in specs}
+        for offset in range(FIRST, LAST + 1):
             day = self.day(offset)
             sunday = day.weekday() == 6
             for name, code, first, last in CREWS:
@@ -480,13 +482,13 @@ class _Loader:
         project = self.projects[spec.code]
         clerk = self.users[COST_CLERK[spec.code]]
         english = spec.language == "en"
-        window_start = max(-WINDOW + 1, spec.start)
+        window_start = max(FIRST, spec.start)
         history_days = list(range(spec.start + 29, window_start, 30))
         if spec.start < window_start and not history_days:
             history_days = [spec.start]
         for cost in spec.costs:
             total = Decimal(cost.total) - (wages if cost.category == "labor" else 0)
-            window_days = sorted(self.rng.randint(window_start, 0) for _ in range(cost.window_entries))
+            window_days = sorted(self.rng.randint(window_start, LAST) for _ in range(cost.window_entries))
             elapsed = -spec.start + 1
             history_total = _cents(total * Decimal(len(range(spec.start, window_start))) / Decimal(elapsed))
             history = _split(history_total, len(history_days), self.rng)

@@ -106,6 +106,9 @@ def test_recorded_dates_lie_between_project_start_and_today(session: Session, to
             + ("AND x.planned = :no" if table.startswith("fund_txn") else "")),
             {"today": today, "no": False}).scalar_one()
         assert out_of_range == 0, table
+    logged_today = session.execute(text("SELECT COUNT(*) FROM labor_entry WHERE work_date >= :today"),
+                                   {"today": today}).scalar_one()
+    assert logged_today == 0  # today is left for the user to log
     planned = session.execute(text("SELECT MIN(txn_date), MAX(txn_date) FROM fund_txn WHERE planned = :yes"),
                               {"yes": True}).one()
     assert today < date.fromisoformat(str(planned[0])) <= date.fromisoformat(str(planned[1])) <= today + timedelta(14)
@@ -163,7 +166,7 @@ def test_cli_demo_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     engine = make_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT code FROM project ORDER BY code")).scalars().all() == ["BJ", "RW", "SG3"]
-        assert connection.execute(text("SELECT MAX(work_date) FROM labor_entry")).scalar() == "2026-11-25"
+        assert connection.execute(text("SELECT MAX(work_date) FROM labor_entry")).scalar() == "2026-11-24"
     engine.dispose()
 
 
