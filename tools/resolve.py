@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pypinyin import Style, lazy_pinyin
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from storage.models import BudgetLine, Membership, Project, Task, Worker
@@ -19,7 +19,7 @@ from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 
 T = TypeVar("T")
 
-FUZZY_SUGGEST = 60  # score (0-100) above which a near name is offered as "did you mean"
+FUZZY_SUGGEST = 75  # score (0-100) above which a near name is offered as "did you mean"
 
 MAX_AMOUNT = Decimal("10000000000")  # 100亿: above this an amount is a typo
 CENT = Decimal("0.01")
@@ -52,14 +52,27 @@ def match(query: str, candidates: Sequence[Candidate[T]]) -> tuple[list[T], list
     if exact:
         return exact, []
     q_full, _ = pinyin_keys(q)
-    by_pinyin = [c.item for c in candidates
-                 if any(q_full == pinyin_keys(_norm(n))[0] or (q.isascii() and q == pinyin_keys(_norm(n))[1]
-                                                               and len(q) >= 2) for n in c.names)]
-    if by_pinyin:
-        return by_pinyin, []
-    choices = {i: _norm(n) for i, c in enumerate(candidates) for n in c.names[:1]}
-    near = process.extract(q, choices, scorer=fuzz.WRatio, limit=3, score_cutoff=FUZZY_SUGGEST)
-    return [], [candidates[key].names[0] for _, _, key in near]
+    sounds_alike = [c for c in candidates if any(q_full == pinyin_keys(_norm(n))[0] for n in c.names)]
+    if q.isascii():
+        # Typed in pinyin (no IME): "lisi" or the initials "ls" mean 李四.
+        by_pinyin = [c.item for c in sounds_alike] or [
+            c.item for c in candidates if len(q) >= 2 and any(q == pinyin_keys(_norm(n))[1] for n in c.names)]
+        if by_pinyin:
+            return by_pinyin, []
+    # Other characters with the same sound (李思 for 李四) are offered, never taken: nothing is corrected silently.
+    near = sorted(((_similarity(q, q_full, c), i) for i, c in enumerate(candidates)), reverse=True)[:3]
+    suggestions = [c.names[0] for c in sounds_alike] + [
+        candidates[i].names[0] for score, i in near if score >= FUZZY_SUGGEST]
+    return [], list(dict.fromkeys(suggestions))[:3]
+
+
+def _similarity(query: str, query_pinyin: str, candidate: Candidate[Any]) -> float:
+    """How alike a typed name and a candidate are, by characters and by sound (张山 ~ 张三)."""
+    best = 0.0
+    for name in candidate.names:
+        norm = _norm(name)
+        best = max(best, fuzz.WRatio(query, norm), fuzz.ratio(query_pinyin, pinyin_keys(norm)[0]))
+    return best
 
 
 _UNKNOWN = Text("没有找到{kind}“{name}”。", "No {kind} called “{name}”.")
