@@ -1,0 +1,94 @@
+"""Jobs on the application's JobQueue: each bound chat's morning digest, and outbox retries.
+
+Schedules live in our tables (chat.digest_time, chat.timezone), not in an APScheduler job store:
+jobs are registered at start from the chat rows, and sending is idempotent in the database, so a
+restart, a second process or `sitebot alerts run` never sends a digest twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot import digest
+from storage.queries import chats as cq
+
+if TYPE_CHECKING:
+    from telegram.ext import Application, Job, JobQueue
+
+    from bot.app import Services
+    from storage.models import Chat
+
+log = logging.getLogger(__name__)
+
+# APScheduler's default grace is 1 s: a busy event loop at 08:00 would silently skip the digest.
+DIGEST_GRACE = 3600
+RETRY_EVERY = 300  # seconds between outbox sweeps (failed sends are retried)
+CATCH_UP_AFTER = 5  # seconds after start: digests whose time passed while the bot was down
+KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
+
+
+def job_name(chat_id: int) -> str:
+    return f"digest:{chat_id}"
+
+
+def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
+    """(Re)register one chat's daily digest at its time, in its timezone."""
+    for job in job_queue.get_jobs_by_name(job_name(chat.id)):
+        job.schedule_removal()
+    at = digest.digest_time(chat)
+    log.info("digest for chat %s scheduled daily at %s %s", chat.id, at.strftime("%H:%M"), chat.timezone)
+    return job_queue.run_daily(digest_job, time=at, data=chat.id, name=job_name(chat.id),
+                               job_kwargs={"misfire_grace_time": DIGEST_GRACE, "coalesce": True})
+
+
+def unschedule_chat(job_queue: JobQueue[Any], chat_id: int) -> None:
+    for job in job_queue.get_jobs_by_name(job_name(chat_id)):
+        job.schedule_removal()
+
+
+def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> int:
+    """Register every bound chat's digest, the outbox sweep and the start-up catch-up; returns the chat count."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    with services.sessions() as session:
+        chats = [chat for chat, _project in cq.bound_chats(session=session)]
+    for chat in chats:
+        schedule_chat(job_queue, chat)
+    job_queue.run_repeating(sweep_job, interval=RETRY_EVERY, first=RETRY_EVERY, name="outbox",
+                            job_kwargs={"misfire_grace_time": RETRY_EVERY, "coalesce": True})
+    job_queue.run_once(catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up",
+                       job_kwargs={"misfire_grace_time": DIGEST_GRACE})
+    return len(chats)
+
+
+async def digest_job(context: Any) -> None:
+    """A chat's digest time: queue its digest (once per day), then send what is pending for it."""
+    services: Services = context.bot_data.services
+    chat_id = int(context.job.data)
+    await asyncio.to_thread(digest.write_digests, services, chat_ids=[chat_id])
+    await digest.send_pending(services, context.bot, chat_id=chat_id)
+
+
+async def catch_up_job(context: Any) -> None:
+    """At start: digests whose time already passed today (the bot was down at 08:00) go out now."""
+    services: Services = context.bot_data.services
+    await asyncio.to_thread(digest.write_digests, services, due_only=True)
+    await digest.send_pending(services, context.bot)
+
+
+async def sweep_job(context: Any) -> None:
+    """Send whatever the outbox still holds (earlier failures are retried here); forget old update ids."""
+    services: Services = context.bot_data.services
+    await digest.send_pending(services, context.bot)
+    await asyncio.to_thread(prune_update_ids, services, datetime.now(UTC) - KEEP_UPDATE_IDS)
+
+
+def prune_update_ids(services: Services, before: datetime) -> int:
+    with services.sessions() as session:
+        removed = cq.prune_updates(session=session, before=before)
+        session.commit()
+        return removed

@@ -1,0 +1,261 @@
+"""A fake Telegram Bot API on 127.0.0.1: answers what python-telegram-bot calls and records every call.
+
+    with FakeTelegram() as api:
+        settings = Settings(telegram_token=api.token, telegram_api_url=api.api_url)
+        ...
+        api.calls("sendMessage")  # [Call(method="sendMessage", params={"chat_id": "42", "text": ...}), ...]
+
+Updates for long polling are queued with `api.push_update({...})`; failures are scripted with
+`api.fail("sendMessage", times=1, status=500)`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+BOT_ID = 123
+TOKEN = f"{BOT_ID}:ABC"
+BOT_USERNAME = "sitebot_test_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, str]
+    files: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)  # part name → (filename, content)
+    status: int = 200  # what the fake answered: a scripted failure is recorded too
+
+    def __getitem__(self, key: str) -> str:
+        return self.params[key]
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.params["chat_id"])
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text", "")
+
+
+@dataclass
+class _Failure:
+    times: int
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid long-poll (the bot stopping) is normal, not an error to print."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class FakeTelegram:
+    """The Bot API double: start it, point the bot's base URL at it, read what was sent."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self._calls: list[Call] = []
+        self._updates: list[dict[str, Any]] = []
+        self._failures: dict[str, _Failure] = {}
+        self._lock = threading.Lock()
+        self._message_id = 1000
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
+
+    # -- lifetime ----------------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeTelegram:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def api_url(self) -> str:
+        """What SITEBOT_TELEGRAM_API_URL is set to: the token is appended by the bot."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- scripting and reading ------------------------------------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            self._updates.append(update)
+
+    def fail(self, method: str, *, times: int = 1, status: int = 500, description: str = "Internal Server Error",
+             retry_after: int | None = None) -> None:
+        """The next `times` calls of a method fail with this HTTP status."""
+        with self._lock:
+            self._failures[method] = _Failure(times, status, description, retry_after)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [call for call in self._calls if method is None or call.method == method]
+
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
+        """Texts of the messages delivered (answered 200), to one chat or all."""
+        return [call.text for call in self.calls("sendMessage")
+                if call.status == 200 and (chat_id is None or call.chat_id == chat_id)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until at least `count` calls of a method arrived (for polling tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {len(self.calls(method))}")
+
+    # -- the API ----------------------------------------------------------------------------------
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            failure = self._failures.get(call.method)
+            if failure and failure.times > 0:
+                failure.times -= 1
+                call.status = failure.status
+                body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                        "description": failure.description}
+                if failure.retry_after is not None:
+                    body["parameters"] = {"retry_after": failure.retry_after}
+                return failure.status, body
+        if call.method == "getMe":
+            return 200, {"ok": True, "result": {
+                "id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME,
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}}
+        if call.method == "getUpdates":
+            return 200, {"ok": True, "result": self._take_updates(call)}
+        if call.method in {"sendMessage", "sendDocument"}:
+            return 200, {"ok": True, "result": self._message(call)}
+        return 200, {"ok": True, "result": True}  # setMyCommands, deleteWebhook, sendChatAction, ...
+
+    def _take_updates(self, call: Call) -> list[dict[str, Any]]:
+        offset = int(call.params.get("offset", "0") or 0)
+        deadline = time.monotonic() + min(float(call.params.get("timeout", "0") or 0), 0.5)
+        while True:
+            with self._lock:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if self._updates or time.monotonic() >= deadline:
+                    return list(self._updates)
+            time.sleep(0.02)
+
+    def _message(self, call: Call) -> dict[str, Any]:
+        with self._lock:
+            self._message_id += 1
+            message_id = self._message_id
+        chat_id = int(call.params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": None},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME},
+        }
+        if call.method == "sendMessage":
+            message["text"] = call.params.get("text", "")
+        else:
+            name = next(iter(call.files.values()), (None, b""))[0]
+            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
+                                   "file_name": name}
+        return message
+
+    def _record(self, method: str, content_type: str, body: bytes, query: str) -> Call:
+        params = dict(parse_qsl(query))
+        files: dict[str, tuple[str | None, bytes]] = {}
+        if content_type.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(
+                f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True) or b""
+                if part.get_filename() is not None:
+                    files[str(name)] = (part.get_filename(), payload)
+                else:
+                    params[str(name)] = payload.decode()
+        elif content_type.startswith("application/json") and body:
+            params.update({key: value if isinstance(value, str) else json.dumps(value)
+                           for key, value in json.loads(body).items()})
+        elif body:
+            params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        call = Call(method=method, params=params, files=files)
+        with self._lock:
+            self._calls.append(call)
+        return call
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                url = urlsplit(self.path)
+                prefix, _, method = url.path.rpartition("/")
+                if prefix != f"/bot{fake.token}":
+                    self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                call = fake._record(method, self.headers.get("Content-Type", ""), body, url.query)
+                self._send(*fake._answer(call))
+
+            do_GET = do_POST = _serve
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+                pass
+
+        return Handler
+
+
+# -- updates as Telegram sends them ---------------------------------------------------------------------
+
+def message_update(update_id: int, text: str, *, user_id: int = 1001, chat_id: int | None = None,
+                   first_name: str = "Li", last_name: str | None = None, language_code: str | None = "zh-hans",
+                   chat_title: str | None = None, message_id: int | None = None) -> dict[str, Any]:
+    """A text message update; a negative chat_id is a group chat. Commands get their bot_command entity."""
+    chat_id = user_id if chat_id is None else chat_id
+    chat: dict[str, Any] = ({"id": chat_id, "type": "private", "first_name": first_name} if chat_id > 0
+                            else {"id": chat_id, "type": "group", "title": chat_title or "工地群"})
+    sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if last_name:
+        sender["last_name"] = last_name
+    if language_code:
+        sender["language_code"] = language_code
+    message: dict[str, Any] = {"message_id": message_id or update_id, "date": int(time.time()), "chat": chat,
+                               "from": sender, "text": text}
+    if text.startswith("/"):
+        command = text.split()[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+    return {"update_id": update_id, "message": message}
