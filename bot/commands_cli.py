@@ -23,19 +23,62 @@ def _not_yet(name: str) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("chat")
+    from bot.app import build_services, local_today, prepare_database
+    from bot.terminal import UnknownMember, acting_user, check_project, run_chat
+
+    services = build_services(settings)
+    prepare_database(services, args.today or local_today(settings))
+    with services.sessions() as session:
+        try:
+            user = acting_user(session, args.user)
+            project_code = check_project(session, args.project)
+        except UnknownMember as error:
+            print(error, file=sys.stderr)
+            return 2
+    return run_chat(services.router, user=user, project_code=project_code, today=args.today)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("run")
+    if settings.telegram_token is None:
+        print("SITEBOT_TELEGRAM_TOKEN is not set: put the bot's token in .env (see .env.example), "
+              "or use `sitebot chat` for the terminal.", file=sys.stderr)
+        return 2
+    from bot.app import build_services, local_today, prepare_database
+    from bot.telegram import run_polling
+
+    services = build_services(settings)
+    prepare_database(services, local_today(settings))
+    run_polling(services)
+    return 0
 
 
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("start")
+    """What `make run` does: Telegram when a token is set, else the terminal chat."""
+    if settings.telegram_token is not None:
+        return cmd_run(settings, args)
+    args.user = args.project = args.today = None
+    return cmd_chat(settings, args)
 
 
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("parse")
+    from bot.app import build_services, local_today, prepare_database
+    from bot.planning import plan_json
+    from bot.terminal import UnknownMember, acting_user, check_project
+
+    services = build_services(settings)
+    prepare_database(services, args.today or local_today(settings))
+    with services.sessions() as session:
+        try:
+            user = acting_user(session, None)
+            project_code = check_project(session, args.project)
+        except UnknownMember as error:
+            print(error, file=sys.stderr)
+            return 2
+    lines = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for text in lines:
+        print(plan_json(services.router, text, user_id=user.id, project_code=project_code, today=args.today),
+              flush=True)
+    return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -59,7 +102,33 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
-    return _not_yet("alerts")
+    """`alerts run`: queue today's digest for every bound chat, then send what is pending (or print it)."""
+    import asyncio
+
+    from bot.app import build_application, build_services
+    from bot.digest import print_pending, send_pending, write_digests
+
+    services = build_services(settings)
+
+    async def deliver(queued: int) -> int:
+        application = build_application(services)
+        async with application:  # initialize/shutdown: the bot's HTTP client only, no polling, no jobs
+            delivery = await send_pending(services, application.bot)
+        print(f"digests queued: {queued}; sent: {delivery.sent}; to retry: {delivery.retry}; "
+              f"failed: {delivery.failed}", file=sys.stderr)
+        return 1 if delivery.retry or delivery.failed else 0
+
+    try:
+        upgrade(services.engine)
+        queued = write_digests(services, today=args.today)
+        if settings.telegram_token is not None:
+            return asyncio.run(deliver(queued))
+        shown = print_pending(services, sys.stdout)
+        print(f"digests queued: {queued}; printed: {shown} (SITEBOT_TELEGRAM_TOKEN is not set: nothing was sent)",
+              file=sys.stderr)
+        return 0
+    finally:
+        services.engine.dispose()
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:

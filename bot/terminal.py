@@ -1,0 +1,86 @@
+"""The terminal chat: the same router as Telegram, acting as a local member."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.router import Incoming, Reply, Router
+from storage.models import Project, User
+
+LOCAL_ADMIN = "admin"
+BANNER = "sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，Ctrl-D 退出 (exit with Ctrl-D)."
+
+
+class UnknownMember(LookupError):
+    pass
+
+
+def acting_user(session: Session, name: str | None) -> User:
+    """The member named, or the local administrator (created on first use)."""
+    if name:
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            known = "、".join(session.scalars(select(User.name).order_by(User.name)))
+            raise UnknownMember(f"没有成员“{name}” / no member “{name}”. Known: {known or '-'}")
+        return user
+    user = session.scalar(select(User).where(User.name == LOCAL_ADMIN))
+    if user is None:
+        user = User(name=LOCAL_ADMIN, is_admin=True)
+        session.add(user)
+        session.commit()
+    return user
+
+
+def check_project(session: Session, code: str | None) -> str | None:
+    """The project code as stored, or a clear error for an unknown one."""
+    if code is None:
+        return None
+    project = session.scalar(select(Project).where(Project.code == code.upper()))
+    if project is None:
+        known = "、".join(session.scalars(select(Project.code).order_by(Project.code)))
+        raise UnknownMember(f"没有项目“{code}” / no project “{code}”. Known: {known or '-'}")
+    return project.code
+
+
+def render(reply: Reply, export_dir: Path) -> str:
+    """Reply text plus where attachments were saved."""
+    lines = [reply.text]
+    for attachment in reply.attachments:
+        export_dir.mkdir(parents=True, exist_ok=True)
+        path = export_dir / attachment.filename
+        path.write_bytes(attachment.content)
+        lines.append(f"[附件 / file: {path}]")
+    return "\n".join(lines)
+
+
+def run_chat(router: Router, *, user: User, project_code: str | None, today: date | None,
+             stdin: TextIO | None = None, stdout: TextIO | None = None, export_dir: Path = Path("exports")) -> int:
+    """Read messages (a prompt on a TTY, else one per line) and print one reply block each."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty()
+    if interactive:
+        print(BANNER, file=stdout)
+    chat_key = f"term:{user.name}"
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if interactive and text.strip() in {"exit", "quit", "退出"}:
+            break
+        reply = router.handle(Incoming(text=text, user_id=user.id, chat_key=chat_key,
+                                       project_code=project_code, today=today))
+        print(render(reply, export_dir), file=stdout)
+        print(file=stdout, flush=True)
+    return 0

@@ -1,0 +1,89 @@
+"""The CLI contracts other tools rely on: parse --json, chat on stdin, demo, db upgrade."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from storage.db import make_engine, make_session_factory
+from storage.models import LaborEntry
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean environment: our database, no model, no token, no .env from the developer's folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SITEBOT_DATABASE_URL", db_url)
+    for name in ("OPENAI_API_KEY", "SITEBOT_LLM_API_KEY", "SITEBOT_LLM_BASE_URL", "SITEBOT_TELEGRAM_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return db_url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_parse_prints_the_planned_calls_on_a_fresh_database(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "parse", "李四昨天一个工,加班2小时", "--json", "--project", "SG3", "--today", "2026-11-25")
+    assert code == 0
+    assert json.loads(out) == {"source": "rules", "calls": [{"tool": "log_labor", "args": {
+        "project": "SG3", "worker": "李四", "date": "2026-11-24", "days": "1", "overtime_hours": "2"}}]}
+
+
+def test_parse_writes_nothing(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "parse", "王五、赵六今天各半天", "--json", "--project", "SG3", "--today", "2026-11-25")
+    with make_session_factory(make_engine(cli_env))() as session:
+        before = session.scalar(select(func.count(LaborEntry.id)))
+    _, out = run(capsys, "parse", "王五、赵六今天各半天", "--json", "--project", "SG3", "--today", "2026-11-25")
+    plan = json.loads(out)
+    assert [c["args"]["worker"] for c in plan["calls"]] == ["王五", "赵六"]
+    with make_session_factory(make_engine(cli_env))() as session:
+        assert session.scalar(select(func.count(LaborEntry.id))) == before
+
+
+def test_parse_reads_lines_from_stdin_in_one_process(cli_env: str, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("明天开会\n撤回上一条\n买钢筋花了8000\n"))
+    code, out = run(capsys, "parse", "--json", "--project", "SG3", "--today", "2026-11-25")
+    assert code == 0
+    plans = [json.loads(line) for line in out.splitlines()]
+    assert [p["source"] for p in plans] == ["none", "rules", "rules"]
+    assert plans[0]["calls"] == []
+    assert plans[1]["calls"] == [{"tool": "undo_last", "args": {}}]
+    assert plans[2]["calls"][0]["args"]["category"] == "materials"
+
+
+def test_chat_on_stdin_answers_each_line_and_writes(cli_env: str, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("孙七今天一个工\n预算还剩多少\n"))
+    code, out = run(capsys, "chat", "--project", "SG3", "--today", "2026-11-25")
+    assert code == 0
+    blocks = [b for b in out.strip().split("\n\n") if b.strip()]
+    assert "孙七" in blocks[0] and "2026-11-25" in blocks[0]
+    assert any("人工费" in b for b in blocks[1:])
+
+
+def test_chat_as_unknown_member_is_refused(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["chat", "--user", "nobody"])
+    assert code == 2
+    assert "nobody" in capsys.readouterr().err
+
+
+def test_chat_as_member_sees_only_their_projects(cli_env: str, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    main(["demo", "--today", "2026-11-25"])
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("我有哪些项目\n"))
+    _, out = run(capsys, "chat", "--user", "Alice", "--today", "2026-11-25")
+    assert "RW" in out and "SG3" not in out
+
+
+def test_db_upgrade_is_repeatable(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "db", "upgrade")[0] == 0
+    assert run(capsys, "db", "upgrade")[0] == 0
