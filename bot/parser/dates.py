@@ -259,12 +259,16 @@ def _cn_month(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
     return start, end, True
 
 
-# 11.20, 11/24, 11-24: only where it cannot be a decimal amount or a quantity.
+# 11.20, 11/24, 11-24: only where it cannot be a decimal amount or a quantity; 11.20 does not follow a word
+# (张三 1.5 is 1.5 days after a name, not 5 January).
 @_rule(r"(?<![\d.,/\-])(\d{1,2})\s?([./\-])\s?(\d{1,2})(?![\d.,%万千百kw元块天个小时工hm号日吨方])")
 def _numeric(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
     if m[2] == ".":
         tail = m.string[m.end():m.end() + 1]
         if not tail or not (tail.isspace() or "\u4e00" <= tail <= "\u9fff"):
+            return None
+        head = m.string[:m.start()].rstrip()[-1:]
+        if head.isalnum():  # after a word (赵六 1.5): a quantity, not 5 January
             return None
     return _one(_month_day(today, int(m[1]), int(m[3])))
 

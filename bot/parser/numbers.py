@@ -39,6 +39,8 @@ def chinese(text: str) -> Decimal | None:
     text = text.replace("俩", "两").replace("〇", "零")
     if not text or any(ch not in CN_NUMBER_CHARS + "点" for ch in text):
         return None
+    if len(text) > 1 and not any(ch in "十百千万亿点" for ch in text):
+        return None  # 两三, 一两, 三五: a guess between two numbers (两三天), never 23 or 12
     try:
         value = cn2an.cn2an(text, "normal")
     except (ValueError, KeyError, IndexError, TypeError):

@@ -12,14 +12,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from bot.parser import dates as dates_mod
 from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
-from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER_RE, decimal_text, number
+from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, decimal_text, number
 from bot.parser.plan import Plan
 from tools.base import Call, Text
 
@@ -49,22 +49,33 @@ QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|�
                r"|export)(?![a-z])")
 HEALTH_RE = _re(r"健康|挣值|赢得值|cpi|spi|eac|earned value|health|绩效|(?<![a-z])(ev|pv|vac|tcpi)(?![a-z])")
 FUND_RE = _re(r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])")
-LABOR_STRONG_RE = _re(r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少工|几个工|几工|几天"
+LABOR_STRONG_RE = _re(r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
+                      r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
                       r"|工日|days did|days worked|days has|worked how")
 BUDGET_RE = _re(r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
                 r"|spent|spend|budget|overrun|(?<![a-z])cost")
 LABOR_WEAK_RE = _re(r"工资|借支|预支|借了|欠|没结|未结|结了多少|汇总|统计|wages|advances|owed|outstanding")
 SCHEDULE_RE = _re(r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
                   r"|on track|overdue|at risk")
+# A figure the writer is not sure of is not recorded: hedges, ranges, round guesses (好像, 两三天, 几千, 一千多).
+HEDGE_RE = _re(r"好像|大概|大约|差不多|左右|估计|可能|也许|记不清|不确定|说不准|不太清楚|不记得|或者|还是"
+               r"|几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万天个工块元小]|[十百千万]\s*[来多余]|[千百万]把"
+               r"|(?<![a-z])(maybe|probably|roughly|approximately|approx|or so|not sure|i think)(?![a-z])"
+               r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d")
+REPORT_RE = _re(r"考勤|出勤|汇总|统计|明细|报表|台账|流水|工资表|记工表|timesheet|attendance|summary|report")
 EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
 BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
 BY_DAY_RE = _re(r"按天|按日|每天|by day|per day|daily")
 
-FUND_IN_RE = _re(r"收到|收了|到账|回款|打来|转来|汇来|拨来|拨款|(?<![a-z])received(?![a-z])|got paid|payment from")
-FUND_OUT_RE = _re(r"付给|支付给|转给|打给|汇给|付款给"
+FUND_IN_RE = _re(r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款|入账|进账"
+                 r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
+                 r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in")
+FUND_OUT_RE = _re(r"(?:付|支付|转|打|汇)(?:款|账)?给"
+                  rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
                   r"|(?<![a-z])(paid|pay|transferred|sent)(?![a-z]).*(?<![a-z])to(?![a-z])")
 ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
-SETTLE_RE = _re(r"结算|结清|结了|结账|发工资|发了.{0,6}工资|付工资|付了.{0,6}工资|工资结|settle"
+SETTLE_RE = _re(r"结算|结清|结了|结账|[发付结开打](了|过)?.{0,6}(工资|工钱)"
+                r"|(工资|工钱).{0,3}(已经|已)?[发付结开打]了?(?!多少)|settle"
                 r"|(paid|pay)(?![a-z]).*wages|wages paid")
 NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
                   r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
@@ -79,6 +90,9 @@ PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*%|百分之\s*(?P<cn>[\d.]+|[零一�
 DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
               r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)")
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
+LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
+BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
+MAX_BARE_DAYS = Decimal(3)
 OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*了?\s*(of\s+)?$")
 OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
 OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
@@ -89,6 +103,8 @@ NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|�
                          r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点"
                          r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)")
 MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
+EACH_RE = _re(r"各|每人|每个人|一人|都|(?<![a-z])(each|apiece|per head)(?![a-z])")
+DESCRIBED_RE = _re(r"\s*(?:的|那|这)?\s*(?:工资|工钱|钱|账|款|进度款|工程款|预付款|货款|租金|房租|生活费|wages|pay)")
 MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
 
 # Words around names in labour and payment messages; what is left over may be an unknown name.
@@ -110,16 +126,23 @@ _Q = {
     "which_worker": Text("是哪位工人？请写上名字。", "Which worker? Please give the name."),
     "one_worker": Text("一次只能给一位工人记借支或结算，请分开发。",
                        "One worker at a time for advances and settlements, please."),
+    "each_amount": Text("几位工人的金额不明确：是每人各多少，还是一共？请每人写上金额，例如“张三500 李四800”。",
+                       "Whose amount is which? Give each worker an amount, e.g. “Mike 500, Tom 800”."),
     "how_much_work": Text("{who}干了多少？例如“一天”“半天”“8小时”。",
                           "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."),
     "how_much_money": Text("金额是多少？", "How much is it?"),
+    "how_many_units": Text("单价 {price} 元/{unit}，一共多少{unit}？请写上总数或总金额。",
+                           "{price} per {unit}: how many? Please give the count or the total."),
     "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
     "which_category": Text("这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
                            "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead"),
     "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
     "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
+    "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
     "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
     "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
+    "unsure": Text("数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
+                   "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”."),
     "ambiguous": Text("没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
                       "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday."),
 }
@@ -209,14 +232,18 @@ class Analysis:
         return found.pop() if len(found) == 1 else None
 
     def entry_date(self) -> date | str:
-        """The one date a write is for (today when none is given), or the question to ask."""
-        if any(s.is_period for s in self.spans):
+        """The one date a write is for (today when none is given), or the question to ask.
+
+        A period describing what is paid (上个月的工资, 本月的进度款) is not the date of the payment. A date after
+        today is a plan, not a record (李四明天来一天): asked about, never written.
+        """
+        if any(s.is_period and not DESCRIBED_RE.match(self.low, s.stop) for s in self.spans):
             return self.t("which_date")
         found = {s.start for s in self.days_found}
         if len(found) > 1:
             return self.t("which_date")
         day = found.pop() if found else self.today
-        if day > self.today + timedelta(days=1):
+        if day > self.today:
             return self.t("future", day=day.isoformat())
         return day
 
@@ -257,6 +284,16 @@ class Analysis:
                 continue
             found.append(Quantity("days", value, m.start(), m.end()))
             self.mask(m.start(), m.end())
+        if LABOR_CONTEXT_RE.search(self.low):  # 点工 张三1 李四0.5: a bare number after a name is that one's 工日
+            text = self.text
+            for hit in self.worker_hits:
+                m = BARE_DAYS_RE.match(text, hit.end)
+                if m is None:
+                    continue
+                value = Decimal("0.5") if m["n"] == "半" else number(m["n"])
+                if value is not None and 0 < value <= MAX_BARE_DAYS:
+                    found.append(Quantity("days", value, m.start("n"), m.end("n")))
+                    self.mask(m.start("n"), m.end("n"))
         return sorted(found, key=lambda q: q.begin)
 
     @cached_property
@@ -340,7 +377,7 @@ class Analysis:
     def category(self) -> tuple[str | None, str | None, bool]:
         """The category named (or implied by an item word), the item word as typed, and whether it is clear."""
         words, items, own = self.categories
-        note = self.raw[items[0].begin:items[0].end] if items else None
+        note = re.sub(r"\s+", " ", self.low[items[0].begin:items[0].end]) if items else None  # the item word
         if own:
             keys = {h.value for h in own}
             return (keys.pop(), note, True) if len(keys) == 1 else (None, note, False)
@@ -458,23 +495,50 @@ def plan_labor(an: Analysis) -> Plan:
 
 
 def plan_payment(an: Analysis, tool: str) -> Plan:
-    """record_advance or settle_wages: one worker, one amount."""
+    """record_advance or settle_wages: one call per worker, each with its own amount or one shared by 各/每人/都."""
     workers, question = an.workers
     if question:
         return _ask(question)
     if not workers:
         return _ask(an.t("which_worker"))
-    if len(workers) > 1:
-        return _ask(an.t("one_worker"))
-    amount = an.amount()
-    if amount is None:
-        return _ask(an.t("how_much_money"))
-    if isinstance(amount, str):
-        return _ask(amount)
+    if len(workers) == 1:
+        amount = an.amount()
+        if amount is None:
+            return _ask(an.t("how_much_money"))
+        if isinstance(amount, str):
+            return _ask(amount)
+        amounts = [amount]
+    else:
+        shared = _amounts_per_worker(an, workers)
+        if isinstance(shared, str):
+            return _ask(shared)
+        amounts = shared
     day = an.entry_date()
     if isinstance(day, str):
         return _ask(day)
-    return _one(tool, an.with_project(worker=workers[0].name, amount=_money_text(amount), date=day.isoformat()))
+    calls = [Call(tool, an.with_project(worker=w.name, amount=_money_text(a), date=day.isoformat()))
+             for w, a in zip(workers, amounts, strict=True)]
+    return Plan(calls=calls, source="rules", confident=True)
+
+
+def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | str:
+    """Several workers paid: each its own amount (赵六借一千 孙七借八百), or one amount each (各借一千, 每人500).
+
+    An amount after the last name with no 各/每人/都 may be a total (张三李四借了1000): asked about, never split.
+    """
+    found = an.amounts
+    if not found:
+        return an.t("how_much_money")
+    if any(a[2] < workers[0].begin for a in found):
+        return an.t("each_amount")
+    bounds = [w.begin for w in workers[1:]] + [len(an.low)]
+    own = [[a[0] for a in found if w.end <= a[2] < stop] for w, stop in zip(workers, bounds, strict=True)]
+    if all(len(values) == 1 for values in own):
+        return [values[0] for values in own]
+    values = set(own[-1])
+    if len(values) == 1 and not any(own[:-1]) and EACH_RE.search(an.low[workers[-1].end:]):
+        return [values.pop()] * len(workers)
+    return an.t("each_amount")
 
 
 def plan_fund(an: Analysis, direction: str) -> Plan:
@@ -493,35 +557,59 @@ def plan_fund(an: Analysis, direction: str) -> Plan:
     return _one("record_fund", args)
 
 
+_CP = r"(?P<cp>[^\s\d,|.!?:;]{2,20}?)"
+_FUND_WORDS = r"(?:工程款|进度款|预付款|尾款|余款|质保金|保证金|拨款|货款|付款|转账|打款|汇款|款|钱)"
 _CP_IN = [
-    _re(r"收到\s*(?P<cp>[^\s\d,|]{1,20}?)\s*(?:的)?\s*(?:工程款|进度款|预付款|拨款|货款|付款|转账|打款|汇款|款)"),
-    _re(r"(?P<cp>[^\s\d,|]{1,20}?)\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来)"),
+    _re(rf"收到了?\s*{_CP}\s*(?:的)?\s*{_FUND_WORDS}"),  # 收到甲方进度款
+    _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}?\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来|汇过来|付的|给的|打的|转的|汇的"
+        r"|拨的|付了|拨了)"),  # 业主转来, 建设单位付的
+    # 甲方预付款到了
+    _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}\s*(?:已经|已|也|都)?\s*(?:到了|到账|到位|进账|入账|下来了)"),
+    _re(rf"收到了?\s*{_CP}(?=\s|$|[,|])"),  # 收到建设单位35万
     _re(r"(?<![a-z])from\s+(?:the\s+)?(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
 ]
 _CP_OUT = [
-    _re(r"(?:付给|支付给|转给|打给|汇给|付款给)\s*(?P<cp>[^\s\d,|]{1,20}?)\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=[\d一二两三四五六七八九十]|$)"),
+    _re(rf"(?:付|支付|转|打|汇)(?:款|账)?了?\s*给\s*{_CP}\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=\s|$|[,|])"),
     _re(r"(?<![a-z])to\s+(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
 ]
-_FUND_WORD_RE = _re(r"(工程款|进度款|预付款|拨款|货款|付款|转账|打款|汇款|款)")
-_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们)+|(了|的)+$")
+# Who pays or is paid when no verb says it: the parties of a project, or a firm's name by its ending.
+_CP_ANY = [
+    _re(r"(?P<cp>甲方|业主方?|建设单位|建设方|发包方|总包方?|总承包方?|监理方?|开发商|分包方?|劳务队|劳务公司)"),
+    _re(r"(?:^|(?<=[\s|,])|(?<=给|向|从|由))(?P<cp>[\u4e00-\u9fff]{1,10}?(?:公司|集团|厂|站|局|混凝土|商砼|建材|五金"
+        r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"),
+]
+_FUND_WORD_RE = _re(_FUND_WORDS)
+_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们|今天|又)+|(了|的|又|也|都)+$")
 
 
 def _counterparty(an: Analysis, direction: str) -> str | None:
+    """Who paid us (in) or whom we paid (out): named by a verb's place first, else a party or firm anywhere."""
     text = an.text
-    for pattern in _CP_IN if direction == "in" else _CP_OUT:
-        m = pattern.search(text)
-        if m and m["cp"].strip():
+    for pattern in (*(_CP_IN if direction == "in" else _CP_OUT), *_CP_ANY):
+        for m in pattern.finditer(text):
             begin, end = m.start("cp"), m.end("cp")
-            if _FUND_WORD_RE.match(text, begin):
+            if _FUND_WORD_RE.match(text, begin):  # 收到预付款: the money, not who paid it
                 continue
             value = _CP_JUNK.sub("", an.raw[begin:end].strip()).strip()
-            if value and not re.search(r"[|\d]", value) and value.lower() not in {"me", "us", "the"}:
-                return value
+            if not value or _FUND_WORD_RE.search(value) or re.search(r"[|\d]", value):
+                continue
+            if value.lower() in {"me", "us", "the", "you", "him", "them"}:
+                continue
+            return value
     return None
 
 
 def plan_cost(an: Analysis) -> Plan:
-    amount = an.amount()
+    priced = _priced_total(an) if an.amounts else None
+    if isinstance(priced, str):
+        return _ask(priced)
+    amount: Decimal | str | None
+    if priced is not None:  # a stated total must agree with count × price
+        if any(a[0] != priced for a in an.amounts if not _inside_price(an, a)):
+            return _ask(an.t("which_amount"))
+        amount = priced
+    else:
+        amount = an.amount()
     if amount is None:
         return _ask(an.t("how_much_money") if COST_WORD_RE.search(an.low) else None)
     if isinstance(amount, str):
@@ -536,6 +624,53 @@ def plan_cost(an: Analysis) -> Plan:
     if note:
         args["note"] = note
     return _one("add_cost", args)
+
+
+_UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月)"
+PER_UNIT_RE = _re(rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
+                  rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})")
+COUNT_RE = _re(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT})")
+
+
+def _unit(word: str) -> str:
+    word = word.lstrip("个")
+    return {"立方": "方", "钟头": "小时"}.get(word, word)
+
+
+def _price_spans(an: Analysis) -> list[re.Match[str]]:
+    return [m for m in PER_UNIT_RE.finditer(an.low) if number(m["p1"] or m["p2"] or "") is not None]
+
+
+def _inside_price(an: Analysis, amount: tuple[Decimal, bool, int, int]) -> bool:
+    return any(m.start() <= amount[2] < m.end() for m in _price_spans(an))
+
+
+def _priced_total(an: Analysis) -> Decimal | str | None:
+    """A unit price and a count of the same unit (租了两天 一天一千二, 20吨 每吨450) → their product.
+
+    一天一千二 with no count is one day's price; 每天一千二 with no count, several counts or several prices is
+    asked about: never a guessed total.
+    """
+    prices = _price_spans(an)
+    if not prices:
+        return None
+    if len(prices) > 1:
+        return an.t("which_amount")
+    price = prices[0]
+    value = number(price["p1"] or price["p2"])
+    unit = _unit(price["u1"] or price["u2"])
+    if value is None or value <= 0:
+        return None
+    counts = {number(m["n"]) for m in COUNT_RE.finditer(an.low)
+              if _unit(m["u"]) == unit and not (price.start() <= m.start() < price.end())}
+    counts.discard(None)
+    if len(counts) > 1:
+        return an.t("which_amount")
+    if not counts:
+        return value if price["per"] == "一" else an.t("how_many_units", price=decimal_text(value), unit=unit)
+    count = counts.pop()
+    assert count is not None
+    return value * count
 
 
 def plan_progress(an: Analysis) -> Plan:
@@ -620,6 +755,9 @@ def write_plan(an: Analysis) -> Plan | None:
     if an.workers[0] or an.workers[1]:
         return plan_labor(an)
     if an.quantities:
+        category, _, clear = an.category()
+        if an.amounts and (category or not clear):
+            return plan_cost(an)  # 挖掘机租了两天 一天一千二: a machine's days, not a person's
         return plan_labor(an)  # work without a worker: asks which worker
     if ADVANCE_RE.search(low) or SETTLE_RE.search(low):
         return plan_payment(an, "record_advance")  # asks which worker
@@ -646,17 +784,33 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     if LIST_RE.search(low):
         return _one("list_projects", {})
     an = Analysis(raw, lexicon, today, project_code, language)
+    pending: Plan | None = None
     if not QUERY_RE.search(low):
         plan = write_plan(an)
-        if plan is not None and (plan.calls or plan.question):
-            return plan
+        if plan is not None and (plan.calls or plan.question) and HEDGE_RE.search(low):
+            return _ask(an.t("unsure"))
+        if plan is not None and plan.calls:
+            return _with_project(an, plan)
         pending = plan
-    else:
-        pending = None
+        # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
+        if plan is not None and plan.question and (an.quantities or an.amounts or not REPORT_RE.search(low)):
+            return plan
     tool = read_tool(an)
     if tool is not None:
         return plan_read(an, tool)
     return pending or Plan()
+
+
+def _with_project(an: Analysis, plan: Plan) -> Plan:
+    """A write names its project: the message's, the chat's, or the only one there is; otherwise ask which."""
+    if not plan.writes or an.project is not None:
+        return plan
+    codes = [code for code, _, _ in an.lexicon.projects]
+    if len(codes) != 1:
+        options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
+        return _ask(an.t("which_project_of", options=options))
+    plan.calls = [Call(call.tool, {"project": codes[0], **call.args}) for call in plan.calls]
+    return plan
 
 
 PlanBuilder = Callable[[Analysis], Plan]

@@ -26,9 +26,22 @@ def _calls(text: str, project: str | None = "SG3", language: str = "zh") -> list
     return [(c.tool, c.args) for c in plan.calls]
 
 
-def test_project_is_left_out_when_neither_the_message_nor_the_chat_names_one() -> None:
-    assert _calls("张三今天一天", project=None) == [("log_labor", {"worker": "张三", "date": "2026-11-25",
-                                                                  "days": "1"})]
+def test_a_write_naming_no_project_in_a_chat_without_one_asks_which_project_listing_the_codes() -> None:
+    plan = parse_text("张三今天一天", LEX, today=TODAY, project_code=None, language="zh")
+    assert plan.calls == [] and not plan.confident
+    assert plan.question == "记到哪个项目？请写上项目：SG3 阳光花园3号楼、RW Riverside Warehouse"
+
+
+def test_a_write_naming_no_project_goes_to_the_only_project_there_is() -> None:
+    only = Lexicon.build(projects=[("SG3", "阳光花园3号楼", [])], workers=[("张三", [])])
+    plan = parse_text("张三今天一天", only, today=TODAY, project_code=None, language="zh")
+    assert plan.confident
+    assert [(c.tool, c.args) for c in plan.calls] == [
+        ("log_labor", {"project": "SG3", "worker": "张三", "date": "2026-11-25", "days": "1"})]
+
+
+def test_a_read_naming_no_project_is_left_to_the_tool() -> None:
+    assert _calls("预算还剩多少", project=None) == [("budget_status", {})]
 
 
 def test_a_project_named_in_the_message_wins_over_the_chat_project() -> None:
@@ -75,6 +88,7 @@ def test_plan_json_is_the_design_shape() -> None:
 
 
 def test_lexicon_is_cached_and_reloaded_when_a_worker_is_added(session: Session, make: Factory) -> None:
+    make.project(code="HX")
     make.worker("张三")
     first = Lexicon.load(session)
     assert Lexicon.load(session) is first
@@ -82,7 +96,7 @@ def test_lexicon_is_cached_and_reloaded_when_a_worker_is_added(session: Session,
     second = Lexicon.load(session)
     assert second is not first
     plan = parse_text("钱八今天一天", second, today=TODAY, project_code=None, language="zh")
-    assert [c.args["worker"] for c in plan.calls] == ["钱八"]
+    assert [(c.args["project"], c.args["worker"]) for c in plan.calls] == [("HX", "钱八")]
 
 
 def test_lexicon_loads_projects_tasks_aliases_and_own_lines(session: Session, make: Factory) -> None:

@@ -1,4 +1,9 @@
-"""The parser against the message set (tests/bot/data/parser_cases.jsonl) on the demo data, as the issue asks."""
+"""The parser against the message sets on the demo data, as the issue asks.
+
+parser_cases.jsonl is the set the parser was written against; holdout_cases.jsonl was written by others without
+looking at the parser (batch 1 by an independent tester, batch 2 written before being run once). Each file must
+be at least 90% exactly right on its own, and no must-not-write message may plan a write.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,24 @@ from bot.parser.plan import writes
 from storage.demo import load_demo
 from tests.conftest import TODAY
 
-CASES_FILE = Path(__file__).parent / "data" / "parser_cases.jsonl"
-CASES: list[dict[str, Any]] = [json.loads(line) for line in CASES_FILE.read_text("utf-8").splitlines() if line]
+DATA = Path(__file__).parent / "data"
+SETS = ("parser_cases.jsonl", "holdout_cases.jsonl")
+
+
+def _language(case: dict[str, Any]) -> str:
+    if "language" in case:
+        return str(case["language"])
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in case["text"]) else "en"
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    cases = [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+    return [{**case, "language": _language(case)} for case in cases]
+
+
+BY_SET: dict[str, list[dict[str, Any]]] = {name: _load(name) for name in SETS}
+CASES: list[dict[str, Any]] = BY_SET["parser_cases.jsonl"]
+EVERY: list[dict[str, Any]] = [case for cases in BY_SET.values() for case in cases]
 TOOLS = {"log_labor", "record_advance", "settle_wages", "add_cost", "budget_status", "update_task_progress",
          "schedule_status", "record_fund", "fund_status", "project_health", "labor_summary", "undo_last",
          "list_projects"}
@@ -30,11 +51,6 @@ def lexicon(session: Session) -> Lexicon:
     return Lexicon.load(session)
 
 
-def _plan(case: dict[str, Any], lexicon: Lexicon) -> list[dict[str, Any]]:
-    plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"], language=case["language"])
-    return [{"tool": call.tool, "args": call.args} for call in plan.calls]
-
-
 def test_message_set_is_big_and_covers_every_tool_and_the_must_not_write_part() -> None:
     assert len(CASES) >= 150
     assert sum(case["no_write"] for case in CASES) >= 25
@@ -43,23 +59,30 @@ def test_message_set_is_big_and_covers_every_tool_and_the_must_not_write_part() 
 
 
 def test_every_expected_call_fits_its_tool_s_argument_model() -> None:
-    for case in CASES:
+    for case in EVERY:
         for call in case["calls"]:
             tools.REGISTRY[call["tool"]].args_model.model_validate(call["args"])
             assert writes(call["tool"]) == tools.REGISTRY[call["tool"]].writes
 
 
-def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_write(lexicon: Lexicon) -> None:
+@pytest.mark.parametrize("name", SETS)
+def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_write(name: str,
+                                                                                    lexicon: Lexicon) -> None:
+    cases = BY_SET[name]
     failures: list[str] = []
     writes_planned: list[str] = []
-    for case in CASES:
-        got = _plan(case, lexicon)
-        if got != case["calls"]:
+    for case in cases:
+        plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"],
+                          language=case["language"])
+        got = [{"tool": call.tool, "args": call.args} for call in plan.calls]
+        if got != case["calls"] or (plan.writes and not plan.confident):
             failures.append(f"{case['text']!r}: expected {case['calls']}, got {got}")
-        if case["no_write"] and any(writes(call["tool"]) for call in got):
+        if case["no_write"] and plan.writes:
             writes_planned.append(case["text"])
-    accuracy = 1 - len(failures) / len(CASES)
-    print(f"\nparser accuracy: {accuracy:.1%} ({len(CASES) - len(failures)}/{len(CASES)} exactly right)")  # noqa: T201
+    accuracy = 1 - len(failures) / len(cases)
+    must_not = sum(case["no_write"] for case in cases)
+    print(f"\n{name}: parser accuracy {accuracy:.1%} ({len(cases) - len(failures)}/{len(cases)} exactly right); "  # noqa: T201
+          f"writes planned on {len(writes_planned)} of {must_not} must-not-write messages")
     for failure in failures:
         print("  miss:", failure)  # noqa: T201
     assert not writes_planned, f"writes planned on must-not-write messages: {writes_planned}"
@@ -85,7 +108,7 @@ def test_a_name_typed_in_pinyin_is_the_worker(lexicon: Lexicon) -> None:
 
 
 def test_confident_plans_are_only_given_with_calls(lexicon: Lexicon) -> None:
-    for case in CASES:
+    for case in EVERY:
         plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"],
                           language=case["language"])
         assert not (plan.confident and not plan.calls), case["text"]
@@ -94,7 +117,7 @@ def test_confident_plans_are_only_given_with_calls(lexicon: Lexicon) -> None:
 
 def test_parser_p99_is_under_five_milliseconds_with_a_warm_lexicon(lexicon: Lexicon) -> None:
     """Each message's best of three runs (other processes share the machine), GC paused, p99 over messages."""
-    texts = [case["text"] for case in CASES]
+    texts = [case["text"] for case in EVERY]
     for text in texts:  # warm up
         parse_text(text, lexicon, today=TODAY, project_code="SG3", language="zh")
     timings = []

@@ -1,0 +1,177 @@
+"""The parser's general mechanisms, each on phrasings of its own (not the sentences of the message sets)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.parser import Lexicon, parse_text
+from bot.parser.dates import find
+from bot.parser.numbers import number
+
+TODAY = date(2026, 11, 25)
+LEX = Lexicon.build(
+    projects=[("SG3", "阳光花园3号楼", ["阳光花园"]), ("BJ", "滨江路市政改造", ["滨江路"]),
+              ("RW", "Riverside Warehouse", ["Riverside"])],
+    workers=[("张三", []), ("李四", []), ("王五", []), ("赵六", []), ("孙七", []), ("Mike Chen", ["Mike"]),
+             ("Tom Li", ["Tom"])],
+    tasks={"SG3": [("砌体工程", ["砌体"])]},
+)
+
+
+def _plan(text: str, project: str | None = "SG3", language: str = "zh") -> tuple[list[tuple[str, dict[str, Any]]],
+                                                                                str | None]:
+    plan = parse_text(text, LEX, today=TODAY, project_code=project, language=language)
+    if plan.calls:
+        assert plan.confident
+    return [(c.tool, {k: v for k, v in c.args.items() if k != "project"}) for c in plan.calls], plan.question
+
+
+def _calls(text: str, project: str | None = "SG3") -> list[tuple[str, dict[str, Any]]]:
+    return _plan(text, project)[0]
+
+
+def _labor(worker: str, days: str, day: str = "2026-11-25") -> tuple[str, dict[str, Any]]:
+    return ("log_labor", {"worker": worker, "date": day, "days": days})
+
+
+def _pay(tool: str, worker: str, amount: str, day: str = "2026-11-25") -> tuple[str, dict[str, Any]]:
+    return (tool, {"worker": worker, "amount": amount, "date": day})
+
+
+# -- dates after today are plans, not records ---------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["王五明天一天", "赵六后天来半天", "孙七11月26号一天", "明天给李四借500",
+                                  "明天收到甲方30万", "Mike full day tomorrow"])
+def test_a_write_dated_after_today_is_asked_about_never_planned(text: str) -> None:
+    calls, question = _plan(text)
+    assert calls == [] and question and "2026-11-2" in question
+
+
+# -- a bare number after a name in a labour message ----------------------------------------------------
+
+def test_bare_numbers_after_names_are_each_worker_s_days_in_a_labour_message() -> None:
+    assert _calls("昨天记工：王五 1 赵六 1.5 Tom 0.5") == [
+        _labor("王五", "1", "2026-11-24"), _labor("赵六", "1.5", "2026-11-24"), _labor("Tom Li", "0.5", "2026-11-24")]
+
+
+@pytest.mark.parametrize("text", ["王五1 赵六1", "记工 王五 5", "出工 王五 300"])
+def test_a_bare_number_without_a_labour_word_or_too_big_for_days_is_not_days(text: str) -> None:
+    assert _calls(text) == []
+
+
+def test_a_decimal_right_after_a_name_is_not_a_date() -> None:
+    assert find("王五1.5 赵六1", TODAY) == []
+    assert [s.start for s in find("11.18 赵六一天", TODAY)] == [date(2026, 11, 18)]
+
+
+# -- several workers paid in one message ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "amounts"), [
+    ("王五、李四每人借800", ["800", "800"]),
+    ("王五李四都预支了两千", ["2000", "2000"]),
+    ("王五借800 李四借1200", ["800", "1200"]),
+])
+def test_several_workers_get_an_advance_each(text: str, amounts: list[str]) -> None:
+    assert _calls(text) == [_pay("record_advance", "王五", amounts[0]), _pay("record_advance", "李四", amounts[1])]
+
+
+@pytest.mark.parametrize("text", ["王五李四借了2000", "王五李四借了800 1200", "借800 王五李四"])
+def test_an_amount_that_may_be_a_total_for_several_workers_is_asked_about(text: str) -> None:
+    calls, question = _plan(text)
+    assert calls == [] and question
+
+
+def test_several_workers_settled_each_their_own_amount() -> None:
+    assert _calls("王五结了6000 赵六结了4500") == [_pay("settle_wages", "王五", "6000"),
+                                                  _pay("settle_wages", "赵六", "4500")]
+
+
+# -- wages paid, in any word order ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["王五工资发了四千五", "王五的工资结了4500", "把王五的工资结了 4500",
+                                  "王五工资已经付了4500", "发了王五工资4500", "结了王五4500工钱"])
+def test_wages_paid_in_any_word_order_are_a_settlement(text: str) -> None:
+    assert _calls(text) == [_pay("settle_wages", "王五", "4500")]
+
+
+def test_a_period_naming_what_is_paid_does_not_date_the_payment() -> None:
+    assert _calls("李四10月份的工资昨天发了6800") == [_pay("settle_wages", "李四", "6800", "2026-11-24")]
+    assert _calls("上周王五借了500") == []  # a period as the date of the advance: which day?
+
+
+# -- labour reports without a question word ------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "args"), [
+    ("李四上个月出勤", {"worker": "李四", "start": "2026-10-01", "end": "2026-10-31"}),
+    ("王五本周干了几个工", {"worker": "王五", "start": "2026-11-23", "end": "2026-11-25"}),
+    ("赵六这个月上了多少天班", {"worker": "赵六", "start": "2026-11-01", "end": "2026-11-25"}),
+])
+def test_how_many_days_and_attendance_are_a_labour_summary(text: str, args: dict[str, Any]) -> None:
+    assert _calls(text) == [("labor_summary", args)]
+
+
+def test_attendance_with_quantities_is_a_record_not_a_report() -> None:
+    assert _calls("今天考勤 王五1 李四半") == [_labor("王五", "1"), _labor("李四", "0.5")]
+
+
+# -- money in and out, and who paid or was paid ---------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "amount", "counterparty"), [
+    ("总包的进度款到了 80万", "800000", "总包"),
+    ("收到监理单位5万", "50000", "监理单位"),
+    ("30万到账 业主付的", "300000", "业主"),
+    ("开发商打过来一百万", "1000000", "开发商"),
+    ("received 75k from Harbour Holdings", "75000", "Harbour Holdings"),
+])
+def test_money_in_names_its_counterparty(text: str, amount: str, counterparty: str) -> None:
+    assert _calls(text) == [("record_fund", {"direction": "in", "amount": amount, "date": "2026-11-25",
+                                             "counterparty": counterparty})]
+
+
+@pytest.mark.parametrize(("text", "counterparty"), [
+    ("转了6万给东方建材", "东方建材"), ("打了6万给宏达租赁公司", "宏达租赁公司"), ("付款给金鑫五金6万", "金鑫五金"),
+])
+def test_money_transferred_to_someone_is_money_out_not_a_cost(text: str, counterparty: str) -> None:
+    assert _calls(text) == [("record_fund", {"direction": "out", "amount": "60000", "date": "2026-11-25",
+                                             "counterparty": counterparty})]
+
+
+def test_money_in_with_only_the_kind_of_payment_has_no_counterparty() -> None:
+    assert _calls("尾款到账20万") == [("record_fund", {"direction": "in", "amount": "200000", "date": "2026-11-25"})]
+
+
+# -- costs: item notes, count × unit price ---------------------------------------------------------------
+
+def test_an_english_item_word_is_the_note_in_lower_case() -> None:
+    assert _calls("Rebar 4,000 today", project="RW") == [
+        ("add_cost", {"category": "materials", "amount": "4000", "date": "2026-11-25", "note": "rebar"})]
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("吊车用了3个台班 每台班1500", "4500"), ("商砼12方 一方480", "5760"), ("砂子3车 800一车", "2400"),
+    ("挖机一天一千五", "1500"),
+])
+def test_a_count_times_a_unit_price_is_the_cost(text: str, amount: str) -> None:
+    assert [(t, a["amount"]) for t, a in _calls(text)] == [("add_cost", amount)]
+
+
+@pytest.mark.parametrize("text", ["吊车每天1500", "吊车3个台班 每台班1500 共5000", "吊车2天3天 每天1500"])
+def test_a_unit_price_without_one_clear_count_or_with_a_different_total_is_asked_about(text: str) -> None:
+    calls, question = _plan(text)
+    assert calls == [] and question
+
+
+# -- figures the writer is not sure of -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["王五干了两三天", "李四借了千把块", "赵六大概一天", "王五一天还是半天", "水泥一万多",
+                                  "Mike maybe a full day", "spent about 500 on sand"])
+def test_a_figure_the_writer_is_not_sure_of_is_never_written(text: str) -> None:
+    assert _plan(text)[0] == []
+
+
+@pytest.mark.parametrize("text", ["两三", "一两", "三五", "五六"])
+def test_two_chinese_digits_side_by_side_are_a_range_not_a_number(text: str) -> None:
+    assert number(text) is None
