@@ -171,8 +171,10 @@ class LaborEntry(Base):
     __tablename__ = "labor_entry"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
+        # One day-labour entry per worker, project and date: the database backs log_labor's duplicate check
+        # when two processes log the same message at once.
+        UniqueConstraint("project_id", "worker_id", "work_date", "kind", name="uq_labor_entry_once_a_day"),
         Index("ix_labor_entry_project_date", "project_id", "work_date", "amount"),
-        Index("ix_labor_entry_project_worker_date", "project_id", "worker_id", "work_date"),
         Index("ix_labor_entry_worker", "worker_id"),
     )
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Membership, Project, Role, User
@@ -221,6 +222,9 @@ def explain_validation(error: ValidationError, lang: str) -> str:
 UNKNOWN_TOOL = Text("没有这个功能：{name}", "There is no tool called {name}.")
 INTERNAL = Text("抱歉，处理时出错了，什么都没有记录。请稍后再试。",
                 "Sorry, something went wrong and nothing was recorded. Please try again.")
+CONFLICT = Text("这条记录刚刚已经有人记过了（可能发了两次），这次没有重复记录。请先查一下再说。",
+                "That was just recorded by someone else (perhaps sent twice), so nothing was written again. "
+                "Please check first.")
 NOTHING_WRITTEN = Text("（本条消息的记录都没有保存）", "(nothing from this message was recorded)")
 
 
@@ -263,6 +267,11 @@ def run_calls(ctx: Context, calls: list[Call]) -> list[Result]:
     except ToolError as error:
         session.rollback()
         return [_nothing_written(ctx, Result(ok=False, text=error.render(ctx.language)), len(calls))]
+    except IntegrityError:
+        # Another process wrote the same row between our check and our insert.
+        session.rollback()
+        log.warning("tools %s hit a constraint for user %s", [c.tool for c in calls], ctx.user.id)
+        return [Result(ok=False, text=ctx.t(CONFLICT))]
     except Exception:
         session.rollback()
         log.exception("tools %s failed for user %s", [c.tool for c in calls], ctx.user.id)

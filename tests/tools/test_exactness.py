@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import storage.queries.labor as labor_queries
+from storage.models import LaborEntry
 from tests.support.factories import Factory
 from tests.support.labor import dime_workers, insert_labor
 from tools import run_tool
@@ -35,3 +39,17 @@ def test_ten_thousand_dimes_are_exactly_one_thousand_everywhere(session: Session
         summary = run_tool(ctx, "labor_summary", {**period, "group_by": group_by})
         assert summary.ok, summary.text
         assert "¥1,000.00" in summary.text, (group_by, summary.text[-300:])
+
+
+def test_a_racing_duplicate_is_stopped_by_the_database(session: Session, make: Factory,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes pass log_labor's check at once: the unique constraint refuses the second, clearly."""
+    project = make.project()
+    make.worker("张三", 350)
+    ctx = make.ctx(project=project)
+    args = {"worker": "张三", "days": "1"}
+    assert run_tool(ctx, "log_labor", args).ok
+    monkeypatch.setattr(labor_queries, "entry_on", lambda **_: None)  # the other process saw no entry yet
+    second = run_tool(make.ctx(project=project), "log_labor", args)
+    assert not second.ok and "没有重复记录" in second.text
+    assert session.scalar(select(func.count(LaborEntry.id))) == 1

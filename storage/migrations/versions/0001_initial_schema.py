@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:01:07.694401
+Create Date: 2026-11-25 17:27:17.219931
 """
 from __future__ import annotations
 
@@ -191,11 +191,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_labor_entry_created_by_app_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_labor_entry_project_id_project'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_labor_entry_worker_id_worker'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_labor_entry'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_labor_entry')),
+    sa.UniqueConstraint('project_id', 'worker_id', 'work_date', 'kind', name='uq_labor_entry_once_a_day')
     )
     with op.batch_alter_table('labor_entry', schema=None) as batch_op:
         batch_op.create_index('ix_labor_entry_project_date', ['project_id', 'work_date', 'amount'], unique=False)
-        batch_op.create_index('ix_labor_entry_project_worker_date', ['project_id', 'worker_id', 'work_date'], unique=False)
         batch_op.create_index('ix_labor_entry_worker', ['worker_id'], unique=False)
 
     op.create_table('membership',
@@ -319,7 +319,6 @@ def downgrade() -> None:
     op.drop_table('membership')
     with op.batch_alter_table('labor_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_labor_entry_worker')
-        batch_op.drop_index('ix_labor_entry_project_worker_date')
         batch_op.drop_index('ix_labor_entry_project_date')
 
     op.drop_table('labor_entry')
