@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine
 
 from storage.models import Base
@@ -12,7 +15,7 @@ config = context.config
 engine: Engine = config.attributes["engine"]
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our column types as the plain types they store, so migrations never import them."""
     if type_ == "type" and isinstance(obj, Fixed):
         return "sa.BigInteger()"
