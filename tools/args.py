@@ -43,6 +43,7 @@ class LogLabor(ToolArgs):
     daily_rate: Decimal | None = Field(None, gt=0, le=100000, allow_inf_nan=False,
                                        description="Only if the user names a rate for this entry")
     note: Note = None
+    correction: bool = Field(False, description="True only to replace that day's entry (更正/改成)")
 
 
 class WorkerPaymentArgs(ToolArgs):

@@ -87,10 +87,10 @@ _TOO_MUCH_OVERTIME = Text("加班共 {total} 小时（其中超出标准工时 {
                           "limit.")
 _DUPLICATE = Text(
     "{worker} {day} 在项目 {code} 已经记过：{days} 工，加班 {overtime} 小时，{amount}。同一天不重复记工；"
-    "如需更改，请发送 /undo 撤回那一条后重记，或说明是更正。",
+    "如需更改，请说“更正 {worker} {day} 半天”这样的话（会替换那一条），或 /undo 撤回后重记。",
     "{worker} already has an entry on {day} in {code}: {days} day(s), {overtime} h overtime, {amount}. "
-    "The same day is not recorded twice; to change it, send /undo to withdraw that entry and log again, "
-    "or say it is a correction.",
+    "The same day is not recorded twice; to change it, say “correction: {worker} {day} 0.5 day” (it replaces "
+    "that entry), or /undo and log again.",
 )
 _OVER_DAILY_LIMIT = Text(
     "{worker} {day} 在各项目已记 {existing} 工，再记 {days} 工共 {total} 工，超过每天 3 工的上限。",
@@ -102,6 +102,7 @@ _LOGGED = Text("已记工：{worker} {day}，{days} 工{overtime}，日工资 {r
 _OVERTIME_FOLDED = Text("，加班 {hours} 小时（折合共 {equivalent} 工）",
                         ", overtime {hours} h ({equivalent} days in all)")
 _OVERTIME_HOURLY = Text("，加班 {hours} 小时（加班费 {pay}）", ", overtime {hours} h (overtime pay {pay})")
+_REPLACED = Text("（更正：原为 {days} 工，{amount}）", " (corrected: was {days} day(s), {amount})")
 _DAYS_PLACES = Text("工日最多四位小数：{value}", "Days can have at most four decimal places: {value}")
 _FIELD_HOURS = Text("小时数", "hours")
 _FIELD_OVERTIME = Text("加班小时", "overtime hours")
@@ -154,23 +155,31 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
 
     session = ctx.session
     existing = q.entry_on(session=session, project_id=project.id, worker_id=worker.id, day=day)
-    if existing is not None:
+    if existing is not None and not args.correction:
         raise ToolError(_DUPLICATE, worker=worker.name, day=day.isoformat(), code=project.code,
                         days=qty(existing.days, 4), overtime=qty(existing.overtime_hours, 2),
                         amount=yuan(existing.amount))
     stored_days = round_fraction(days, 4)
-    already = q.days_on(session=session, worker_id=worker.id, day=day)
+    already = q.days_on(session=session, worker_id=worker.id, day=day) - (existing.days if existing else 0)
     if already + stored_days > MAX_DAYS_PER_DATE:
         raise ToolError(_OVER_DAILY_LIMIT, worker=worker.name, day=day.isoformat(), existing=qty(already, 4),
                         days=qty(stored_days, 4), total=qty(already + stored_days, 4))
 
     rate, rate_source = _rate(ctx, worker, day, args.daily_rate)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
-    entry = LaborEntry(project_id=project.id, worker_id=worker.id, work_date=day, kind="day", days=pay.days,
-                       overtime_hours=pay.overtime_hours, daily_rate=rate, overtime_amount=pay.overtime_amount,
-                       amount=pay.amount, note=args.note, created_by=ctx.user.id, created_at=ctx.now)
-    session.add(entry)
-    session.flush()
+    values = {"days": pay.days, "overtime_hours": pay.overtime_hours, "daily_rate": rate,
+              "overtime_amount": pay.overtime_amount, "amount": pay.amount, "note": args.note}
+    if existing is not None:  # a correction replaces that day's entry; undo restores it
+        before = audit.snapshot(existing)
+        replaced = ctx.t(_REPLACED, days=qty(existing.days, 4), amount=yuan(existing.amount))
+        for key, value in values.items():
+            setattr(existing, key, value)
+        entry, change = existing, audit.updated(existing, before)
+    else:
+        entry = LaborEntry(project_id=project.id, worker_id=worker.id, work_date=day, kind="day",
+                           created_by=ctx.user.id, created_at=ctx.now, **values)
+        session.add(entry)
+        replaced, change = "", audit.created(entry)
 
     overtime_text = ""
     if pay.overtime_hours:
@@ -180,8 +189,8 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         else:
             overtime_text = ctx.t(_OVERTIME_HOURLY, hours=qty(pay.overtime_hours, 2), pay=yuan(pay.overtime_amount))
     line = ctx.t(_LOGGED, worker=worker.name, day=day.isoformat(), days=qty(pay.days, 4), overtime=overtime_text,
-                 rate=yuan(rate), amount=yuan(pay.amount), code=project.code)
-    log = audit.record(ctx, "log_labor", project, [audit.created(entry)], line)
+                 rate=yuan(rate), amount=yuan(pay.amount), code=project.code) + replaced
+    log = audit.record(ctx, "log_labor", project, [change], line)
     warnings = costs.check_thresholds(ctx, project, "labor")  # budget alert lines, once per crossing
     data = {
         "entry_id": entry.id, "project": project.code, "worker": worker.name, "date": day, "days": pay.days,

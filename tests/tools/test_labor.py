@@ -232,6 +232,22 @@ def test_second_entry_for_the_same_worker_project_and_date_is_refused(session: S
     assert len(entries(session)) == 1
 
 
+def test_a_correction_replaces_that_days_entry_and_undo_restores_it(session: Session, make: Factory) -> None:
+    project = make.project(code="SG3")
+    make.worker("张三", 350)
+    assert log(make, project, days="1", overtime_hours="2").ok
+    corrected = log(make, project, days="0.5", correction=True)
+    assert corrected.ok, corrected.text
+    assert "更正：原为 1 工，¥437.50" in corrected.text
+    rows = entries(session)
+    assert len(rows) == 1 and rows[0].days == Decimal("0.5") and rows[0].amount == Decimal("175.00")
+    assert rows[0].overtime_hours == 0
+    assert run_tool(make.ctx(project=project), "undo_last", {}).ok
+    session.expire_all()
+    rows = entries(session)
+    assert len(rows) == 1 and rows[0].days == Decimal(1) and rows[0].amount == Decimal("437.50")
+
+
 def test_other_dates_and_other_workers_are_not_duplicates(session: Session, make: Factory) -> None:
     project = make.project()
     make.worker("张三", 300)
