@@ -203,7 +203,7 @@ class _Builder:
         if "date" in self.keys:
             self.args["date"] = self._date("date").isoformat()
             return
-        day = self.an.entry_date()
+        day = self.an.entry_date(described=self.command.tool != "log_labor")
         if isinstance(day, str):
             raise _Reply(self._ask(day))
         self.args["date"] = day.isoformat()

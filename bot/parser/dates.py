@@ -32,6 +32,7 @@ class Span:
     is_period: bool
     begin: int
     stop: int
+    ahead: date | None = None  # a day-month read as past, whose upcoming reading is nearer (30号 on the 25th)
 
 
 def _num(text: str) -> int | None:
@@ -50,14 +51,25 @@ def _safe(year: int, month: int, day: int) -> date | None:
 
 def _month_day(today: date, month: int | None, day: int | None, year: int | None = None) -> date | None:
     """A month and day without a year: this year's, unless that lies more than a day ahead (then last year's)."""
+    return _month_day_readings(today, month, day, year)[0]
+
+
+def _month_day_readings(today: date, month: int | None, day: int | None,
+                        year: int | None = None) -> tuple[date | None, date | None]:
+    """The date as read, and the upcoming reading when the past one was taken though the upcoming one is nearer."""
     if month is None or day is None:
-        return None
+        return None, None
     if year is not None:
-        return _safe(year, month, day)
+        return _safe(year, month, day), None
     found = _safe(today.year, month, day)
     if found is not None and found > today + timedelta(days=1):
-        found = _safe(today.year - 1, month, day)
-    return found
+        past = _safe(today.year - 1, month, day)
+        return past, _nearer_ahead(today, past, found)
+    return found, None
+
+
+def _nearer_ahead(today: date, past: date | None, ahead: date) -> date | None:
+    return ahead if past is None or ahead - today < today - past else None
 
 
 def _monday(day: date) -> date:
@@ -73,7 +85,8 @@ def _month_span(year: int, month: int, today: date) -> tuple[date, date]:
     return date(year, month, 1), min(last, today) if (year, month) == (today.year, today.month) else last
 
 
-Handler = Callable[[re.Match[str], date], tuple[date, date, bool] | None]
+Found = tuple[date, date, bool] | tuple[date, date, bool, date | None]
+Handler = Callable[[re.Match[str], date], Found | None]
 _RULES: list[tuple[str, Handler]] = []
 
 
@@ -89,19 +102,23 @@ _WD = r"([一二三四五六日天1-7])"
 _EN_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 
-def _one(day: date | None) -> tuple[date, date, bool] | None:
-    return (day, day, False) if day else None
+def _one(day: date | None, ahead: date | None = None) -> Found | None:
+    return (day, day, False, ahead) if day else None
+
+
+def _one_of(readings: tuple[date | None, date | None]) -> Found | None:
+    return _one(*readings)
 
 
 @_rule(r"(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
-def _iso(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
+def _iso(m: re.Match[str], today: date) -> Found | None:
     return _one(_safe(int(m[1]), int(m[2]), int(m[3])))
 
 
 @_rule(rf"(明年|去年|今年)?{_CNDAY}\s*月\s*{_CNDAY}\s*[日号]")
-def _cn_month_day(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
+def _cn_month_day(m: re.Match[str], today: date) -> Found | None:
     year = {"明年": today.year + 1, "去年": today.year - 1, "今年": today.year}.get(m[1] or "")
-    return _one(_month_day(today, _num(m[2]), _num(m[3]), year))
+    return _one_of(_month_day_readings(today, _num(m[2]), _num(m[3]), year))
 
 
 @_rule(r"大前天")
@@ -166,13 +183,13 @@ def _en_weekday(m: re.Match[str], today: date) -> tuple[date, date, bool]:
 
 
 @_rule(rf"(?<![a-z]){_EN_MONTH}\s*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d])")
-def _en_month_day(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
-    return _one(_month_day(today, _MONTH_EN[m[1][:3]], int(m[2])))
+def _en_month_day(m: re.Match[str], today: date) -> Found | None:
+    return _one_of(_month_day_readings(today, _MONTH_EN[m[1][:3]], int(m[2])))
 
 
 @_rule(rf"(?<![\d.])(\d{{1,2}})(?:st|nd|rd|th)?\s+{_EN_MONTH}(?![a-z])")
-def _en_day_month(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
-    return _one(_month_day(today, _MONTH_EN[m[2][:3]], int(m[1])))
+def _en_day_month(m: re.Match[str], today: date) -> Found | None:
+    return _one_of(_month_day_readings(today, _MONTH_EN[m[2][:3]], int(m[1])))
 
 
 def _period(which: str, unit: str, today: date) -> tuple[date, date, bool] | None:
@@ -262,7 +279,7 @@ def _cn_month(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
 # 11.20, 11/24, 11-24: only where it cannot be a decimal amount or a quantity; 11.20 does not follow a word
 # (张三 1.5 is 1.5 days after a name, not 5 January).
 @_rule(r"(?<![\d.,/\-])(\d{1,2})\s?([./\-])\s?(\d{1,2})(?![\d.,%万千百kw元块天个小时工hm号日吨方])")
-def _numeric(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
+def _numeric(m: re.Match[str], today: date) -> Found | None:
     if m[2] == ".":
         tail = m.string[m.end():m.end() + 1]
         if not tail or not (tail.isspace() or "\u4e00" <= tail <= "\u9fff"):
@@ -270,19 +287,22 @@ def _numeric(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
         head = m.string[:m.start()].rstrip()[-1:]
         if head.isalnum():  # after a word (赵六 1.5): a quantity, not 5 January
             return None
-    return _one(_month_day(today, int(m[1]), int(m[3])))
+    return _one_of(_month_day_readings(today, int(m[1]), int(m[3])))
 
 
 @_rule(rf"(?<![\d月./\-]){_CNDAY}\s*[号日](?![楼线院工])")
-def _day_of_month(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
+def _day_of_month(m: re.Match[str], today: date) -> Found | None:
     day = _num(m[1])
     if not day:
         return None
     found = _safe(today.year, today.month, day)
+    ahead = None
     if found is None or found > today + timedelta(days=1):
         prev = today.replace(day=1) - timedelta(days=1)
-        found = _safe(prev.year, prev.month, day)
-    return _one(found)
+        past = _safe(prev.year, prev.month, day)
+        ahead = _nearer_ahead(today, past, found) if found is not None else None
+        found = past
+    return _one(found, ahead)
 
 
 _COMBINED = re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _) in enumerate(_RULES)))
@@ -299,5 +319,6 @@ def find(text: str, today: date) -> list[Span]:
             continue
         found = _RULES[index][1](sub, today)
         if found is not None:
-            spans.append(Span(found[0], found[1], found[2], m.start(), m.end()))
+            ahead = found[3] if len(found) == 4 else None
+            spans.append(Span(found[0], found[1], found[2], m.start(), m.end(), ahead))
     return spans

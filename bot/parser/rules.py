@@ -39,8 +39,9 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 BLOCK_RE = _re(r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
                r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)")
-UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|最后)"
-              r"|(删掉|删除|删了)(上一|刚才|最后)")
+UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
+              r"|(删掉|删除|删了)(上一|刚才|刚刚|最后)"
+              r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)")
 LIST_RE = _re(r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
               r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects")
 QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|呢|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
@@ -48,7 +49,8 @@ QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|�
                r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
                r"|export)(?![a-z])")
 HEALTH_RE = _re(r"健康|挣值|赢得值|cpi|spi|eac|earned value|health|绩效|(?<![a-z])(ev|pv|vac|tcpi)(?![a-z])")
-FUND_RE = _re(r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])")
+FUND_RE = _re(r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|收支|进出账|流水"
+              r"|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])")
 LABOR_STRONG_RE = _re(r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
                       r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
                       r"|工日|days did|days worked|days has|worked how")
@@ -68,14 +70,17 @@ BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
 BY_DAY_RE = _re(r"按天|按日|每天|by day|per day|daily")
 
 FUND_IN_RE = _re(r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款|入账|进账"
+                 rf"|(打|转|汇|拨)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*过来"
+                 r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
                  r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
                  r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in")
 FUND_OUT_RE = _re(r"(?:付|支付|转|打|汇)(?:款|账)?给"
                   rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
+                  r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
                   r"|(?<![a-z])(paid|pay|transferred|sent)(?![a-z]).*(?<![a-z])to(?![a-z])")
 ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
-SETTLE_RE = _re(r"结算|结清|结了|结账|[发付结开打](了|过)?.{0,6}(工资|工钱)"
-                r"|(工资|工钱).{0,3}(已经|已)?[发付结开打]了?(?!多少)|settle"
+SETTLE_RE = _re(r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
+                r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
                 r"|(paid|pay)(?![a-z]).*wages|wages paid")
 NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
                   r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
@@ -86,12 +91,16 @@ COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
 
 PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*%|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
                  r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
-                 r"|(?P<half>一半|过半)|(?P<full>完工|全部完成|全部完工|全完了|竣工了)")
+                 r"|(?P<half>一半|过半)")
+# A task finished, said without a figure (沥青摊铺昨天做完了): 100% when the message has no number of its own.
+DONE_RE = _re(r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
+              r"|(?<![a-z])(fully done|all done|completed|finished)(?![a-z])")
 DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
               r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)")
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
 LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
 BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
+EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
 MAX_BARE_DAYS = Decimal(3)
 OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*了?\s*(of\s+)?$")
 OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
@@ -100,11 +109,12 @@ OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
 RATE_RE = _re(r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
               r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)")
 NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
-                         r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点"
+                         r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
                          r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)")
 MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
 EACH_RE = _re(r"各|每人|每个人|一人|都|(?<![a-z])(each|apiece|per head)(?![a-z])")
 DESCRIBED_RE = _re(r"\s*(?:的|那|这)?\s*(?:工资|工钱|钱|账|款|进度款|工程款|预付款|货款|租金|房租|生活费|wages|pay)")
+DESCRIBED_BEFORE_RE = _re(r"(?:工资|工钱|租金|租费|房租|费|款|(?<![a-z])(?:for|of))\s*$")
 MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
 
 # Words around names in labour and payment messages; what is left over may be an unknown name.
@@ -139,6 +149,11 @@ _Q = {
     "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
     "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
     "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
+    "past_or_ahead": Text("是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
+                          "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, "
+                          "e.g. {past}."),
+    "which_direction": Text("这笔钱是收入还是支出？例如“收到甲方20万”或“付给钢材厂10万”。",
+                            "Is this money in or out? E.g. “received 200k from the owner” or “paid 50k to Acme”."),
     "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
     "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
     "unsure": Text("数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
@@ -231,21 +246,28 @@ class Analysis:
         found = {(s.start, s.end) for s in self.spans}
         return found.pop() if len(found) == 1 else None
 
-    def entry_date(self) -> date | str:
+    def entry_date(self, *, described: bool = False) -> date | str:
         """The one date a write is for (today when none is given), or the question to ask.
 
-        A period describing what is paid (上个月的工资, 本月的进度款) is not the date of the payment. A date after
-        today is a plan, not a record (李四明天来一天): asked about, never written.
+        With described=True (payments, money, costs) a period describing what is paid (上个月的工资, 塔吊租金本月,
+        for last month) is not the date of the payment. A date after today is a plan, not a record (李四明天来一天):
+        asked about, never written.
         """
-        if any(s.is_period and not DESCRIBED_RE.match(self.low, s.stop) for s in self.spans):
+        if any(s.is_period and not (described and self._describes(s)) for s in self.spans):
             return self.t("which_date")
         found = {s.start for s in self.days_found}
         if len(found) > 1:
             return self.t("which_date")
+        for span in self.days_found:  # 30号 on the 25th: last month's, or the coming one (a plan)?
+            if span.ahead is not None:
+                return self.t("past_or_ahead", past=span.start.isoformat(), ahead=span.ahead.isoformat())
         day = found.pop() if found else self.today
         if day > self.today:
             return self.t("future", day=day.isoformat())
         return day
+
+    def _describes(self, span: dates_mod.Span) -> bool:
+        return bool(DESCRIBED_RE.match(self.low, span.stop) or DESCRIBED_BEFORE_RE.search(self.low, 0, span.begin))
 
     # -- workers ---------------------------------------------------------------------------------
 
@@ -287,13 +309,18 @@ class Analysis:
         if LABOR_CONTEXT_RE.search(self.low):  # 点工 张三1 李四0.5: a bare number after a name is that one's 工日
             text = self.text
             for hit in self.worker_hits:
-                m = BARE_DAYS_RE.match(text, hit.end)
-                if m is None:
+                bare = BARE_DAYS_RE.match(text, hit.end)
+                if bare is None:
                     continue
-                value = Decimal("0.5") if m["n"] == "半" else number(m["n"])
+                value = Decimal("0.5") if bare["n"] == "半" else number(bare["n"])
                 if value is not None and 0 < value <= MAX_BARE_DAYS:
-                    found.append(Quantity("days", value, m.start("n"), m.end("n")))
-                    self.mask(m.start("n"), m.end("n"))
+                    found.append(Quantity("days", value, bare.start("n"), bare.end("n")))
+                    self.mask(bare.start("n"), bare.end("n"))
+            for each in EACH_DAYS_RE.finditer(self.text):  # 点工各1个, 一人一个: one share for every name before
+                value = Decimal("0.5") if each["n"] == "半" else number(each["n"])
+                if value is not None and 0 < value <= MAX_BARE_DAYS:
+                    found.append(Quantity("days", value, each.start(), each.end()))
+                    self.mask(each.start(), each.end())
         return sorted(found, key=lambda q: q.begin)
 
     @cached_property
@@ -302,13 +329,17 @@ class Analysis:
         found = [Worker(h.value, h.begin, h.end) for h in self.worker_hits]
         _ = self.quantities, self.amounts  # mask numbers before looking for leftover names
         leftover = FILLER_RE.sub(lambda m: " " * len(m[0]), self.text)
+        for hit in (*find_items(leftover), *find_categories(leftover)):  # 水泥, 材料: known words, not names
+            if hit.end - hit.begin > 1:
+                leftover = leftover[:hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end:]
         for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
             sure, _ = self.lexicon.resolve_worker(m[0])
             if len(sure) == 1:
                 found.append(Worker(sure[0], m.start(), m.end()))
         for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
             chunk = m[0]
-            if not _name_like(chunk):
+            before = self.text[m.start() - 1] if m.start() else ""  # names found are masked: 张三李山 stays a name
+            if not _name_like(chunk) or (before and (before.isdigit() or before in CN_NUMBER_CHARS)):  # 20包水泥
                 continue
             sure, near = self.lexicon.resolve_worker(chunk)
             if len(sure) == 1:  # only a homophone (赵柳 for 赵六): a different name, so ask, never take it
@@ -401,14 +432,11 @@ class Analysis:
             elif m["cheng"]:
                 digit = number(m["cheng"])
                 value = digit * 10 if digit is not None else None
-            elif m["half"]:
-                value = Decimal(50)
             else:
-                value = Decimal(100)
+                value = Decimal(50)
             if value is not None and 0 <= value <= 100:
                 return value
-        if re.search(r"(?<![a-z])(fully done|all done|completed|finished)(?![a-z])", self.low) and not re.search(
-                r"\d", self.low):
+        if DONE_RE.search(self.low) and not re.search(r"\d", self.text):  # digits of dates are masked
             return Decimal(100)
         return None
 
@@ -513,7 +541,7 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
         if isinstance(shared, str):
             return _ask(shared)
         amounts = shared
-    day = an.entry_date()
+    day = an.entry_date(described=True)
     if isinstance(day, str):
         return _ask(day)
     calls = [Call(tool, an.with_project(worker=w.name, amount=_money_text(a), date=day.isoformat()))
@@ -547,7 +575,7 @@ def plan_fund(an: Analysis, direction: str) -> Plan:
         return _ask(an.t("how_much_money"))
     if isinstance(amount, str):
         return _ask(amount)
-    day = an.entry_date()
+    day = an.entry_date(described=True)
     if isinstance(day, str):
         return _ask(day)
     args = an.with_project(direction=direction, amount=_money_text(amount), date=day.isoformat())
@@ -562,7 +590,7 @@ _FUND_WORDS = r"(?:工程款|进度款|预付款|尾款|余款|质保金|保证�
 _CP_IN = [
     _re(rf"收到了?\s*{_CP}\s*(?:的)?\s*{_FUND_WORDS}"),  # 收到甲方进度款
     _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}?\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来|汇过来|付的|给的|打的|转的|汇的"
-        r"|拨的|付了|拨了)"),  # 业主转来, 建设单位付的
+        r"|拨的|付了|拨了|(?:打|转|汇|拨)了?\s*过来)"),  # 业主转来, 建设单位付的, 业主打了80万过来
     # 甲方预付款到了
     _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}\s*(?:已经|已|也|都)?\s*(?:到了|到账|到位|进账|入账|下来了)"),
     _re(rf"收到了?\s*{_CP}(?=\s|$|[,|])"),  # 收到建设单位35万
@@ -571,6 +599,7 @@ _CP_IN = [
 _CP_OUT = [
     _re(rf"(?:付|支付|转|打|汇)(?:款|账)?了?\s*给\s*{_CP}\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=\s|$|[,|])"),
     _re(r"(?<![a-z])to\s+(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
+    _re(rf"给\s*{_CP}\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=\s|$|[,|])"),  # 付混凝土款8万给华润混凝土
 ]
 # Who pays or is paid when no verb says it: the parties of a project, or a firm's name by its ending.
 _CP_ANY = [
@@ -617,7 +646,7 @@ def plan_cost(an: Analysis) -> Plan:
     category, note, clear = an.category()
     if category is None or not clear:
         return _ask(an.t("which_category", amount=_money_text(amount)))
-    day = an.entry_date()
+    day = an.entry_date(described=True)
     if isinstance(day, str):
         return _ask(day)
     args = an.with_project(category=category, amount=_money_text(amount), date=day.isoformat())
@@ -626,19 +655,32 @@ def plan_cost(an: Analysis) -> Plan:
     return _one("add_cost", args)
 
 
-_UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月)"
+_UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
+_EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
 PER_UNIT_RE = _re(rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
-                  rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})")
-COUNT_RE = _re(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT})")
+                  rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
+                  rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
+                  rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})")
+COUNT_RE = _re(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
+# A price per something the parser could not pair with a count (餐费每人30, 2000 per week): never a guessed total.
+PER_MARK_RE = _re(r"每|(?<![a-z])(per|each|apiece|a day|an hour|a ton|a load|a week|a month)(?![a-z])|/\s*[^\s\d]")
+_UNIT_WORDS = {"立方": "方", "钟头": "小时", "平方": "平米", "袋": "包", "day": "天", "hour": "小时", "hr": "小时",
+               "ton": "吨", "load": "车", "truck": "车", "shift": "台班", "bag": "包", "month": "月"}
 
 
 def _unit(word: str) -> str:
     word = word.lstrip("个")
-    return {"立方": "方", "钟头": "小时"}.get(word, word)
+    if word[0].isascii() and word.endswith("s"):
+        word = word[:-1]
+    return _UNIT_WORDS.get(word, word)
 
 
 def _price_spans(an: Analysis) -> list[re.Match[str]]:
-    return [m for m in PER_UNIT_RE.finditer(an.low) if number(m["p1"] or m["p2"] or "") is not None]
+    return [m for m in PER_UNIT_RE.finditer(an.low) if number(_price_text(m)) is not None]
+
+
+def _price_text(m: re.Match[str]) -> str:
+    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or ""
 
 
 def _inside_price(an: Analysis, amount: tuple[Decimal, bool, int, int]) -> bool:
@@ -653,12 +695,12 @@ def _priced_total(an: Analysis) -> Decimal | str | None:
     """
     prices = _price_spans(an)
     if not prices:
-        return None
+        return an.t("which_amount") if PER_MARK_RE.search(an.text) else None
     if len(prices) > 1:
         return an.t("which_amount")
     price = prices[0]
-    value = number(price["p1"] or price["p2"])
-    unit = _unit(price["u1"] or price["u2"])
+    value = number(_price_text(price))
+    unit = _unit(price["u1"] or price["u2"] or price["u3"] or price["u4"])
     if value is None or value <= 0:
         return None
     counts = {number(m["n"]) for m in COUNT_RE.finditer(an.low)
@@ -746,9 +788,12 @@ def write_plan(an: Analysis) -> Plan | None:
             return plan_payment(an, "record_advance")
         if SETTLE_RE.search(low):
             return plan_payment(an, "settle_wages")
-    if FUND_IN_RE.search(low):
+    money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not has_workers
+    if money_in and money_out:
+        return _ask(an.t("which_direction"))
+    if money_in:
         return plan_fund(an, "in")
-    if FUND_OUT_RE.search(low) and not has_workers:
+    if money_out:
         return plan_fund(an, "out")
     if an.percent is not None and (an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(low)):
         return plan_progress(an)

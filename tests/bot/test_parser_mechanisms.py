@@ -175,3 +175,93 @@ def test_a_figure_the_writer_is_not_sure_of_is_never_written(text: str) -> None:
 @pytest.mark.parametrize("text", ["两三", "一两", "三五", "五六"])
 def test_two_chinese_digits_side_by_side_are_a_range_not_a_number(text: str) -> None:
     assert number(text) is None
+
+
+# -- found by the second fresh batch ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "day"), [("砌体工程已经完成了", "2026-11-25"), ("砌体昨天干完了", "2026-11-24"),
+                                           ("11月20日砌体工程做完了", "2026-11-20")])
+def test_a_task_said_to_be_finished_without_a_figure_is_at_100_percent(text: str, day: str) -> None:
+    assert _calls(text) == [("update_task_progress", {"task": "砌体工程", "percent": "100", "date": day})]
+
+
+def test_a_figure_wins_over_a_word_for_finished() -> None:
+    assert _calls("砌体工程完成了40%") == [("update_task_progress", {"task": "砌体工程", "percent": "40",
+                                                                      "date": "2026-11-25"})]
+
+
+@pytest.mark.parametrize("text", ["刚刚记的那条不要了", "上一笔删了", "最后一条作废"])
+def test_the_last_entry_removed_in_other_words_is_an_undo(text: str) -> None:
+    assert _calls(text) == [("undo_last", {})]
+
+
+def test_money_sent_over_is_money_in_from_whoever_sent_it() -> None:
+    assert _calls("监理前天转了3万过来") == [("record_fund", {"direction": "in", "amount": "30000",
+                                                           "date": "2026-11-23", "counterparty": "监理"})]
+
+
+# -- found by probing after the second batch ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["王五12月20号一天", "王五28号一天", "12月30日 水泥3000"])
+def test_a_day_without_a_year_or_month_whose_coming_reading_is_nearer_is_asked_about(text: str) -> None:
+    calls, question = _plan(text)
+    assert calls == [] and question and "2026-1" in question
+
+
+def test_a_day_of_last_month_that_is_nearer_in_the_past_is_taken() -> None:
+    assert _calls("王五10号一天") == [_labor("王五", "1", "2026-11-10")]
+    assert _calls("王五10月28号一天") == [_labor("王五", "1", "2026-10-28")]
+
+
+@pytest.mark.parametrize(("text", "amount"), [("excavator 3 days at 1200 a day", "3600"),
+                                              ("crane rental 1,500 per day for 2 days", "3000"),
+                                              ("水泥40包 每包26", "1040")])
+def test_english_and_counted_unit_prices_multiply(text: str, amount: str) -> None:
+    assert [(t, a["amount"]) for t, a in _calls(text)] == [("add_cost", amount)]
+
+
+@pytest.mark.parametrize("text", ["crane 1500 per day", "餐费每人30", "塔吊 2000/周"])
+def test_a_rate_without_a_count_it_can_multiply_is_asked_about(text: str) -> None:
+    assert _plan(text)[0] == []
+
+
+def test_a_number_before_a_measure_word_does_not_make_the_item_a_name() -> None:
+    assert _calls("买了8卷电缆 每卷350") == [("add_cost", {"category": "materials", "amount": "2800",
+                                                         "date": "2026-11-25", "note": "电缆"})]
+
+
+def test_a_period_describing_a_cost_or_payment_does_not_date_it_but_dates_no_labour() -> None:
+    assert _calls("塔吊租金上个月1.8万")[0][1]["date"] == "2026-11-25"
+    assert _calls("settle Tom 900 for last week", project="RW") == [_pay("settle_wages", "Tom Li", "900")]
+    assert _calls("Tom 3 days for last week", project="RW") == []
+
+
+@pytest.mark.parametrize(("text", "direction", "counterparty"), [
+    ("业主今天付了20万", "in", "业主"), ("建设单位转账20万", "in", "建设单位"),
+    ("付钢筋款20万给沙钢", "out", "沙钢"), ("支付了20万给劳务队", "out", "劳务队"),
+])
+def test_who_pays_decides_the_direction_of_money(text: str, direction: str, counterparty: str) -> None:
+    assert _calls(text) == [("record_fund", {"direction": direction, "amount": "200000", "date": "2026-11-25",
+                                             "counterparty": counterparty})]
+
+
+def test_money_both_in_and_out_in_one_message_is_asked_about() -> None:
+    calls, question = _plan("收到甲方20万 付给钢材厂10万")
+    assert calls == [] and question
+
+
+def test_wages_transferred_to_a_worker_are_a_settlement() -> None:
+    assert _calls("给赵六转了3000工资") == [_pay("settle_wages", "赵六", "3000")]
+
+
+def test_one_share_each_in_a_labour_message_is_every_named_worker_s_days() -> None:
+    assert _calls("昨天点工 王五 赵六 孙七 每人1个") == [
+        _labor(w, "1", "2026-11-24") for w in ("王五", "赵六", "孙七")]
+
+
+def test_one_of_something_is_not_an_amount_of_money() -> None:
+    assert _calls("王五借了一个") == []
+
+
+def test_income_and_spending_is_the_cash_position() -> None:
+    assert _calls("这个月收支") == [("fund_status", {})]
