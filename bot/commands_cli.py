@@ -5,37 +5,53 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from storage.db import make_engine, upgrade
 
+if TYPE_CHECKING:
+    from bot.app import Services
+
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     print("database is up to date")
     return 0
 
 
-def _not_yet(name: str) -> int:
-    print(f"`sitebot {name}` is not available yet.", file=sys.stderr)
-    return 2
+@contextmanager
+def _ready(settings: Settings, today: date | None) -> Iterator[Services]:
+    """Services over a migrated database (the demo loaded when it is empty); the engine closes after."""
+    from bot.app import build_services, local_today, prepare_database
+
+    services = build_services(settings)
+    try:
+        prepare_database(services, today or local_today(settings))
+        yield services
+    finally:
+        services.engine.dispose()
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_services, local_today, prepare_database
     from bot.terminal import UnknownMember, acting_user, check_project, run_chat
 
-    services = build_services(settings)
-    prepare_database(services, args.today or local_today(settings))
-    with services.sessions() as session:
-        try:
-            user = acting_user(session, args.user)
-            project_code = check_project(session, args.project)
-        except UnknownMember as error:
-            print(error, file=sys.stderr)
-            return 2
-    return run_chat(services.router, user=user, project_code=project_code, today=args.today)
+    with _ready(settings, args.today) as services:
+        with services.sessions() as session:
+            try:
+                user = acting_user(session, args.user)
+                project_code = check_project(session, args.project)
+            except UnknownMember as error:
+                print(error, file=sys.stderr)
+                return 2
+        return run_chat(services.router, user=user, project_code=project_code, today=args.today)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -43,12 +59,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print("SITEBOT_TELEGRAM_TOKEN is not set: put the bot's token in .env (see .env.example), "
               "or use `sitebot chat` for the terminal.", file=sys.stderr)
         return 2
-    from bot.app import build_services, local_today, prepare_database
     from bot.telegram import run_polling
 
-    services = build_services(settings)
-    prepare_database(services, local_today(settings))
-    run_polling(services)
+    with _ready(settings, None) as services:
+        run_polling(services)
     return 0
 
 
@@ -61,23 +75,21 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_services, local_today, prepare_database
     from bot.planning import plan_json
     from bot.terminal import UnknownMember, acting_user, check_project
 
-    services = build_services(settings)
-    prepare_database(services, args.today or local_today(settings))
-    with services.sessions() as session:
-        try:
-            user = acting_user(session, None)
-            project_code = check_project(session, args.project)
-        except UnknownMember as error:
-            print(error, file=sys.stderr)
-            return 2
-    lines = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
-    for text in lines:
-        print(plan_json(services.router, text, user_id=user.id, project_code=project_code, today=args.today),
-              flush=True)
+    with _ready(settings, args.today) as services:
+        with services.sessions() as session:
+            try:
+                user = acting_user(session, None)
+                project_code = check_project(session, args.project)
+            except UnknownMember as error:
+                print(error, file=sys.stderr)
+                return 2
+        lines = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
+        for text in lines:
+            print(plan_json(services.router, text, user_id=user.id, project_code=project_code, today=args.today),
+                  flush=True)
     return 0
 
 

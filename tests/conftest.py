@@ -51,23 +51,26 @@ def _with_schema(url: str, schema: str) -> str:
 
 
 @pytest.fixture
-def db_url(_template: str, tmp_path: Path) -> str:
-    """A URL for this test's own database (SQLite) or the run's schema (PostgreSQL)."""
-    if PG_URL:
-        return _with_schema(PG_URL, _template)
-    path = tmp_path / "sitebot.db"
-    shutil.copyfile(_template, path)
-    return f"sqlite:///{path}"
+def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
+    """A URL for this test's own database (SQLite) or the run's schema, emptied afterwards (PostgreSQL)."""
+    if not PG_URL:
+        path = tmp_path / "sitebot.db"
+        shutil.copyfile(_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url = _with_schema(PG_URL, _template)
+    yield url
+    cleaner = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with cleaner.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    cleaner.dispose()
 
 
 @pytest.fixture
-def engine(db_url: str, _template: str) -> Iterator[Engine]:
+def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
-    if PG_URL:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 

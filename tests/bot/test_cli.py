@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine
 from storage.models import LaborEntry
 
 
@@ -36,15 +36,22 @@ def test_parse_prints_the_planned_calls_on_a_fresh_database(cli_env: str, capsys
         "project": "SG3", "worker": "李四", "date": "2026-11-24", "days": "1", "overtime_hours": "2"}}]}
 
 
+def labor_count(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count(LaborEntry.id))) or 0
+    finally:
+        engine.dispose()
+
+
 def test_parse_writes_nothing(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "parse", "王五、赵六今天各半天", "--json", "--project", "SG3", "--today", "2026-11-25")
-    with make_session_factory(make_engine(cli_env))() as session:
-        before = session.scalar(select(func.count(LaborEntry.id)))
+    before = labor_count(cli_env)
     _, out = run(capsys, "parse", "王五、赵六今天各半天", "--json", "--project", "SG3", "--today", "2026-11-25")
     plan = json.loads(out)
     assert [c["args"]["worker"] for c in plan["calls"]] == ["王五", "赵六"]
-    with make_session_factory(make_engine(cli_env))() as session:
-        assert session.scalar(select(func.count(LaborEntry.id))) == before
+    assert labor_count(cli_env) == before
 
 
 def test_parse_reads_lines_from_stdin_in_one_process(cli_env: str, capsys: pytest.CaptureFixture[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,10 +20,12 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def services(db_url: str, session: Session) -> Services:
+def services(db_url: str, session: Session) -> Iterator[Services]:
     load_demo(session, TODAY)
     clock = lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # noqa: E731 - 10:00 in Shanghai
-    return build_services(Settings(database_url=db_url, llm_api_key=None, llm_base_url=None), clock=clock)
+    services = build_services(Settings(database_url=db_url, llm_api_key=None, llm_base_url=None), clock=clock)
+    yield services
+    services.engine.dispose()
 
 
 def user_id(session: Session, name: str) -> int:
