@@ -63,7 +63,11 @@ SCHEDULE_RE = _re(r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|
 HEDGE_RE = _re(r"好像|大概|大约|差不多|左右|估计|可能|也许|记不清|不确定|说不准|不太清楚|不记得|或者|还是"
                r"|几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万天个工块元小]|[十百千万]\s*[来多余]|[千百万]把"
                r"|(?<![a-z])(maybe|probably|roughly|approximately|approx|or so|not sure|i think)(?![a-z])"
+               r"|半多|过半|多一点|出头|以上|不到|将近|接近|快要|快完"
+               r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
                r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d")
+# A building, phase or section the lexicon does not know (1号楼 in the 3号楼 chat): maybe another project.
+PLACE_RE = _re(r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|期|标段|标)")
 REPORT_RE = _re(r"考勤|出勤|汇总|统计|明细|报表|台账|流水|工资表|记工表|timesheet|attendance|summary|report")
 EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
 BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
@@ -73,28 +77,33 @@ FUND_IN_RE = _re(r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款
                  rf"|(打|转|汇|拨)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*过来"
                  r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
                  r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
-                 r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in")
+                 r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in"
+                 r"|(?<![a-z])got(?![a-z]).*(?<![a-z])from(?![a-z])")
 FUND_OUT_RE = _re(r"(?:付|支付|转|打|汇)(?:款|账)?给"
                   rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
                   r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
-                  r"|(?<![a-z])(paid|pay|transferred|sent)(?![a-z]).*(?<![a-z])to(?![a-z])")
+                  r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])")
 ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
 SETTLE_RE = _re(r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
                 r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
                 r"|(paid|pay)(?![a-z]).*wages|wages paid")
+# Things no tool records: absence, and money paid back (张三还了300借支 is not a new advance).
 NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
+                  r"|还了|还钱|还款|归还|还清|还回|退回|退了"
+                  r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
                   r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
 CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
 CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
 PROGRESS_WORD_RE = _re(r"完成|进度|到了|到|已经|done|complete|completed|finished|progress")
 COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
 
-PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*%|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
+PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent(?![a-z])|pct(?![a-z]))"
+                 r"|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
                  r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
                  r"|(?P<half>一半|过半)")
 # A task finished, said without a figure (沥青摊铺昨天做完了): 100% when the message has no number of its own.
 DONE_RE = _re(r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
-              r"|(?<![a-z])(fully done|all done|completed|finished)(?![a-z])")
+              r"|(?<![a-z])(done|fully done|all done|complete|completed|finished)(?![a-z])")
 DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
               r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)")
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
@@ -108,7 +117,7 @@ OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
                  r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))")
 RATE_RE = _re(r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
               r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)")
-NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
+NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
                          r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
                          r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)")
 MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
@@ -148,6 +157,8 @@ _Q = {
                            "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead"),
     "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
     "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
+    "which_place": Text("“{place}”是哪个项目？请写上项目：{options}",
+                        "Which project is “{place}”? Please name one: {options}"),
     "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
     "past_or_ahead": Text("是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
                           "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, "
@@ -475,6 +486,12 @@ def _money_text(value: Decimal) -> str:
     return decimal_text(value)
 
 
+def _named_twice(an: Analysis) -> bool:
+    """A worker named twice (王五和赵六各一天 王五加班2小时): whose part of the text is whose is not clear."""
+    names = [h.value for h in an.worker_hits]
+    return len(names) != len(set(names))
+
+
 def plan_labor(an: Analysis) -> Plan:
     """log_labor, one call per worker, with days, hours and overtime as each worker's part of the text says."""
     workers, question = an.workers
@@ -482,6 +499,8 @@ def plan_labor(an: Analysis) -> Plan:
         return _ask(question)
     if not workers:
         return _ask(an.t("which_worker"))
+    if _named_twice(an):
+        return _ask(an.t("ambiguous"))
     if len(an.project_codes) > 1:
         return _ask(an.t("which_project"))
     day = an.entry_date()
@@ -529,6 +548,8 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
         return _ask(question)
     if not workers:
         return _ask(an.t("which_worker"))
+    if _named_twice(an):
+        return _ask(an.t("each_amount"))
     if len(workers) == 1:
         amount = an.amount()
         if amount is None:
@@ -847,12 +868,21 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
 
 
 def _with_project(an: Analysis, plan: Plan) -> Plan:
-    """A write names its project: the message's, the chat's, or the only one there is; otherwise ask which."""
-    if not plan.writes or an.project is not None:
+    """A write names its project: the message's, the chat's, or the only one there is; otherwise ask which.
+
+    A building or phase the lexicon does not know (1号楼) may be another project: asked about, not written to the
+    chat's.
+    """
+    if not plan.writes:
+        return plan
+    options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
+    for m in PLACE_RE.finditer(an.low):
+        if not any(h.begin <= m.start() < h.end for h in an.projects):
+            return _ask(an.t("which_place", place=an.raw[m.start():m.end()], options=options))
+    if an.project is not None:
         return plan
     codes = [code for code, _, _ in an.lexicon.projects]
     if len(codes) != 1:
-        options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
         return _ask(an.t("which_project_of", options=options))
     plan.calls = [Call(call.tool, {"project": codes[0], **call.args}) for call in plan.calls]
     return plan

@@ -17,7 +17,7 @@ LEX = Lexicon.build(
               ("RW", "Riverside Warehouse", ["Riverside"])],
     workers=[("张三", []), ("李四", []), ("王五", []), ("赵六", []), ("孙七", []), ("Mike Chen", ["Mike"]),
              ("Tom Li", ["Tom"])],
-    tasks={"SG3": [("砌体工程", ["砌体"])]},
+    tasks={"SG3": [("砌体工程", ["砌体"])], "RW": [("Roofing", ["Roof"])]},
 )
 
 
@@ -265,3 +265,50 @@ def test_one_of_something_is_not_an_amount_of_money() -> None:
 
 def test_income_and_spending_is_the_cash_position() -> None:
     assert _calls("这个月收支") == [("fund_status", {})]
+
+
+@pytest.mark.parametrize("text", ["王五还了500借支", "赵六借的1000还清了", "Tom repaid 200"])
+def test_money_paid_back_is_never_recorded_as_a_new_advance(text: str) -> None:
+    assert _calls(text) == []
+
+
+@pytest.mark.parametrize("text", ["砌体工程完成了一半多", "砌体工程快完了 90%", "砌体工程 over 60%"])
+def test_progress_given_as_more_or_less_than_a_figure_is_not_recorded(text: str) -> None:
+    assert _calls(text) == []
+
+
+@pytest.mark.parametrize("text", ["5号楼 王五一天", "二期 水泥3000", "2#楼 赵六借500"])
+def test_a_building_or_phase_no_project_is_called_is_asked_about_not_written_to_the_chat_s(text: str) -> None:
+    calls, question = _plan(text)
+    assert calls == [] and question and "SG3" in question
+
+
+def test_a_building_that_is_the_project_s_alias_is_that_project() -> None:
+    assert _plan("阳光花园 王五一天", project="BJ")[0] == [_labor("王五", "1")]
+
+
+def test_an_english_transfer_to_someone_is_money_out() -> None:
+    assert _calls("wired 15k to Delta Rebar yesterday", project="RW") == [
+        ("record_fund", {"direction": "out", "amount": "15000", "date": "2026-11-24", "counterparty": "Delta Rebar"})]
+
+
+def test_a_worker_named_twice_in_a_labour_message_is_asked_about_not_shared_out() -> None:
+    calls, question = _plan("王五和赵六昨天各一天 王五加班2小时")
+    assert calls == [] and question
+
+
+def test_a_worker_named_twice_in_a_payment_message_is_asked_about() -> None:
+    calls, question = _plan("王五借500 赵六借800 王五又借200")
+    assert calls == [] and question
+
+
+@pytest.mark.parametrize(("text", "percent"), [("Roofing done", "100"), ("Roofing 35 percent", "35")])
+def test_english_progress_in_words(text: str, percent: str) -> None:
+    assert _calls(text, project="RW") == [("update_task_progress", {"task": "Roofing", "percent": percent,
+                                                                     "date": "2026-11-25"})]
+
+
+def test_got_money_from_someone_is_money_in() -> None:
+    assert _calls("got 40k from Harbour Holdings", project="RW") == [
+        ("record_fund", {"direction": "in", "amount": "40000", "date": "2026-11-25",
+                         "counterparty": "Harbour Holdings"})]
