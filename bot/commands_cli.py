@@ -118,7 +118,7 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.app import build_application, build_services
-    from bot.digest import print_pending, send_pending, write_digests
+    from bot.digest import print_pending, print_unbound_digests, send_pending, write_digests
 
     services = build_services(settings)
 
@@ -135,7 +135,7 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
         queued = write_digests(services, today=args.today)
         if settings.telegram_token is not None:
             return asyncio.run(deliver(queued))
-        shown = print_pending(services, sys.stdout)
+        shown = print_pending(services, sys.stdout) + print_unbound_digests(services, sys.stdout, today=args.today)
         print(f"digests queued: {queued}; printed: {shown} (SITEBOT_TELEGRAM_TOKEN is not set: nothing was sent)",
               file=sys.stderr)
         return 0

@@ -280,3 +280,18 @@ def print_pending(services: Services, out: TextIO) -> int:
         shown += 1
     out.flush()
     return shown
+
+
+def print_unbound_digests(services: Services, out: TextIO, *, today: date | None = None) -> int:
+    """Without Telegram: print today's digest of every project no chat is bound to (nothing is queued)."""
+    shown = 0
+    now = services.router.clock()
+    with services.sessions() as session:
+        for project in cq.projects_without_chat(session=session):
+            day = today or now.astimezone(ZoneInfo(project.timezone)).date()
+            language: Literal["zh", "en"] = "en" if project.language == "en" else "zh"
+            digest = build_digest(session, project, day=day, language=language)
+            out.write(f"=== project {project.code} ===\n{digest.text}\n\n")
+            shown += 1
+    out.flush()
+    return shown

@@ -145,3 +145,9 @@ def count_notifications(*, session: Session, kind: str | None = None, status: st
     if status is not None:
         query = query.where(Notification.status == status)
     return session.scalar(query) or 0
+
+
+def projects_without_chat(*, session: Session) -> list[Project]:
+    """Projects no chat is bound to: their digest has nowhere to go but the terminal."""
+    bound = select(Chat.project_id).where(Chat.project_id.is_not(None))
+    return list(session.scalars(select(Project).where(Project.id.not_in(bound)).order_by(Project.code)))

@@ -94,3 +94,15 @@ def test_chat_as_member_sees_only_their_projects(cli_env: str, capsys: pytest.Ca
 def test_db_upgrade_is_repeatable(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "db", "upgrade")[0] == 0
     assert run(capsys, "db", "upgrade")[0] == 0
+
+
+def test_alerts_run_without_telegram_prints_each_projects_digest(cli_env: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    main(["demo", "--today", "2026-11-25"])
+    capsys.readouterr()
+    code, out = run(capsys, "alerts", "run", "--today", "2026-11-25")
+    assert code == 0
+    assert "=== project BJ ===" in out and "=== project SG3 ===" in out and "=== project RW ===" in out
+    assert "104.0%" in out  # BJ machinery overrun
+    assert "延误" in out  # a late task
+    assert "低于项目资金底线" in out  # low cash
