@@ -1,6 +1,7 @@
 """Slash commands: deterministic, each forced to one tool, read with the parser's own extractors.
 
-`/log 李四 1 昨天 加班2`, `/cost 材料 8000 钢筋`, `/fund in 200000 甲方`, `/progress 砌体工程 40`, `/summary 上周`;
+`/log 李四 1 昨天 加班2` (`/log 李四 0.5 昨天 更正` replaces that day's entry), `/cost 材料 8000 钢筋`,
+`/fund in 200000 甲方`, `/progress 砌体工程 40`, `/summary 上周`;
 key=value works everywhere (`/log worker=李四 days=1 date=2026-11-24`). A command alone, or `/help NAME`, shows its
 help; a command missing a required value returns its help with what is missing.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +31,13 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "log": Command("log_labor", ("worker",), Text(
-        "/log 工人 工日 [日期] [加班N] — 记点工\n例：/log 李四 1 昨天 加班2\n    /log 王五 赵六 0.5\n"
-        "    /log 张三 10小时 11月20日\n    /log worker=李四 days=1 date=2026-11-24",
-        "/log WORKER DAYS [DATE] [overtime N] — log day labour\ne.g. /log Mike 1 yesterday overtime 2\n"
-        "     /log Tom 0.5\n     /log Mike 10h Nov 23\n     /log worker=Mike days=1 date=2026-11-24")),
+        "/log 工人 工日 [日期] [加班N] [更正] — 记点工；加“更正”替换那天已记的\n例：/log 李四 1 昨天 加班2\n"
+        "    /log 王五 赵六 0.5\n    /log 张三 10小时 11月20日\n    /log worker=李四 days=1 date=2026-11-24\n"
+        "    /log 李四 0.5 昨天 更正\n    /log worker=李四 days=0.5 date=2026-11-24 correction=true",
+        "/log WORKER DAYS [DATE] [overtime N] [correction] — log day labour; “correction” replaces that day's entry\n"
+        "e.g. /log Mike 1 yesterday overtime 2\n     /log Tom 0.5\n     /log Mike 10h Nov 23\n"
+        "     /log worker=Mike days=1 date=2026-11-24\n     /log Mike 0.5 yesterday correction\n"
+        "     /log worker=Mike days=0.5 date=2026-11-24 correction=true")),
     "advance": Command("record_advance", ("worker", "amount"), Text(
         "/advance 工人 金额 [日期] — 记借支\n例：/advance 张三 500\n    /advance 李四 一千 昨天",
         "/advance WORKER AMOUNT [DATE] — record an advance to a worker\ne.g. /advance Tom 500")),
@@ -95,7 +99,12 @@ _KEYS = {"project": "project", "worker": "worker", "date": "date", "days": "days
          "rate": "daily_rate", "daily_rate": "daily_rate", "note": "note", "amount": "amount",
          "category": "category", "vendor": "vendor", "task": "task", "percent": "percent",
          "direction": "direction", "counterparty": "counterparty", "start": "start", "end": "end",
-         "group_by": "group_by", "by": "group_by", "export": "export"}
+         "group_by": "group_by", "by": "group_by", "export": "export", "correction": "correction",
+         "correct": "correction"}
+# /log … 更正 (or correction): replace that day's entry instead of adding one.
+_CORRECTION_RE = re.compile(r"更正|纠正|改正|修正|(?<![a-z])(?:correction|correct)(?![a-z])", re.I)
+_YES = {"true", "yes", "y", "1", "是", "对"}
+_NO = {"false", "no", "n", "0", "否", "不"}
 _DIRECTION_RE = re.compile(r"^\s*(in|out|收入|收款|收|入|进|支出|付款|付|出)(?![a-z])")
 _DIRECTIONS = {"in": "in", "收入": "in", "收款": "in", "收": "in", "入": "in", "进": "in",
                "out": "out", "支出": "out", "付款": "out", "付": "out", "出": "out"}
@@ -150,6 +159,10 @@ class _Builder:
             self.keys[key] = value
             free = free[:m.start()] + " " * (m.end() - m.start()) + free[m.end():]
         self.direction: str | None = None
+        self.correction = False
+        if command.tool == "log_labor":
+            free, found = _CORRECTION_RE.subn(lambda m: " " * len(m[0]), free)
+            self.correction = bool(found)
         if command.tool == "record_fund":
             d = _DIRECTION_RE.match(fold(free))
             if d:
@@ -255,7 +268,7 @@ class _Builder:
             return self._missing(["worker"])
         self._entry_date()
         quantities = self.an.quantities
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         for kind, key in (("days", "days"), ("hours", "hours"), ("overtime", "overtime_hours")):
             found = [q.value for q in quantities if q.kind == kind]
             if len(found) > 1:
@@ -276,7 +289,24 @@ class _Builder:
             values["note"] = self.keys["note"]
         if not ({"days", "hours", "overtime_hours"} & values.keys()):
             return self._missing(["days"])
+        if self._correction():
+            if "date" not in self.keys and not self.an.spans:  # which day's entry is replaced must be said
+                example = (self.today - timedelta(days=1)).isoformat()
+                return self._ask(self.an.t("fix_which_day", worker=workers[0], day=example))
+            if not ({"days", "hours"} & values.keys()):  # the day's 工 would be lost
+                return self._ask(self.an.t("fix_how_much", who=workers[0], day=self.args["date"]))
+            values["correction"] = True
         return self._done([Call("log_labor", {**self.args, "worker": w, **values}) for w in workers], [])
+
+    def _correction(self) -> bool:
+        """更正 in the text, or correction=true; correction=false wins over the word."""
+        if "correction" not in self.keys:
+            return self.correction
+        value = fold(self.keys["correction"])
+        if value in _YES or value in _NO:
+            return value in _YES
+        raise _Reply(_BAD_VALUE.render(self.language, key="correction", value=self.keys["correction"][:30]) + "\n\n"
+                     + self.command.help.render(self.language))
 
     def _payment(self, tool: str) -> Plan | str:
         workers = self._workers()

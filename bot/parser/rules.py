@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -94,6 +94,30 @@ NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|�
                   r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
 CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
 CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
+# A day already logged, corrected (更正 张三 昨天 半天, 张三昨天改成半天, 王五昨天不是一天是半天): the entry is
+# replaced.
+FIX_RE = _re(r"更正|纠正|改正|订正|修正|改成|改为|改到|调成|调为|换成|记错|搞错|弄错|写错|记成|写成|报错|错了"
+             r"|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是|不是"
+             r"|(?<![a-z])(correction|correct|corrected|should be|should have been|wrong|mistake|mistaken|change)"
+             r"(?![a-z])")
+# A correction said of the whole message (更正：张三昨天一天，李四半天): every worker named is corrected.
+FIX_ALL_RE = _re(r"^\s*(更正|纠正|改正|订正|修正|correction|correct(?![a-z]))"
+                 r"|(更正|纠正|改正|订正|修正|correction)\s*$")
+# What the entry is to become follows these (张三昨天一个工改成半天: 一个工 was the old figure) ...
+FIX_NEW_RE = _re(r"改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是"
+                 r"|(?<![a-z])(should be|should have been|to)(?![a-z])")
+# ... and the old figure follows these (不是一天, not a full day, instead of 1 day).
+FIX_OLD_RE = _re(r"(?:不是|原来是?|原先是?|本来是?|之前是?|原来记的?|记成了?|写成了?|从"
+                 r"|(?<![a-z])(?:not|instead of|rather than|from|was)(?![a-z]))\s*(?:记了?|写了?|的)?\s*$")
+# A bare number after the new-figure word (改为0.5, 应该是1) is the days of the corrected entry.
+FIX_BARE_RE = _re(r"(?:改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|是|从"
+                  r"|(?<![a-z])(?:to|be|been|from|not|was))"
+                  r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)"
+                  r"(?![\d.%a-z]|\s*(?:[万千百元块号月日/-]|(?:k|w|yuan|rmb|cny|bucks?|dollars?)(?![a-z])))")
+# A correction of something other than labour days (工资改成300, 改成材料费, 借支改成500) is not written here.
+FIX_OTHER_RE = _re(r"工资|工钱|日薪|工价|单价|价格|借支|预支|结算|金额|钱|款|费|账|进度|(?<!\d)%"
+                   r"|(?<![a-z])(wages?|pay|paid|rate|amount|price|cost|money|advance|settle\w*|progress|percent)"
+                   r"(?![a-z])")
 PROGRESS_WORD_RE = _re(r"完成|进度|到了|到|已经|done|complete|completed|finished|progress")
 COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
 
@@ -111,7 +135,7 @@ LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤
 BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
 EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
 MAX_BARE_DAYS = Decimal(3)
-OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*了?\s*(of\s+)?$")
+OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
 OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
 OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
                  r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))")
@@ -169,6 +193,16 @@ _Q = {
     "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
     "unsure": Text("数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
                    "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”."),
+    "fix_which_day": Text("更正哪一天的记工？请写上日期，例如“更正 {worker} {day} 半天”。",
+                          "Which day's entry is to be corrected? Please give the date, e.g. “correction: {worker} "
+                          "{day} 0.5 day”."),
+    "fix_how_much": Text("{who}那天改成多少？请写全那天的工日或小时（有加班一起写），"
+                         "例如“更正 {who} {day} 一个工加班2小时”，会替换那天的记录。",
+                         "What should {who}'s entry become? Give that day's days or hours in full (with any overtime), "
+                         "e.g. “correction: {who} {day} 1 day overtime 2”; it replaces that day's entry."),
+    "fix_other": Text("这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
+                      "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
+                      "and record it again."),
     "ambiguous": Text("没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
                       "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday."),
 }
@@ -317,6 +351,12 @@ class Analysis:
                 continue
             found.append(Quantity("days", value, m.start(), m.end()))
             self.mask(m.start(), m.end())
+        if FIX_RE.search(self.low):  # 改为0.5, 应该是1: in a correction, the bare figure of the new entry is days
+            for m in FIX_BARE_RE.finditer(self.text):
+                value = Decimal("0.5") if m["n"] == "半" else number(m["n"])
+                if value is not None and 0 < value <= MAX_BARE_DAYS:
+                    found.append(Quantity("days", value, m.start("n"), m.end("n")))
+                    self.mask(m.start("n"), m.end("n"))
         if LABOR_CONTEXT_RE.search(self.low):  # 点工 张三1 李四0.5: a bare number after a name is that one's 工日
             text = self.text
             for hit in self.worker_hits:
@@ -492,8 +532,11 @@ def _named_twice(an: Analysis) -> bool:
     return len(names) != len(set(names))
 
 
-def plan_labor(an: Analysis) -> Plan:
-    """log_labor, one call per worker, with days, hours and overtime as each worker's part of the text says."""
+def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correction: bool = False) -> Plan:
+    """log_labor, one call per worker, with days, hours and overtime as each worker's part of the text says.
+
+    With correction=True each call replaces that day's entry, so it must give the day's days or hours in full.
+    """
     workers, question = an.workers
     if question:
         return _ask(question)
@@ -506,7 +549,7 @@ def plan_labor(an: Analysis) -> Plan:
     day = an.entry_date()
     if isinstance(day, str):
         return _ask(day)
-    quantities = an.quantities
+    quantities = an.quantities if quantities is None else quantities
     bounds = [w.begin for w in workers[1:]] + [len(an.low)]
     groups: list[list[Quantity]] = []
     for worker, stop in zip(workers, bounds, strict=True):
@@ -523,7 +566,7 @@ def plan_labor(an: Analysis) -> Plan:
     calls: list[Call] = []
     for worker, group in zip(workers, groups, strict=True):
         if not group:
-            return _ask(an.t("how_much_work", who=worker.name))
+            return _ask(an.t("fix_how_much" if correction else "how_much_work", who=worker.name, day=day.isoformat()))
         args: dict[str, Any] = an.with_project(worker=worker.name, date=day.isoformat())
         for kind in ("days", "hours", "overtime"):
             values = [q.value for q in group if q.kind == kind]
@@ -535,10 +578,66 @@ def plan_labor(an: Analysis) -> Plan:
             return _ask(an.t("ambiguous"))
         if an.rate is not None:
             args["daily_rate"] = decimal_text(an.rate)
+        if correction:
+            if "days" not in args and "hours" not in args:  # 加班改成3小时: the day's 工 would be lost
+                return _ask(an.t("fix_how_much", who=worker.name, day=day.isoformat()))
+            args["correction"] = True
         calls.append(Call("log_labor", args))
     if an.amounts:  # money in a labour message: not ours to guess
         return _ask(an.t("ambiguous"))
     return Plan(calls=calls, source="rules", confident=True)
+
+
+def plan_correction(an: Analysis) -> Plan:
+    """A day already logged, corrected (更正 张三 昨天 半天, 张三昨天一个工改成半天, 王五昨天不是一天是半天):
+    log_labor with correction=True, which replaces that day's entry.
+
+    Written only when the worker, a stated date and the new figures are all clear; the old figures (before 改成 in
+    a worker's part of the text, after 不是/not/instead of) are dropped. A correction of anything but labour days
+    (工资改成300, 改成材料费) or one missing its worker, date or figures is asked about, never written.
+    """
+    workers, question = an.workers  # finds quantities and amounts first
+    if question:
+        return _ask(question)
+    low = an.low
+    category, _, clear = an.category()
+    if (an.amounts or FIX_OTHER_RE.search(an.text) or ADVANCE_RE.search(low) or SETTLE_RE.search(low)
+            or an.percent is not None or (category not in (None, "labor")) or not clear):
+        return _ask(an.t("fix_other"))
+    if not workers:
+        return _ask(an.t("which_worker"))
+    example = (an.today - timedelta(days=1)).isoformat()
+    if not an.spans:
+        return _ask(an.t("fix_which_day", worker=workers[0].name, day=example))
+    new, old_marks = _new_figures(an, workers)
+    first_marker = min((m.start() for m in FIX_NEW_RE.finditer(an.text)), default=len(low))
+    if len(workers) > 1 and not FIX_ALL_RE.search(low) and any(q.begin < first_marker for q in new):
+        return _ask(an.t("ambiguous"))  # 张三一个工，李四改成半天: is 张三's day corrected too?
+    said = list(low)
+    for begin, end in old_marks:  # "not a full day" names the old figure; it is no absence
+        said[begin:end] = " " * (end - begin)
+    if NEGATION_RE.search("".join(said)):
+        return _ask(an.t("ambiguous"))
+    return plan_labor(an, new, correction=True)
+
+
+def _new_figures(an: Analysis, workers: list[Worker]) -> tuple[list[Quantity], list[tuple[int, int]]]:
+    """A correction's new figures, and where the old ones were named (不是, not): a figure is old when a new-figure
+    word (改成, 应该是, should be, to) follows it in its worker's part of the text, or 不是/原来/not/instead of comes
+    right before it."""
+    text = an.text
+    markers = [m.start() for m in FIX_NEW_RE.finditer(text)]
+    starts = [w.begin for w in workers]
+    new: list[Quantity] = []
+    old_marks: list[tuple[int, int]] = []
+    for q in an.quantities:
+        stop = min((b for b in starts if b > q.begin), default=len(text))
+        said_old = FIX_OLD_RE.search(text, 0, q.begin)
+        if said_old is not None:
+            old_marks.append((said_old.start(), said_old.end()))
+        elif not any(q.end <= m < stop for m in markers):
+            new.append(q)
+    return new, old_marks
 
 
 def plan_payment(an: Analysis, tool: str) -> Plan:
@@ -778,6 +877,12 @@ def plan_read(an: Analysis, tool: str) -> Plan:
     return Plan(calls=[Call(tool, args)], source="rules", confident=True)
 
 
+def _progress_fix(an: Analysis) -> bool:
+    """A task's progress corrected (主体结构报高了，应该是40%), not a worker's day."""
+    return an.percent is not None and not an.worker_hits and bool(
+        an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(an.low))
+
+
 def read_tool(an: Analysis) -> str | None:
     """Which read a question is about, if any."""
     text = an.low
@@ -799,6 +904,8 @@ def read_tool(an: Analysis) -> str | None:
 def write_plan(an: Analysis) -> Plan | None:
     """The write a statement asks for, a question about it, or None when it is no write at all."""
     low = an.low
+    if (FIX_RE.search(low) or CHANGE_RE.search(low)) and not _progress_fix(an):
+        return plan_correction(an)
     if CHANGE_RE.search(low) and not CORRECTION_RE.search(low):
         return _ask(an.t("ambiguous"))
     if NEGATION_RE.search(low):  # 张三没来: someone did not work; a note we do not record
