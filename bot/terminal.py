@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,9 @@ from bot.router import Incoming, Reply, Router
 from storage.models import Project, User
 
 LOCAL_ADMIN = "admin"
-BANNER = "sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，Ctrl-D 退出 (exit with Ctrl-D)."
+_PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
+BANNER = ("sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，/project 代号 切换项目，Ctrl-D 退出\n"
+          "(type a message; /help for commands, /project CODE to pick a project, Ctrl-D to exit)")
 
 
 class UnknownMember(LookupError):
@@ -48,6 +51,21 @@ def check_project(session: Session, code: str | None) -> str | None:
     return project.code
 
 
+def _switch_project(router: Router, code: str | None, current: str | None) -> tuple[str | None, str]:
+    """`/project CODE` sets this terminal chat's default project, as it binds a Telegram chat."""
+    with router.sessions() as session:
+        if not code:
+            known = "、".join(session.scalars(select(Project.code).order_by(Project.code)))
+            return current, f"当前项目 / current project: {current or '-'}；可选 / known: {known}"
+        try:
+            found = check_project(session, code)
+        except UnknownMember as error:
+            return current, str(error)
+        project = session.scalar(select(Project).where(Project.code == found))
+        name = project.name if project else ""
+        return found, f"已切换到项目 {found} {name} / now working on {found} {name}"
+
+
 def render(reply: Reply, export_dir: Path) -> str:
     """Reply text plus where attachments were saved."""
     lines = [reply.text]
@@ -79,6 +97,12 @@ def run_chat(router: Router, *, user: User, project_code: str | None, today: dat
             continue
         if interactive and text.strip() in {"exit", "quit", "退出"}:
             break
+        switch = _PROJECT_COMMAND.match(text)
+        if switch:
+            project_code, answer = _switch_project(router, switch.group(1), project_code)
+            print(answer, file=stdout)
+            print(file=stdout, flush=True)
+            continue
         reply = router.handle(Incoming(text=text, user_id=user.id, chat_key=chat_key,
                                        project_code=project_code, today=today))
         print(render(reply, export_dir), file=stdout)

@@ -106,7 +106,9 @@ def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]])
 # -- projects ----------------------------------------------------------------------------
 
 _NO_PROJECT = Text("你还没有可以访问的项目。", "You have no project you can access.")
-_WHICH_PROJECT = Text("请说明是哪个项目：{options}", "Which project? {options}")
+_WHICH_PROJECT = Text("请说明是哪个项目（在消息里写上项目名，或发 /project 代号 设为本对话的默认项目）：{options}",
+                      "Which project? Name it in the message, or send /project CODE to make it this chat's "
+                      "default: {options}")
 
 
 def visible_projects(ctx: Context) -> list[Project]:

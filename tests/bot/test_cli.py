@@ -106,3 +106,15 @@ def test_alerts_run_without_telegram_prints_each_projects_digest(cli_env: str,
     assert "104.0%" in out  # BJ machinery overrun
     assert "延误" in out  # a late task
     assert "低于项目资金底线" in out  # low cash
+
+
+def test_terminal_project_command_sets_the_default_project(cli_env: str, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("预算还剩多少\n/project bj\n预算还剩多少\n/project XX\n"))
+    code, out = run(capsys, "chat", "--today", "2026-11-25")
+    assert code == 0
+    blocks = [b for b in out.strip().split("\n\n") if b.strip()]
+    assert "/project" in blocks[0] and "SG3" in blocks[0]  # which project? with the way to choose one
+    assert "已切换到项目 BJ" in blocks[1]
+    assert "BJ 滨江路市政改造" in blocks[2] and "机械费" in blocks[2]
+    assert "XX" in blocks[3]
