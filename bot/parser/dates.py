@@ -2,8 +2,10 @@
 
 A single date: 今天 昨天 前天 大前天 明天, 周一/星期一/礼拜一 (the most recent one, today included), 上周五, 本周三,
 11月20日, 11月20号, 20号, 11.20, 11/24, 2026-11-24, Nov 23, 23 Nov, today, yesterday, monday.
-A period: 本月/这个月, 上个月, 本周/这周, 上周, 今年, 11月, 最近7天, this/last week, this/last month.
+A period: 本月/这个月, 上个月, 本周/这周, 上周, 今年, 11月, 最近7天, this/last week, this/last month, and ranges:
+11月1号到20号, 月初到现在, 上周一至今, since Nov 3.
 Current periods end today (the tool's own default); past ones are whole (上周 = its Monday to Sunday).
+Dialect days: 今儿(个), 昨儿(个), 前儿(个) = 前天, 大前儿 = 大前天, 明儿, 后儿.
 """
 
 from __future__ import annotations
@@ -121,33 +123,43 @@ def _cn_month_day(m: re.Match[str], today: date) -> Found | None:
     return _one_of(_month_day_readings(today, _num(m[2]), _num(m[3]), year))
 
 
-@_rule(r"大前天")
+# 月初 as the start of a range (月初到现在, 本月初以来): the 1st. Alone it is "early in the month", no one day.
+@_rule(r"(上上|上|本|这)?个?月初(?=\s*(?:到|至|以来|开始|起|~|-))")
+def _month_start(m: re.Match[str], today: date) -> tuple[date, date, bool]:
+    back = {"上上": 2, "上": 1}.get(m[1] or "", 0)
+    year, month = today.year, today.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1), date(year, month, 1), False
+
+
+@_rule(r"大前天|大前儿个?")
 def _d3(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today - timedelta(days=3), today - timedelta(days=3), False
 
 
-@_rule(r"前天|前日|day before yesterday")
+@_rule(r"前天|前日|前儿个?|day before yesterday")
 def _d2(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today - timedelta(days=2), today - timedelta(days=2), False
 
 
-@_rule(r"昨天|昨日|昨晚|昨儿|yesterday")
+@_rule(r"昨天|昨日|昨晚|昨儿个?|yesterday")
 def _d1(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today - timedelta(days=1), today - timedelta(days=1), False
 
 
-@_rule(r"后天|大后天")
+@_rule(r"大?后天|大?后儿个?")
 def _after(m: re.Match[str], today: date) -> tuple[date, date, bool]:
-    days = 3 if m[0] == "大后天" else 2
+    days = 3 if m[0].startswith("大") else 2
     return today + timedelta(days=days), today + timedelta(days=days), False
 
 
-@_rule(r"明天|明日|明早|明晚|tomorrow")
+@_rule(r"明天|明日|明早|明晚|明儿个?|tomorrow")
 def _tomorrow(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today + timedelta(days=1), today + timedelta(days=1), False
 
 
-@_rule(r"今天|今日|今早|今晚|今儿|today|tonight")
+@_rule(r"今天|今日|今早|今晚|今儿个?|today|tonight")
 def _today(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today, today, False
 
@@ -309,16 +321,49 @@ _COMBINED = re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _) in en
 _SUBPATTERNS = [re.compile(pattern) for pattern, _ in _RULES]
 
 
+# A range: "X到Y" runs from X's first day to Y's last; "X到现在", "X至今", "X以来", "since X" end today.
+_TO = re.compile(r"\s*(?:到|至|~|-|—|–|(?<![a-z])(?:to|until|till|through|thru)(?![a-z]))\s*")
+_TO_NOW = re.compile(r"\s*(?:(?:到|至)\s*(?:现在|目前|如今|今)(?:为止)?|以来|至今"
+                     r"|(?<![a-z])(?:(?:up\s+)?(?:to|until|till)\s+(?:now|date)|so\s+far)(?![a-z]))")
+_SINCE = re.compile(r"(?:(?<![a-z])since|自从)\s*$")
+
+
 def find(text: str, today: date) -> list[Span]:
-    """Every date and period in text (lower-cased), left to right, non-overlapping; earlier rules win a tie."""
+    """Every date and period in text (lower-cased), left to right, non-overlapping; earlier rules win a tie.
+
+    Two dates joined by 到/至/to are one period (11月1号到20号); a date followed by 到现在/至今/以来/so far, or
+    after since, is a period ending today.
+    """
     spans: list[Span] = []
     for m in _COMBINED.finditer(text):
         index = int((m.lastgroup or "r0")[1:])
-        sub = _SUBPATTERNS[index].fullmatch(text, m.start(), m.end())
-        if sub is None:  # pragma: no cover - the combined match is exactly one alternative
+        sub = _SUBPATTERNS[index].match(text, m.start())  # match, not fullmatch: lookaheads see past the end
+        if sub is None or sub.end() != m.end():  # pragma: no cover - the combined match is one alternative
             continue
         found = _RULES[index][1](sub, today)
         if found is not None:
             ahead = found[3] if len(found) == 4 else None
             spans.append(Span(found[0], found[1], found[2], m.start(), m.end(), ahead))
-    return spans
+    return _ranges(text, spans, today)
+
+
+def _ranges(text: str, spans: list[Span], today: date) -> list[Span]:
+    out: list[Span] = []
+    i = 0
+    while i < len(spans):
+        first = spans[i]
+        if i + 1 < len(spans):
+            second = spans[i + 1]
+            if _TO.fullmatch(text, first.stop, second.begin) and first.start <= second.end:
+                out.append(Span(first.start, second.end, True, first.begin, second.stop))
+                i += 2
+                continue
+        to_now = _TO_NOW.match(text, first.stop)
+        if to_now is not None and first.start <= today:
+            out.append(Span(first.start, today, True, first.begin, to_now.end()))
+        elif _SINCE.search(text, 0, first.begin) and first.start <= today:
+            out.append(Span(first.start, today, True, first.begin, first.stop))
+        else:
+            out.append(first)
+        i += 1
+    return out
