@@ -18,7 +18,7 @@ from bot.parser.dates import find as find_dates
 from bot.parser.lexicon import Lexicon, fold
 from bot.parser.numbers import decimal_text, number
 from bot.parser.plan import Plan
-from bot.parser.rules import Analysis, normalise
+from bot.parser.rules import Analysis, normalise, unread_question, unread_time
 from tools.base import FIELD_LABELS, Call, Text
 
 
@@ -219,6 +219,9 @@ class _Builder:
         day = self.an.entry_date(described=self.command.tool != "log_labor")
         if isinstance(day, str):
             raise _Reply(self._ask(day))
+        unread = unread_time(self.an)  # 头天, 月底: a day not read is never taken for today
+        if unread:
+            raise _Reply(self._ask(unread_question(self.an, unread)))
         self.args["date"] = day.isoformat()
 
     def _workers(self) -> list[str]:

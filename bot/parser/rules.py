@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from bot.parser import dates as dates_mod
+from bot.parser import explain
 from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
 from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, decimal_text, number
 from bot.parser.plan import Plan
@@ -44,7 +45,8 @@ UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|
               r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)")
 LIST_RE = _re(r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
               r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects")
-QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|呢|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
+QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
+               r"|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
                r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
                r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
                r"|export)(?![a-z])")
@@ -125,14 +127,21 @@ PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent(?![a-z])|pct(?![a-z]))"
                  r"|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
                  r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
                  r"|(?P<half>一半|过半)")
+# A bare figure ending a clause after a word of progress (管网铺设完成80, 砌体做到60了): that task's percent.
+PROGRESS_BARE_RE = _re(r"(?:完成了?|做到了?|干到了?|到了?|进度(?:是|为|到了?)?)\s*(?P<n>\d{1,3}(?:\.\d+)?)"
+                       r"(?=\s*(?:了|啦)?\s*(?:$|[,.!?;。]))")
+MONEY_WORD_RE = _re(r"[元块钱款费账]|花|买|付|收|借|结|工资|(?<![a-z])(yuan|rmb|cny|paid|pay|cost)(?![a-z])")
 # A task finished, said without a figure (沥青摊铺昨天做完了): 100% when the message has no number of its own.
 DONE_RE = _re(r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
               r"|(?<![a-z])(done|fully done|all done|complete|completed|finished)(?![a-z])")
 DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
-              r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)")
+              r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)"
+              # 晌 (northern usage): half a day's work, 一个晌 = 半晌 = 0.5 工, 两晌 = 1; 晌午 is noon.
+              rf"|(?P<shang>{_N})\s*个?\s*晌(?!午)|(?P<shanghalf>半\s*个?\s*晌(?!午))")
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
 LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
 BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
+NAME_AND_NUMBER_RE = _re(r"[\s,.;、]*\|+\s*[:=]?\s*(?:\d+(?:\.\d+)?|半)[\s,.;、]*")
 EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
 MAX_BARE_DAYS = Decimal(3)
 OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
@@ -154,7 +163,7 @@ MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
 FILLER_RE = _re(r"记一下|记一笔|记下|帮我|帮忙|麻烦|请|登记|记录|记工|两人|俩人|三人|\d+人|每人|一共|总共"
                 r"|都是|都|各|还有|以及|来了|来|干了|干|做了|上午|下午|晚上|中午|全天|整天|点工|加班|生活费"
                 r"|借支|预支|借了|借|结算|结清|结了|结账|发了|发|工资|付了|付|日工资|按|算|的|了|和|跟|与|及"
-                r"|给|是|也|在|工地|活|钱|块|元")
+                r"|给|是|也|在|工地|活|钱|块|元|谢谢|多谢|辛苦了|辛苦|你好|您好|各位|大家")
 SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
                "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
                "温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗"
@@ -203,6 +212,9 @@ _Q = {
     "fix_other": Text("这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
                       "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
                       "and record it again."),
+    "unread": Text("没看懂“{words}”，怕记错，这次没有记录。请换个说法再发，日期请写成“昨天”“前天”“11月23日”这样。",
+                   "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
+                   "way; give dates like “yesterday” or “Nov 23”."),
     "ambiguous": Text("没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
                       "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday."),
 }
@@ -250,7 +262,11 @@ class Analysis:
         self.projects = self.lexicon.find_projects(self.low)
         for hit in self.projects:
             self.mask(hit.begin, hit.end)
-        self.spans = dates_mod.find(self.text, self.today)
+        # A date overlapping a worker's name is no date (李四月初: no 四月), unless it is the whole name.
+        names = [(h.begin, h.end) for h in self.lexicon.find_workers(self.text)]
+        self.spans = [s for s in dates_mod.find(self.text, self.today)
+                      if (s.begin, s.stop) in names
+                      or not any(s.begin < end and begin < s.stop for begin, end in names)]
         for span in self.spans:
             self.mask(span.begin, span.stop)
         self.worker_hits = self.lexicon.find_workers(self.text)
@@ -260,6 +276,14 @@ class Analysis:
     @property
     def text(self) -> str:
         return "".join(self.work)
+
+    @cached_property
+    def names_masked(self) -> str:
+        """low with the workers' and projects' names blanked: 李四两个工 is no range 四两."""
+        chars = list(self.low)
+        for hit in (*self.worker_hits, *self.projects):
+            chars[hit.begin:hit.end] = "|" * (hit.end - hit.begin)
+        return "".join(chars)
 
     def mask(self, begin: int, end: int, fill: str = " ") -> None:
         for i in range(begin, end):
@@ -343,8 +367,11 @@ class Analysis:
         for m in DAYS_RE.finditer(text):
             if m["full"]:
                 value = Decimal(1)
-            elif m["half"] or m["enhalf"]:
+            elif m["half"] or m["enhalf"] or m["shanghalf"]:
                 value = Decimal("0.5")
+            elif m["shang"]:
+                shang = _count(m["shang"], False, False)
+                value = shang / 2 if shang is not None else None
             else:
                 value = _count(m["n"], bool(m["h1"] or m["h2"]), False)
             if value is None:
@@ -357,7 +384,9 @@ class Analysis:
                 if value is not None and 0 < value <= MAX_BARE_DAYS:
                     found.append(Quantity("days", value, m.start("n"), m.end("n")))
                     self.mask(m.start("n"), m.end("n"))
-        if LABOR_CONTEXT_RE.search(self.low):  # 点工 张三1 李四0.5: a bare number after a name is that one's 工日
+        # 点工 张三1 李四0.5, or a message of nothing but one name and a number (张三1): a bare number after a name
+        # is that one's 工日 (王五1 赵六1 with no word of labour may be anything: asked)
+        if LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
             text = self.text
             for hit in self.worker_hits:
                 bare = BARE_DAYS_RE.match(text, hit.end)
@@ -418,6 +447,8 @@ class Analysis:
         for m in PERCENT_RE.finditer(text):
             if m["num"] or m["cn"]:
                 self.mask(m.start(), m.end())
+        if self.bare_progress is not None:
+            self.mask(self.bare_progress[1], self.bare_progress[2])
         text = self.text
         out: list[tuple[Decimal, bool, int, int]] = []
         for m in NUMBER_RE.finditer(text):
@@ -487,9 +518,26 @@ class Analysis:
                 value = Decimal(50)
             if value is not None and 0 <= value <= 100:
                 return value
+        bare = self.bare_progress
+        if bare is not None:
+            return bare[0]
         if DONE_RE.search(self.low) and not re.search(r"\d", self.text):  # digits of dates are masked
             return Decimal(100)
         return None
+
+    @cached_property
+    def bare_progress(self) -> tuple[Decimal, int, int] | None:
+        """A task's progress as a bare number ending a clause (管网铺设完成80, 砌体到60了): percent, where it is.
+
+        Only with a task named, no word of money and a figure of at most 100.
+        """
+        if MONEY_WORD_RE.search(self.low) or not self.lexicon.find_tasks(self.low, self.project):
+            return None
+        m = PROGRESS_BARE_RE.search(self.low)
+        if m is None:
+            return None
+        value = Decimal(m["n"])
+        return (value, m.start("n"), m.end("n")) if value <= 100 else None
 
 
 def _count(n: str | None, plus_half: bool, only_half: bool) -> Decimal | None:
@@ -542,14 +590,17 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
         return _ask(question)
     if not workers:
         return _ask(an.t("which_worker"))
+    quantities = an.quantities if quantities is None else quantities
     if _named_twice(an):
-        return _ask(an.t("ambiguous"))
+        details = _roster_then_details(an, quantities)
+        if details is None:
+            return _ask(an.t("ambiguous"))
+        workers = details
     if len(an.project_codes) > 1:
         return _ask(an.t("which_project"))
     day = an.entry_date()
     if isinstance(day, str):
         return _ask(day)
-    quantities = an.quantities if quantities is None else quantities
     bounds = [w.begin for w in workers[1:]] + [len(an.low)]
     groups: list[list[Quantity]] = []
     for worker, stop in zip(workers, bounds, strict=True):
@@ -586,6 +637,24 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
     if an.amounts:  # money in a labour message: not ours to guess
         return _ask(an.t("ambiguous"))
     return Plan(calls=calls, source="rules", confident=True)
+
+
+def _roster_then_details(an: Analysis, quantities: list[Quantity]) -> list[Worker] | None:
+    """Workers named twice as a roster and then one by one (张三和王五都来了，张三一天，王五半天): the mentions
+    with figures, when every earlier mention has none of its own and each worker's last mention has its own.
+    Anything else (王五和赵六各一天 王五加班2小时: 赵六 is named once) is None: whose figures are whose is unclear."""
+    mentions = [Worker(h.value, h.begin, h.end) for h in sorted(an.worker_hits, key=lambda h: h.begin)]
+    last = {m.name: i for i, m in enumerate(mentions)}
+    first_detail = min(last.values())
+    roster, details = mentions[:first_detail], mentions[first_detail:]
+    if sorted(m.name for m in roster) != sorted(m.name for m in details) or len(details) != len(last):
+        return None  # every worker once in the roster and once with figures
+    bounds = [m.begin for m in mentions[1:]] + [len(an.low)]
+    for i, (mention, stop) in enumerate(zip(mentions, bounds, strict=True)):
+        own = any(mention.end <= q.begin < stop for q in quantities)
+        if own != (i >= first_detail):
+            return None
+    return details
 
 
 def plan_correction(an: Analysis) -> Plan:
@@ -942,12 +1011,45 @@ def write_plan(an: Analysis) -> Plan | None:
     return None
 
 
+# Greetings, thanks and acknowledgements said on their own: a friendly reply, never a name or an amount.
+_THANKS = r"谢谢(你|您|大家|各位|啦|了)?|多谢|感谢|辛苦(了|啦|大家了|各位了)?|thanks?|thank\s+you|thx|ty|cheers"
+_HELLO = (r"你好|您好|你们好|大家好|各位好|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|在吗|在不在"
+          r"|hi|hello|hey|good\s+(morning|afternoon|evening|night)|morning")
+_OK = r"好的?|好嘞|好滴|行|收到|ok|okay|嗯+|哦+|明白了?|知道了|了解|没问题|可以|noted|got\s+it|sure|cool|great|np"
+_COURTESY_RE = _re(rf"(?:(?:{_THANKS}|{_HELLO}|{_OK}|各位|大家|老板|兄弟|伙计|师傅|mate|all|guys|everyone|啊|呀|哈+|啦"
+                   r"|了|!|,|\.|~|。|\s|👍|🙏|😊)\s*)+")
+_GREETING = {
+    "thanks": Text("不客气！要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
+                   "You're welcome! Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for "
+                   "8000”, or send /help for all commands."),
+    "hello": Text("你好！可以直接说“李四昨天一个工”“买钢筋花了8000”“上周点工汇总”，或发 /help 查看全部命令。",
+                  "Hi! Just tell me, e.g. “Mike 1 day yesterday”, “bought rebar for 8000”, “labour summary last "
+                  "week”, or send /help for all commands."),
+    "ok": Text("好的。要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
+               "OK. Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for 8000”, or send "
+               "/help for all commands."),
+}
+
+
+def courtesy(low: str, language: str) -> Plan | None:
+    """A message of nothing but greetings, thanks or an acknowledgement (你好, 收到，谢谢, thanks mate, ok): no
+    calls, and a short reply saying what the bot can do, shown when no model is configured."""
+    if not _COURTESY_RE.fullmatch(low) or not re.search(r"[\w\u4e00-\u9fff]", low):
+        return None
+    kind = ("thanks" if re.search(_THANKS, low) else "hello" if re.search(rf"(?<![a-z])(?:{_HELLO})(?![a-z])", low)
+            else "ok")
+    return Plan(calls=[], source="none", confident=False, question=_GREETING[kind].render(language))
+
+
 def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
     """Planned tool calls for one free-text message (see the module docstring)."""
     raw = normalise(text)
     if not raw or len(raw) > MAX_LENGTH or not re.search(r"[\w\u4e00-\u9fff]", raw):
         return Plan()
     low = fold(raw)
+    polite = courtesy(low, language)
+    if polite is not None:
+        return polite
     if BLOCK_RE.search(low):
         return Plan()
     if UNDO_RE.search(low):
@@ -960,10 +1062,14 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     pending: Plan | None = None
     if not QUERY_RE.search(low):
         plan = write_plan(an)
-        if plan is not None and (plan.calls or plan.question) and HEDGE_RE.search(low):
+        if plan is not None and (plan.calls or plan.question) and HEDGE_RE.search(an.names_masked):
             return _ask(an.t("unsure"))
         if plan is not None and plan.calls:
-            return _with_project(an, plan)
+            plan = _with_project(an, plan)
+            unread = _unread(an, plan) if plan.writes and plan.confident else []
+            if unread:
+                return _ask(unread_question(an, unread))
+            return plan
         pending = plan
         # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
         if plan is not None and plan.question and (an.quantities or an.amounts or not REPORT_RE.search(low)):
@@ -972,6 +1078,60 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     if tool is not None:
         return plan_read(an, tool)
     return pending or Plan()
+
+
+def _unread(an: Analysis, plan: Plan) -> list[str]:
+    """What a planned write did not read and that may change it (explain.py): 前晌, 月底, 头天, 要, a stray number,
+    an unknown word next to a worker; the write is asked about instead of guessed."""
+    _ = an.quantities, an.amounts
+    work = list(an.text)
+    anchors: list[tuple[int, int]] = [(h.begin, h.end) for h in an.worker_hits]
+    anchors += [(w.begin, w.end) for w in an.workers[0]]
+    anchors += [(s.begin, s.stop) for s in an.spans]
+    anchors += [(q.begin, q.end) for q in an.quantities] + [(a[2], a[3]) for a in an.amounts]
+
+    def blank(begin: int, end: int) -> None:
+        work[begin:end] = " " * (end - begin)
+
+    text = an.text
+    for hit in (*an.lexicon.find_tasks(text, an.project), *an.lexicon.find_lines(text, an.project),
+                *find_items(text), *find_categories(text)):
+        blank(hit.begin, hit.end)
+    for m in PERCENT_RE.finditer(an.low):
+        anchors.append((m.start(), m.end()))
+        blank(m.start(), m.end())
+    for pattern in (DONE_RE, *_CP_ANY):
+        for m in pattern.finditer(an.low):
+            blank(m.start(), m.end())
+    if any(call.tool == "add_cost" for call in plan.calls):  # 租了一个月, 5吨 每吨4200: the count priced
+        for pattern in (COUNT_RE, PER_UNIT_RE):
+            for m in pattern.finditer(an.low):
+                blank(m.start(), m.end())
+    for direction in ("in", "out"):
+        party = _counterparty(an, direction)
+        at = an.low.find(fold(party)) if party else -1
+        if party and at >= 0:
+            blank(at, at + len(party))
+    correction = any(call.args.get("correction") for call in plan.calls)
+    if correction:
+        for pattern in (FIX_RE, CORRECTION_RE, CHANGE_RE):
+            for m in pattern.finditer(an.low):
+                blank(m.start(), m.end())
+    masked = "".join(work).replace("|", " ")
+    return [an.raw[begin:end] for begin, end in explain.unread(masked, an.low, anchors, correction=correction)]
+
+
+def unread_question(an: Analysis, words: list[str]) -> str:
+    """The question for a write with words the parser could not read, naming them."""
+    return an.t("unread", words=("”“" if an.language == "zh" else "”, “").join(dict.fromkeys(words)))
+
+
+def unread_time(an: Analysis) -> list[str]:
+    """Time-like words, plans and denials the parser did not read (头天, 月底, 要): for the slash commands, whose
+    other free words are a note or a counterparty."""
+    _ = an.quantities, an.amounts
+    masked = an.text.replace("|", " ")
+    return [an.raw[begin:end] for begin, end in explain.unread(masked, an.low, (), time_only=True)]
 
 
 def _with_project(an: Analysis, plan: Plan) -> Plan:
