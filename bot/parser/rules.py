@@ -45,7 +45,7 @@ UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|
               r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)")
 LIST_RE = _re(r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
               r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects")
-QUERY_RE = _re(r"多少|几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
+QUERY_RE = _re(r"多少|(?<![那这前头后近好])几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
                r"|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
                r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
                r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
@@ -69,7 +69,10 @@ HEDGE_RE = _re(r"好像|大概|大约|差不多|左右|估计|可能|也许|记�
                r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
                r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d")
 # A building, phase or section the lexicon does not know (1号楼 in the 3号楼 chat): maybe another project.
-PLACE_RE = _re(r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|期|标段|标)")
+PLACE_RE = _re(r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|标段|标"
+               r"|期(?!\s*的?\s*(?:进度款|工程款|付款|拨款|款)))")  # 第4期进度款 is an instalment
+# 第4期, 第二次, 第3批: an ordinal, never an amount.
+ORDINAL_RE = _re(rf"第\s*(?:{NUMBER})\s*(?:期|次|批|笔|车|趟|个|位|名)")
 REPORT_RE = _re(r"考勤|出勤|汇总|统计|明细|报表|台账|流水|工资表|记工表|timesheet|attendance|summary|report")
 EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
 BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
@@ -94,6 +97,8 @@ NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|�
                   r"|还了|还钱|还款|归还|还清|还回|退回|退了"
                   r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
                   r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
+PART_DAY_ABSENCE_RE = _re(r"(?:上午|下午|晚上|中午|早上|上半天|下半天|前半天|后半天)\s*(?:就|都|也)?\s*"
+                          r"(?:没来|没有来|没干|没上班|没出工|没在|不在|请假|休息|走了)")
 CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
 CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
 # A day already logged, corrected (更正 张三 昨天 半天, 张三昨天改成半天, 王五昨天不是一天是半天): the entry is
@@ -454,7 +459,7 @@ class Analysis:
         for m in NUMBER_RE.finditer(text):
             token = m[0]
             after, before = text[m.end():m.end() + 6], text[max(0, m.start() - 4):m.start()]
-            if NOT_MONEY_AFTER_RE.match(after) or before.endswith("百分之"):
+            if NOT_MONEY_AFTER_RE.match(after) or before.endswith("百分之") or before.rstrip().endswith("第"):
                 continue
             marked = bool(MONEY_AFTER_RE.match(after) or MONEY_BEFORE_RE.search(before))
             if token[0] in CN_NUMBER_CHARS and not marked and not any(c in token for c in "十百千万亿"):
@@ -797,7 +802,8 @@ _CP_ANY = [
         r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"),
 ]
 _FUND_WORD_RE = _re(_FUND_WORDS)
-_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们|今天|又)+|(了|的|又|也|都)+$")
+_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们|今天|又)+"
+                      r"|(了|的|又|也|都|第\s*(\d+|[一二两三四五六七八九十]+)\s*[期次批笔])+$")
 
 
 def _counterparty(an: Analysis, direction: str) -> str | None:
@@ -977,7 +983,9 @@ def write_plan(an: Analysis) -> Plan | None:
         return plan_correction(an)
     if CHANGE_RE.search(low) and not CORRECTION_RE.search(low):
         return _ask(an.t("ambiguous"))
-    if NEGATION_RE.search(low):  # 张三没来: someone did not work; a note we do not record
+    # 张三没来: someone did not work; a note we do not record. An absence for part of the day next to a part-day
+    # figure (一个晌，下午没来) only says why the figure is a part.
+    if NEGATION_RE.search(PART_DAY_ABSENCE_RE.sub(" ", low) if an.quantities else low):
         return _ask(an.t("ambiguous"))
     has_workers = bool(an.worker_hits) or bool(an.workers[1])
     if has_workers or an.workers[0]:
@@ -1100,7 +1108,7 @@ def _unread(an: Analysis, plan: Plan) -> list[str]:
     for m in PERCENT_RE.finditer(an.low):
         anchors.append((m.start(), m.end()))
         blank(m.start(), m.end())
-    for pattern in (DONE_RE, *_CP_ANY):
+    for pattern in (DONE_RE, ORDINAL_RE, *_CP_ANY, *([PART_DAY_ABSENCE_RE] if an.quantities else [])):
         for m in pattern.finditer(an.low):
             blank(m.start(), m.end())
     if any(call.tool == "add_cost" for call in plan.calls):  # 租了一个月, 5吨 每吨4200: the count priced

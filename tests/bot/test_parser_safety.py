@@ -202,3 +202,30 @@ def test_greetings_and_thanks_get_a_friendly_reply_and_no_call(text: str, langua
     plan = _plan(text, language=language)
     assert plan.calls == [] and plan.source == "none" and not plan.confident
     assert plan.question is not None and plan.question.startswith(start) and "/help" in plan.question
+
+
+# -- found by batch 4 ----------------------------------------------------------------------------------
+
+def test_an_absence_for_part_of_the_day_next_to_a_part_day_figure_only_explains_it() -> None:
+    assert _calls("王五一个晌 上午没来") == [_labor("王五", "0.5")]
+
+
+@pytest.mark.parametrize("text", ["王五上午没来", "王五今天没来 一天"])
+def test_an_absence_without_a_part_day_figure_is_still_no_record(text: str) -> None:
+    assert _calls(text) == []
+
+
+@pytest.mark.parametrize(("text", "amount"), [("收到阳光置业第二期工程款50万", "500000"),
+                                              ("阳光置业打来第3期进度款80万", "800000")])
+def test_an_ordinal_instalment_is_neither_an_amount_a_phase_nor_part_of_the_payer(text: str, amount: str) -> None:
+    assert _calls(text) == [("record_fund", {"direction": "in", "amount": amount, "date": "2026-11-25",
+                                             "counterparty": "阳光置业"})]
+
+
+def test_a_phase_of_a_project_is_still_asked_about() -> None:
+    assert _calls("二期张三一天") == []
+
+
+@pytest.mark.parametrize("text", ["前几天赵六都来了", "这几天李四挺忙"])
+def test_those_few_days_is_no_question(text: str) -> None:
+    assert [c for c in _calls(text) if c[0] == "labor_summary"] == []
