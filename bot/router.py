@@ -147,6 +147,8 @@ class Router:
             return Reply(plan.question or ctx.t(NOT_UNDERSTOOD), "command")
         if plan.calls and plan.confident:
             return self._run(ctx, plan.calls, plan.source)
+        if plan.source == "none" and plan.question:
+            return Reply(plan.question, "none")  # a greeting or thanks: answered without a model call
         if self.agent is not None:
             history = load_history(ctx.session, incoming.chat_key)
             answer = self.agent.respond(ctx, text, history=history, hint=plan.calls or None)

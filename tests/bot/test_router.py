@@ -118,3 +118,24 @@ def test_a_member_of_one_project_writes_there_without_naming_it(services: Servic
     reply = say(services.router, session, "Mike Chen worked half a day today", user="Alice", project=None)
     assert reply.source == "rules", reply.text
     assert "RW" in reply.text and labor_rows(session, "Mike Chen", TODAY) == 1
+
+
+def test_with_a_model_only_unclear_messages_cost_a_call(db_url: str, session: Session) -> None:
+    from tests.support.fake_openai import FakeOpenAI, text
+
+    load_demo(session, TODAY)
+    with FakeOpenAI().serve() as fake:
+        fake.script(text("明天开会的事我记不了，我可以帮你记工、记账、查预算。"))
+        settings = Settings(database_url=db_url, llm_api_key="test", llm_base_url=fake.base_url, llm_model="fake",
+                            llm_timeout=5, llm_max_retries=0)
+        services = build_services(settings)
+        try:
+            thanks = say(services.router, session, "谢谢")
+            assert thanks.model_calls == 0 and fake.calls == 0 and "不客气" in thanks.text
+            rules = say(services.router, session, "上周点工汇总")
+            assert rules.model_calls == 0 and fake.calls == 0
+            unclear = say(services.router, session, "明天开会")
+            assert unclear.source == "llm" and unclear.model_calls == 1 and fake.calls == 1
+            assert "记不了" in unclear.text
+        finally:
+            services.engine.dispose()
