@@ -52,6 +52,7 @@ NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 # -- bulk loading ------------------------------------------------------------------------------
 
+
 class Bulk:
     """Raw inserts into the real tables: driver executemany on SQLite, COPY on PostgreSQL."""
 
@@ -114,12 +115,20 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
     per_day = 10
     with factory() as session:
         for n in range(projects):
-            project = Project(code=f"B{n:03d}", name=f"压测项目{n:03d}", aliases=[f"压测{n:03d}"], start=start,
-                              finish=TODAY + timedelta(days=300), hours_per_day=Decimal(8),
-                              cash_floor=Decimal(100_000))
+            project = Project(
+                code=f"B{n:03d}",
+                name=f"压测项目{n:03d}",
+                aliases=[f"压测{n:03d}"],
+                start=start,
+                finish=TODAY + timedelta(days=300),
+                hours_per_day=Decimal(8),
+                cash_floor=Decimal(100_000),
+            )
             budget = 20_000_000 + rng.randrange(0, 10_000_000)
-            project.budget_lines = [BudgetLine(category=c, amount=Decimal(int(budget * w)))
-                                    for c, w in zip(CATEGORIES, COST_WEIGHTS, strict=True)]
+            project.budget_lines = [
+                BudgetLine(category=c, amount=Decimal(int(budget * w)))
+                for c, w in zip(CATEGORIES, COST_WEIGHTS, strict=True)
+            ]
             session.add(project)
         for n in range(projects * crew):
             rate = Decimal(rng.randrange(250, 450, 10))
@@ -136,7 +145,7 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
         session.flush()
         # A realistic member: manager of three projects (the one measured and two others).
         measured = measured_index(projects)
-        for pid in project_ids[max(0, measured - 1):measured + 2]:
+        for pid in project_ids[max(0, measured - 1) : measured + 2]:
             session.add(Membership(user_id=manager.id, project_id=pid, role=Role.manager))
         session.commit()
 
@@ -144,8 +153,18 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
     counts = {"project": projects, "worker": len(worker_ids)}
 
     # Tasks: eight per project, in sequence over the project's 800 days, progress to date.
-    task_cols = ("project_id", "name", "aliases", "planned_start", "planned_finish", "planned_cost", "percent",
-                 "actual_start", "actual_finish", "predecessor_id")
+    task_cols = (
+        "project_id",
+        "name",
+        "aliases",
+        "planned_start",
+        "planned_finish",
+        "planned_cost",
+        "percent",
+        "actual_start",
+        "actual_finish",
+        "predecessor_id",
+    )
     finish = TODAY + timedelta(days=300)
     span = (finish - start).days
 
@@ -157,13 +176,24 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
                 planned = 0.0 if s > TODAY else min(1.0, ((TODAY - s).days + 1) / ((f - s).days + 1))
                 percent = max(0.0, min(1.0, planned * rng.uniform(0.7, 1.05)))
                 done = percent >= 1.0
-                yield (pid, f"任务{k}", "[]", s, f, _cents(2_000_000), _cents(percent * 100),
-                       s if percent > 0 else None, f if done else None, None)
+                yield (
+                    pid,
+                    f"任务{k}",
+                    "[]",
+                    s,
+                    f,
+                    _cents(2_000_000),
+                    _cents(percent * 100),
+                    s if percent > 0 else None,
+                    f if done else None,
+                    None,
+                )
 
     counts["task"] = bulk.insert("task", task_cols, tasks())
     with engine.connect() as connection:
-        task_rows = connection.execute(text(
-            "SELECT id, planned_start, percent FROM task WHERE actual_start IS NOT NULL")).all()
+        task_rows = connection.execute(
+            text("SELECT id, planned_start, percent FROM task WHERE actual_start IS NOT NULL")
+        ).all()
 
     def progress() -> Iterable[tuple[Any, ...]]:
         for task_id, s, percent in task_rows:
@@ -173,16 +203,31 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
                 yield (task_id, s + timedelta(days=7 * i - 1), int(percent) * i // steps, None, None, NOW)
 
     counts["progress_update"] = bulk.insert(
-        "progress_update", ("task_id", "reported_on", "percent", "note", "created_by", "created_at"), progress())
+        "progress_update", ("task_id", "reported_on", "percent", "note", "created_by", "created_at"), progress()
+    )
 
     # Labour: per project, each day ten of its twelve workers come; a few do overtime (folded, 8 h a 工).
     per_project = labour // projects
-    labour_cols = ("project_id", "worker_id", "work_date", "kind", "days", "overtime_hours", "daily_rate",
-                   "overtime_amount", "quantity", "unit_price", "amount", "note", "created_by", "created_at")
+    labour_cols = (
+        "project_id",
+        "worker_id",
+        "work_date",
+        "kind",
+        "days",
+        "overtime_hours",
+        "daily_rate",
+        "overtime_amount",
+        "quantity",
+        "unit_price",
+        "amount",
+        "note",
+        "created_by",
+        "created_at",
+    )
 
     def labour_rows() -> Iterable[tuple[Any, ...]]:
         for p, pid in enumerate(project_ids):
-            team = worker_ids[p * crew:(p + 1) * crew]
+            team = worker_ids[p * crew : (p + 1) * crew]
             made = 0
             for d in range(DAYS):
                 day = start + timedelta(days=d)
@@ -192,8 +237,22 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
                     rate = rates[wid]
                     overtime = rng.choice((0, 0, 0, 0, 0, 0, 2, 3))
                     overtime_amount = rate * overtime // 8
-                    yield (pid, wid, day, "day", 10_000, overtime * 100, rate, overtime_amount, None, None,
-                           rate + overtime_amount, None, None, NOW)
+                    yield (
+                        pid,
+                        wid,
+                        day,
+                        "day",
+                        10_000,
+                        overtime * 100,
+                        rate,
+                        overtime_amount,
+                        None,
+                        None,
+                        rate + overtime_amount,
+                        None,
+                        None,
+                        NOW,
+                    )
                     made += 1
 
     counts["labor_entry"] = bulk.insert("labor_entry", labour_cols, labour_rows())
@@ -202,13 +261,29 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
 
     def payments() -> Iterable[tuple[Any, ...]]:
         for p, pid in enumerate(project_ids):
-            for wid in worker_ids[p * crew:(p + 1) * crew]:
+            for wid in worker_ids[p * crew : (p + 1) * crew]:
                 for month in range(0, DAYS, 30):
-                    yield (pid, wid, "advance", _cents(rng.choice((300, 500, 800, 1000))),
-                           start + timedelta(days=month + 10), None, None, NOW)
+                    yield (
+                        pid,
+                        wid,
+                        "advance",
+                        _cents(rng.choice((300, 500, 800, 1000))),
+                        start + timedelta(days=month + 10),
+                        None,
+                        None,
+                        NOW,
+                    )
                     if month % 90 == 60:
-                        yield (pid, wid, "settlement", _cents(6000), start + timedelta(days=month + 20), None, None,
-                               NOW)
+                        yield (
+                            pid,
+                            wid,
+                            "settlement",
+                            _cents(6000),
+                            start + timedelta(days=month + 20),
+                            None,
+                            None,
+                            NOW,
+                        )
 
     counts["worker_payment"] = bulk.insert("worker_payment", payment_cols, payments())
 
@@ -219,20 +294,46 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
         for pid in project_ids:
             for _ in range(per_project_costs):
                 category = rng.choices(CATEGORIES, COST_WEIGHTS)[0]
-                yield (pid, category, rng.randrange(10_000, 2_500_000), start + timedelta(days=rng.randrange(DAYS)),
-                       "供应商", None, None, NOW)
+                yield (
+                    pid,
+                    category,
+                    rng.randrange(10_000, 2_500_000),
+                    start + timedelta(days=rng.randrange(DAYS)),
+                    "供应商",
+                    None,
+                    None,
+                    NOW,
+                )
 
     counts["cost_entry"] = bulk.insert("cost_entry", cost_cols, cost_rows())
 
-    fund_cols = ("project_id", "direction", "amount", "txn_date", "counterparty", "note", "planned", "created_by",
-                 "created_at")
+    fund_cols = (
+        "project_id",
+        "direction",
+        "amount",
+        "txn_date",
+        "counterparty",
+        "note",
+        "planned",
+        "created_by",
+        "created_at",
+    )
 
     def funds() -> Iterable[tuple[Any, ...]]:
         for pid in project_ids:
             for k in range(100):
                 direction = "in" if k % 5 == 0 else "out"
-                yield (pid, direction, rng.randrange(1_000_000, 50_000_000), start + timedelta(days=k * 5),
-                       "对方", None, False, None, NOW)
+                yield (
+                    pid,
+                    direction,
+                    rng.randrange(1_000_000, 50_000_000),
+                    start + timedelta(days=k * 5),
+                    "对方",
+                    None,
+                    False,
+                    None,
+                    NOW,
+                )
             yield (pid, "out", 30_000_000, TODAY + timedelta(days=7), "供应商", "计划付款", True, None, NOW)
 
     counts["fund_txn"] = bulk.insert("fund_txn", fund_cols, funds())
@@ -240,6 +341,7 @@ def load(engine: Engine, *, projects: int, labour: int, costs: int, seed: int = 
 
 
 # -- timing ---------------------------------------------------------------------------------------
+
 
 def _month_before(day: date) -> tuple[date, date]:
     first_this = day.replace(day=1)
@@ -302,10 +404,14 @@ def bench(engine: Engine, label: str, args: argparse.Namespace) -> bool:
     loaded = time.perf_counter() - began
     print("  loaded " + ", ".join(f"{n:,} {t}" for t, n in counts.items()) + f" in {loaded:.1f} s")
     code = f"B{measured_index(args.projects):03d}"
-    ok = report(f"member (manager of 3 projects), project {code}, {args.runs} runs after warm-up",
-                time_tools(engine, user_name="bench-manager", code=code, runs=args.runs))
-    ok &= report(f"global admin ({args.projects} visible projects), project {code}",
-                 time_tools(engine, user_name="bench-admin", code=code, runs=args.runs))
+    ok = report(
+        f"member (manager of 3 projects), project {code}, {args.runs} runs after warm-up",
+        time_tools(engine, user_name="bench-manager", code=code, runs=args.runs),
+    )
+    ok &= report(
+        f"global admin ({args.projects} visible projects), project {code}",
+        time_tools(engine, user_name="bench-admin", code=code, runs=args.runs),
+    )
     return ok
 
 

@@ -46,8 +46,14 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     cases = load_cases()
     with tempfile.TemporaryDirectory() as folder, FakeOpenAI().serve() as fake:
-        settings = Settings(database_url=f"sqlite:///{folder}/bench.db", llm_api_key="bench",
-                            llm_base_url=fake.base_url, llm_model="fake", llm_timeout=5, llm_max_retries=0)
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/bench.db",
+            llm_api_key="bench",
+            llm_base_url=fake.base_url,
+            llm_model="fake",
+            llm_timeout=5,
+            llm_max_retries=0,
+        )
         services = build_services(settings)
         prepare_database(services, TODAY)
         with services.sessions() as session:
@@ -60,8 +66,13 @@ def main() -> int:
         for _ in range(20):
             for case in cases:
                 started = time.perf_counter()
-                parse_text(case["text"], lexicon, today=TODAY, project_code=case.get("project"),
-                           language=case.get("language", "zh"))
+                parse_text(
+                    case["text"],
+                    lexicon,
+                    today=TODAY,
+                    project_code=case.get("project"),
+                    language=case.get("language", "zh"),
+                )
                 timings.append((time.perf_counter() - started) * 1000)
         gc.enable()
 
@@ -71,8 +82,11 @@ def main() -> int:
             fake.queue.clear()
             expected = [(c["tool"], c["args"]) for c in case["calls"]]
             fake.script(tool_calls(*expected) if expected else text("好的 / OK"))
-            reply = services.router.handle(Incoming(text=case["text"], user_id=user_id, chat_key="bench",
-                                                    project_code=case.get("project"), today=TODAY))
+            reply = services.router.handle(
+                Incoming(
+                    text=case["text"], user_id=user_id, chat_key="bench", project_code=case.get("project"), today=TODAY
+                )
+            )
             model_calls.append(reply.model_calls)
         assert services.router.agent is not None
         prompt = services.router.agent.prompt_size()

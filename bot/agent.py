@@ -56,25 +56,41 @@ MAX_DESCRIPTION = 100  # characters of a tool's docstring the model reads
 SHARED_FIELDS = frozenset({"project", "date", "amount", "worker", "task", "note"})
 
 COMMANDS: dict[str, str] = {
-    "log_labor": "/log", "record_advance": "/advance", "settle_wages": "/settle", "add_cost": "/cost",
-    "record_fund": "/fund", "update_task_progress": "/progress", "budget_status": "/budget",
-    "schedule_status": "/schedule", "fund_status": "/cash", "labor_summary": "/summary",
-    "project_health": "/health", "undo_last": "/undo", "list_projects": "/projects",
+    "log_labor": "/log",
+    "record_advance": "/advance",
+    "settle_wages": "/settle",
+    "add_cost": "/cost",
+    "record_fund": "/fund",
+    "update_task_progress": "/progress",
+    "budget_status": "/budget",
+    "schedule_status": "/schedule",
+    "fund_status": "/cash",
+    "labor_summary": "/summary",
+    "project_health": "/health",
+    "undo_last": "/undo",
+    "list_projects": "/projects",
 }
 
-UNAVAILABLE = Text("抱歉，AI 模型暂时没有响应（超时或服务繁忙）。",
-                   "Sorry, the AI model did not respond (timeout or busy). ")
+UNAVAILABLE = Text(
+    "抱歉，AI 模型暂时没有响应（超时或服务繁忙）。", "Sorry, the AI model did not respond (timeout or busy). "
+)
 CONFUSED = Text("抱歉，AI 模型没有给出有效的操作。", "Sorry, the AI model did not come up with a valid action. ")
 NOTHING_RECORDED = Text("这条消息什么都没有记录。", "Nothing from this message was recorded.")
 PARTLY_RECORDED = Text("上面的记录已保存，其余没有记录。", "The entries above were recorded; nothing else was.")
-HINT = Text("我的理解是：{call}，可以用 {command} 命令直接{verb}。",
-            "My reading: {call} — you can {verb} it directly with {command}.")
+HINT = Text(
+    "我的理解是：{call}，可以用 {command} 命令直接{verb}。",
+    "My reading: {call} — you can {verb} it directly with {command}.",
+)
 HINT_VERB = {True: Text("记录", "record"), False: Text("查询", "look")}
-TRY_AGAIN = Text("请换个说法或稍后再试，也可以发送 /help 查看命令。",
-                 "Please rephrase or try again later, or send /help for the commands.")
+TRY_AGAIN = Text(
+    "请换个说法或稍后再试，也可以发送 /help 查看命令。",
+    "Please rephrase or try again later, or send /help for the commands.",
+)
 REPEATED = Text("（本条消息已记录过，没有重复记录）", "(already recorded for this message; not recorded again)")
-HINT_IN_PROMPT = Text("规则解析器的猜测（把握不大，仅供参考）：{calls}",
-                      "The rule parser's guess (low confidence, only a suggestion): {calls}")
+HINT_IN_PROMPT = Text(
+    "规则解析器的猜测（把握不大，仅供参考）：{calls}",
+    "The rule parser's guess (low confidence, only a suggestion): {calls}",
+)
 NO_PROJECT = Text("未设置", "none")
 WEEKDAYS = {
     "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
@@ -113,8 +129,12 @@ class Turn:
 
     def results(self) -> list[Result]:
         """What the tools answered and the user should read, in call order (no repeats, no bad calls)."""
-        return [o.result for n, ids in enumerate(self.rounds, 1) for i in dict.fromkeys(ids)
-                if (o := self.outcomes.get((n, i))) and o.kind in ("done", "refused")]
+        return [
+            o.result
+            for n, ids in enumerate(self.rounds, 1)
+            for i in dict.fromkeys(ids)
+            if (o := self.outcomes.get((n, i))) and o.kind in ("done", "refused")
+        ]
 
     def settled(self) -> bool:
         """True when every call of the last model answer ran or was refused by its tool: nothing to fix."""
@@ -125,6 +145,7 @@ class Turn:
 
 
 # -- prompts and schemas ---------------------------------------------------------------------
+
 
 def _load_prompt(lang: str) -> str:
     return resources.files("prompts").joinpath(f"system_{lang}.txt").read_text(encoding="utf-8").strip()
@@ -147,8 +168,22 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-_DROP = frozenset({"title", "maxLength", "minLength", "pattern", "format", "examples", "default",
-                   "additionalProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_DROP = frozenset(
+    {
+        "title",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "format",
+        "examples",
+        "default",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    }
+)
 
 
 def _compact(node: Any, defs: dict[str, Any]) -> Any:
@@ -193,11 +228,12 @@ def short_description(text: str) -> str:
     if kept:
         return kept
     cut = first[: MAX_DESCRIPTION - 1]
-    words = cut.rsplit(" ", 1)[0] if " " in cut[MAX_DESCRIPTION // 2:] else cut
+    words = cut.rsplit(" ", 1)[0] if " " in cut[MAX_DESCRIPTION // 2 :] else cut
     return words.rstrip(" ,;:，；：(（") + "…"
 
 
 # -- the adapter: one registry tool → one LangChain tool --------------------------------------
+
 
 def as_langchain_tool(spec: ToolSpec) -> BaseTool:
     """Wrap a registry tool; the Context comes from the runtime, never from the model's arguments."""
@@ -205,8 +241,12 @@ def as_langchain_tool(spec: ToolSpec) -> BaseTool:
     def run(runtime: ToolRuntime[Turn], **arguments: Any) -> str:
         return execute(runtime.context, spec.name, arguments, call_id=runtime.tool_call_id or "")
 
-    return StructuredTool.from_function(func=run, name=spec.name, description=short_description(spec.description),
-                                        args_schema=compact_schema(spec.args_model))
+    return StructuredTool.from_function(
+        func=run,
+        name=spec.name,
+        description=short_description(spec.description),
+        args_schema=compact_schema(spec.args_model),
+    )
 
 
 def execute(turn: Turn, name: str, arguments: dict[str, Any], *, call_id: str) -> str:
@@ -240,11 +280,12 @@ def _canonical(value: Any) -> str:
 
 # -- the loop's rules ---------------------------------------------------------------------------
 
+
 def _this_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
     """Messages after the newest user message (earlier ones are history)."""
     for index in range(len(messages) - 1, -1, -1):
         if isinstance(messages[index], HumanMessage):
-            return list(messages[index + 1:])
+            return list(messages[index + 1 :])
     return list(messages)
 
 
@@ -255,8 +296,9 @@ def _call_ids(message: AIMessage) -> list[str]:
 class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
     """Per-message rules: the prompt from the context, usage logging, tool replies returned directly."""
 
-    def wrap_model_call(self, request: ModelRequest[Turn],
-                        handler: Callable[[ModelRequest[Turn]], ModelResponse[Any]]) -> ModelResponse[Any]:
+    def wrap_model_call(
+        self, request: ModelRequest[Turn], handler: Callable[[ModelRequest[Turn]], ModelResponse[Any]]
+    ) -> ModelResponse[Any]:
         turn = request.runtime.context
         turn.model_calls += 1
         response = handler(request.override(system_message=SystemMessage(turn.system_prompt)))
@@ -280,8 +322,12 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
         if not isinstance(message, AIMessage) or not message.invalid_tool_calls:
             return None
         errors: list[BaseMessage] = [
-            ToolMessage(content=f"Error: the arguments of {c['name']} were not valid JSON; send them as a JSON object.",
-                        tool_call_id=c["id"] or "", name=c["name"] or "", status="error")
+            ToolMessage(
+                content=f"Error: the arguments of {c['name']} were not valid JSON; send them as a JSON object.",
+                tool_call_id=c["id"] or "",
+                name=c["name"] or "",
+                status="error",
+            )
             for c in message.invalid_tool_calls
         ]
         update: dict[str, Any] = {"messages": errors}
@@ -292,12 +338,19 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
 
 def _log_usage(ctx: Context, message: AIMessage, n: int) -> None:
     usage: dict[str, Any] = dict(message.usage_metadata or {})
-    log.info("llm call %d for user %s: input %s, output %s, total %s tokens; tools %s", n, ctx.user.id,
-             usage.get("input_tokens"), usage.get("output_tokens"), usage.get("total_tokens"),
-             [c["name"] for c in message.tool_calls] or "-")
+    log.info(
+        "llm call %d for user %s: input %s, output %s, total %s tokens; tools %s",
+        n,
+        ctx.user.id,
+        usage.get("input_tokens"),
+        usage.get("output_tokens"),
+        usage.get("total_tokens"),
+        [c["name"] for c in message.tool_calls] or "-",
+    )
 
 
 # -- the agent ------------------------------------------------------------------------------------
+
 
 class Agent:
     """Answers one message with the model choosing among the registry's tools."""
@@ -309,14 +362,21 @@ class Agent:
             # Qwen3 on DashScope thinks by default, and its non-streaming API rejects thinking mode.
             extra["extra_body"] = {"enable_thinking": False}
         self.model = ChatOpenAI(
-            model=settings.llm_model, base_url=settings.llm_base_url, api_key=key,  # type: ignore[arg-type]
-            timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, use_responses_api=False, **extra,
+            model=settings.llm_model,
+            base_url=settings.llm_base_url,
+            api_key=key,  # type: ignore[arg-type]
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            use_responses_api=False,
+            **extra,
         )
         self.tools = [as_langchain_tool(spec) for spec in tools.REGISTRY.values()]
         self._planner = self.model.bind_tools(self.tools)
         # Order matters: TurnControl ends the run after settled tool calls before the limit is checked.
         middleware: list[AgentMiddleware[Any, Turn, Any]] = [
-            TurnControl(), ModelCallLimitMiddleware(run_limit=MAX_MODEL_CALLS, exit_behavior="error")]
+            TurnControl(),
+            ModelCallLimitMiddleware(run_limit=MAX_MODEL_CALLS, exit_behavior="error"),
+        ]
         self._graph = create_agent(self.model, self.tools, context_schema=Turn, middleware=middleware)
 
     # -- prompts -------------------------------------------------------------------------------
@@ -326,8 +386,12 @@ class Agent:
         project = None
         if ctx.project_code:
             project = ctx.session.scalar(select(Project).where(Project.code == ctx.project_code))
-        text = _render_prompt(ctx.language, today=ctx.today, user=ctx.user.name,
-                              project=f"{project.code} {project.name}" if project else ctx.t(NO_PROJECT))
+        text = _render_prompt(
+            ctx.language,
+            today=ctx.today,
+            user=ctx.user.name,
+            project=f"{project.code} {project.name}" if project else ctx.t(NO_PROJECT),
+        )
         if hint:
             calls = "; ".join(_describe(call) for call in hint)
             text = f"{text}\n{ctx.t(HINT_IN_PROMPT, calls=calls)}"
@@ -339,15 +403,18 @@ class Agent:
 
     def prompt_size(self) -> int:
         """Characters of the longer system prompt (filled in) plus every tool schema, as sent on the wire."""
-        prompt = max(len(_render_prompt(lang, today=date(2026, 11, 25), user="张三", project="SG3 阳光花园3号楼"))
-                     for lang in PROMPTS)
+        prompt = max(
+            len(_render_prompt(lang, today=date(2026, 11, 25), user="张三", project="SG3 阳光花园3号楼"))
+            for lang in PROMPTS
+        )
         schemas = json.dumps(self.tool_schemas(), ensure_ascii=False, separators=(",", ":"))
         return prompt + len(schemas)
 
     # -- answering -----------------------------------------------------------------------------
 
-    def respond(self, ctx: Context, text: str, *, history: list[tuple[str, str]],
-                hint: list[Call] | None = None) -> AgentReply:
+    def respond(
+        self, ctx: Context, text: str, *, history: list[tuple[str, str]], hint: list[Call] | None = None
+    ) -> AgentReply:
         """Answer one message; what the tools wrote is always reported, even when the model then fails."""
         turn = Turn(ctx=ctx, system_prompt=self.system_prompt(ctx, hint))
         payload: InputAgentState = {"messages": [*_history(history), HumanMessage(text)]}
@@ -356,8 +423,9 @@ class Agent:
             state = self._graph.invoke(payload, config, context=turn)
         except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as error:
             # the client already retried with backoff (settings.llm_max_retries)
-            log.warning("llm unavailable for user %s after %d call(s): %s", ctx.user.id, turn.model_calls,
-                        type(error).__name__)
+            log.warning(
+                "llm unavailable for user %s after %d call(s): %s", ctx.user.id, turn.model_calls, type(error).__name__
+            )
             return self._apology(turn, UNAVAILABLE, hint)
         except (ModelCallLimitExceededError, GraphRecursionError):
             log.warning("llm loop stopped for user %s after %d calls", ctx.user.id, turn.model_calls)
@@ -399,8 +467,14 @@ class Agent:
         lines = [ctx.t(reason) + ctx.t(PARTLY_RECORDED if wrote else NOTHING_RECORDED)]
         for call in hint or ():
             spec = tools.REGISTRY.get(call.tool)
-            lines.append(ctx.t(HINT, call=_describe(call), command=COMMANDS.get(call.tool, "/help"),
-                               verb=ctx.t(HINT_VERB[bool(spec and spec.writes)])))
+            lines.append(
+                ctx.t(
+                    HINT,
+                    call=_describe(call),
+                    command=COMMANDS.get(call.tool, "/help"),
+                    verb=ctx.t(HINT_VERB[bool(spec and spec.writes)]),
+                )
+            )
         if not hint:
             lines.append(ctx.t(TRY_AGAIN))
         text = "\n\n".join([*(r.text for r in results), "\n".join(lines)])
@@ -408,8 +482,9 @@ class Agent:
 
 
 def _render_prompt(lang: str, *, today: date, user: str, project: str) -> str:
-    return PROMPTS[lang].format(today=today.isoformat(), weekday=WEEKDAYS[lang][today.weekday()],
-                                project=project, user=user)
+    return PROMPTS[lang].format(
+        today=today.isoformat(), weekday=WEEKDAYS[lang][today.weekday()], project=project, user=user
+    )
 
 
 def _describe(call: Call) -> str:

@@ -30,59 +30,116 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "log": Command("log_labor", ("worker",), Text(
-        "/log 工人 工日 [日期] [加班N] [更正] — 记点工；加“更正”替换那天已记的\n例：/log 李四 1 昨天 加班2\n"
-        "    /log 王五 赵六 0.5\n    /log 张三 10小时 11月20日\n    /log worker=李四 days=1 date=2026-11-24\n"
-        "    /log 李四 0.5 昨天 更正\n    /log worker=李四 days=0.5 date=2026-11-24 correction=true",
-        "/log WORKER DAYS [DATE] [overtime N] [correction] — log day labour; “correction” replaces that day's entry\n"
-        "e.g. /log Mike 1 yesterday overtime 2\n     /log Tom 0.5\n     /log Mike 10h Nov 23\n"
-        "     /log worker=Mike days=1 date=2026-11-24\n     /log Mike 0.5 yesterday correction\n"
-        "     /log worker=Mike days=0.5 date=2026-11-24 correction=true")),
-    "advance": Command("record_advance", ("worker", "amount"), Text(
-        "/advance 工人 金额 [日期] — 记借支\n例：/advance 张三 500\n    /advance 李四 一千 昨天",
-        "/advance WORKER AMOUNT [DATE] — record an advance to a worker\ne.g. /advance Tom 500")),
-    "settle": Command("settle_wages", ("worker", "amount"), Text(
-        "/settle 工人 金额 [日期] — 结算工资\n例：/settle 张三 3000\n    /settle 李四 8600 11月20日",
-        "/settle WORKER AMOUNT [DATE] — record wages paid out\ne.g. /settle Mike 3000")),
-    "cost": Command("add_cost", ("category", "amount"), Text(
-        "/cost 科目 金额 [备注] [日期] — 记成本（科目：人工/材料/机械/分包/管理，或物品如 钢筋、吊车）\n"
-        "例：/cost 材料 8000 钢筋\n    /cost 吊车 2800 昨天\n    /cost category=overhead amount=350 note=办公用品",
-        "/cost CATEGORY AMOUNT [NOTE] [DATE] — record a cost (labor/materials/machinery/subcontract/overhead, "
-        "or an item like rebar, crane)\ne.g. /cost materials 8000 rebar\n     /cost crane 2800 yesterday")),
-    "fund": Command("record_fund", ("direction", "amount"), Text(
-        "/fund in|out 金额 [对方] [日期] — 记资金收支（in 收款，out 付款）\n例：/fund in 200000 甲方\n"
-        "    /fund out 10万 钢材厂",
-        "/fund in|out AMOUNT [COUNTERPARTY] [DATE] — money received (in) or paid (out)\n"
-        "e.g. /fund in 200000 Harbor Logistics\n     /fund out 50k BlueScope Steel")),
-    "progress": Command("update_task_progress", ("task", "percent"), Text(
-        "/progress 任务 百分比 [日期] — 更新任务进度\n例：/progress 砌体工程 40\n    /progress 主体结构 60% 昨天",
-        "/progress TASK PERCENT [DATE] — update a task's percent complete\ne.g. /progress Roofing 40")),
-    "budget": Command("budget_status", (), Text(
-        "/budget [科目] [项目] — 预算执行情况\n例：/budget\n    /budget 材料\n    /budget 滨江路",
-        "/budget [CATEGORY] [PROJECT] — budget vs actual\ne.g. /budget\n     /budget labor Riverside")),
-    "schedule": Command("schedule_status", (), Text(
-        "/schedule [项目] — 延期、滞后和即将开始/结束的任务\n例：/schedule\n    /schedule 滨江路",
-        "/schedule [PROJECT] — late, at-risk and upcoming tasks\ne.g. /schedule Riverside")),
-    "cash": Command("fund_status", (), Text(
-        "/cash [项目] — 账上余额、本月收支和近期用款\n例：/cash\n    /cash 滨江路",
-        "/cash [PROJECT] — balance, this month's in/out and upcoming needs\ne.g. /cash Riverside")),
-    "summary": Command("labor_summary", (), Text(
-        "/summary [期间] [工人] [按工种|按天] [导出] — 点工汇总（默认本月）\n"
-        "例：/summary 上周\n    /summary 张三 本月\n    /summary 上个月 按工种 导出",
-        "/summary [PERIOD] [WORKER] [by trade|by day] [export] — labour summary (default: this month)\n"
-        "e.g. /summary last week\n     /summary Mike this month export")),
-    "health": Command("project_health", (), Text(
-        "/health [项目] — 挣值分析：CPI、SPI、预计完工成本\n例：/health\n    /health 滨江路",
-        "/health [PROJECT] — earned value: CPI, SPI, forecast at completion\ne.g. /health Riverside")),
-    "undo": Command("undo_last", (), Text(
-        "/undo — 撤回你上一条记录", "/undo — undo your last entry")),
-    "projects": Command("list_projects", (), Text(
-        "/projects — 我能看到的项目", "/projects — the projects you can see")),
+    "log": Command(
+        "log_labor",
+        ("worker",),
+        Text(
+            "/log 工人 工日 [日期] [加班N] [更正] — 记点工；加“更正”替换那天已记的\n例：/log 李四 1 昨天 加班2\n"
+            "    /log 王五 赵六 0.5\n    /log 张三 10小时 11月20日\n    /log worker=李四 days=1 date=2026-11-24\n"
+            "    /log 李四 0.5 昨天 更正\n    /log worker=李四 days=0.5 date=2026-11-24 correction=true",
+            "/log WORKER DAYS [DATE] [overtime N] [correction] — log day labour; "
+            "“correction” replaces that day's entry\n"
+            "e.g. /log Mike 1 yesterday overtime 2\n     /log Tom 0.5\n     /log Mike 10h Nov 23\n"
+            "     /log worker=Mike days=1 date=2026-11-24\n     /log Mike 0.5 yesterday correction\n"
+            "     /log worker=Mike days=0.5 date=2026-11-24 correction=true",
+        ),
+    ),
+    "advance": Command(
+        "record_advance",
+        ("worker", "amount"),
+        Text(
+            "/advance 工人 金额 [日期] — 记借支\n例：/advance 张三 500\n    /advance 李四 一千 昨天",
+            "/advance WORKER AMOUNT [DATE] — record an advance to a worker\ne.g. /advance Tom 500",
+        ),
+    ),
+    "settle": Command(
+        "settle_wages",
+        ("worker", "amount"),
+        Text(
+            "/settle 工人 金额 [日期] — 结算工资\n例：/settle 张三 3000\n    /settle 李四 8600 11月20日",
+            "/settle WORKER AMOUNT [DATE] — record wages paid out\ne.g. /settle Mike 3000",
+        ),
+    ),
+    "cost": Command(
+        "add_cost",
+        ("category", "amount"),
+        Text(
+            "/cost 科目 金额 [备注] [日期] — 记成本（科目：人工/材料/机械/分包/管理，或物品如 钢筋、吊车）\n"
+            "例：/cost 材料 8000 钢筋\n    /cost 吊车 2800 昨天\n    /cost category=overhead amount=350 note=办公用品",
+            "/cost CATEGORY AMOUNT [NOTE] [DATE] — record a cost (labor/materials/machinery/subcontract/overhead, "
+            "or an item like rebar, crane)\ne.g. /cost materials 8000 rebar\n     /cost crane 2800 yesterday",
+        ),
+    ),
+    "fund": Command(
+        "record_fund",
+        ("direction", "amount"),
+        Text(
+            "/fund in|out 金额 [对方] [日期] — 记资金收支（in 收款，out 付款）\n例：/fund in 200000 甲方\n"
+            "    /fund out 10万 钢材厂",
+            "/fund in|out AMOUNT [COUNTERPARTY] [DATE] — money received (in) or paid (out)\n"
+            "e.g. /fund in 200000 Harbor Logistics\n     /fund out 50k BlueScope Steel",
+        ),
+    ),
+    "progress": Command(
+        "update_task_progress",
+        ("task", "percent"),
+        Text(
+            "/progress 任务 百分比 [日期] — 更新任务进度\n例：/progress 砌体工程 40\n    /progress 主体结构 60% 昨天",
+            "/progress TASK PERCENT [DATE] — update a task's percent complete\ne.g. /progress Roofing 40",
+        ),
+    ),
+    "budget": Command(
+        "budget_status",
+        (),
+        Text(
+            "/budget [科目] [项目] — 预算执行情况\n例：/budget\n    /budget 材料\n    /budget 滨江路",
+            "/budget [CATEGORY] [PROJECT] — budget vs actual\ne.g. /budget\n     /budget labor Riverside",
+        ),
+    ),
+    "schedule": Command(
+        "schedule_status",
+        (),
+        Text(
+            "/schedule [项目] — 延期、滞后和即将开始/结束的任务\n例：/schedule\n    /schedule 滨江路",
+            "/schedule [PROJECT] — late, at-risk and upcoming tasks\ne.g. /schedule Riverside",
+        ),
+    ),
+    "cash": Command(
+        "fund_status",
+        (),
+        Text(
+            "/cash [项目] — 账上余额、本月收支和近期用款\n例：/cash\n    /cash 滨江路",
+            "/cash [PROJECT] — balance, this month's in/out and upcoming needs\ne.g. /cash Riverside",
+        ),
+    ),
+    "summary": Command(
+        "labor_summary",
+        (),
+        Text(
+            "/summary [期间] [工人] [按工种|按天] [导出] — 点工汇总（默认本月）\n"
+            "例：/summary 上周\n    /summary 张三 本月\n    /summary 上个月 按工种 导出",
+            "/summary [PERIOD] [WORKER] [by trade|by day] [export] — labour summary (default: this month)\n"
+            "e.g. /summary last week\n     /summary Mike this month export",
+        ),
+    ),
+    "health": Command(
+        "project_health",
+        (),
+        Text(
+            "/health [项目] — 挣值分析：CPI、SPI、预计完工成本\n例：/health\n    /health 滨江路",
+            "/health [PROJECT] — earned value: CPI, SPI, forecast at completion\ne.g. /health Riverside",
+        ),
+    ),
+    "undo": Command("undo_last", (), Text("/undo — 撤回你上一条记录", "/undo — undo your last entry")),
+    "projects": Command(
+        "list_projects", (), Text("/projects — 我能看到的项目", "/projects — the projects you can see")
+    ),
 }
 
-_OVERVIEW = Text("可用命令（/help 命令名 查看用法）：\n{lines}\n也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
-                 "Commands (/help NAME for details):\n{lines}\n"
-                 "Or just say it, e.g. “Mike worked a full day yesterday”.")
+_OVERVIEW = Text(
+    "可用命令（/help 命令名 查看用法）：\n{lines}\n也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
+    "Commands (/help NAME for details):\n{lines}\nOr just say it, e.g. “Mike worked a full day yesterday”.",
+)
 _UNKNOWN = Text("没有这个命令：/{name}", "Unknown command: /{name}")
 _MISSING = Text("缺少：{fields}", "Missing: {fields}")
 _BAD_VALUE = Text("看不懂 {key}={value}", "Cannot read {key}={value}")
@@ -94,20 +151,51 @@ _FIELD_EXTRA = {"direction": Text("收支方向（in 或 out）", "direction (in
 
 _COMMAND_RE = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?:\s+(.*))?$", re.S)
 _KEY_VALUE_RE = re.compile(r"(?<!\S)([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|\S+)")
-_KEYS = {"project": "project", "worker": "worker", "date": "date", "days": "days", "hours": "hours",
-         "overtime": "overtime_hours", "overtime_hours": "overtime_hours", "ot": "overtime_hours",
-         "rate": "daily_rate", "daily_rate": "daily_rate", "note": "note", "amount": "amount",
-         "category": "category", "vendor": "vendor", "task": "task", "percent": "percent",
-         "direction": "direction", "counterparty": "counterparty", "start": "start", "end": "end",
-         "group_by": "group_by", "by": "group_by", "export": "export", "correction": "correction",
-         "correct": "correction"}
+_KEYS = {
+    "project": "project",
+    "worker": "worker",
+    "date": "date",
+    "days": "days",
+    "hours": "hours",
+    "overtime": "overtime_hours",
+    "overtime_hours": "overtime_hours",
+    "ot": "overtime_hours",
+    "rate": "daily_rate",
+    "daily_rate": "daily_rate",
+    "note": "note",
+    "amount": "amount",
+    "category": "category",
+    "vendor": "vendor",
+    "task": "task",
+    "percent": "percent",
+    "direction": "direction",
+    "counterparty": "counterparty",
+    "start": "start",
+    "end": "end",
+    "group_by": "group_by",
+    "by": "group_by",
+    "export": "export",
+    "correction": "correction",
+    "correct": "correction",
+}
 # /log … 更正 (or correction): replace that day's entry instead of adding one.
 _CORRECTION_RE = re.compile(r"更正|纠正|改正|修正|(?<![a-z])(?:correction|correct)(?![a-z])", re.I)
 _YES = {"true", "yes", "y", "1", "是", "对"}
 _NO = {"false", "no", "n", "0", "否", "不"}
 _DIRECTION_RE = re.compile(r"^\s*(in|out|收入|收款|收|入|进|支出|付款|付|出)(?![a-z])")
-_DIRECTIONS = {"in": "in", "收入": "in", "收款": "in", "收": "in", "入": "in", "进": "in",
-               "out": "out", "支出": "out", "付款": "out", "付": "out", "出": "out"}
+_DIRECTIONS = {
+    "in": "in",
+    "收入": "in",
+    "收款": "in",
+    "收": "in",
+    "入": "in",
+    "进": "in",
+    "out": "out",
+    "支出": "out",
+    "付款": "out",
+    "付": "out",
+    "出": "out",
+}
 
 
 def help_text(name: str | None, language: str) -> str:
@@ -118,14 +206,13 @@ def help_text(name: str | None, language: str) -> str:
     return _OVERVIEW.render(language, lines=lines + "\n/help — " + ("帮助" if language == "zh" else "this help"))
 
 
-def parse_command(text: str, lexicon: Lexicon, *, today: date, project_code: str | None,
-                  language: str) -> Plan | str:
+def parse_command(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan | str:
     """A slash command → a Plan (source "command"), or help text to show (str)."""
     match = _COMMAND_RE.match(fold(normalise(text)))
     if match is None:
         return help_text(None, language)
     name, rest = match[1], (match[2] or "").strip()
-    raw_rest = normalise(text)[match.start(2):] if match[2] else ""
+    raw_rest = normalise(text)[match.start(2) :] if match[2] else ""
     if name in ("help", "start"):
         return help_text(rest.split()[0] if rest else None, language)
     command = COMMANDS.get(name)
@@ -146,8 +233,9 @@ class _Reply(Exception):
 
 
 class _Builder:
-    def __init__(self, command: Command, rest: str, lexicon: Lexicon, today: date, project_code: str | None,
-                 language: str) -> None:
+    def __init__(
+        self, command: Command, rest: str, lexicon: Lexicon, today: date, project_code: str | None, language: str
+    ) -> None:
         self.command, self.lexicon, self.today, self.language = command, lexicon, today, language
         self.keys: dict[str, str] = {}
         free = rest
@@ -155,9 +243,9 @@ class _Builder:
             key = _KEYS.get(m[1])
             if key is None:
                 continue
-            value = rest[m.start(2):m.end(2)].strip("\"'")
+            value = rest[m.start(2) : m.end(2)].strip("\"'")
             self.keys[key] = value
-            free = free[:m.start()] + " " * (m.end() - m.start()) + free[m.end():]
+            free = free[: m.start()] + " " * (m.end() - m.start()) + free[m.end() :]
         self.direction: str | None = None
         self.correction = False
         if command.tool == "log_labor":
@@ -167,7 +255,7 @@ class _Builder:
             d = _DIRECTION_RE.match(fold(free))
             if d:
                 self.direction = _DIRECTIONS[d[1]]
-                free = " " * d.end() + free[d.end():]
+                free = " " * d.end() + free[d.end() :]
         if "project" in self.keys:
             hits = lexicon.find_projects(fold(self.keys["project"]))
             if not hits:
@@ -191,14 +279,18 @@ class _Builder:
     def _missing(self, fields: list[str]) -> str:
         labels = [(_FIELD_EXTRA.get(f) or FIELD_LABELS.get(f) or Text(f, f)).render(self.language) for f in fields]
         sep = "、" if self.language == "zh" else ", "
-        return _MISSING.render(self.language, fields=sep.join(labels)) + "\n\n" + self.command.help.render(
-            self.language)
+        return (
+            _MISSING.render(self.language, fields=sep.join(labels)) + "\n\n" + self.command.help.render(self.language)
+        )
 
     def _number(self, key: str) -> Decimal:
         value = number(self.keys[key].rstrip("%").replace("元", "").replace("块", ""))
         if value is None:
-            raise _Reply(_BAD_VALUE.render(self.language, key=key, value=self.keys[key][:30]) + "\n\n"
-                         + self.command.help.render(self.language))
+            raise _Reply(
+                _BAD_VALUE.render(self.language, key=key, value=self.keys[key][:30])
+                + "\n\n"
+                + self.command.help.render(self.language)
+            )
         return value
 
     def _date(self, key: str) -> date:
@@ -209,8 +301,11 @@ class _Builder:
             spans = find_dates(fold(value), self.today)
             if len(spans) == 1:
                 return spans[0].start if key != "end" else spans[0].end
-        raise _Reply(_BAD_VALUE.render(self.language, key=key, value=value[:30]) + "\n\n"
-                     + self.command.help.render(self.language))
+        raise _Reply(
+            _BAD_VALUE.render(self.language, key=key, value=value[:30])
+            + "\n\n"
+            + self.command.help.render(self.language)
+        )
 
     def _entry_date(self) -> None:
         if "date" in self.keys:
@@ -308,8 +403,11 @@ class _Builder:
         value = fold(self.keys["correction"])
         if value in _YES or value in _NO:
             return value in _YES
-        raise _Reply(_BAD_VALUE.render(self.language, key="correction", value=self.keys["correction"][:30]) + "\n\n"
-                     + self.command.help.render(self.language))
+        raise _Reply(
+            _BAD_VALUE.render(self.language, key="correction", value=self.keys["correction"][:30])
+            + "\n\n"
+            + self.command.help.render(self.language)
+        )
 
     def _payment(self, tool: str) -> Plan | str:
         workers = self._workers()
@@ -455,6 +553,7 @@ class _Builder:
         elif re.search(r"按天|按日|by day|daily", low):
             args["group_by"] = "day"
         if self.keys.get("export", "").lower() in ("1", "true", "yes", "是") or re.search(
-                r"导出|excel|xlsx|export", low):
+            r"导出|excel|xlsx|export", low
+        ):
             args["export"] = True
         return self._done([Call("labor_summary", args)], [])

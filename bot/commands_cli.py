@@ -56,8 +56,11 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_token is None:
-        print("SITEBOT_TELEGRAM_TOKEN is not set: put the bot's token in .env (see .env.example), "
-              "or use `sitebot chat` for the terminal.", file=sys.stderr)
+        print(
+            "SITEBOT_TELEGRAM_TOKEN is not set: put the bot's token in .env (see .env.example), "
+            "or use `sitebot chat` for the terminal.",
+            file=sys.stderr,
+        )
         return 2
     from bot.telegram import run_polling
 
@@ -88,8 +91,10 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
         lines = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
         for text in lines:
-            print(plan_json(services.router, text, user_id=user.id, project_code=project_code, today=args.today),
-                  flush=True)
+            print(
+                plan_json(services.router, text, user_id=user.id, project_code=project_code, today=args.today),
+                flush=True,
+            )
     return 0
 
 
@@ -126,8 +131,10 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
         application = build_application(services)
         async with application:  # initialize/shutdown: the bot's HTTP client only, no polling, no jobs
             delivery = await send_pending(services, application.bot)
-        print(f"digests queued: {queued}; sent: {delivery.sent}; to retry: {delivery.retry}; "
-              f"failed: {delivery.failed}", file=sys.stderr)
+        print(
+            f"digests queued: {queued}; sent: {delivery.sent}; to retry: {delivery.retry}; failed: {delivery.failed}",
+            file=sys.stderr,
+        )
         return 1 if delivery.retry or delivery.failed else 0
 
     try:
@@ -136,8 +143,10 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
         if settings.telegram_token is not None:
             return asyncio.run(deliver(queued))
         shown = print_pending(services, sys.stdout) + print_unbound_digests(services, sys.stdout, today=args.today)
-        print(f"digests queued: {queued}; printed: {shown} (SITEBOT_TELEGRAM_TOKEN is not set: nothing was sent)",
-              file=sys.stderr)
+        print(
+            f"digests queued: {queued}; printed: {shown} (SITEBOT_TELEGRAM_TOKEN is not set: nothing was sent)",
+            file=sys.stderr,
+        )
         return 0
     finally:
         services.engine.dispose()

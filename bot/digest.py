@@ -40,21 +40,26 @@ MAX_ATTEMPTS = 5  # a message that failed this often is given up (status failed)
 SYSTEM_USER = "sitebot-digest"
 
 _HEAD = Text("📋 {code} {name} 每日提醒（{day}）", "📋 {code} {name} daily digest ({day})")
-_ALL_CLEAR = Text("✅ {code} {name}（{day}）：预算、进度、资金都没有问题。",
-                  "✅ {code} {name} ({day}): budget, schedule and cash are all fine.")
+_ALL_CLEAR = Text(
+    "✅ {code} {name}（{day}）：预算、进度、资金都没有问题。",
+    "✅ {code} {name} ({day}): budget, schedule and cash are all fine.",
+)
 _BUDGET = Text("预算", "Budget")
 _SCHEDULE = Text("进度", "Schedule")
 _CASH = Text("资金", "Cash")
 _OVER = Text("· {label}：已用 {used}，超支 {over}", "· {label}: {used} used, over by {over}")
 _PAST = Text("· {label}：已用 {used}，超过 {threshold}% 预警线", "· {label}: {used} used, past the {threshold}% line")
 _TOTAL = Text("合计", "Total")
-_LATE = Text("· {task}：延误 {days} 天（计划 {finish} 完成，实际 {actual}）",
-             "· {task}: {days} days late (due {finish}, {actual} done)")
+_LATE = Text(
+    "· {task}：延误 {days} 天（计划 {finish} 完成，实际 {actual}）",
+    "· {task}: {days} days late (due {finish}, {actual} done)",
+)
 _AT_RISK = Text("· {task}：计划 {planned} / 实际 {actual}", "· {task}: planned {planned} / actual {actual}")
 _AT_RISK_PRED = Text("，前置任务“{predecessor}”已延误", ", predecessor “{predecessor}” is late")
 _FOOT = Text("详情：/budget　/schedule　/cash", "Details: /budget  /schedule  /cash")
-_CHECK_FAILED = Text("· （{what}检查没有完成，请稍后发送 /{command} 查看）",
-                     "· ({what} check did not run; send /{command} later)")
+_CHECK_FAILED = Text(
+    "· （{what}检查没有完成，请稍后发送 /{command} 查看）", "· ({what} check did not run; send /{command} later)"
+)
 
 
 @dataclass
@@ -87,10 +92,17 @@ def digest_time(chat: Chat) -> time:
 
 # -- building ----------------------------------------------------------------------------------
 
+
 def _system_context(session: Any, project: Project, language: Literal["zh", "en"], day: date) -> Context:
     """The scheduler reads as an administrator that exists only in memory (never stored, never a member)."""
-    return Context(session=session, user=User(name=SYSTEM_USER, is_admin=True), language=language, today=day,
-                   project_code=project.code, source_text=None)
+    return Context(
+        session=session,
+        user=User(name=SYSTEM_USER, is_admin=True),
+        language=language,
+        today=day,
+        project_code=project.code,
+        source_text=None,
+    )
 
 
 def _budget_items(ctx: Context, result: Result) -> list[str]:
@@ -101,21 +113,44 @@ def _budget_items(ctx: Context, result: Result) -> list[str]:
         lines.append({**total, "label": ctx.t(_TOTAL)})
     for line in lines:
         if line.get("over_budget"):
-            items.append(ctx.t(_OVER, label=line["label"], used=pct(line.get("percent_used")),
-                               over=yuan(line["actual"] - line["budget"])))
+            items.append(
+                ctx.t(
+                    _OVER,
+                    label=line["label"],
+                    used=pct(line.get("percent_used")),
+                    over=yuan(line["actual"] - line["budget"]),
+                )
+            )
         elif line.get("thresholds_crossed"):
-            items.append(ctx.t(_PAST, label=line["label"], used=pct(line.get("percent_used")),
-                               threshold=max(line["thresholds_crossed"])))
+            items.append(
+                ctx.t(
+                    _PAST,
+                    label=line["label"],
+                    used=pct(line.get("percent_used")),
+                    threshold=max(line["thresholds_crossed"]),
+                )
+            )
     return items
 
 
 def _schedule_items(ctx: Context, result: Result) -> list[str]:
-    items = [ctx.t(_LATE, task=task["task"], days=task["days_late"], finish=task["planned_finish"].isoformat(),
-                   actual=percent_text(task["actual_percent"]))
-             for task in result.data.get("late", [])]
+    items = [
+        ctx.t(
+            _LATE,
+            task=task["task"],
+            days=task["days_late"],
+            finish=task["planned_finish"].isoformat(),
+            actual=percent_text(task["actual_percent"]),
+        )
+        for task in result.data.get("late", [])
+    ]
     for task in result.data.get("at_risk", []):
-        line = ctx.t(_AT_RISK, task=task["task"], planned=percent_text(task["planned_percent"]),
-                     actual=percent_text(task["actual_percent"]))
+        line = ctx.t(
+            _AT_RISK,
+            task=task["task"],
+            planned=percent_text(task["planned_percent"]),
+            actual=percent_text(task["actual_percent"]),
+        )
         if task.get("predecessor_late"):
             line += ctx.t(_AT_RISK_PRED, predecessor=task["predecessor"])
         items.append(line)
@@ -164,8 +199,14 @@ def digest_language(chat: Chat, project: Project) -> Literal["zh", "en"]:
     return "en" if (chat.language or project.language) == "en" else "zh"
 
 
-def write_digests(services: Services, *, today: date | None = None, now: datetime | None = None,
-                  chat_ids: Iterable[int] | None = None, due_only: bool = False) -> int:
+def write_digests(
+    services: Services,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    chat_ids: Iterable[int] | None = None,
+    due_only: bool = False,
+) -> int:
     """Queue today's digest for every bound chat (or those listed); returns how many were queued.
 
     A chat's "today" is its own date unless today is given. due_only skips chats whose digest
@@ -193,10 +234,16 @@ def write_digests(services: Services, *, today: date | None = None, now: datetim
                 session.rollback()
                 log.exception("could not build the digest for chat %s (project %s)", chat.id, project.code)
                 continue
-            payload = {"text": digest.text, "project": project.code, "date": day.isoformat(),
-                       "language": language, "problems": digest.problems}
-            if cq.add_notification(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload,
-                                   now=now):
+            payload = {
+                "text": digest.text,
+                "project": project.code,
+                "date": day.isoformat(),
+                "language": language,
+                "problems": digest.problems,
+            }
+            if cq.add_notification(
+                session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now
+            ):
                 queued += 1
                 log.info("queued digest %s (%d problems)", key, digest.problems)
             session.commit()
@@ -204,6 +251,7 @@ def write_digests(services: Services, *, today: date | None = None, now: datetim
 
 
 # -- delivery ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Delivery:
@@ -225,8 +273,7 @@ def _claim(services: Services, chat_id: int | None) -> list[tuple[int, int, str]
 
 def _finish(services: Services, notification_id: int, status: str) -> None:
     with services.sessions() as session:
-        cq.finish_notification(session=session, notification_id=notification_id, status=status,
-                               now=datetime.now(UTC))
+        cq.finish_notification(session=session, notification_id=notification_id, status=status, now=datetime.now(UTC))
         session.commit()
 
 
@@ -248,15 +295,24 @@ async def send_pending(services: Services, bot: Bot, *, chat_id: int | None = No
             for chunk in split_text(text):
                 await bot.send_message(chat_id=telegram_chat_id, text=chunk)
         except (Forbidden, BadRequest) as error:  # the bot was removed, or the chat is gone: retrying won't help
-            log.warning("notification %s to chat %s failed for good: %s", notification_id, telegram_chat_id,
-                        type(error).__name__)
+            log.warning(
+                "notification %s to chat %s failed for good: %s",
+                notification_id,
+                telegram_chat_id,
+                type(error).__name__,
+            )
             await asyncio.to_thread(_finish, services, notification_id, "failed")
             delivery.failed += 1
         except Exception:
             attempts = await asyncio.to_thread(_attempts, services, notification_id)
             status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-            log.exception("notification %s to chat %s failed (attempt %s); now %s", notification_id,
-                          telegram_chat_id, attempts, status)
+            log.exception(
+                "notification %s to chat %s failed (attempt %s); now %s",
+                notification_id,
+                telegram_chat_id,
+                attempts,
+                status,
+            )
             await asyncio.to_thread(_finish, services, notification_id, status)
             if status == "failed":
                 delivery.failed += 1

@@ -15,8 +15,10 @@ _STORE_CHARS = 4000
 
 def load_history(session: Session, chat_key: str, limit: int = 6) -> list[tuple[str, str]]:
     """The chat's last `limit` turns as (role "user"|"assistant", text), oldest first, each cut short."""
-    return [(turn.role, _cut(turn.text, MAX_TURN_CHARS))
-            for turn in recent_turns(session=session, chat_key=chat_key, limit=limit)]
+    return [
+        (turn.role, _cut(turn.text, MAX_TURN_CHARS))
+        for turn in recent_turns(session=session, chat_key=chat_key, limit=limit)
+    ]
 
 
 def remember(session: Session, chat_key: str, user_text: str, reply_text: str, *, now: datetime) -> None:

@@ -11,12 +11,16 @@ from bot.router import Incoming, Router
 
 def plan_json(router: Router, text: str, *, user_id: int, project_code: str | None, today: date | None) -> str:
     """One JSON object: {"calls": [{"tool", "args"}], "source": "command|rules|llm|none"}."""
-    return json.dumps(plan_dict(router, text, user_id=user_id, project_code=project_code, today=today),
-                      ensure_ascii=False, default=str)
+    return json.dumps(
+        plan_dict(router, text, user_id=user_id, project_code=project_code, today=today),
+        ensure_ascii=False,
+        default=str,
+    )
 
 
-def plan_dict(router: Router, text: str, *, user_id: int, project_code: str | None,
-              today: date | None) -> dict[str, Any]:
+def plan_dict(
+    router: Router, text: str, *, user_id: int, project_code: str | None, today: date | None
+) -> dict[str, Any]:
     """Rules first; the model only when the rules are unsure and a model is configured."""
     incoming = Incoming(text=text, user_id=user_id, chat_key="parse", project_code=project_code, today=today)
     with router.sessions() as session:

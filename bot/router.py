@@ -43,8 +43,10 @@ NOT_UNDERSTOOD = Text(
     "· labour summary last week\n· budget status\nor send /help for all commands.",
 )
 EMPTY = Text("请说点什么，例如：今天张三一个工。", "Say something, e.g. “Mike Chen 1 day today”.")
-TOO_LONG = Text("消息太长了（最多 2000 字），什么都没有记录。",
-                "That message is too long (2,000 characters at most); nothing was recorded.")
+TOO_LONG = Text(
+    "消息太长了（最多 2000 字），什么都没有记录。",
+    "That message is too long (2,000 characters at most); nothing was recorded.",
+)
 MAX_TEXT = 2000
 
 
@@ -81,8 +83,14 @@ class Reply:
 class Router:
     """Routes a message through the cheapest path that understands it."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, agent: Agent | None = None,
-                 timezone: str = "Asia/Shanghai", clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        agent: Agent | None = None,
+        timezone: str = "Asia/Shanghai",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.agent = agent
         self.timezone = timezone
@@ -97,9 +105,13 @@ class Router:
         now = self.clock()
         fallback = user.language or self._project_language(session, incoming.project_code)
         ctx = Context(
-            session=session, user=user, language=detect_language(_COMMAND.sub("", incoming.text), fallback),
+            session=session,
+            user=user,
+            language=detect_language(_COMMAND.sub("", incoming.text), fallback),
             today=incoming.today or now.astimezone(self._zone(session, incoming.project_code)).date(),
-            project_code=incoming.project_code, source_text=incoming.text[:MAX_TEXT], now=now,
+            project_code=incoming.project_code,
+            source_text=incoming.text[:MAX_TEXT],
+            now=now,
         )
         if ctx.project_code is None:
             # A member of exactly one project means that one, wherever they write from.
@@ -114,8 +126,9 @@ class Router:
 
         lexicon = Lexicon.load(ctx.session)
         if text.lstrip().startswith("/"):
-            planned = parse_command(text, lexicon, today=ctx.today, project_code=ctx.project_code,
-                                    language=ctx.language)
+            planned = parse_command(
+                text, lexicon, today=ctx.today, project_code=ctx.project_code, language=ctx.language
+            )
             if isinstance(planned, str):
                 return Plan(calls=[], source="command", confident=False, question=planned)
             return planned

@@ -40,8 +40,13 @@ def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
         job.schedule_removal()
     at = digest.digest_time(chat)
     log.info("digest for chat %s scheduled daily at %s %s", chat.id, at.strftime("%H:%M"), chat.timezone)
-    return job_queue.run_daily(digest_job, time=at, data=chat.id, name=job_name(chat.id),
-                               job_kwargs={"misfire_grace_time": DIGEST_GRACE, "coalesce": True})
+    return job_queue.run_daily(
+        digest_job,
+        time=at,
+        data=chat.id,
+        name=job_name(chat.id),
+        job_kwargs={"misfire_grace_time": DIGEST_GRACE, "coalesce": True},
+    )
 
 
 def unschedule_chat(job_queue: JobQueue[Any], chat_id: int) -> None:
@@ -58,10 +63,16 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
         chats = [chat for chat, _project in cq.bound_chats(session=session)]
     for chat in chats:
         schedule_chat(job_queue, chat)
-    job_queue.run_repeating(sweep_job, interval=RETRY_EVERY, first=RETRY_EVERY, name="outbox",
-                            job_kwargs={"misfire_grace_time": RETRY_EVERY, "coalesce": True})
-    job_queue.run_once(catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up",
-                       job_kwargs={"misfire_grace_time": DIGEST_GRACE})
+    job_queue.run_repeating(
+        sweep_job,
+        interval=RETRY_EVERY,
+        first=RETRY_EVERY,
+        name="outbox",
+        job_kwargs={"misfire_grace_time": RETRY_EVERY, "coalesce": True},
+    )
+    job_queue.run_once(
+        catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up", job_kwargs={"misfire_grace_time": DIGEST_GRACE}
+    )
     return len(chats)
 
 

@@ -16,8 +16,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
-    llm_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("SITEBOT_LLM_API_KEY", "OPENAI_API_KEY"))
+    llm_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("SITEBOT_LLM_API_KEY", "OPENAI_API_KEY"))
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 30.0

@@ -58,9 +58,11 @@ BotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotDa
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
-APOLOGY = ("抱歉，处理这条消息时出错了，请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。\n"
-           "Sorry, something went wrong with that message. Please try again in a moment; if it was an entry, "
-           "check whether it was recorded first.")
+APOLOGY = (
+    "抱歉，处理这条消息时出错了，请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。\n"
+    "Sorry, something went wrong with that message. Please try again in a moment; if it was an entry, "
+    "check whether it was recorded first."
+)
 _TOO_BIG = Text("文件 {name} 太大，无法通过 Telegram 发送。", "The file {name} is too large to send through Telegram.")
 _GREETING = Text(
     "你好，{name}！我是工地助手：记点工、记费用和收付款、更新进度，随时告诉你预算、进度和资金情况。\n"
@@ -82,12 +84,15 @@ _NOT_A_MEMBER_YET = Text(
     "You are not a member of any project yet, so you can't see any data. Ask the project's administrator to add "
     "you (your Telegram ID: {telegram_id}).",
 )
-_BOUND = Text("本群默认项目已设为 {code} {name}。每天 {time}（{timezone}）推送日报。",
-              "This chat's default project is now {code} {name}. A digest comes every day at {time} ({timezone}).")
+_BOUND = Text(
+    "本群默认项目已设为 {code} {name}。每天 {time}（{timezone}）推送日报。",
+    "This chat's default project is now {code} {name}. A digest comes every day at {time} ({timezone}).",
+)
 _CURRENT = Text("本群默认项目：{current}。", "This chat's default project: {current}.")
 _NONE = Text("（未设置）", "(none)")
-_CHOOSE = Text("设置方法：/project 项目代码。你可以选择：{options}",
-               "To set it: /project CODE. You can choose: {options}")
+_CHOOSE = Text(
+    "设置方法：/project 项目代码。你可以选择：{options}", "To set it: /project CODE. You can choose: {options}"
+)
 _NO_PROJECTS = Text("你还没有可以访问的项目。", "You have no project you can access.")
 _NOT_MEMBER = Text("你不是项目 {code} 的成员，不能把本群绑定到它。", "You are not a member of project {code}.")
 
@@ -122,6 +127,7 @@ class Member:
 
 # -- database steps (run in a worker thread) ---------------------------------------------------------
 
+
 def _claim_update(services: Services, update: Update) -> bool:
     with services.sessions() as session:
         claimed = cq.claim_update(session=session, update_id=update.update_id, payload=update.to_dict())
@@ -148,16 +154,26 @@ def identify(services: Services, tg_user: TgUser, tg_chat: TgChat) -> Member:
             user = cq.create_telegram_user(session=session, telegram_id=tg_user.id, name=name, is_admin=is_admin)
         elif is_admin and not user.is_admin:
             user.is_admin = True
-        chat = cq.ensure_chat(session=session, telegram_chat_id=tg_chat.id, title=tg_chat.effective_name,
-                              timezone=services.settings.timezone)
+        chat = cq.ensure_chat(
+            session=session,
+            telegram_chat_id=tg_chat.id,
+            title=tg_chat.effective_name,
+            timezone=services.settings.timezone,
+        )
         project = session.get(Project, chat.project_id) if chat.project_id else None
-        language = render.pick_language(user.language, chat.language, tg_user.language_code,
-                                        project.language if project else None)
+        language = render.pick_language(
+            user.language, chat.language, tg_user.language_code, project.language if project else None
+        )
         session.flush()
         has_projects = user.is_admin or bool(user.memberships)
         session.commit()
-        return Member(user_id=user.id, chat_id=chat.id, project_code=project.code if project else None,
-                      language=language, has_projects=has_projects)
+        return Member(
+            user_id=user.id,
+            chat_id=chat.id,
+            project_code=project.code if project else None,
+            language=language,
+            has_projects=has_projects,
+        )
 
 
 def bind_project(services: Services, member: Member, wanted: str) -> tuple[str, Chat | None]:
@@ -182,18 +198,28 @@ def bind_project(services: Services, member: Member, wanted: str) -> tuple[str, 
         chat.project_id = project.id
         chat.timezone = project.timezone
         session.commit()
-        return ctx.t(_BOUND, code=project.code, name=project.name, time=chat.digest_time,
-                     timezone=chat.timezone), chat
+        return ctx.t(_BOUND, code=project.code, name=project.name, time=chat.digest_time, timezone=chat.timezone), chat
 
 
 # -- sending -----------------------------------------------------------------------------------------
 
-async def send_reply(bot: ExtBot[None], chat_id: int, text: str, attachments: Sequence[Attachment] = (), *,
-                     reply_to: int | None = None, language: str = "zh") -> None:
+
+async def send_reply(
+    bot: ExtBot[None],
+    chat_id: int,
+    text: str,
+    attachments: Sequence[Attachment] = (),
+    *,
+    reply_to: int | None = None,
+    language: str = "zh",
+) -> None:
     """The reply in messages of at most 4096 characters (the first quoting the question), then any files."""
     for index, chunk in enumerate(render.split_text(text)):
-        quote = (ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-                 if index == 0 and reply_to is not None else None)
+        quote = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if index == 0 and reply_to is not None
+            else None
+        )
         await bot.send_message(chat_id=chat_id, text=chunk, reply_parameters=quote)
     for attachment in attachments:
         document = render.document(attachment)
@@ -212,6 +238,7 @@ def _quote(update: Update) -> int | None:
 
 
 # -- handlers ----------------------------------------------------------------------------------------
+
 
 def exactly_once(handler: Handler) -> Handler:
     """Store the update id first and skip a redelivered update; record how handling ended."""
@@ -243,14 +270,26 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     services = context.bot_data.services
     member = await asyncio.to_thread(identify, services, tg_user, tg_chat)
-    incoming = Incoming(text=render.clean_text(message.text, context.bot.username), user_id=member.user_id,
-                        chat_key=f"tg:{tg_chat.id}", project_code=member.project_code)
+    incoming = Incoming(
+        text=render.clean_text(message.text, context.bot.username),
+        user_id=member.user_id,
+        chat_key=f"tg:{tg_chat.id}",
+        project_code=member.project_code,
+    )
     reply = await asyncio.to_thread(services.router.handle, incoming)
-    log.info("update %s from user %s (telegram %s) in chat %s: answered by %s, %d model calls",
-             update.update_id, member.user_id, tg_user.id, tg_chat.id, reply.source, reply.model_calls)
+    log.info(
+        "update %s from user %s (telegram %s) in chat %s: answered by %s, %d model calls",
+        update.update_id,
+        member.user_id,
+        tg_user.id,
+        tg_chat.id,
+        reply.source,
+        reply.model_calls,
+    )
     await asyncio.to_thread(_set_status, services, update.update_id, "answered")
-    await send_reply(context.bot, tg_chat.id, reply.text, reply.attachments, reply_to=_quote(update),
-                     language=member.language)
+    await send_reply(
+        context.bot, tg_chat.id, reply.text, reply.attachments, reply_to=_quote(update), language=member.language
+    )
 
 
 @exactly_once
@@ -278,8 +317,13 @@ async def on_project(update: Update, context: BotContext) -> None:
     wanted = " ".join(context.args or []).strip()
     text, bound = await asyncio.to_thread(bind_project, services, member, wanted)
     if bound is not None:
-        log.info("update %s: user %s bound chat %s to project %s", update.update_id, member.user_id, tg_chat.id,
-                 bound.project_id)
+        log.info(
+            "update %s: user %s bound chat %s to project %s",
+            update.update_id,
+            member.user_id,
+            tg_chat.id,
+            bound.project_id,
+        )
         if context.job_queue is not None:
             scheduler.schedule_chat(context.job_queue, bound)
     await send_reply(context.bot, tg_chat.id, text, reply_to=_quote(update))
@@ -302,6 +346,7 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 # -- lifetime ----------------------------------------------------------------------------------------
+
 
 async def set_commands(bot: ExtBot[None]) -> None:
     """The command menu, in Chinese for zh clients and English for the rest."""

@@ -16,8 +16,10 @@ from storage.models import Project, User
 
 LOCAL_ADMIN = "admin"
 _PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
-BANNER = ("sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，/project 代号 切换项目，Ctrl-D 退出\n"
-          "(type a message; /help for commands, /project CODE to pick a project, Ctrl-D to exit)")
+BANNER = (
+    "sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，/project 代号 切换项目，Ctrl-D 退出\n"
+    "(type a message; /help for commands, /project CODE to pick a project, Ctrl-D to exit)"
+)
 
 
 class UnknownMember(LookupError):
@@ -77,8 +79,16 @@ def render(reply: Reply, export_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def run_chat(router: Router, *, user: User, project_code: str | None, today: date | None,
-             stdin: TextIO | None = None, stdout: TextIO | None = None, export_dir: Path = Path("exports")) -> int:
+def run_chat(
+    router: Router,
+    *,
+    user: User,
+    project_code: str | None,
+    today: date | None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    export_dir: Path = Path("exports"),
+) -> int:
     """Read messages (a prompt on a TTY, else one per line) and print one reply block each."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -103,8 +113,9 @@ def run_chat(router: Router, *, user: User, project_code: str | None, today: dat
             print(answer, file=stdout)
             print(file=stdout, flush=True)
             continue
-        reply = router.handle(Incoming(text=text, user_id=user.id, chat_key=chat_key,
-                                       project_code=project_code, today=today))
+        reply = router.handle(
+            Incoming(text=text, user_id=user.id, chat_key=chat_key, project_code=project_code, today=today)
+        )
         print(render(reply, export_dir), file=stdout)
         print(file=stdout, flush=True)
     return 0

@@ -103,9 +103,19 @@ IN, OUT = Direction.inflow, Direction.outflow
 
 PROJECTS: tuple[ProjectSpec, ...] = (
     ProjectSpec(
-        code="SG3", name="阳光花园3号楼", aliases=("阳光花园", "3号楼"), language="zh", start=-180, finish=220,
-        budget={"labor": 3_000_000, "materials": 6_000_000, "machinery": 1_200_000, "subcontract": 1_500_000,
-                "overhead": 300_000},
+        code="SG3",
+        name="阳光花园3号楼",
+        aliases=("阳光花园", "3号楼"),
+        language="zh",
+        start=-180,
+        finish=220,
+        budget={
+            "labor": 3_000_000,
+            "materials": 6_000_000,
+            "machinery": 1_200_000,
+            "subcontract": 1_500_000,
+            "overhead": 300_000,
+        },
         cash_floor=500_000,
         tasks=(
             TaskSpec("基础施工", -180, -110, 1_800_000, 100, -180, -105, aliases=("基础",)),
@@ -118,8 +128,13 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
         costs=(
             CostSpec("labor", 720_000, 2, ("鑫达劳务（主体班组）",), "劳务班组工资"),
-            CostSpec("materials", 3_200_000, 18, ("沙钢钢筋", "中建商砼", "华新水泥", "兴达木材（模板）", "联塑管业"),
-                     "材料款"),
+            CostSpec(
+                "materials",
+                3_200_000,
+                18,
+                ("沙钢钢筋", "中建商砼", "华新水泥", "兴达木材（模板）", "联塑管业"),
+                "材料款",
+            ),
             # The structure runs late, so the tower crane is rented longer: 85% of the line used.
             CostSpec("machinery", 1_020_000, 7, ("永茂塔吊租赁", "三一泵车", "宏达挖掘机台班"), "机械租赁"),
             CostSpec("subcontract", 150_000, 1, ("东方雨虹防水",), "地下室防水分包"),
@@ -148,11 +163,22 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         overtime_notes=("加班浇筑混凝土", "赶工加班", "夜间加班"),
     ),
     ProjectSpec(
-        code="BJ", name="滨江路市政改造", aliases=("滨江路",), language="zh", start=-150, finish=60,
-        budget={"labor": 1_300_000, "materials": 2_200_000, "machinery": 900_000, "subcontract": 400_000,
-                "overhead": 200_000},
+        code="BJ",
+        name="滨江路市政改造",
+        aliases=("滨江路",),
+        language="zh",
+        start=-150,
+        finish=60,
+        budget={
+            "labor": 1_300_000,
+            "materials": 2_200_000,
+            "machinery": 900_000,
+            "subcontract": 400_000,
+            "overhead": 200_000,
+        },
         cash_floor=300_000,
-        hours_per_day=9, overtime_hours_per_day=8,
+        hours_per_day=9,
+        overtime_hours_per_day=8,
         tasks=(
             # Late: its planned finish was ten days ago and it is not done.
             TaskSpec("管网铺设", -150, -10, 2_400_000, 92, -148, aliases=("管网", "铺管")),
@@ -188,11 +214,22 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         overtime_notes=("抢修管道加班", "赶工加班"),
     ),
     ProjectSpec(
-        code="RW", name="Riverside Warehouse", aliases=("Riverside",), language="en", start=-75, finish=105,
-        budget={"labor": 500_000, "materials": 900_000, "machinery": 200_000, "subcontract": 300_000,
-                "overhead": 100_000},
+        code="RW",
+        name="Riverside Warehouse",
+        aliases=("Riverside",),
+        language="en",
+        start=-75,
+        finish=105,
+        budget={
+            "labor": 500_000,
+            "materials": 900_000,
+            "machinery": 200_000,
+            "subcontract": 300_000,
+            "overhead": 100_000,
+        },
         cash_floor=100_000,
-        overtime_mode=OvertimeMode.hourly, overtime_rate=45,
+        overtime_mode=OvertimeMode.hourly,
+        overtime_rate=45,
         tasks=(
             TaskSpec("Foundation", -75, -35, 400_000, 100, -75, -33, aliases=("Foundations",)),
             TaskSpec("Steel frame", -35, 5, 800_000, 85, -32, predecessor="Foundation", aliases=("Steel",)),
@@ -307,16 +344,26 @@ class _Loader:
     def _projects(self) -> None:
         for spec in PROJECTS:
             project = Project(
-                code=spec.code, name=spec.name, aliases=list(spec.aliases), language=spec.language,
-                timezone="Asia/Shanghai", currency="CNY", start=self.day(spec.start), finish=self.day(spec.finish),
-                hours_per_day=Decimal(spec.hours_per_day), overtime_mode=spec.overtime_mode,
-                overtime_hours_per_day=(Decimal(spec.overtime_hours_per_day)
-                                        if spec.overtime_hours_per_day is not None else None),
+                code=spec.code,
+                name=spec.name,
+                aliases=list(spec.aliases),
+                language=spec.language,
+                timezone="Asia/Shanghai",
+                currency="CNY",
+                start=self.day(spec.start),
+                finish=self.day(spec.finish),
+                hours_per_day=Decimal(spec.hours_per_day),
+                overtime_mode=spec.overtime_mode,
+                overtime_hours_per_day=(
+                    Decimal(spec.overtime_hours_per_day) if spec.overtime_hours_per_day is not None else None
+                ),
                 overtime_rate=Decimal(spec.overtime_rate) if spec.overtime_rate is not None else None,
-                budget_thresholds=[80, 100], cash_floor=Decimal(spec.cash_floor),
+                budget_thresholds=[80, 100],
+                cash_floor=Decimal(spec.cash_floor),
             )
-            project.budget_lines = [BudgetLine(category=category, amount=Decimal(amount))
-                                    for category, amount in spec.budget.items()]
+            project.budget_lines = [
+                BudgetLine(category=category, amount=Decimal(amount)) for category, amount in spec.budget.items()
+            ]
             self.session.add(project)
             self.projects[spec.code] = project
 
@@ -339,8 +386,9 @@ class _Loader:
                 self.workers[name] = worker
                 continue
             worker = Worker(name=name, aliases=list(aliases), trade=trade, daily_rate=Decimal(rate))
-            history = [RateHistory(daily_rate=Decimal(earlier if earlier is not None else rate),
-                                   valid_from=self.day(-365))]
+            history = [
+                RateHistory(daily_rate=Decimal(earlier if earlier is not None else rate), valid_from=self.day(-365))
+            ]
             if earlier is not None:
                 history.append(RateHistory(daily_rate=Decimal(rate), valid_from=self.day(RATE_CHANGE)))
             worker.rates = history
@@ -359,8 +407,13 @@ class _Loader:
         by_name: dict[str, Task] = {}
         for t in spec.tasks:
             task = Task(
-                project_id=project.id, name=t.name, aliases=list(t.aliases), planned_start=self.day(t.start),
-                planned_finish=self.day(t.finish), planned_cost=Decimal(t.cost), percent=Decimal(t.percent),
+                project_id=project.id,
+                name=t.name,
+                aliases=list(t.aliases),
+                planned_start=self.day(t.start),
+                planned_finish=self.day(t.finish),
+                planned_cost=Decimal(t.cost),
+                percent=Decimal(t.percent),
                 actual_start=self.day(t.actual_start) if t.actual_start is not None else None,
                 actual_finish=self.day(t.actual_finish) if t.actual_finish is not None else None,
                 predecessor=by_name[t.predecessor] if t.predecessor else None,
@@ -385,8 +438,11 @@ class _Loader:
                 percent = t.percent
             if percent == done and offset != last:
                 continue
-            self.session.add(ProgressUpdate(task_id=task.id, reported_on=self.day(offset), percent=Decimal(percent),
-                                            created_by=clerk.id))
+            self.session.add(
+                ProgressUpdate(
+                    task_id=task.id, reported_on=self.day(offset), percent=Decimal(percent), created_by=clerk.id
+                )
+            )
             done = percent
 
     # -- labour and wages ------------------------------------------------------------------------
@@ -429,9 +485,17 @@ class _Loader:
         if overtime and spec.overtime_notes:
             note = spec.overtime_notes[day.toordinal() % len(spec.overtime_notes)]
         return LaborEntry(
-            project_id=self.projects[spec.code].id, worker_id=worker.id, work_date=day, kind="day", days=days,
-            overtime_hours=overtime, daily_rate=rate, overtime_amount=_cents(overtime_pay),
-            amount=_cents(days * rate + overtime_pay), note=note, created_by=self.users[LABOR_CLERK[spec.code]].id,
+            project_id=self.projects[spec.code].id,
+            worker_id=worker.id,
+            work_date=day,
+            kind="day",
+            days=days,
+            overtime_hours=overtime,
+            daily_rate=rate,
+            overtime_amount=_cents(overtime_pay),
+            amount=_cents(days * rate + overtime_pay),
+            note=note,
+            created_by=self.users[LABOR_CLERK[spec.code]].id,
         )
 
     def _payments(self, earned: dict[tuple[str, str], list[tuple[int, Decimal]]]) -> None:
@@ -458,22 +522,42 @@ class _Loader:
                     paid[(code, SETTLEMENT_DAY)] += settled
         for (code, offset), amount in sorted(paid.items()):
             spec = next(s for s in PROJECTS if s.code == code)
-            counterparty, note = ("Crew wages", "advances and wage settlements") if spec.language == "en" \
+            counterparty, note = (
+                ("Crew wages", "advances and wage settlements")
+                if spec.language == "en"
                 else ("工人工资", "借支及工资结算")
-            self.session.add(FundTxn(project_id=self.projects[code].id, direction=OUT, amount=amount,
-                                     txn_date=self.day(offset), counterparty=counterparty, note=note,
-                                     created_by=self.users[COST_CLERK[code]].id))
+            )
+            self.session.add(
+                FundTxn(
+                    project_id=self.projects[code].id,
+                    direction=OUT,
+                    amount=amount,
+                    txn_date=self.day(offset),
+                    counterparty=counterparty,
+                    note=note,
+                    created_by=self.users[COST_CLERK[code]].id,
+                )
+            )
 
-    def _pay(self, project: Project, worker: Worker, kind: PaymentKind, amount: Decimal, offset: int,
-             code: str) -> None:
+    def _pay(
+        self, project: Project, worker: Worker, kind: PaymentKind, amount: Decimal, offset: int, code: str
+    ) -> None:
         english = project.language == "en"
         if kind is PaymentKind.advance:
             note = "advance" if english else "借支生活费"
         else:
             note = "wages to date settled" if english else "结算前期工资"
-        self.session.add(WorkerPayment(project_id=project.id, worker_id=worker.id, kind=kind, amount=amount,
-                                       paid_on=self.day(offset), note=note,
-                                       created_by=self.users[COST_CLERK[code]].id))
+        self.session.add(
+            WorkerPayment(
+                project_id=project.id,
+                worker_id=worker.id,
+                kind=kind,
+                amount=amount,
+                paid_on=self.day(offset),
+                note=note,
+                created_by=self.users[COST_CLERK[code]].id,
+            )
+        )
 
     # -- costs and funds -------------------------------------------------------------------------
 
@@ -495,22 +579,46 @@ class _Loader:
             window = _split(total - history_total, len(window_days), self.rng)
             opening = "monthly total (opening figures)" if english else "期初导入：月度汇总"
             for offset, amount in zip(history_days, history, strict=True):
-                self.session.add(CostEntry(
-                    project_id=project.id, category=cost.category, amount=amount, entry_date=self.day(offset),
-                    vendor=None, note=f"{cost.note}，{opening}" if not english else f"{cost.note}, {opening}",
-                    created_by=clerk.id))
+                self.session.add(
+                    CostEntry(
+                        project_id=project.id,
+                        category=cost.category,
+                        amount=amount,
+                        entry_date=self.day(offset),
+                        vendor=None,
+                        note=f"{cost.note}，{opening}" if not english else f"{cost.note}, {opening}",
+                        created_by=clerk.id,
+                    )
+                )
             for i, (offset, amount) in enumerate(zip(window_days, window, strict=True)):
-                self.session.add(CostEntry(
-                    project_id=project.id, category=cost.category, amount=amount, entry_date=self.day(offset),
-                    vendor=cost.vendors[i % len(cost.vendors)], note=cost.note, created_by=clerk.id))
+                self.session.add(
+                    CostEntry(
+                        project_id=project.id,
+                        category=cost.category,
+                        amount=amount,
+                        entry_date=self.day(offset),
+                        vendor=cost.vendors[i % len(cost.vendors)],
+                        note=cost.note,
+                        created_by=clerk.id,
+                    )
+                )
 
     def _funds(self, spec: ProjectSpec) -> None:
         project = self.projects[spec.code]
         clerk = self.users[COST_CLERK[spec.code]]
         for f in spec.funds:
-            self.session.add(FundTxn(project_id=project.id, direction=f.direction, amount=Decimal(f.amount),
-                                     txn_date=self.day(f.offset), counterparty=f.counterparty, note=f.note,
-                                     planned=f.planned, created_by=clerk.id))
+            self.session.add(
+                FundTxn(
+                    project_id=project.id,
+                    direction=f.direction,
+                    amount=Decimal(f.amount),
+                    txn_date=self.day(f.offset),
+                    counterparty=f.counterparty,
+                    note=f.note,
+                    planned=f.planned,
+                    created_by=clerk.id,
+                )
+            )
 
 
 def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:

@@ -93,8 +93,9 @@ class Project(Base):
     start: Mapped[date | None] = mapped_column(Date)
     finish: Mapped[date | None] = mapped_column(Date)
     hours_per_day: Mapped[Decimal] = mapped_column(Fixed(2), default=Decimal(8))
-    overtime_mode: Mapped[OvertimeMode] = mapped_column(_enum(OvertimeMode, "overtime_mode"),
-                                                        default=OvertimeMode.folded)
+    overtime_mode: Mapped[OvertimeMode] = mapped_column(
+        _enum(OvertimeMode, "overtime_mode"), default=OvertimeMode.folded
+    )
     # Hours of overtime that make one overtime 工 (folded mode); often equal to hours_per_day.
     overtime_hours_per_day: Mapped[Decimal | None] = mapped_column(Fixed(2))
     overtime_rate: Mapped[Decimal | None] = mapped_column(Money())  # yuan per hour (hourly mode)
@@ -103,8 +104,9 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     budget_lines: Mapped[list[BudgetLine]] = relationship(back_populates="project", order_by="BudgetLine.id")
-    tasks: Mapped[list[Task]] = relationship(back_populates="project", order_by="Task.id",
-                                             foreign_keys="Task.project_id")
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="project", order_by="Task.id", foreign_keys="Task.project_id"
+    )
 
 
 class BudgetLine(Base):

@@ -20,8 +20,9 @@ ProjectName = Annotated[
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Note = Annotated[str | None, Field(None, max_length=500)]
 Day = Annotated[date | None, Field(None, description="ISO date; omit for today")]
-Amount = Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), allow_inf_nan=False,
-                                  description="Yuan, e.g. \"8000\"")]
+Amount = Annotated[
+    Decimal, Field(gt=0, le=Decimal("10000000000"), allow_inf_nan=False, description='Yuan, e.g. "8000"')
+]
 
 
 class NoArgs(ToolArgs):
@@ -37,11 +38,13 @@ class LogLabor(ToolArgs):
     worker: Name = Field(description="Worker name")
     date: Day = None
     days: Decimal | None = Field(None, gt=0, le=3, allow_inf_nan=False, description="工日: 1, 0.5 (半天)")
-    hours: Decimal | None = Field(None, gt=0, le=24, allow_inf_nan=False,
-                                  description="Hours worked, if given in hours instead of days")
+    hours: Decimal | None = Field(
+        None, gt=0, le=24, allow_inf_nan=False, description="Hours worked, if given in hours instead of days"
+    )
     overtime_hours: Decimal = Field(Decimal(0), ge=0, le=16, allow_inf_nan=False, description="加班 hours")
-    daily_rate: Decimal | None = Field(None, gt=0, le=100000, allow_inf_nan=False,
-                                       description="Only if the user names a rate for this entry")
+    daily_rate: Decimal | None = Field(
+        None, gt=0, le=100000, allow_inf_nan=False, description="Only if the user names a rate for this entry"
+    )
     note: Note = None
     correction: bool = Field(False, description="True only to replace that day's entry (更正/改成)")
 
@@ -73,8 +76,9 @@ class LaborSummary(ToolArgs):
 
 class AddCost(ToolArgs):
     project: ProjectName = None
-    category: str | None = Field(None, max_length=100,
-                                 description="labor|materials|machinery|subcontract|overhead or an item word")
+    category: str | None = Field(
+        None, max_length=100, description="labor|materials|machinery|subcontract|overhead or an item word"
+    )
     amount: Amount
     date: Day = None
     vendor: str | None = Field(None, max_length=200)

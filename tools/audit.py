@@ -56,8 +56,14 @@ def deleted(before: dict[str, Any], table: str) -> Change:
 def record(ctx: Context, tool: str, project: Project | None, changes: list[Change], summary: str) -> AuditLog:
     """Write one audit row for one tool call (flush first so new rows have ids)."""
     entry = AuditLog(
-        user_id=ctx.user.id, project_id=project.id if project else None, tool=tool, changes=changes,
-        summary=summary, source_text=ctx.source_text, batch=ctx.batch, created_at=ctx.now,
+        user_id=ctx.user.id,
+        project_id=project.id if project else None,
+        tool=tool,
+        changes=changes,
+        summary=summary,
+        source_text=ctx.source_text,
+        batch=ctx.batch,
+        created_at=ctx.now,
     )
     ctx.session.add(entry)
     ctx.session.flush()

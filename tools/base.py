@@ -65,8 +65,7 @@ class Result:
 
     def to_json(self) -> str:
         """JSON for a model: Decimals and dates as strings, never Python reprs."""
-        return json.dumps({"ok": self.ok, "text": self.text, "data": self.data}, ensure_ascii=False,
-                          default=str)
+        return json.dumps({"ok": self.ok, "text": self.text, "data": self.data}, ensure_ascii=False, default=str)
 
 
 @dataclass
@@ -91,8 +90,7 @@ class Context:
         if self.user.is_admin:
             return Role.admin
         return self.session.scalar(
-            select(Membership.role).where(Membership.user_id == self.user.id,
-                                          Membership.project_id == project.id)
+            select(Membership.role).where(Membership.user_id == self.user.id, Membership.project_id == project.id)
         )
 
 
@@ -121,13 +119,18 @@ class ToolSpec:
 REGISTRY: dict[str, ToolSpec] = {}
 
 
-def tool(*, args: type[ToolArgs], roles: Iterable[Role] = ANY_MEMBER, writes: bool = False
-         ) -> Callable[[ToolFunc], ToolFunc]:
+def tool(
+    *, args: type[ToolArgs], roles: Iterable[Role] = ANY_MEMBER, writes: bool = False
+) -> Callable[[ToolFunc], ToolFunc]:
     """Register a tool function; its docstring is the description the model reads."""
 
     def register(func: ToolFunc) -> ToolFunc:
         REGISTRY[func.__name__] = ToolSpec(
-            name=func.__name__, func=func, args_model=args, roles=frozenset(roles), writes=writes,
+            name=func.__name__,
+            func=func,
+            args_model=args,
+            roles=frozenset(roles),
+            writes=writes,
             description=(func.__doc__ or "").strip(),
         )
         return func
@@ -139,14 +142,20 @@ def require_role(ctx: Context, project: Project, roles: frozenset[Role]) -> Role
     """The user's role if it is one of roles; otherwise a translated refusal naming what is needed."""
     role = ctx.role_in(project)
     if role is None:
-        raise ToolError(Text("你不是项目 {code} 的成员，不能查看或修改它。",
-                             "You are not a member of project {code}."), code=project.code)
+        raise ToolError(
+            Text("你不是项目 {code} 的成员，不能查看或修改它。", "You are not a member of project {code}."),
+            code=project.code,
+        )
     if role not in roles:
         needed = "/".join(r.value for r in Role if r in roles)
         raise ToolError(
-            Text("没有权限：此操作需要角色 {needed}，你在 {code} 的角色是 {role}。",
-                 "Not allowed: this needs role {needed}; your role in {code} is {role}."),
-            needed=needed, code=project.code, role=role.value,
+            Text(
+                "没有权限：此操作需要角色 {needed}，你在 {code} 的角色是 {role}。",
+                "Not allowed: this needs role {needed}; your role in {code} is {role}.",
+            ),
+            needed=needed,
+            code=project.code,
+            role=role.value,
         )
     return role
 
@@ -188,8 +197,9 @@ _ERROR_TEXT: dict[str, Text] = {
     "enum": Text("{field}取值不对，可选：{expected}", "{field} must be one of: {expected}"),
 }
 _NOT_A_NUMBER = Text("{field}应该是数字，收到的是“{value}”", "{field} should be a number, got “{value}”")
-_NOT_A_DATE = Text("{field}应该是日期（如 2026-11-24），收到的是“{value}”",
-                   "{field} should be a date like 2026-11-24, got “{value}”")
+_NOT_A_DATE = Text(
+    "{field}应该是日期（如 2026-11-24），收到的是“{value}”", "{field} should be a date like 2026-11-24, got “{value}”"
+)
 _INVALID = Text("{field}不对：“{value}”", "invalid {field}: “{value}”")
 
 
@@ -205,8 +215,9 @@ def explain_validation(error: ValidationError, lang: str) -> str:
         value = str(item.get("input"))[:40]
         if kind in _ERROR_TEXT:
             limit = next((ctx[k] for k in ("gt", "ge", "lt", "le") if k in ctx), "")
-            parts.append(_ERROR_TEXT[kind].render(lang, field=field_name, limit=limit,
-                                                  expected=ctx.get("expected", "")))
+            parts.append(
+                _ERROR_TEXT[kind].render(lang, field=field_name, limit=limit, expected=ctx.get("expected", ""))
+            )
         elif kind.startswith(("decimal", "float", "int", "finite")):
             parts.append(_NOT_A_NUMBER.render(lang, field=field_name, value=value))
         elif kind.startswith("date"):
@@ -220,11 +231,14 @@ def explain_validation(error: ValidationError, lang: str) -> str:
 # -- running tools -----------------------------------------------------------------------
 
 UNKNOWN_TOOL = Text("没有这个功能：{name}", "There is no tool called {name}.")
-INTERNAL = Text("抱歉，处理时出错了，什么都没有记录。请稍后再试。",
-                "Sorry, something went wrong and nothing was recorded. Please try again.")
-CONFLICT = Text("这条记录刚刚已经有人记过了（可能发了两次），这次没有重复记录。请先查一下再说。",
-                "That was just recorded by someone else (perhaps sent twice), so nothing was written again. "
-                "Please check first.")
+INTERNAL = Text(
+    "抱歉，处理时出错了，什么都没有记录。请稍后再试。",
+    "Sorry, something went wrong and nothing was recorded. Please try again.",
+)
+CONFLICT = Text(
+    "这条记录刚刚已经有人记过了（可能发了两次），这次没有重复记录。请先查一下再说。",
+    "That was just recorded by someone else (perhaps sent twice), so nothing was written again. Please check first.",
+)
 NOTHING_WRITTEN = Text("（本条消息的记录都没有保存）", "(nothing from this message was recorded)")
 
 

@@ -30,8 +30,10 @@ HUNDRED = Decimal(100)
 
 # -- thresholds ---------------------------------------------------------------------------------
 
-_ALERT = Text("⚠ {label}已用 {used}（预算 {budget}），超过 {threshold}% 预警线",
-              "⚠ {label} at {used} of budget ({budget}), past the {threshold}% alert line")
+_ALERT = Text(
+    "⚠ {label}已用 {used}（预算 {budget}），超过 {threshold}% 预警线",
+    "⚠ {label} at {used} of budget ({budget}), past the {threshold}% alert line",
+)
 _ALERT_OVER = Text("，已超支 {over}", ", over by {over}")
 
 
@@ -66,21 +68,32 @@ def check_thresholds(ctx: Context, project: Project, category: str) -> list[str]
         return []
     actual = actual_for_category(session=session, project_id=project.id, category=category)
     crossed = reached(actual, line.amount, thresholds_of(project))
-    known = set(session.scalars(select(BudgetAlert.threshold).where(
-        BudgetAlert.project_id == project.id, BudgetAlert.category == category)))
+    known = set(
+        session.scalars(
+            select(BudgetAlert.threshold).where(BudgetAlert.project_id == project.id, BudgetAlert.category == category)
+        )
+    )
     stale = known - set(crossed)
     if stale:
-        session.execute(delete(BudgetAlert).where(
-            BudgetAlert.project_id == project.id, BudgetAlert.category == category,
-            BudgetAlert.threshold.in_(stale)))
+        session.execute(
+            delete(BudgetAlert).where(
+                BudgetAlert.project_id == project.id, BudgetAlert.category == category, BudgetAlert.threshold.in_(stale)
+            )
+        )
     new = [t for t in crossed if t not in known]
     if not new:
         return []
-    session.add_all(BudgetAlert(project_id=project.id, category=category, threshold=t, crossed_on=ctx.today)
-                    for t in new)
+    session.add_all(
+        BudgetAlert(project_id=project.id, category=category, threshold=t, crossed_on=ctx.today) for t in new
+    )
     session.flush()
-    text = ctx.t(_ALERT, label=category_label(category, ctx.language, line.label),
-                 used=pct(used_percent(actual, line.amount)), budget=yuan(line.amount), threshold=max(new))
+    text = ctx.t(
+        _ALERT,
+        label=category_label(category, ctx.language, line.label),
+        used=pct(used_percent(actual, line.amount)),
+        budget=yuan(line.amount),
+        threshold=max(new),
+    )
     if actual > line.amount:
         text += ctx.t(_ALERT_OVER, over=yuan(actual - line.amount))
     return [text]
@@ -89,8 +102,10 @@ def check_thresholds(ctx: Context, project: Project, category: str) -> list[str]
 # -- add_cost -----------------------------------------------------------------------------------
 
 _WHICH_CATEGORY = Text("请说明这笔费用的成本科目：{options}", "Which cost category is this? {options}")
-_SEVERAL_CATEGORIES = Text("“{text}”可能属于多个成本科目（{found}），请说明是哪个：{options}",
-                           "“{text}” could belong to several categories ({found}); which one? {options}")
+_SEVERAL_CATEGORIES = Text(
+    "“{text}”可能属于多个成本科目（{found}），请说明是哪个：{options}",
+    "“{text}” could belong to several categories ({found}); which one? {options}",
+)
 _STOP = Text(
     "没有记录：{label}预算 {budget}，已用 {actual}，本笔 {amount} 将超出预算 {over}。"
     "该科目设置为超预算禁止，需项目经理或管理员确认：请经理或管理员重新发送这笔费用并注明“确认超预算”。",
@@ -99,25 +114,32 @@ _STOP = Text(
 )
 _STOP_ROLE = Text(
     "没有记录：{label}将超出预算 {over}，只有项目经理或管理员（manager/admin）可以确认超预算，你的角色是 {role}。",
-    "Not recorded: {label} would go {over} over budget; only a manager or admin can confirm that, "
-    "your role is {role}.",
+    "Not recorded: {label} would go {over} over budget; only a manager or admin can confirm that, your role is {role}.",
 )
-_RECORDED = Text("已记录 {code} {label} {amount}，日期 {day}{extra}。",
-                 "Recorded {code} {label} {amount} on {day}{extra}.")
+_RECORDED = Text(
+    "已记录 {code} {label} {amount}，日期 {day}{extra}。", "Recorded {code} {label} {amount} on {day}{extra}."
+)
 _VENDOR = Text("，供应商 {vendor}", ", vendor {vendor}")
 _NOTE = Text("，备注 {note}", ", note: {note}")
-_LINE_USED = Text("{label}已用 {used}（预算 {budget}，剩余 {remaining}）",
-                  "{label}: {used} of budget used (budget {budget}, remaining {remaining})")
+_LINE_USED = Text(
+    "{label}已用 {used}（预算 {budget}，剩余 {remaining}）",
+    "{label}: {used} of budget used (budget {budget}, remaining {remaining})",
+)
 _NO_BUDGET = Text("{label}没有预算，累计 {actual}", "{label} has no budget; {actual} spent so far")
-_WARN_OVER = Text("⚠ {label}已超出预算 {over}（该科目超预算只提醒）",
-                  "⚠ {label} is {over} over budget (this line warns only)")
+_WARN_OVER = Text(
+    "⚠ {label}已超出预算 {over}（该科目超预算只提醒）", "⚠ {label} is {over} over budget (this line warns only)"
+)
 _CONFIRMED_OVER = Text("⚠ 已确认超预算：{label}超出预算 {over}", "⚠ Overrun confirmed: {label} is {over} over budget")
 
 
 def category_options(ctx: Context, lines: list[BudgetLine]) -> str:
     """Every category a cost can take: the standard ones and the project's own lines."""
-    names = [f"{CATEGORY_LABELS[c].render('zh')}({c})" if ctx.language == "zh"
-             else f"{c} ({CATEGORY_LABELS[c].render('zh')})" for c in CATEGORIES]
+    names = [
+        f"{CATEGORY_LABELS[c].render('zh')}({c})"
+        if ctx.language == "zh"
+        else f"{c} ({CATEGORY_LABELS[c].render('zh')})"
+        for c in CATEGORIES
+    ]
     names += [line.label or line.category for line in lines if line.category not in CATEGORIES]
     return "、".join(names) if ctx.language == "zh" else ", ".join(names)
 
@@ -146,8 +168,12 @@ def _category(ctx: Context, project: Project, args: AddCost) -> str:
     if len(found) == 1:
         return found.pop()
     if found:
-        raise ToolError(_SEVERAL_CATEGORIES, text="、".join(dict.fromkeys(words))[:60],
-                        found="、".join(category_label(c, ctx.language) for c in sorted(found)), options=options)
+        raise ToolError(
+            _SEVERAL_CATEGORIES,
+            text="、".join(dict.fromkeys(words))[:60],
+            found="、".join(category_label(c, ctx.language) for c in sorted(found)),
+            options=options,
+        )
     raise ToolError(_WHICH_CATEGORY, options=options)
 
 
@@ -172,24 +198,37 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     over = after - line.amount if line is not None and after > line.amount else None
     if over is not None and line is not None and line.policy == BudgetPolicy.stop:
         if not args.confirm:
-            raise ToolError(_STOP, label=label, budget=yuan(line.amount), actual=yuan(before), amount=yuan(amount),
-                            over=yuan(over))
+            raise ToolError(
+                _STOP, label=label, budget=yuan(line.amount), actual=yuan(before), amount=yuan(amount), over=yuan(over)
+            )
         if role not in CONFIRMERS:
             raise ToolError(_STOP_ROLE, label=label, over=yuan(over), role=role.value)
 
-    entry = CostEntry(project_id=project.id, category=category, amount=amount, entry_date=day, vendor=args.vendor,
-                      note=args.note, created_by=ctx.user.id, created_at=ctx.now)
+    entry = CostEntry(
+        project_id=project.id,
+        category=category,
+        amount=amount,
+        entry_date=day,
+        vendor=args.vendor,
+        note=args.note,
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
     session.add(entry)
     changes = [audit.created(entry)]
     alerts = check_thresholds(ctx, project, category)
 
     extra = (ctx.t(_VENDOR, vendor=args.vendor) if args.vendor else "") + (
-        ctx.t(_NOTE, note=args.note) if args.note else "")
+        ctx.t(_NOTE, note=args.note) if args.note else ""
+    )
     lines = [ctx.t(_RECORDED, code=project.code, label=label, amount=yuan(amount), day=day.isoformat(), extra=extra)]
     used = used_percent(after, line.amount) if line is not None else None
     if line is not None and used is not None:
-        lines.append(ctx.t(_LINE_USED, label=label, used=pct(used), budget=yuan(line.amount),
-                           remaining=yuan(line.amount - after)))
+        lines.append(
+            ctx.t(
+                _LINE_USED, label=label, used=pct(used), budget=yuan(line.amount), remaining=yuan(line.amount - after)
+            )
+        )
     else:
         lines.append(ctx.t(_NO_BUDGET, label=label, actual=yuan(after)))
     if over is not None and line is not None:
@@ -204,20 +243,32 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     summary = f"{project.code} {category} {amount} {day.isoformat()}"
     log = audit.record(ctx, "add_cost", project, changes, summary)
     data: dict[str, Any] = {
-        "project": project.code, "entry_id": entry.id, "category": category, "amount": amount, "date": day,
-        "vendor": args.vendor, "note": args.note, "actual": after, "budget": line.amount if line else None,
-        "percent_used": used, "over_budget": over, "alerts": alerts,
+        "project": project.code,
+        "entry_id": entry.id,
+        "category": category,
+        "amount": amount,
+        "date": day,
+        "vendor": args.vendor,
+        "note": args.note,
+        "actual": after,
+        "budget": line.amount if line else None,
+        "percent_used": used,
+        "over_budget": over,
+        "alerts": alerts,
     }
     return Result(ok=True, text="\n".join(lines), data=data, audit_id=log.id)
 
 
 # -- budget_status ------------------------------------------------------------------------------
 
-_STATUS_HEAD = Text("{code} {name} 预算执行（截至 {today}，工程完成 {complete}）",
-                    "{code} {name} budget vs actual (as of {today}, work {complete} complete)")
-_STATUS_ROW = Text("{label}：已用 {used}{flag}\n  预算 {budget}｜实际 {actual}｜剩余 {remaining}｜预计完工 {eac}",
-                   "{label}: {used} used{flag}\n  budget {budget} | actual {actual} | remaining {remaining} | "
-                   "forecast {eac}")
+_STATUS_HEAD = Text(
+    "{code} {name} 预算执行（截至 {today}，工程完成 {complete}）",
+    "{code} {name} budget vs actual (as of {today}, work {complete} complete)",
+)
+_STATUS_ROW = Text(
+    "{label}：已用 {used}{flag}\n  预算 {budget}｜实际 {actual}｜剩余 {remaining}｜预计完工 {eac}",
+    "{label}: {used} used{flag}\n  budget {budget} | actual {actual} | remaining {remaining} | forecast {eac}",
+)
 _TOTAL = Text("合计", "Total")
 _FLAG_OVER = Text(" ⚠ 超支 {over}", " ⚠ over by {over}")
 _FLAG_PAST = Text(" ⚠ 超过{threshold}%预警线", " ⚠ past {threshold}%")
@@ -225,8 +276,9 @@ _NO_PROGRESS = Text("（还没有任务进度，无法预测完工成本）", "(
 _NO_LINES = Text("{code} 还没有预算，也没有费用。", "{code} has no budget and no costs yet.")
 
 
-def _status_row(ctx: Context, label: str, budget: Decimal, actual: Decimal, complete: Decimal | None,
-                thresholds: list[int]) -> tuple[str, dict[str, Any]]:
+def _status_row(
+    ctx: Context, label: str, budget: Decimal, actual: Decimal, complete: Decimal | None, thresholds: list[int]
+) -> tuple[str, dict[str, Any]]:
     used = used_percent(actual, budget)
     # Forecast at completion: assume the line keeps costing what it has so far per unit of work done,
     # i.e. EAC = actual ÷ project percent complete (the line's BAC ÷ CPI when the line's EV is
@@ -239,10 +291,25 @@ def _status_row(ctx: Context, label: str, budget: Decimal, actual: Decimal, comp
         flag = ctx.t(_FLAG_PAST, threshold=max(crossed))
     else:
         flag = ""
-    text = ctx.t(_STATUS_ROW, label=label, used=pct(used), flag=flag, budget=yuan(budget), actual=yuan(actual),
-                 remaining=yuan(budget - actual), eac=yuan(eac) if eac is not None else "—")
-    data = {"budget": budget, "actual": actual, "percent_used": used, "remaining": budget - actual, "eac": eac,
-            "thresholds_crossed": crossed, "over_budget": actual > budget}
+    text = ctx.t(
+        _STATUS_ROW,
+        label=label,
+        used=pct(used),
+        flag=flag,
+        budget=yuan(budget),
+        actual=yuan(actual),
+        remaining=yuan(budget - actual),
+        eac=yuan(eac) if eac is not None else "—",
+    )
+    data = {
+        "budget": budget,
+        "actual": actual,
+        "percent_used": used,
+        "remaining": budget - actual,
+        "eac": eac,
+        "thresholds_crossed": crossed,
+        "over_budget": actual > budget,
+    }
     return text, data
 
 
@@ -269,8 +336,9 @@ def budget_status(ctx: Context, args: BudgetStatus) -> Result:
     if not rows:
         return Result(ok=True, text=ctx.t(_NO_LINES, code=project.code), data={"project": project.code, "lines": []})
 
-    texts = [ctx.t(_STATUS_HEAD, code=project.code, name=project.name, today=ctx.today.isoformat(),
-                   complete=pct(complete))]
+    texts = [
+        ctx.t(_STATUS_HEAD, code=project.code, name=project.name, today=ctx.today.isoformat(), complete=pct(complete))
+    ]
     items: list[dict[str, Any]] = []
     for category, custom, budget in rows:
         label = category_label(category, ctx.language, custom)

@@ -105,8 +105,14 @@ def compute(*, bac: Decimal, pv: Decimal, ev: Decimal, ac: Decimal) -> EarnedVal
     # BAC / CPI needs CPI defined and non-zero: AC and EV both non-zero; the combined form needs SPI too.
     typical_ok = bool(ac and ev)
     return EarnedValue(
-        bac=bac, pv=pv, ev=ev, ac=ac, cv=+cv, sv=+sv,
-        cpi=_div(ev, ac), spi=_div(ev, pv),
+        bac=bac,
+        pv=pv,
+        ev=ev,
+        ac=ac,
+        cv=+cv,
+        sv=+sv,
+        cpi=_div(ev, ac),
+        spi=_div(ev, pv),
         eac=_div(typical, ev) if typical_ok else None,
         eac_atypical=+eac_atypical,
         eac_combined=_div(combined, ev_squared) if typical_ok and pv else None,

@@ -25,12 +25,17 @@ _FROM_TO = {
     Direction.inflow: Text("，来自{counterparty}", " from {counterparty}"),
     Direction.outflow: Text("，付给{counterparty}", " to {counterparty}"),
 }
-_RECORDED = Text("已记{direction}：{amount}，{day}{party}，项目 {code}。当前余额 {balance}。",
-                 "Recorded {direction}: {amount} on {day}{party}, project {code}. Balance now {balance}.")
-_BELOW_FLOOR = Text("⚠ 余额 {balance} 低于项目资金底线 {floor}。",
-                    "⚠ The balance {balance} is below the project's cash floor {floor}.")
-_BELOW_NEEDS = Text("⚠ 余额 {balance} 不够未来{days}天的支出 {needs}，缺口 {gap}。",
-                    "⚠ The balance {balance} does not cover the next {days} days' needs of {needs}; short by {gap}.")
+_RECORDED = Text(
+    "已记{direction}：{amount}，{day}{party}，项目 {code}。当前余额 {balance}。",
+    "Recorded {direction}: {amount} on {day}{party}, project {code}. Balance now {balance}.",
+)
+_BELOW_FLOOR = Text(
+    "⚠ 余额 {balance} 低于项目资金底线 {floor}。", "⚠ The balance {balance} is below the project's cash floor {floor}."
+)
+_BELOW_NEEDS = Text(
+    "⚠ 余额 {balance} 不够未来{days}天的支出 {needs}，缺口 {gap}。",
+    "⚠ The balance {balance} does not cover the next {days} days' needs of {needs}; short by {gap}.",
+)
 _STATUS = Text(
     "{code} 资金状况（截至 {today}）\n余额：{balance}\n本月收入 {month_in}，支出 {month_out}\n"
     "未来{days}天需付：{needs}（未结工资 {wages} + 计划付款 {planned}）",
@@ -69,9 +74,18 @@ def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:
     if position.balance < position.floor:
         found.append(("below_floor", ctx.t(_BELOW_FLOOR, balance=yuan(position.balance), floor=yuan(position.floor))))
     if position.balance < position.needs:
-        found.append(("below_upcoming_needs",
-                      ctx.t(_BELOW_NEEDS, balance=yuan(position.balance), days=LOOKAHEAD_DAYS,
-                            needs=yuan(position.needs), gap=yuan(position.needs - position.balance))))
+        found.append(
+            (
+                "below_upcoming_needs",
+                ctx.t(
+                    _BELOW_NEEDS,
+                    balance=yuan(position.balance),
+                    days=LOOKAHEAD_DAYS,
+                    needs=yuan(position.needs),
+                    gap=yuan(position.needs - position.balance),
+                ),
+            )
+        )
     return found
 
 
@@ -84,23 +98,46 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
     direction = Direction(args.direction)
     amount = resolve.money(args.amount)
     day = resolve.work_date(ctx, project, args.date)
-    txn = FundTxn(project_id=project.id, direction=direction, amount=amount, txn_date=day,
-                  counterparty=args.counterparty or None, note=args.note, planned=False, created_by=ctx.user.id,
-                  created_at=ctx.now)
+    txn = FundTxn(
+        project_id=project.id,
+        direction=direction,
+        amount=amount,
+        txn_date=day,
+        counterparty=args.counterparty or None,
+        note=args.note,
+        planned=False,
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
     ctx.session.add(txn)
     ctx.session.flush()
     as_of = max(day, ctx.today)
     balance = fq.balance(session=ctx.session, project_id=project.id, until=as_of)
     party = ctx.t(_FROM_TO[direction], counterparty=args.counterparty) if args.counterparty else ""
-    line = ctx.t(_RECORDED, direction=ctx.t(_DIRECTION[direction]), amount=yuan(amount), day=day.isoformat(),
-                 party=party, code=project.code, balance=yuan(balance))
+    line = ctx.t(
+        _RECORDED,
+        direction=ctx.t(_DIRECTION[direction]),
+        amount=yuan(amount),
+        day=day.isoformat(),
+        party=party,
+        code=project.code,
+        balance=yuan(balance),
+    )
     log = audit.record(ctx, "record_fund", project, [audit.created(txn)], line)
     found = warnings(ctx, cash_position(ctx, project, balance))
-    data = {"txn_id": txn.id, "project": project.code, "direction": direction.value, "amount": amount,
-            "date": day, "counterparty": args.counterparty, "balance": balance,
-            "warnings": [code for code, _ in found]}
-    return Result(ok=True, text="\n".join([line, *(text for _, text in found), ctx.t(UNDO_HINT)]), data=data,
-                  audit_id=log.id)
+    data = {
+        "txn_id": txn.id,
+        "project": project.code,
+        "direction": direction.value,
+        "amount": amount,
+        "date": day,
+        "counterparty": args.counterparty,
+        "balance": balance,
+        "warnings": [code for code, _ in found],
+    }
+    return Result(
+        ok=True, text="\n".join([line, *(text for _, text in found), ctx.t(UNDO_HINT)]), data=data, audit_id=log.id
+    )
 
 
 @tool(args=FundStatus, roles=ANY_MEMBER)
@@ -114,13 +151,30 @@ def fund_status(ctx: Context, args: FundStatus) -> Result:
     figures = fq.fund_figures(session=ctx.session, project_id=project.id, until=today, since=month_start)
     position = cash_position(ctx, project, figures.balance)
     found = warnings(ctx, position)
-    text = ctx.t(_STATUS, code=project.code, today=today.isoformat(), balance=yuan(figures.balance),
-                 month_in=yuan(figures.period_in), month_out=yuan(figures.period_out), days=LOOKAHEAD_DAYS,
-                 needs=yuan(position.needs), wages=yuan(position.wages_owed), planned=yuan(position.planned_out))
+    text = ctx.t(
+        _STATUS,
+        code=project.code,
+        today=today.isoformat(),
+        balance=yuan(figures.balance),
+        month_in=yuan(figures.period_in),
+        month_out=yuan(figures.period_out),
+        days=LOOKAHEAD_DAYS,
+        needs=yuan(position.needs),
+        wages=yuan(position.wages_owed),
+        planned=yuan(position.planned_out),
+    )
     data = {
-        "project": project.code, "as_of": today, "balance": figures.balance, "month_in": figures.period_in,
-        "month_out": figures.period_out, "wages_owed": position.wages_owed, "planned_out": position.planned_out,
-        "upcoming_needs": position.needs, "cash_floor": position.floor, "lookahead_days": LOOKAHEAD_DAYS,
-        "warnings": [code for code, _ in found], "warning_text": [t for _, t in found],
+        "project": project.code,
+        "as_of": today,
+        "balance": figures.balance,
+        "month_in": figures.period_in,
+        "month_out": figures.period_out,
+        "wages_owed": position.wages_owed,
+        "planned_out": position.planned_out,
+        "upcoming_needs": position.needs,
+        "cash_floor": position.floor,
+        "lookahead_days": LOOKAHEAD_DAYS,
+        "warnings": [code for code, _ in found],
+        "warning_text": [t for _, t in found],
     }
     return Result(ok=True, text="\n".join([text, *(t for _, t in found)]), data=data)

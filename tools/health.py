@@ -16,12 +16,15 @@ from tools.earned_value import EarnedValue, compute, forecast_finish, planned_va
 from tools.fmt import ratio, yuan
 
 _HEAD = Text("{code} {name} 挣值分析（截至 {today}）", "{code} {name} earned value (as of {today})")
-_VALUES = Text("预算BAC {bac}｜计划值PV {pv}｜挣值EV {ev}｜实际成本AC {ac}",
-               "BAC {bac} | PV {pv} | EV {ev} | AC {ac}")
-_VARIANCES = Text("成本偏差CV {cv}｜进度偏差SV {sv}｜CPI {cpi}｜SPI {spi}｜TCPI {tcpi}",
-                  "CV {cv} | SV {sv} | CPI {cpi} | SPI {spi} | TCPI {tcpi}")
-_FORECAST = Text("预计总成本EAC {eac}（非典型 {atypical}，综合 {combined}）｜尚需ETC {etc}｜完工偏差VAC {vac}",
-                 "EAC {eac} (atypical {atypical}, combined {combined}) | ETC {etc} | VAC {vac}")
+_VALUES = Text("预算BAC {bac}｜计划值PV {pv}｜挣值EV {ev}｜实际成本AC {ac}", "BAC {bac} | PV {pv} | EV {ev} | AC {ac}")
+_VARIANCES = Text(
+    "成本偏差CV {cv}｜进度偏差SV {sv}｜CPI {cpi}｜SPI {spi}｜TCPI {tcpi}",
+    "CV {cv} | SV {sv} | CPI {cpi} | SPI {spi} | TCPI {tcpi}",
+)
+_FORECAST = Text(
+    "预计总成本EAC {eac}（非典型 {atypical}，综合 {combined}）｜尚需ETC {etc}｜完工偏差VAC {vac}",
+    "EAC {eac} (atypical {atypical}, combined {combined}) | ETC {etc} | VAC {vac}",
+)
 _FINISH = Text("预计完工 {forecast}（计划 {planned}）", "Forecast finish {forecast} (planned {planned})")
 _CPI_LOW = Text("每花1元只完成了{value}元的工作", "Each ¥1 spent has bought only ¥{value} of work")
 _CPI_OK = Text("每花1元完成了{value}元的工作", "Each ¥1 spent has bought ¥{value} of work")
@@ -32,8 +35,9 @@ _ON_BUDGET = Text("按目前效率预计正好用完预算", "At this rate the p
 _LATE = Text("按目前进度预计晚{days}天完工", "At this pace it will finish {days} days late")
 _EARLY = Text("按目前进度预计提前{days}天完工", "At this pace it will finish {days} days early")
 _NO_COST = Text("还没有实际成本，成本效率无法计算", "No actual cost yet, so cost efficiency is undefined")
-_NO_PLAN = Text("计划上还没有应完成的工作，进度效率无法计算",
-                "No work was planned by now, so schedule efficiency is undefined")
+_NO_PLAN = Text(
+    "计划上还没有应完成的工作，进度效率无法计算", "No work was planned by now, so schedule efficiency is undefined"
+)
 
 
 def plain_yuan(amount: Decimal) -> str:
@@ -94,13 +98,23 @@ def project_health(ctx: Context, args: ProjectHealth) -> Result:
         ctx.t(_HEAD, code=project.code, name=project.name, today=today.isoformat()),
         ctx.t(_VALUES, bac=yuan(ev.bac), pv=yuan(ev.pv), ev=yuan(ev.ev), ac=yuan(ev.ac)),
         ctx.t(_VARIANCES, cv=yuan(ev.cv), sv=yuan(ev.sv), cpi=ratio(ev.cpi), spi=ratio(ev.spi), tcpi=ratio(ev.tcpi)),
-        ctx.t(_FORECAST, eac=_money(ev.eac), atypical=_money(ev.eac_atypical), combined=_money(ev.eac_combined),
-              etc=_money(ev.etc), vac=_money(ev.vac)),
+        ctx.t(
+            _FORECAST,
+            eac=_money(ev.eac),
+            atypical=_money(ev.eac_atypical),
+            combined=_money(ev.eac_combined),
+            etc=_money(ev.etc),
+            vac=_money(ev.vac),
+        ),
     ]
     if finish is not None:
         lines.append(ctx.t(_FINISH, forecast=forecast.isoformat() if forecast else "—", planned=finish.isoformat()))
     lines += plain_words(ctx, ev, forecast, finish)
     data: dict[str, Any] = {
-        "project": project.code, "as_of": today, **asdict(ev), "planned_finish": finish, "forecast_finish": forecast,
+        "project": project.code,
+        "as_of": today,
+        **asdict(ev),
+        "planned_finish": finish,
+        "forecast_finish": forecast,
     }
     return Result(ok=True, text="\n".join(lines), data=data)

@@ -51,9 +51,14 @@ log = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("projects", "budget", "tasks", "workers", "members")
 KIND_LABELS: dict[str, Text] = {
-    "projects": Text("项目", "projects"), "budget": Text("预算", "budget"), "tasks": Text("任务", "tasks"),
-    "workers": Text("工人", "workers"), "members": Text("成员", "members"), "rates": Text("工价记录", "rate history"),
-    "users": Text("用户", "users"), "progress": Text("进度记录", "progress reports"),
+    "projects": Text("项目", "projects"),
+    "budget": Text("预算", "budget"),
+    "tasks": Text("任务", "tasks"),
+    "workers": Text("工人", "workers"),
+    "members": Text("成员", "members"),
+    "rates": Text("工价记录", "rate history"),
+    "users": Text("用户", "users"),
+    "progress": Text("进度记录", "progress reports"),
 }
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -71,57 +76,80 @@ _JUNK = Text("{field}含有不可见或无效的字符：“{value}”", "{field
 _TOO_LONG = Text("{field}太长（最多 {max} 个字符）", "{field} is too long (at most {max} characters)")
 _NOT_NUMBER = Text("{field}应该是数字，收到的是“{value}”", "{field} should be a number, got “{value}”")
 _RANGE = Text("{field}必须在 {lo} 到 {hi} 之间，收到的是 {value}", "{field} must be from {lo} to {hi}, got {value}")
-_RANGE_OPEN = Text("{field}必须大于 {lo} 且不超过 {hi}，收到的是 {value}",
-                   "{field} must be above {lo} and at most {hi}, got {value}")
-_PLACES = Text("{field}最多 {places} 位小数，收到的是 {value}",
-               "{field} has more than {places} decimal places: {value}")
-_NOT_DATE = Text("{field}应该是日期（如 2026-11-25 或 2026/11/25），收到的是“{value}”",
-                 "{field} should be a date like 2026-11-25 or 2026/11/25, got “{value}”")
+_RANGE_OPEN = Text(
+    "{field}必须大于 {lo} 且不超过 {hi}，收到的是 {value}", "{field} must be above {lo} and at most {hi}, got {value}"
+)
+_PLACES = Text(
+    "{field}最多 {places} 位小数，收到的是 {value}", "{field} has more than {places} decimal places: {value}"
+)
+_NOT_DATE = Text(
+    "{field}应该是日期（如 2026-11-25 或 2026/11/25），收到的是“{value}”",
+    "{field} should be a date like 2026-11-25 or 2026/11/25, got “{value}”",
+)
 _DATE_RANGE = Text("{field}的年份不合理：{value}", "{field} has an implausible year: {value}")
 _CHOICE = Text("{field}取值不对：“{value}”，可选：{options}", "{field} must be one of {options}, got “{value}”")
-_BAD_CODE = Text("项目编号“{value}”只能包含字母、数字和 - _ .，最多 32 个字符",
-                 "project code “{value}” may hold only letters, digits and - _ . (at most 32 characters)")
+_BAD_CODE = Text(
+    "项目编号“{value}”只能包含字母、数字和 - _ .，最多 32 个字符",
+    "project code “{value}” may hold only letters, digits and - _ . (at most 32 characters)",
+)
 _BAD_TZ = Text("时区“{value}”不存在（例如 Asia/Shanghai）", "unknown timezone “{value}” (e.g. Asia/Shanghai)")
-_BAD_PHONE = Text("电话“{value}”不对：只能包含数字、+、-、空格和括号",
-                  "phone “{value}” may hold only digits, + - spaces and ()")
-_BAD_THRESHOLDS = Text("预算预警线应是 1 到 500 之间的整数，用逗号分隔（如 80,100），收到的是“{value}”",
-                       "budget_thresholds must be whole percents from 1 to 500 separated by commas "
-                       "(e.g. 80,100), got “{value}”")
-_BAD_TELEGRAM = Text("telegram_id 应该是正整数，收到的是“{value}”",
-                     "telegram_id should be a positive whole number, got “{value}”")
+_BAD_PHONE = Text(
+    "电话“{value}”不对：只能包含数字、+、-、空格和括号", "phone “{value}” may hold only digits, + - spaces and ()"
+)
+_BAD_THRESHOLDS = Text(
+    "预算预警线应是 1 到 500 之间的整数，用逗号分隔（如 80,100），收到的是“{value}”",
+    "budget_thresholds must be whole percents from 1 to 500 separated by commas (e.g. 80,100), got “{value}”",
+)
+_BAD_TELEGRAM = Text(
+    "telegram_id 应该是正整数，收到的是“{value}”", "telegram_id should be a positive whole number, got “{value}”"
+)
 _TOO_MANY_ALIASES = Text("{field}最多 20 个", "{field}: at most 20 entries")
-_ITEM_WORD = Text("“{value}”是{label}里的一项，预算科目请写{label}（{category}）或项目自己的科目名称",
-                  "“{value}” is an item of {category}; name the category ({category}) or a line of the project's own")
-_NEAR_CATEGORY = Text("成本科目“{value}”不认识，你是说 {suggestion} 吗？",
-                      "unknown category “{value}”; did you mean {suggestion}?")
+_ITEM_WORD = Text(
+    "“{value}”是{label}里的一项，预算科目请写{label}（{category}）或项目自己的科目名称",
+    "“{value}” is an item of {category}; name the category ({category}) or a line of the project's own",
+)
+_NEAR_CATEGORY = Text(
+    "成本科目“{value}”不认识，你是说 {suggestion} 吗？", "unknown category “{value}”; did you mean {suggestion}?"
+)
 
 _MISSING = Text("缺少{field}", "{field} is missing")
 _FINISH_BEFORE_START = Text("{finish}早于{start}", "{finish} before {start}")
 _DUPLICATE = Text("与第 {other} 行重复（{key}）", "duplicate of row {other} ({key})")
-_UNKNOWN_PROJECT = Text("项目“{code}”在文件和数据库里都没有",
-                        "project “{code}” is neither in the file nor in the database")
-_UNKNOWN_PREDECESSOR = Text("前置任务“{name}”在项目 {code} 里找不到（文件和数据库都没有）",
-                            "predecessor “{name}” is not a task of project {code} "
-                            "(neither in the file nor in the database)")
+_UNKNOWN_PROJECT = Text(
+    "项目“{code}”在文件和数据库里都没有", "project “{code}” is neither in the file nor in the database"
+)
+_UNKNOWN_PREDECESSOR = Text(
+    "前置任务“{name}”在项目 {code} 里找不到（文件和数据库都没有）",
+    "predecessor “{name}” is not a task of project {code} (neither in the file nor in the database)",
+)
 _SELF_PREDECESSOR = Text("任务不能是自己的前置任务", "a task cannot be its own predecessor")
 _CYCLE = Text("前置任务形成了循环：{chain}", "predecessors form a loop: {chain}")
-_HOURLY_NEEDS_RATE = Text("加班按小时计算时必须填加班时薪（overtime_rate）",
-                          "overtime_mode hourly needs an overtime_rate")
+_HOURLY_NEEDS_RATE = Text(
+    "加班按小时计算时必须填加班时薪（overtime_rate）", "overtime_mode hourly needs an overtime_rate"
+)
 _RATE_FROM_FUTURE = Text("工价生效日期 {day} 在未来", "rate_from {day} is in the future")
-_RATE_FROM_OLD = Text("工价生效日期 {day} 早于该工人上次调价日期 {last}",
-                      "rate_from {day} is before this worker's last rate change on {last}")
+_RATE_FROM_OLD = Text(
+    "工价生效日期 {day} 早于该工人上次调价日期 {last}",
+    "rate_from {day} is before this worker's last rate change on {last}",
+)
 _USER_CONFLICT = Text("用户 {user} 的{field}与第 {other} 行不一致", "{field} of user {user} differs from row {other}")
 _TELEGRAM_TAKEN = Text("telegram_id {value} 已属于用户 {other}", "telegram_id {value} already belongs to user {other}")
-_TELEGRAM_TWICE = Text("telegram_id {value} 也用在第 {other} 行的用户 {user} 上",
-                       "telegram_id {value} is also given to user {user} in row {other}")
+_TELEGRAM_TWICE = Text(
+    "telegram_id {value} 也用在第 {other} 行的用户 {user} 上",
+    "telegram_id {value} is also given to user {user} in row {other}",
+)
 _NOT_ALLOWED = Text("没有权限：{what}需要{role}角色", "not allowed: {what} needs role {role}")
 _NOT_ALLOWED_WHAT = {
-    "new_project": Text("新建项目", "creating a project"), "project": Text("修改项目", "changing a project"),
-    "workers": Text("修改工人", "changing workers"), "members": Text("设置成员", "setting members"),
+    "new_project": Text("新建项目", "creating a project"),
+    "project": Text("修改项目", "changing a project"),
+    "workers": Text("修改工人", "changing workers"),
+    "members": Text("设置成员", "setting members"),
 }
 
-_UNKNOWN_SHEET = Text("不认识这个工作表（可用：projects 项目、budget 预算、tasks 任务、workers 工人、members 成员）",
-                      "unknown sheet (expected projects, budget, tasks, workers or members)")
+_UNKNOWN_SHEET = Text(
+    "不认识这个工作表（可用：projects 项目、budget 预算、tasks 任务、workers 工人、members 成员）",
+    "unknown sheet (expected projects, budget, tasks, workers or members)",
+)
 _DUPLICATE_SHEET = Text("与工作表 {other} 是同一类（{kind}）", "holds the same kind ({kind}) as sheet {other}")
 _UNKNOWN_COLUMN = Text("不认识的列“{value}”", "unknown column “{value}”")
 _TWO_FIELDS = Text("列名“{value}”同时指向两个字段", "column “{value}” names two different fields")
@@ -130,20 +158,29 @@ _MISSING_COLUMN = Text("缺少“{field}”列", "column {field} is missing")
 _NO_HEADER_CELL = Text("第 {col} 列有数据但没有列名", "column {col} has values but no header")
 _TOO_MANY_ROWS = Text("行数太多（最多 {max} 行）", "too many rows (at most {max})")
 _NO_FILE = Text("找不到文件", "file not found")
-_BAD_EXTENSION = Text("只能导入 .xlsx 或 .csv 文件（旧的 .xls 请先另存为 .xlsx）",
-                      "only .xlsx and .csv files can be imported (save an old .xls as .xlsx first)")
+_BAD_EXTENSION = Text(
+    "只能导入 .xlsx 或 .csv 文件（旧的 .xls 请先另存为 .xlsx）",
+    "only .xlsx and .csv files can be imported (save an old .xls as .xlsx first)",
+)
 _TOO_BIG = Text("文件太大（最多 20 MB）", "file too large (at most 20 MB)")
-_UNREADABLE = Text("无法读取这个文件，它可能已损坏或不是 {kind} 文件",
-                   "cannot read this file; it may be damaged or not a real {kind} file")
+_UNREADABLE = Text(
+    "无法读取这个文件，它可能已损坏或不是 {kind} 文件",
+    "cannot read this file; it may be damaged or not a real {kind} file",
+)
 _ENCODING = Text("无法识别 csv 的编码（请存为 UTF-8）", "cannot tell the csv's encoding (save it as UTF-8)")
 _EMPTY = Text("文件里没有数据", "the file holds no data")
-_CSV_KIND_UNKNOWN = Text("看不出这个 csv 是哪一类数据；请加一列 kind（projects/budget/tasks/workers/members）",
-                         "cannot tell which kind of rows this csv holds; add a kind column "
-                         "(projects/budget/tasks/workers/members)")
-_CSV_KIND_MIXED = Text("一个 csv 只能放一类数据，kind 列出现了“{value}”和“{other}”",
-                       "one csv holds one kind; the kind column has both “{value}” and “{other}”")
-_CSV_KIND_BAD = Text("kind 列的“{value}”不是 projects/budget/tasks/workers/members",
-                     "kind “{value}” is not projects/budget/tasks/workers/members")
+_CSV_KIND_UNKNOWN = Text(
+    "看不出这个 csv 是哪一类数据；请加一列 kind（projects/budget/tasks/workers/members）",
+    "cannot tell which kind of rows this csv holds; add a kind column (projects/budget/tasks/workers/members)",
+)
+_CSV_KIND_MIXED = Text(
+    "一个 csv 只能放一类数据，kind 列出现了“{value}”和“{other}”",
+    "one csv holds one kind; the kind column has both “{value}” and “{other}”",
+)
+_CSV_KIND_BAD = Text(
+    "kind 列的“{value}”不是 projects/budget/tasks/workers/members",
+    "kind “{value}” is not projects/budget/tasks/workers/members",
+)
 _WRITE_FAILED = Text("数据库拒绝了写入，什么都没有导入", "the database refused the import; nothing was imported")
 
 
@@ -157,6 +194,7 @@ class _Bad(Exception):
 
 
 # -- the report ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -214,9 +252,16 @@ class ImportReport:
             if len(self.errors) > MAX_SHOWN_ERRORS:
                 lines.append("  " + _MORE.render(lang, n=len(self.errors) - MAX_SHOWN_ERRORS))
             return "\n".join(lines)
-        parts = [_COUNTS.render(lang, kind=KIND_LABELS[kind].render(lang), created=self.created.get(kind, 0),
-                                updated=self.updated.get(kind, 0))
-                 for kind in KIND_LABELS if self.created.get(kind) or self.updated.get(kind)]
+        parts = [
+            _COUNTS.render(
+                lang,
+                kind=KIND_LABELS[kind].render(lang),
+                created=self.created.get(kind, 0),
+                updated=self.updated.get(kind, 0),
+            )
+            for kind in KIND_LABELS
+            if self.created.get(kind) or self.updated.get(kind)
+        ]
         sep = "；" if lang == "zh" else "; "
         text = _OK_HEAD.render(lang, file=self.file) + (sep.join(parts) if parts else _NOTHING.render(lang))
         if self.audit_id is not None:
@@ -225,6 +270,7 @@ class ImportReport:
 
 
 # -- cells → values ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Pct:
@@ -275,6 +321,7 @@ def text_of(max_len: int) -> Callable[[Any], str]:
         if len(text) > max_len:
             raise _Bad(_TOO_LONG, max=max_len)
         return text
+
     return parse
 
 
@@ -355,8 +402,9 @@ def _fmt(number: Decimal) -> str:
     return f"{number:,}"
 
 
-def number_of(lo: Decimal, hi: Decimal, *, places: int = 2, lo_open: bool = False, money: bool = False
-              ) -> Callable[[Any], Decimal]:
+def number_of(
+    lo: Decimal, hi: Decimal, *, places: int = 2, lo_open: bool = False, money: bool = False
+) -> Callable[[Any], Decimal]:
     """A bounded decimal with at most `places` decimal places."""
     quantum = Decimal(1).scaleb(-places)
 
@@ -371,6 +419,7 @@ def number_of(lo: Decimal, hi: Decimal, *, places: int = 2, lo_open: bool = Fals
         if not exact:
             raise _Bad(_PLACES, places=places, value=_show(number))
         return number.quantize(quantum)
+
     return parse
 
 
@@ -383,8 +432,11 @@ def parse_percent(value: Any) -> Decimal:
     return number_of(Decimal(0), Decimal(100))(value)
 
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
+    re.ASCII,
+)
 
 
 def parse_date(value: Any) -> date:
@@ -429,6 +481,7 @@ def choice_of(mapping: dict[str, str], options: str) -> Callable[[Any], str]:
         if key not in words:
             raise _Bad(_CHOICE, value=_show(text), options=options)
         return words[key]
+
     return parse
 
 
@@ -527,23 +580,68 @@ def parse_category(value: Any) -> tuple[str, str | None]:
 
 
 _ROLE_WORDS = {
-    "admin": "admin", "administrator": "admin", "管理员": "admin", "项目管理员": "admin",
-    "manager": "manager", "pm": "manager", "经理": "manager", "项目经理": "manager", "负责人": "manager",
-    "foreman": "foreman", "工长": "foreman", "班组长": "foreman", "施工员": "foreman", "带班": "foreman",
-    "finance": "finance", "财务": "finance", "会计": "finance", "出纳": "finance",
-    "viewer": "viewer", "查看": "viewer", "只读": "viewer", "访客": "viewer", "观察员": "viewer",
+    "admin": "admin",
+    "administrator": "admin",
+    "管理员": "admin",
+    "项目管理员": "admin",
+    "manager": "manager",
+    "pm": "manager",
+    "经理": "manager",
+    "项目经理": "manager",
+    "负责人": "manager",
+    "foreman": "foreman",
+    "工长": "foreman",
+    "班组长": "foreman",
+    "施工员": "foreman",
+    "带班": "foreman",
+    "finance": "finance",
+    "财务": "finance",
+    "会计": "finance",
+    "出纳": "finance",
+    "viewer": "viewer",
+    "查看": "viewer",
+    "只读": "viewer",
+    "访客": "viewer",
+    "观察员": "viewer",
 }
 _POLICY_WORDS = {
-    "warn": "warn", "warning": "warn", "预警": "warn", "提醒": "warn", "警告": "warn",
-    "stop": "stop", "block": "stop", "禁止": "stop", "停止": "stop", "拦截": "stop", "控制": "stop",
+    "warn": "warn",
+    "warning": "warn",
+    "预警": "warn",
+    "提醒": "warn",
+    "警告": "warn",
+    "stop": "stop",
+    "block": "stop",
+    "禁止": "stop",
+    "停止": "stop",
+    "拦截": "stop",
+    "控制": "stop",
 }
 _OVERTIME_WORDS = {
-    "folded": "folded", "fold": "folded", "折工": "folded", "折算": "folded", "折算工日": "folded",
-    "hourly": "hourly", "hour": "hourly", "按小时": "hourly", "计时": "hourly", "小时": "hourly",
+    "folded": "folded",
+    "fold": "folded",
+    "折工": "folded",
+    "折算": "folded",
+    "折算工日": "folded",
+    "hourly": "hourly",
+    "hour": "hourly",
+    "按小时": "hourly",
+    "计时": "hourly",
+    "小时": "hourly",
 }
 _LANGUAGE_WORDS = {
-    "zh": "zh", "zh-cn": "zh", "zh_cn": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh",
-    "简体中文": "zh", "en": "en", "english": "en", "英文": "en", "英语": "en",
+    "zh": "zh",
+    "zh-cn": "zh",
+    "zh_cn": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+    "简体中文": "zh",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
 }
 
 # -- the columns of each kind --------------------------------------------------------------------
@@ -570,95 +668,226 @@ _hours = number_of(Decimal(0), Decimal(24), lo_open=True)
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "projects": (
-        Column("code", "项目编号", parse_code,
-               Text("必填；项目的简短编号，如 SG3", "required; the project's short code, e.g. SG3"), True,
-               ("project_code", "编号", "项目代码", "代码")),
+        Column(
+            "code",
+            "项目编号",
+            parse_code,
+            Text("必填；项目的简短编号，如 SG3", "required; the project's short code, e.g. SG3"),
+            True,
+            ("project_code", "编号", "项目代码", "代码"),
+        ),
         Column("name", "项目名称", text_of(200), Text("必填", "required"), True, ("project_name", "名称", "项目名")),
-        Column("aliases", "别名", parse_aliases, Text("其他叫法，用 、 或 , 分隔", "other names, separated by 、 or ,"),
-               aliases=("alias", "简称")),
-        Column("start", "开工日期", parse_date, Text("如 2026-03-01", "e.g. 2026-03-01"),
-               aliases=("start_date", "开始日期", "开工")),
-        Column("finish", "竣工日期", parse_date, Text("不早于开工日期", "not before start"),
-               aliases=("finish_date", "end", "end_date", "完工日期", "结束日期")),
-        Column("timezone", "时区", parse_timezone, Text("默认 Asia/Shanghai", "default Asia/Shanghai"),
-               aliases=("time_zone", "tz")),
-        Column("language", "语言", choice_of(_LANGUAGE_WORDS, "zh|en"),
-               Text("zh 或 en，默认 zh", "zh or en; default zh"),
-               aliases=("lang",)),
-        Column("hours_per_day", "每工小时", _hours,
-               Text("一个工日的小时数，默认 8", "hours in one standard day; default 8"),
-               aliases=("每工小时数", "标准工时", "每天工时")),
-        Column("overtime_mode", "加班计算", choice_of(_OVERTIME_WORDS, "folded|hourly"),
-               Text("folded 折算工日（默认）或 hourly 按小时", "folded into days (default) or hourly"),
-               aliases=("加班计算方式", "加班方式")),
-        Column("overtime_hours_per_day", "加班每工小时", _hours,
-               Text("折算时几小时加班算一个工，默认同每工小时",
-                    "overtime hours per overtime day (folded); default hours_per_day"),
-               aliases=("加班每工小时数",)),
-        Column("overtime_rate", "加班时薪", number_of(Decimal(0), Decimal(10000), lo_open=True, money=True),
-               Text("元/小时；hourly 时必填", "yuan per hour; required for hourly"), aliases=("加班单价",)),
-        Column("cash_floor", "资金下限", _money,
-               Text("余额低于此数时提醒，默认 0", "warn when the balance falls below; default 0"),
-               aliases=("资金预警线", "最低资金")),
-        Column("budget_thresholds", "预算预警线", parse_thresholds,
-               Text("百分比，用逗号分隔，默认 80,100", "percents separated by commas; default 80,100"),
-               aliases=("thresholds", "预算预警", "预警阈值")),
+        Column(
+            "aliases",
+            "别名",
+            parse_aliases,
+            Text("其他叫法，用 、 或 , 分隔", "other names, separated by 、 or ,"),
+            aliases=("alias", "简称"),
+        ),
+        Column(
+            "start",
+            "开工日期",
+            parse_date,
+            Text("如 2026-03-01", "e.g. 2026-03-01"),
+            aliases=("start_date", "开始日期", "开工"),
+        ),
+        Column(
+            "finish",
+            "竣工日期",
+            parse_date,
+            Text("不早于开工日期", "not before start"),
+            aliases=("finish_date", "end", "end_date", "完工日期", "结束日期"),
+        ),
+        Column(
+            "timezone",
+            "时区",
+            parse_timezone,
+            Text("默认 Asia/Shanghai", "default Asia/Shanghai"),
+            aliases=("time_zone", "tz"),
+        ),
+        Column(
+            "language",
+            "语言",
+            choice_of(_LANGUAGE_WORDS, "zh|en"),
+            Text("zh 或 en，默认 zh", "zh or en; default zh"),
+            aliases=("lang",),
+        ),
+        Column(
+            "hours_per_day",
+            "每工小时",
+            _hours,
+            Text("一个工日的小时数，默认 8", "hours in one standard day; default 8"),
+            aliases=("每工小时数", "标准工时", "每天工时"),
+        ),
+        Column(
+            "overtime_mode",
+            "加班计算",
+            choice_of(_OVERTIME_WORDS, "folded|hourly"),
+            Text("folded 折算工日（默认）或 hourly 按小时", "folded into days (default) or hourly"),
+            aliases=("加班计算方式", "加班方式"),
+        ),
+        Column(
+            "overtime_hours_per_day",
+            "加班每工小时",
+            _hours,
+            Text(
+                "折算时几小时加班算一个工，默认同每工小时",
+                "overtime hours per overtime day (folded); default hours_per_day",
+            ),
+            aliases=("加班每工小时数",),
+        ),
+        Column(
+            "overtime_rate",
+            "加班时薪",
+            number_of(Decimal(0), Decimal(10000), lo_open=True, money=True),
+            Text("元/小时；hourly 时必填", "yuan per hour; required for hourly"),
+            aliases=("加班单价",),
+        ),
+        Column(
+            "cash_floor",
+            "资金下限",
+            _money,
+            Text("余额低于此数时提醒，默认 0", "warn when the balance falls below; default 0"),
+            aliases=("资金预警线", "最低资金"),
+        ),
+        Column(
+            "budget_thresholds",
+            "预算预警线",
+            parse_thresholds,
+            Text("百分比，用逗号分隔，默认 80,100", "percents separated by commas; default 80,100"),
+            aliases=("thresholds", "预算预警", "预警阈值"),
+        ),
     ),
     "budget": (
         Column("project", "项目编号", parse_code, Text("必填；项目编号", "required; project code"), True, _PROJECT_REF),
-        Column("category", "成本科目", parse_category,
-               Text("必填；labor/materials/machinery/subcontract/overhead，或 人工费/材料费/机械费/分包费/管理费，"
-                    "或项目自己的科目名称（如 安全费）",
-                    "required; labor/materials/machinery/subcontract/overhead, a Chinese name like 材料费, "
-                    "or a line of the project's own (e.g. 安全费)"),
-               True, ("line", "科目", "预算科目")),
-        Column("amount", "预算金额", _money,
-               Text("必填；元，如 1200000、1,200,000 或 120万", "required; yuan, e.g. 1200000, 1,200,000 or 120万"),
-               True, ("budget", "金额", "预算")),
-        Column("policy", "超支策略", choice_of(_POLICY_WORDS, "warn|stop"),
-               Text("warn 提醒（默认）或 stop 禁止超支", "warn (default) or stop"), aliases=("策略", "超支处理")),
+        Column(
+            "category",
+            "成本科目",
+            parse_category,
+            Text(
+                "必填；labor/materials/machinery/subcontract/overhead，或 人工费/材料费/机械费/分包费/管理费，"
+                "或项目自己的科目名称（如 安全费）",
+                "required; labor/materials/machinery/subcontract/overhead, a Chinese name like 材料费, "
+                "or a line of the project's own (e.g. 安全费)",
+            ),
+            True,
+            ("line", "科目", "预算科目"),
+        ),
+        Column(
+            "amount",
+            "预算金额",
+            _money,
+            Text("必填；元，如 1200000、1,200,000 或 120万", "required; yuan, e.g. 1200000, 1,200,000 or 120万"),
+            True,
+            ("budget", "金额", "预算"),
+        ),
+        Column(
+            "policy",
+            "超支策略",
+            choice_of(_POLICY_WORDS, "warn|stop"),
+            Text("warn 提醒（默认）或 stop 禁止超支", "warn (default) or stop"),
+            aliases=("策略", "超支处理"),
+        ),
     ),
     "tasks": (
         Column("project", "项目编号", parse_code, Text("必填；项目编号", "required; project code"), True, _PROJECT_REF),
         Column("name", "任务名称", text_of(200), Text("必填", "required"), True, ("task", "task_name", "任务", "名称")),
-        Column("planned_start", "计划开始", parse_date, Text("必填", "required"), True,
-               ("start", "计划开始日期", "开始日期")),
-        Column("planned_finish", "计划完成", parse_date,
-               Text("必填；不早于计划开始", "required; not before planned_start"),
-               True, ("finish", "end", "计划完成日期", "计划结束", "结束日期")),
-        Column("planned_cost", "计划成本", _money, Text("元，默认 0", "yuan; default 0"),
-               aliases=("cost", "计划费用", "预算成本")),
-        Column("predecessor", "前置任务", text_of(200),
-               Text("同一项目中先要完成的任务名称", "name of a task of the same project that comes first"),
-               aliases=("前置", "紧前任务")),
-        Column("percent", "完成百分比", parse_percent, Text("0 到 100", "0 to 100"),
-               aliases=("percent_complete", "progress", "完成比例", "进度", "完成率")),
+        Column(
+            "planned_start",
+            "计划开始",
+            parse_date,
+            Text("必填", "required"),
+            True,
+            ("start", "计划开始日期", "开始日期"),
+        ),
+        Column(
+            "planned_finish",
+            "计划完成",
+            parse_date,
+            Text("必填；不早于计划开始", "required; not before planned_start"),
+            True,
+            ("finish", "end", "计划完成日期", "计划结束", "结束日期"),
+        ),
+        Column(
+            "planned_cost",
+            "计划成本",
+            _money,
+            Text("元，默认 0", "yuan; default 0"),
+            aliases=("cost", "计划费用", "预算成本"),
+        ),
+        Column(
+            "predecessor",
+            "前置任务",
+            text_of(200),
+            Text("同一项目中先要完成的任务名称", "name of a task of the same project that comes first"),
+            aliases=("前置", "紧前任务"),
+        ),
+        Column(
+            "percent",
+            "完成百分比",
+            parse_percent,
+            Text("0 到 100", "0 to 100"),
+            aliases=("percent_complete", "progress", "完成比例", "进度", "完成率"),
+        ),
     ),
     "workers": (
         Column("name", "姓名", text_of(100), Text("必填", "required"), True, ("worker", "工人", "名字")),
-        Column("aliases", "别名", parse_aliases,
-               Text("其他叫法，如 老张，用 、 分隔", "other names, separated by 、 or ,"),
-               aliases=("alias", "外号")),
+        Column(
+            "aliases",
+            "别名",
+            parse_aliases,
+            Text("其他叫法，如 老张，用 、 分隔", "other names, separated by 、 or ,"),
+            aliases=("alias", "外号"),
+        ),
         Column("trade", "工种", text_of(50), Text("如 木工、钢筋工", "e.g. carpenter")),
-        Column("daily_rate", "日工资", number_of(Decimal(0), MAX_DAILY_RATE, lo_open=True, money=True),
-               Text("必填；元/工", "required; yuan per day"), True, ("rate", "日薪", "工价")),
+        Column(
+            "daily_rate",
+            "日工资",
+            number_of(Decimal(0), MAX_DAILY_RATE, lo_open=True, money=True),
+            Text("必填；元/工", "required; yuan per day"),
+            True,
+            ("rate", "日薪", "工价"),
+        ),
         Column("phone", "电话", parse_phone, Text("可选", "optional"), aliases=("mobile", "手机", "手机号")),
-        Column("rate_from", "工价生效日期", parse_date,
-               Text("工价变化时从哪天起算，默认今天", "when a changed rate applies from; default today"),
-               aliases=("生效日期", "调价日期")),
+        Column(
+            "rate_from",
+            "工价生效日期",
+            parse_date,
+            Text("工价变化时从哪天起算，默认今天", "when a changed rate applies from; default today"),
+            aliases=("生效日期", "调价日期"),
+        ),
     ),
     "members": (
-        Column("user", "用户名", text_of(100), Text("必填；成员的名字", "required; the member's name"), True,
-               ("user_name", "name", "姓名", "用户")),
-        Column("telegram_id", "Telegram ID", parse_telegram_id,
-               Text("数字 ID，可以以后再填", "numeric id; may be filled in later"),
-               aliases=("telegram", "tg_id", "电报id")),
+        Column(
+            "user",
+            "用户名",
+            text_of(100),
+            Text("必填；成员的名字", "required; the member's name"),
+            True,
+            ("user_name", "name", "姓名", "用户"),
+        ),
+        Column(
+            "telegram_id",
+            "Telegram ID",
+            parse_telegram_id,
+            Text("数字 ID，可以以后再填", "numeric id; may be filled in later"),
+            aliases=("telegram", "tg_id", "电报id"),
+        ),
         Column("project", "项目编号", parse_code, Text("必填；项目编号", "required; project code"), True, _PROJECT_REF),
-        Column("role", "角色", choice_of(_ROLE_WORDS, "admin|manager|foreman|finance|viewer"),
-               Text("必填；admin 管理员、manager 经理、foreman 工长、finance 财务、viewer 只读",
-                    "required; admin, manager, foreman, finance or viewer"), True, ("权限",)),
-        Column("language", "语言", choice_of(_LANGUAGE_WORDS, "zh|en"), Text("zh 或 en", "zh or en"),
-               aliases=("lang",)),
+        Column(
+            "role",
+            "角色",
+            choice_of(_ROLE_WORDS, "admin|manager|foreman|finance|viewer"),
+            Text(
+                "必填；admin 管理员、manager 经理、foreman 工长、finance 财务、viewer 只读",
+                "required; admin, manager, foreman, finance or viewer",
+            ),
+            True,
+            ("权限",),
+        ),
+        Column(
+            "language", "语言", choice_of(_LANGUAGE_WORDS, "zh|en"), Text("zh 或 en", "zh or en"), aliases=("lang",)
+        ),
     ),
 }
 
@@ -686,8 +915,11 @@ def _lookup(text: str, names: dict[str, str]) -> str | None:
     whole = _norm(text)
     if whole in names:
         return names[whole]
-    found = {names[_norm(token)] for token in _TOKEN_SPLIT.split(unicodedata.normalize("NFKC", text).casefold())
-             if token and _norm(token) in names}
+    found = {
+        names[_norm(token)]
+        for token in _TOKEN_SPLIT.split(unicodedata.normalize("NFKC", text).casefold())
+        if token and _norm(token) in names
+    }
     if len(found) > 1:
         return "?"
     return found.pop() if found else None
@@ -698,13 +930,15 @@ _COLUMN_LOOKUP = {
     kind: {_norm(name): col.key for col in columns for name in (col.key, col.zh, *col.aliases)}
     for kind, columns in COLUMNS.items()
 }
-_CANONICAL_LOOKUP = {kind: {_norm(name): col.key for col in columns for name in (col.key, col.zh)}
-                     for kind, columns in COLUMNS.items()}
+_CANONICAL_LOOKUP = {
+    kind: {_norm(name): col.key for col in columns for name in (col.key, col.zh)} for kind, columns in COLUMNS.items()
+}
 _KIND_LOOKUP = {_norm(alias): "kind" for alias in _KIND_COLUMN}
 _IGNORED_LOOKUP = {_norm(alias): "ignore" for alias in _IGNORED_COLUMNS}
 
 
 # -- reading files -------------------------------------------------------------------------------
+
 
 class _FileProblem(Exception):
     def __init__(self, message: Text, /, **params: Any) -> None:
@@ -762,8 +996,10 @@ def _read_xlsx(path: Path) -> list[_Sheet]:
     try:
         for ws in book.worksheets:
             ws.reset_dimensions()  # some writers store a wrong size; read every row there is
-            rows = ((number, [_cell_value(cell) for cell in row])
-                    for number, row in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1))
+            rows = (
+                (number, [_cell_value(cell) for cell in row])
+                for number, row in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1)
+            )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 sheets.append(_collect(_Sheet(label=ws.title, is_csv=False), rows))
@@ -794,12 +1030,14 @@ def _read_csv(path: Path) -> _Sheet:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         raise _FileProblem(_UNREADABLE, kind="csv") from None
-    return _collect(_Sheet(label=path.name, is_csv=True),
-                    ((number, [cell[:2000] for cell in record[:MAX_COLUMNS]])
-                     for number, record in enumerate(records, start=1)))
+    return _collect(
+        _Sheet(label=path.name, is_csv=True),
+        ((number, [cell[:2000] for cell in record[:MAX_COLUMNS]]) for number, record in enumerate(records, start=1)),
+    )
 
 
 # -- sheets → parsed rows -----------------------------------------------------------------------
+
 
 @dataclass
 class _Row:
@@ -816,8 +1054,9 @@ class _Errors:
     def __init__(self) -> None:
         self.items: list[RowError] = []
 
-    def add(self, sheet: _Sheet | None, row: int | None, message: Text, *, column: Column | None = None,
-            **params: Any) -> None:
+    def add(
+        self, sheet: _Sheet | None, row: int | None, message: Text, *, column: Column | None = None, **params: Any
+    ) -> None:
         """Record a problem; a Text parameter (a label) is rendered in each language, column names the field."""
         rendered = {}
         for lang in ("zh", "en"):
@@ -825,12 +1064,22 @@ class _Errors:
             if column is not None:
                 values["field"] = column.zh if lang == "zh" else column.key
             rendered[lang] = message.render(lang, **values) if values else message.render(lang)
-        self.items.append(RowError(sheet=sheet.label if sheet else None, row=row, zh=rendered["zh"],
-                                   en=rendered["en"], is_csv=bool(sheet and sheet.is_csv)))
+        self.items.append(
+            RowError(
+                sheet=sheet.label if sheet else None,
+                row=row,
+                zh=rendered["zh"],
+                en=rendered["en"],
+                is_csv=bool(sheet and sheet.is_csv),
+            )
+        )
 
     def file(self, name: str, message: Text, **params: Any) -> None:
-        self.items.append(RowError(sheet=name, row=None, zh=message.render("zh", **params),
-                                   en=message.render("en", **params), is_csv=True))
+        self.items.append(
+            RowError(
+                sheet=name, row=None, zh=message.render("zh", **params), en=message.render("en", **params), is_csv=True
+            )
+        )
 
 
 def _map_header(sheet: _Sheet, kind: str, errors: _Errors | None) -> dict[int, str] | None:
@@ -864,8 +1113,10 @@ def _map_header(sheet: _Sheet, kind: str, errors: _Errors | None) -> dict[int, s
 
 def _csv_kind(sheet: _Sheet, errors: _Errors) -> str | None:
     """A csv's kind: from its kind column (every row the same), else the one kind its header fits."""
-    kind_index = next((i for i, cell in enumerate(sheet.header)
-                       if not _empty(cell) and _lookup(str(cell), _KIND_LOOKUP) == "kind"), None)
+    kind_index = next(
+        (i for i, cell in enumerate(sheet.header) if not _empty(cell) and _lookup(str(cell), _KIND_LOOKUP) == "kind"),
+        None,
+    )
     if kind_index is not None:
         seen: str | None = None
         for number, values in sheet.rows:
@@ -884,15 +1135,27 @@ def _csv_kind(sheet: _Sheet, errors: _Errors) -> str | None:
             return seen
     fits = [kind for kind in KINDS if _map_header(sheet, kind, None) is not None]
     if len(fits) > 1:  # "code,name,start,finish" fits tasks too: prefer the kind whose own names the header uses
-        canonical = {kind: sum(1 for cell in sheet.header if not _empty(cell)
-                               and _lookup(str(cell), _CANONICAL_LOOKUP[kind]) not in (None, "?")) for kind in fits}
+        canonical = {
+            kind: sum(
+                1
+                for cell in sheet.header
+                if not _empty(cell) and _lookup(str(cell), _CANONICAL_LOOKUP[kind]) not in (None, "?")
+            )
+            for kind in fits
+        }
         best = max(canonical.values())
         fits = [kind for kind in fits if canonical[kind] == best]
     if len(fits) == 1:
         return fits[0]
     if not fits:  # a mistyped column: take the kind most columns name, and report what is wrong with it
-        scores = {kind: sum(1 for cell in sheet.header if not _empty(cell)
-                            and _lookup(str(cell), _COLUMN_LOOKUP[kind]) not in (None, "?")) for kind in KINDS}
+        scores = {
+            kind: sum(
+                1
+                for cell in sheet.header
+                if not _empty(cell) and _lookup(str(cell), _COLUMN_LOOKUP[kind]) not in (None, "?")
+            )
+            for kind in KINDS
+        }
         best = max(scores.values())
         leaders = [kind for kind, score in scores.items() if score == best]
         if best >= 2 and len(leaders) == 1:
@@ -984,6 +1247,7 @@ def _read(path: Path, errors: _Errors) -> list[_Row]:
 
 # -- checks across rows and against the database -----------------------------------------------
 
+
 def _cf(text: str) -> str:
     return "".join(text.split()).casefold()
 
@@ -1023,15 +1287,19 @@ def _by_casefold(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, A
 
 def _existing(session: Session, rows: list[_Row], today: date) -> _Plan:
     projects = q.all_projects(session=session)
-    plan = _Plan(today=today, projects=_by_casefold(projects, lambda p: p.code),
-                 workers=_by_casefold(q.all_workers(session=session), lambda w: w.name),
-                 users=_by_casefold(q.all_users(session=session), lambda u: u.name))
+    plan = _Plan(
+        today=today,
+        projects=_by_casefold(projects, lambda p: p.code),
+        workers=_by_casefold(q.all_workers(session=session), lambda w: w.name),
+        users=_by_casefold(q.all_users(session=session), lambda u: u.name),
+    )
     wanted = {_cf(row.values["project"]) for row in rows if "project" in row.values}
     wanted |= {_cf(row.values["code"]) for row in rows if "code" in row.values}
     ids = [plan.projects[code].id for code in wanted if code in plan.projects]
     for line in q.budget_lines(session=session, project_ids=ids):
-        plan.budget[(line.project_id, _cf(line.label or line.category) if line.category not in CATEGORIES
-                     else line.category)] = line
+        plan.budget[
+            (line.project_id, _cf(line.label or line.category) if line.category not in CATEGORIES else line.category)
+        ] = line
     for task in q.tasks(session=session, project_ids=ids):
         plan.tasks[(task.project_id, _cf(task.name))] = task
         for alias in task.aliases or []:
@@ -1078,16 +1346,30 @@ def _check(rows: list[_Row], plan: _Plan, errors: _Errors, acting_user: User | N
 
     # duplicates inside the file
     first_seen("projects", lambda r: _cf(r.values["code"]) if "code" in r.values else None, lambda r: r.values["code"])
-    first_seen("budget", lambda r: _budget_key(_cf(r.values["project"]), r.values["category"])
-               if {"project", "category"} <= r.values.keys() else None,
-               lambda r: f"{r.values['project']} {r.values['category'][1] or r.values['category'][0]}")
-    first_seen("tasks", lambda r: f"{_cf(r.values['project'])}|{_cf(r.values['name'])}"
-               if {"project", "name"} <= r.values.keys() else None,
-               lambda r: f"{r.values['project']} {r.values['name']}")
+    first_seen(
+        "budget",
+        lambda r: (
+            _budget_key(_cf(r.values["project"]), r.values["category"])
+            if {"project", "category"} <= r.values.keys()
+            else None
+        ),
+        lambda r: f"{r.values['project']} {r.values['category'][1] or r.values['category'][0]}",
+    )
+    first_seen(
+        "tasks",
+        lambda r: (
+            f"{_cf(r.values['project'])}|{_cf(r.values['name'])}" if {"project", "name"} <= r.values.keys() else None
+        ),
+        lambda r: f"{r.values['project']} {r.values['name']}",
+    )
     first_seen("workers", lambda r: _cf(r.values["name"]) if "name" in r.values else None, lambda r: r.values["name"])
-    first_seen("members", lambda r: f"{_cf(r.values['user'])}|{_cf(r.values['project'])}"
-               if {"user", "project"} <= r.values.keys() else None,
-               lambda r: f"{r.values['user']} {r.values['project']}")
+    first_seen(
+        "members",
+        lambda r: (
+            f"{_cf(r.values['user'])}|{_cf(r.values['project'])}" if {"user", "project"} <= r.values.keys() else None
+        ),
+        lambda r: f"{r.values['user']} {r.values['project']}",
+    )
 
     for row in by_kind["projects"]:
         if not row.ok:
@@ -1121,8 +1403,9 @@ def _check(rows: list[_Row], plan: _Plan, errors: _Errors, acting_user: User | N
         project_key = _cf(row.values["project"])
         if _cf(predecessor) == _cf(row.values["name"]):
             fail(row, _SELF_PREDECESSOR)
-        elif (_cf(predecessor) not in task_names.get(project_key, {})
-              and _db_task(plan, project_key, predecessor) is None):
+        elif (
+            _cf(predecessor) not in task_names.get(project_key, {}) and _db_task(plan, project_key, predecessor) is None
+        ):
             fail(row, _UNKNOWN_PREDECESSOR, name=_show(predecessor), code=_show(row.values["project"]))
     _check_cycles(by_kind["tasks"], plan, fail)
 
@@ -1148,8 +1431,13 @@ def _check(rows: list[_Row], plan: _Plan, errors: _Errors, acting_user: User | N
         first = users_seen.setdefault(user_key, row)
         for key in ("telegram_id", "language"):
             if key in row.values and key in first.values and first.values[key] != row.values[key]:
-                fail(row, _USER_CONFLICT, column=_field("members", key), user=_show(row.values["user"]),
-                     other=first.number)
+                fail(
+                    row,
+                    _USER_CONFLICT,
+                    column=_field("members", key),
+                    user=_show(row.values["user"]),
+                    other=first.number,
+                )
             elif key in row.values:
                 first.values.setdefault(key, row.values[key])
         telegram_id = row.values.get("telegram_id")
@@ -1183,8 +1471,9 @@ def _check_cycles(task_rows: list[_Row], plan: _Plan, fail: Callable[..., None])
         predecessor = by_id.get(task.predecessor_id) if task.predecessor_id else None
         edges[(code_of[project_id], key)] = _cf(predecessor.name) if predecessor else None
         names[(code_of[project_id], key)] = task.name
-    in_file = {(_cf(r.values["project"]), _cf(r.values["name"])) for r in task_rows
-               if {"project", "name"} <= r.values.keys()}
+    in_file = {
+        (_cf(r.values["project"]), _cf(r.values["name"])) for r in task_rows if {"project", "name"} <= r.values.keys()
+    }
     for row in task_rows:
         if not {"project", "name"} <= row.values.keys():
             continue
@@ -1213,8 +1502,9 @@ def _check_cycles(task_rows: list[_Row], plan: _Plan, fail: Callable[..., None])
             chain.append(node)
 
 
-def _check_roles(by_kind: dict[str, list[_Row]], plan: _Plan, user: User, session: Session,
-                 fail: Callable[..., None]) -> None:
+def _check_roles(
+    by_kind: dict[str, list[_Row]], plan: _Plan, user: User, session: Session, fail: Callable[..., None]
+) -> None:
     """A non-administrator may change only projects they manage, and set members only where they are admin."""
     roles = q.roles_of(session=session, user_id=user.id)
     managing = {Role.admin, Role.manager}
@@ -1310,15 +1600,20 @@ class _Writer:
 
     def workers(self, rows: list[_Row]) -> None:
         for row in rows:
-            values: dict[str, Any] = {key: row.values[key] for key in ("aliases", "trade", "daily_rate", "phone")
-                                      if key in row.values}
+            values: dict[str, Any] = {
+                key: row.values[key] for key in ("aliases", "trade", "daily_rate", "phone") if key in row.values
+            }
             worker = self.plan.workers.get(_cf(row.values["name"]))
             rate_from = row.values.get("rate_from")
             if worker is None:
                 worker = Worker(name=row.values["name"], **values)
                 self.create("workers", worker)
-                self.create("rates", RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate,
-                                                 valid_from=rate_from or EARLIEST_RATE))
+                self.create(
+                    "rates",
+                    RateHistory(
+                        worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=rate_from or EARLIEST_RATE
+                    ),
+                )
                 continue
             old_rate = worker.daily_rate
             self.apply("workers", worker, values)
@@ -1326,12 +1621,14 @@ class _Writer:
                 valid_from = rate_from or self.plan.today
                 if worker.id not in self.plan.last_rate and valid_from > EARLIEST_RATE:
                     # no history yet: keep the old rate for the days before the change
-                    self.create("rates", RateHistory(worker_id=worker.id, daily_rate=old_rate,
-                                                     valid_from=EARLIEST_RATE))
+                    self.create(
+                        "rates", RateHistory(worker_id=worker.id, daily_rate=old_rate, valid_from=EARLIEST_RATE)
+                    )
                 same_day = q.rate_on(session=self.session, worker_id=worker.id, valid_from=valid_from)
                 if same_day is None:
-                    self.create("rates", RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate,
-                                                     valid_from=valid_from))
+                    self.create(
+                        "rates", RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=valid_from)
+                    )
                 else:
                     self.apply("rates", same_day, {"daily_rate": worker.daily_rate})
 
@@ -1339,8 +1636,7 @@ class _Writer:
         for row in rows:
             project = self.project(row.values["project"])
             user = self.plan.users.get(_cf(row.values["user"]))
-            values: dict[str, Any] = {key: row.values[key] for key in ("telegram_id", "language")
-                                      if key in row.values}
+            values: dict[str, Any] = {key: row.values[key] for key in ("telegram_id", "language") if key in row.values}
             if user is None:
                 user = User(name=row.values["user"], **values)
                 self.create("users", user)
@@ -1362,12 +1658,16 @@ class _Writer:
         for row in _predecessors_first(rows):
             project = self.project(row.values["project"])
             key = (project.id, _cf(row.values["name"]))
-            values: dict[str, Any] = {k: row.values[k] for k in ("planned_start", "planned_finish", "planned_cost",
-                                                                 "percent") if k in row.values}
+            values: dict[str, Any] = {
+                k: row.values[k]
+                for k in ("planned_start", "planned_finish", "planned_cost", "percent")
+                if k in row.values
+            }
             if "predecessor" in row.values:
                 pred_key = (project.id, _cf(row.values["predecessor"]))
-                predecessor = (made.get(pred_key) or self.plan.tasks.get(pred_key)
-                               or self.plan.task_aliases.get(pred_key))
+                predecessor = (
+                    made.get(pred_key) or self.plan.tasks.get(pred_key) or self.plan.task_aliases.get(pred_key)
+                )
                 values["predecessor_id"] = predecessor.id if predecessor else None
             task = self.plan.tasks.get(key)
             old_percent = task.percent if task else Decimal(0)
@@ -1378,9 +1678,16 @@ class _Writer:
                 self.apply("tasks", task, values)
             made[key] = task
             if "percent" in row.values and row.values["percent"] != old_percent:
-                self.create("progress", ProgressUpdate(task_id=task.id, reported_on=self.plan.today,
-                                                       percent=row.values["percent"], note="import",
-                                                       created_by=self.user_id))
+                self.create(
+                    "progress",
+                    ProgressUpdate(
+                        task_id=task.id,
+                        reported_on=self.plan.today,
+                        percent=row.values["percent"],
+                        note="import",
+                        created_by=self.user_id,
+                    ),
+                )
             self.touched.add(project.id)
 
 
@@ -1409,8 +1716,14 @@ def _predecessors_first(rows: list[_Row]) -> list[_Row]:
 # -- the entry point -----------------------------------------------------------------------------
 
 
-def import_file(session: Session, path: str | Path, *, acting_user: User | None = None, today: date | None = None,
-                commit: bool = True) -> ImportReport:
+def import_file(
+    session: Session,
+    path: str | Path,
+    *,
+    acting_user: User | None = None,
+    today: date | None = None,
+    commit: bool = True,
+) -> ImportReport:
     """Check every row of an xlsx/csv file, then create or update its rows in one transaction, or write nothing.
 
     acting_user (a row in this session) is recorded in the audit log and limits what may change; None is the
@@ -1437,10 +1750,15 @@ def import_file(session: Session, path: str | Path, *, acting_user: User | None 
         report.created, report.updated, report.unchanged = writer.created, writer.updated, writer.unchanged
         if writer.changes:
             project = session.get(Project, next(iter(writer.touched))) if len(writer.touched) == 1 else None
-            ctx = Context(session=session, user=acting_user or User(name="sitebot import"), today=today,
-                          source_text=f"sitebot import {path.name}")
-            entry = audit.record(ctx, "import", project, writer.changes,
-                                 f"import {path.name}: " + report.render("en").split(": ", 1)[-1])
+            ctx = Context(
+                session=session,
+                user=acting_user or User(name="sitebot import"),
+                today=today,
+                source_text=f"sitebot import {path.name}",
+            )
+            entry = audit.record(
+                ctx, "import", project, writer.changes, f"import {path.name}: " + report.render("en").split(": ", 1)[-1]
+            )
             report.audit_id = entry.id
         if commit:
             session.commit()
@@ -1457,12 +1775,34 @@ def import_file(session: Session, path: str | Path, *, acting_user: User | None 
 
 _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "projects": [
-        {"code": "EX1", "name": "示例项目1号楼", "aliases": "示例项目、1号楼", "start": date(2026, 1, 5),
-         "finish": date(2026, 12, 31), "timezone": "Asia/Shanghai", "language": "zh", "hours_per_day": 8,
-         "overtime_mode": "folded", "overtime_hours_per_day": 8, "cash_floor": 200000, "budget_thresholds": "80,100"},
-        {"code": "EX2", "name": "Example Warehouse", "aliases": "Warehouse", "start": date(2026, 3, 1),
-         "finish": date(2026, 10, 31), "timezone": "Asia/Shanghai", "language": "en", "hours_per_day": 8,
-         "overtime_mode": "hourly", "overtime_rate": 45, "cash_floor": 50000, "budget_thresholds": "50,75,90,100"},
+        {
+            "code": "EX1",
+            "name": "示例项目1号楼",
+            "aliases": "示例项目、1号楼",
+            "start": date(2026, 1, 5),
+            "finish": date(2026, 12, 31),
+            "timezone": "Asia/Shanghai",
+            "language": "zh",
+            "hours_per_day": 8,
+            "overtime_mode": "folded",
+            "overtime_hours_per_day": 8,
+            "cash_floor": 200000,
+            "budget_thresholds": "80,100",
+        },
+        {
+            "code": "EX2",
+            "name": "Example Warehouse",
+            "aliases": "Warehouse",
+            "start": date(2026, 3, 1),
+            "finish": date(2026, 10, 31),
+            "timezone": "Asia/Shanghai",
+            "language": "en",
+            "hours_per_day": 8,
+            "overtime_mode": "hourly",
+            "overtime_rate": 45,
+            "cash_floor": 50000,
+            "budget_thresholds": "50,75,90,100",
+        },
     ],
     "budget": [
         {"project": "EX1", "category": "材料费", "amount": 3000000, "policy": "warn"},
@@ -1471,10 +1811,23 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
         {"project": "EX2", "category": "materials", "amount": 800000},
     ],
     "tasks": [
-        {"project": "EX1", "name": "基础施工", "planned_start": date(2026, 1, 5), "planned_finish": date(2026, 3, 31),
-         "planned_cost": 800000, "percent": 100},
-        {"project": "EX1", "name": "主体结构", "planned_start": date(2026, 4, 1), "planned_finish": date(2026, 8, 31),
-         "planned_cost": 2500000, "predecessor": "基础施工", "percent": 40},
+        {
+            "project": "EX1",
+            "name": "基础施工",
+            "planned_start": date(2026, 1, 5),
+            "planned_finish": date(2026, 3, 31),
+            "planned_cost": 800000,
+            "percent": 100,
+        },
+        {
+            "project": "EX1",
+            "name": "主体结构",
+            "planned_start": date(2026, 4, 1),
+            "planned_finish": date(2026, 8, 31),
+            "planned_cost": 2500000,
+            "predecessor": "基础施工",
+            "percent": 40,
+        },
     ],
     "workers": [
         {"name": "示例工人王师傅", "aliases": "老王", "trade": "木工", "daily_rate": 350, "phone": "13800000000"},
@@ -1486,25 +1839,37 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-_CHOICES = {"language": "zh,en", "overtime_mode": "folded,hourly", "policy": "warn,stop",
-            "role": "admin,manager,foreman,finance,viewer"}
+_CHOICES = {
+    "language": "zh,en",
+    "overtime_mode": "folded,hourly",
+    "policy": "warn,stop",
+    "role": "admin,manager,foreman,finance,viewer",
+}
 _DATE_KEYS = {"start", "finish", "planned_start", "planned_finish", "rate_from"}
 _MONEY_KEYS = {"overtime_rate", "cash_floor", "amount", "planned_cost", "daily_rate"}
 
 _README: list[tuple[str, str]] = [
     ("sitebot 导入模板", "sitebot import template"),
-    ("每个工作表一类数据；第一行是列名，下面每行一条。示例行会被导入：请改成自己的数据或删掉。",
-     "One sheet per kind; the first row holds the column names, each row below is one record. "
-     "The example rows are imported too: replace or delete them."),
-    ("导入：sitebot import 文件.xlsx。任何一行有问题时什么都不写入，并列出 工作表/行/原因。",
-     "Import with: sitebot import FILE.xlsx. If any row has a problem nothing is written and every problem "
-     "is listed by sheet, row and reason."),
-    ("再次导入同一文件会更新已有记录（按 项目编号；项目+科目；项目+任务名称；工人姓名；用户+项目），不会重复。"
-     "空单元格表示不修改。",
-     "Importing again updates existing records (by project code; project + category; project + task name; "
-     "worker name; user + project) instead of duplicating them. An empty cell leaves the value unchanged."),
-    ("日期写 2026-11-25 或 2026/11/25；金额写 1200000、1,200,000 或 120万，最多两位小数。",
-     "Dates as 2026-11-25 or 2026/11/25; money as 1200000, 1,200,000 or 120万, at most two decimal places."),
+    (
+        "每个工作表一类数据；第一行是列名，下面每行一条。示例行会被导入：请改成自己的数据或删掉。",
+        "One sheet per kind; the first row holds the column names, each row below is one record. "
+        "The example rows are imported too: replace or delete them.",
+    ),
+    (
+        "导入：sitebot import 文件.xlsx。任何一行有问题时什么都不写入，并列出 工作表/行/原因。",
+        "Import with: sitebot import FILE.xlsx. If any row has a problem nothing is written and every problem "
+        "is listed by sheet, row and reason.",
+    ),
+    (
+        "再次导入同一文件会更新已有记录（按 项目编号；项目+科目；项目+任务名称；工人姓名；用户+项目），不会重复。"
+        "空单元格表示不修改。",
+        "Importing again updates existing records (by project code; project + category; project + task name; "
+        "worker name; user + project) instead of duplicating them. An empty cell leaves the value unchanged.",
+    ),
+    (
+        "日期写 2026-11-25 或 2026/11/25；金额写 1200000、1,200,000 或 120万，最多两位小数。",
+        "Dates as 2026-11-25 or 2026/11/25; money as 1200000, 1,200,000 or 120万, at most two decimal places.",
+    ),
 ]
 
 

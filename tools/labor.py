@@ -65,9 +65,14 @@ def compute_pay(project: Project, *, days: Fraction, overtime_hours: Decimal, da
         overtime_days = overtime / per_overtime_day
         overtime_pay = overtime_days * rate
         equivalent = round_fraction(days + overtime_days, 4)
-    return Pay(days=round_fraction(days, 4), overtime_hours=overtime_hours, daily_rate=daily_rate,
-               amount=round_fraction(days * rate + overtime_pay), overtime_amount=round_fraction(overtime_pay),
-               equivalent_days=equivalent)
+    return Pay(
+        days=round_fraction(days, 4),
+        overtime_hours=overtime_hours,
+        daily_rate=daily_rate,
+        amount=round_fraction(days * rate + overtime_pay),
+        overtime_amount=round_fraction(overtime_pay),
+        equivalent_days=equivalent,
+    )
 
 
 def _horizon(ctx: Context) -> date:
@@ -77,14 +82,19 @@ def _horizon(ctx: Context) -> date:
 
 # -- log_labor ------------------------------------------------------------------------------
 
-_ASK_DAYS = Text("请说明{worker} {day}干了几个工（如 1 工、半天 0.5）或几个小时。",
-                 "How much did {worker} work on {day}? Give days (1, 0.5 for half a day) or hours.")
-_BOTH = Text("工日和小时数只能给一个：是 {days} 工，还是 {hours} 小时？",
-             "Give days or hours, not both: is it {days} day(s) or {hours} hours?")
+_ASK_DAYS = Text(
+    "请说明{worker} {day}干了几个工（如 1 工、半天 0.5）或几个小时。",
+    "How much did {worker} work on {day}? Give days (1, 0.5 for half a day) or hours.",
+)
+_BOTH = Text(
+    "工日和小时数只能给一个：是 {days} 工，还是 {hours} 小时？",
+    "Give days or hours, not both: is it {days} day(s) or {hours} hours?",
+)
 _PLACES = Text("{field}最多两位小数：{value}", "{field} can have at most two decimal places: {value}")
-_TOO_MUCH_OVERTIME = Text("加班共 {total} 小时（其中超出标准工时 {extra} 小时），超过每天 16 小时的上限。",
-                          "That is {total} hours of overtime ({extra} beyond the standard day), above the 16-hour "
-                          "limit.")
+_TOO_MUCH_OVERTIME = Text(
+    "加班共 {total} 小时（其中超出标准工时 {extra} 小时），超过每天 16 小时的上限。",
+    "That is {total} hours of overtime ({extra} beyond the standard day), above the 16-hour limit.",
+)
 _DUPLICATE = Text(
     "{worker} {day} 在项目 {code} 已经记过：{days} 工，加班 {overtime} 小时，{amount}。同一天不重复记工；"
     "如需更改，请说“更正 {worker} {day} 半天”这样的话（会替换那一条），或 /undo 撤回后重记。",
@@ -97,10 +107,13 @@ _OVER_DAILY_LIMIT = Text(
     "{worker} already has {existing} day(s) on {day} across projects; {days} more makes {total}, above the "
     "limit of 3 per date.",
 )
-_LOGGED = Text("已记工：{worker} {day}，{days} 工{overtime}，日工资 {rate}，工资 {amount}，项目 {code}。",
-               "Logged: {worker} {day}, {days} day(s){overtime}, rate {rate}/day, wages {amount}, project {code}.")
-_OVERTIME_FOLDED = Text("，加班 {hours} 小时（折合共 {equivalent} 工）",
-                        ", overtime {hours} h ({equivalent} days in all)")
+_LOGGED = Text(
+    "已记工：{worker} {day}，{days} 工{overtime}，日工资 {rate}，工资 {amount}，项目 {code}。",
+    "Logged: {worker} {day}, {days} day(s){overtime}, rate {rate}/day, wages {amount}, project {code}.",
+)
+_OVERTIME_FOLDED = Text(
+    "，加班 {hours} 小时（折合共 {equivalent} 工）", ", overtime {hours} h ({equivalent} days in all)"
+)
 _OVERTIME_HOURLY = Text("，加班 {hours} 小时（加班费 {pay}）", ", overtime {hours} h (overtime pay {pay})")
 _REPLACED = Text("（更正：原为 {days} 工，{amount}）", " (corrected: was {days} day(s), {amount})")
 _DAYS_PLACES = Text("工日最多四位小数：{value}", "Days can have at most four decimal places: {value}")
@@ -156,19 +169,37 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     session = ctx.session
     existing = q.entry_on(session=session, project_id=project.id, worker_id=worker.id, day=day)
     if existing is not None and not args.correction:
-        raise ToolError(_DUPLICATE, worker=worker.name, day=day.isoformat(), code=project.code,
-                        days=qty(existing.days, 4), overtime=qty(existing.overtime_hours, 2),
-                        amount=yuan(existing.amount))
+        raise ToolError(
+            _DUPLICATE,
+            worker=worker.name,
+            day=day.isoformat(),
+            code=project.code,
+            days=qty(existing.days, 4),
+            overtime=qty(existing.overtime_hours, 2),
+            amount=yuan(existing.amount),
+        )
     stored_days = round_fraction(days, 4)
     already = q.days_on(session=session, worker_id=worker.id, day=day) - (existing.days if existing else 0)
     if already + stored_days > MAX_DAYS_PER_DATE:
-        raise ToolError(_OVER_DAILY_LIMIT, worker=worker.name, day=day.isoformat(), existing=qty(already, 4),
-                        days=qty(stored_days, 4), total=qty(already + stored_days, 4))
+        raise ToolError(
+            _OVER_DAILY_LIMIT,
+            worker=worker.name,
+            day=day.isoformat(),
+            existing=qty(already, 4),
+            days=qty(stored_days, 4),
+            total=qty(already + stored_days, 4),
+        )
 
     rate, rate_source = _rate(ctx, worker, day, args.daily_rate)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
-    values = {"days": pay.days, "overtime_hours": pay.overtime_hours, "daily_rate": rate,
-              "overtime_amount": pay.overtime_amount, "amount": pay.amount, "note": args.note}
+    values = {
+        "days": pay.days,
+        "overtime_hours": pay.overtime_hours,
+        "daily_rate": rate,
+        "overtime_amount": pay.overtime_amount,
+        "amount": pay.amount,
+        "note": args.note,
+    }
     if existing is not None:  # a correction replaces that day's entry; undo restores it
         before = audit.snapshot(existing)
         replaced = ctx.t(_REPLACED, days=qty(existing.days, 4), amount=yuan(existing.amount))
@@ -176,26 +207,53 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
             setattr(existing, key, value)
         entry, change = existing, audit.updated(existing, before)
     else:
-        entry = LaborEntry(project_id=project.id, worker_id=worker.id, work_date=day, kind="day",
-                           created_by=ctx.user.id, created_at=ctx.now, **values)
+        entry = LaborEntry(
+            project_id=project.id,
+            worker_id=worker.id,
+            work_date=day,
+            kind="day",
+            created_by=ctx.user.id,
+            created_at=ctx.now,
+            **values,
+        )
         session.add(entry)
         replaced, change = "", audit.created(entry)
 
     overtime_text = ""
     if pay.overtime_hours:
         if pay.equivalent_days is not None:
-            overtime_text = ctx.t(_OVERTIME_FOLDED, hours=qty(pay.overtime_hours, 2),
-                                  equivalent=qty(pay.equivalent_days, 4))
+            overtime_text = ctx.t(
+                _OVERTIME_FOLDED, hours=qty(pay.overtime_hours, 2), equivalent=qty(pay.equivalent_days, 4)
+            )
         else:
             overtime_text = ctx.t(_OVERTIME_HOURLY, hours=qty(pay.overtime_hours, 2), pay=yuan(pay.overtime_amount))
-    line = ctx.t(_LOGGED, worker=worker.name, day=day.isoformat(), days=qty(pay.days, 4), overtime=overtime_text,
-                 rate=yuan(rate), amount=yuan(pay.amount), code=project.code) + replaced
+    line = (
+        ctx.t(
+            _LOGGED,
+            worker=worker.name,
+            day=day.isoformat(),
+            days=qty(pay.days, 4),
+            overtime=overtime_text,
+            rate=yuan(rate),
+            amount=yuan(pay.amount),
+            code=project.code,
+        )
+        + replaced
+    )
     log = audit.record(ctx, "log_labor", project, [change], line)
     warnings = costs.check_thresholds(ctx, project, "labor")  # budget alert lines, once per crossing
     data = {
-        "entry_id": entry.id, "project": project.code, "worker": worker.name, "date": day, "days": pay.days,
-        "overtime_hours": pay.overtime_hours, "equivalent_days": pay.equivalent_days, "daily_rate": rate,
-        "rate_source": rate_source, "overtime_amount": pay.overtime_amount, "amount": pay.amount,
+        "entry_id": entry.id,
+        "project": project.code,
+        "worker": worker.name,
+        "date": day,
+        "days": pay.days,
+        "overtime_hours": pay.overtime_hours,
+        "equivalent_days": pay.equivalent_days,
+        "daily_rate": rate,
+        "rate_source": rate_source,
+        "overtime_amount": pay.overtime_amount,
+        "amount": pay.amount,
         "warnings": warnings,
     }
     return Result(ok=True, text="\n".join([line, *warnings, ctx.t(UNDO_HINT)]), data=data, audit_id=log.id)
@@ -207,9 +265,11 @@ _PAYMENT_LABEL = {
     PaymentKind.advance: Text("借支", "advance"),
     PaymentKind.settlement: Text("结算", "settlement"),
 }
-_PAID = Text("已记{kind}：{worker} {amount}，{day}，项目 {code}。{worker}在 {code} 的未结工资：{outstanding}。",
-             "Recorded {kind}: {worker} {amount} on {day}, project {code}. {worker}'s outstanding wages in {code}: "
-             "{outstanding}.")
+_PAID = Text(
+    "已记{kind}：{worker} {amount}，{day}，项目 {code}。{worker}在 {code} 的未结工资：{outstanding}。",
+    "Recorded {kind}: {worker} {amount} on {day}, project {code}. {worker}'s outstanding wages in {code}: "
+    "{outstanding}.",
+)
 _SETTLE_TOO_MUCH = Text(
     "结算 {amount} 超过了{worker}在 {code} 的未结工资 {outstanding}（截至 {until}），没有记录。"
     "如果是预支，请记为借支。",
@@ -218,8 +278,9 @@ _SETTLE_TOO_MUCH = Text(
 )
 
 
-def _record_payment(ctx: Context, args: WorkerPaymentArgs, kind: PaymentKind, roles: frozenset[Role],
-                    tool_name: str) -> Result:
+def _record_payment(
+    ctx: Context, args: WorkerPaymentArgs, kind: PaymentKind, roles: frozenset[Role], tool_name: str
+) -> Result:
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, roles)
     worker = resolve.worker(ctx, args.worker)
@@ -231,19 +292,48 @@ def _record_payment(ctx: Context, args: WorkerPaymentArgs, kind: PaymentKind, ro
         for until in sorted({day, _horizon(ctx)}):
             owed = q.outstanding_wages(session=session, project_id=project.id, until=until, worker_id=worker.id)
             if amount > owed:
-                raise ToolError(_SETTLE_TOO_MUCH, amount=yuan(amount), worker=worker.name, code=project.code,
-                                outstanding=yuan(owed), until=until.isoformat())
-    payment = WorkerPayment(project_id=project.id, worker_id=worker.id, kind=kind, amount=amount, paid_on=day,
-                            note=args.note, created_by=ctx.user.id, created_at=ctx.now)
+                raise ToolError(
+                    _SETTLE_TOO_MUCH,
+                    amount=yuan(amount),
+                    worker=worker.name,
+                    code=project.code,
+                    outstanding=yuan(owed),
+                    until=until.isoformat(),
+                )
+    payment = WorkerPayment(
+        project_id=project.id,
+        worker_id=worker.id,
+        kind=kind,
+        amount=amount,
+        paid_on=day,
+        note=args.note,
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
     session.add(payment)
     session.flush()
-    outstanding = q.outstanding_wages(session=session, project_id=project.id, until=max(day, _horizon(ctx)),
-                                      worker_id=worker.id)
-    line = ctx.t(_PAID, kind=ctx.t(_PAYMENT_LABEL[kind]), worker=worker.name, amount=yuan(amount),
-                 day=day.isoformat(), code=project.code, outstanding=yuan(outstanding))
+    outstanding = q.outstanding_wages(
+        session=session, project_id=project.id, until=max(day, _horizon(ctx)), worker_id=worker.id
+    )
+    line = ctx.t(
+        _PAID,
+        kind=ctx.t(_PAYMENT_LABEL[kind]),
+        worker=worker.name,
+        amount=yuan(amount),
+        day=day.isoformat(),
+        code=project.code,
+        outstanding=yuan(outstanding),
+    )
     log = audit.record(ctx, tool_name, project, [audit.created(payment)], line)
-    data = {"payment_id": payment.id, "project": project.code, "worker": worker.name, "kind": kind.value,
-            "amount": amount, "date": day, "outstanding": outstanding}
+    data = {
+        "payment_id": payment.id,
+        "project": project.code,
+        "worker": worker.name,
+        "kind": kind.value,
+        "amount": amount,
+        "date": day,
+        "outstanding": outstanding,
+    }
     return Result(ok=True, text=f"{line}\n{ctx.t(UNDO_HINT)}", data=data, audit_id=log.id)
 
 
@@ -270,19 +360,26 @@ _HEADER = {
 }
 _ONE_WORKER = Text("（仅 {worker}）", " (only {worker})")
 _NOTHING = Text("这段时间没有记工。", "No labour recorded in this period.")
-_WORKER_LINE = Text("{name}  {days}工  加班{overtime}h  工资{wages}  借支{advances}  结算{settled}  未结{outstanding}",
-                    "{name}  {days} d  OT {overtime} h  wages {wages}  advances {advances}  settled {settled}  "
-                    "owed {outstanding}")
-_TRADE_LINE = Text("{trade}  {heads}人  {days}工  加班{overtime}h  工资{wages}",
-                   "{trade}  {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}")
+_WORKER_LINE = Text(
+    "{name}  {days}工  加班{overtime}h  工资{wages}  借支{advances}  结算{settled}  未结{outstanding}",
+    "{name}  {days} d  OT {overtime} h  wages {wages}  advances {advances}  settled {settled}  owed {outstanding}",
+)
+_TRADE_LINE = Text(
+    "{trade}  {heads}人  {days}工  加班{overtime}h  工资{wages}",
+    "{trade}  {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}",
+)
 _DAY_LINE = Text("{day}  {heads}人  {days}工  {wages}：{names}", "{day}  {heads} worker(s)  {days} d  {wages}: {names}")
 _MORE_NAMES = Text("等{n}人", " and {n} more")
 _NO_TRADE = Text("未分工种", "no trade")
 _MORE_LINES = Text("……另有 {n} 行，导出 Excel 可看全部。", "… {n} more lines; export to Excel to see them all.")
-_TOTALS = Text("合计：{heads}人  {days}工  加班{overtime}h  工资{wages}",
-               "Total: {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}")
-_TOTAL_PAYMENTS = Text("本期借支{advances}  结算{settled}；截至 {end} 未结工资 {outstanding}",
-                       "In the period: advances {advances}, settled {settled}; outstanding at {end}: {outstanding}")
+_TOTALS = Text(
+    "合计：{heads}人  {days}工  加班{overtime}h  工资{wages}",
+    "Total: {heads} worker(s)  {days} d  OT {overtime} h  wages {wages}",
+)
+_TOTAL_PAYMENTS = Text(
+    "本期借支{advances}  结算{settled}；截至 {end} 未结工资 {outstanding}",
+    "In the period: advances {advances}, settled {settled}; outstanding at {end}: {outstanding}",
+)
 
 
 def _period(ctx: Context, start: date | None, end: date | None) -> tuple[date, date]:
@@ -296,6 +393,7 @@ def _period(ctx: Context, start: date | None, end: date | None) -> tuple[date, d
 
 def _aligned(names: Sequence[str]) -> list[str]:
     """Names padded to one display width (CJK characters count double)."""
+
     def width(text: str) -> int:
         return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
@@ -306,41 +404,85 @@ def _aligned(names: Sequence[str]) -> list[str]:
 def _lines(ctx: Context, group_by: str, rows: Sequence[Any]) -> list[str]:
     if group_by == "worker":
         names = _aligned([r.name for r in rows])
-        return [ctx.t(_WORKER_LINE, name=name, days=qty(r.days, 4), overtime=qty(r.overtime_hours, 2),
-                      wages=yuan(r.wages), advances=yuan(r.advances), settled=yuan(r.settled),
-                      outstanding=yuan(r.outstanding)) for name, r in zip(names, rows, strict=True)]
+        return [
+            ctx.t(
+                _WORKER_LINE,
+                name=name,
+                days=qty(r.days, 4),
+                overtime=qty(r.overtime_hours, 2),
+                wages=yuan(r.wages),
+                advances=yuan(r.advances),
+                settled=yuan(r.settled),
+                outstanding=yuan(r.outstanding),
+            )
+            for name, r in zip(names, rows, strict=True)
+        ]
     if group_by == "trade":
         trades = _aligned([r.trade or ctx.t(_NO_TRADE) for r in rows])
-        return [ctx.t(_TRADE_LINE, trade=trade, heads=r.head_count, days=qty(r.days, 4),
-                      overtime=qty(r.overtime_hours, 2), wages=yuan(r.wages)) for trade, r in zip(trades, rows,
-                                                                                                   strict=True)]
+        return [
+            ctx.t(
+                _TRADE_LINE,
+                trade=trade,
+                heads=r.head_count,
+                days=qty(r.days, 4),
+                overtime=qty(r.overtime_hours, 2),
+                wages=yuan(r.wages),
+            )
+            for trade, r in zip(trades, rows, strict=True)
+        ]
     lines = []
     sep = "、" if ctx.language == "zh" else ", "
     for r in rows:
         shown = sep.join(r.names[:MAX_NAMES])
         if len(r.names) > MAX_NAMES:
             shown += ctx.t(_MORE_NAMES, n=len(r.names) - MAX_NAMES)
-        lines.append(ctx.t(_DAY_LINE, day=r.day.isoformat(), heads=r.head_count, days=qty(r.days, 4),
-                           wages=yuan(r.wages), names=shown))
+        lines.append(
+            ctx.t(
+                _DAY_LINE,
+                day=r.day.isoformat(),
+                heads=r.head_count,
+                days=qty(r.days, 4),
+                wages=yuan(r.wages),
+                names=shown,
+            )
+        )
     return lines
 
 
 _XLSX_HEADERS: dict[str, tuple[Text, ...]] = {
-    "worker": (Text("工人", "Worker"), Text("工种", "Trade"), Text("工日", "Days"), Text("加班小时", "Overtime h"),
-               Text("工资", "Wages"), Text("借支", "Advances"), Text("结算", "Settled"),
-               Text("期末未结", "Outstanding at end")),
-    "trade": (Text("工种", "Trade"), Text("人数", "Workers"), Text("工日", "Days"), Text("加班小时", "Overtime h"),
-              Text("工资", "Wages")),
-    "day": (Text("日期", "Date"), Text("人数", "Workers"), Text("工日", "Days"), Text("工资", "Wages"),
-            Text("出勤", "Present")),
+    "worker": (
+        Text("工人", "Worker"),
+        Text("工种", "Trade"),
+        Text("工日", "Days"),
+        Text("加班小时", "Overtime h"),
+        Text("工资", "Wages"),
+        Text("借支", "Advances"),
+        Text("结算", "Settled"),
+        Text("期末未结", "Outstanding at end"),
+    ),
+    "trade": (
+        Text("工种", "Trade"),
+        Text("人数", "Workers"),
+        Text("工日", "Days"),
+        Text("加班小时", "Overtime h"),
+        Text("工资", "Wages"),
+    ),
+    "day": (
+        Text("日期", "Date"),
+        Text("人数", "Workers"),
+        Text("工日", "Days"),
+        Text("工资", "Wages"),
+        Text("出勤", "Present"),
+    ),
 }
 MONEY_FORMAT = "#,##0.00"
 DAYS_FORMAT = "0.0###"
 HOURS_FORMAT = "0.0#"
 
 
-def _xlsx(ctx: Context, project: Project, group_by: str, start: date, end: date, rows: Sequence[Any],
-          totals: q.PeriodTotals) -> Attachment:
+def _xlsx(
+    ctx: Context, project: Project, group_by: str, start: date, end: date, rows: Sequence[Any], totals: q.PeriodTotals
+) -> Attachment:
     """The summary as a workbook: money as exact numeric cells formatted #,##0.00."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -359,16 +501,25 @@ def _xlsx(ctx: Context, project: Project, group_by: str, start: date, end: date,
     formats: list[str | None]
     if group_by == "worker":
         formats = [None, None, DAYS_FORMAT, HOURS_FORMAT, *[MONEY_FORMAT] * 4]
-        values = [[r.name, r.trade or "", r.days, r.overtime_hours, r.wages, r.advances, r.settled, r.outstanding]
-                  for r in rows]
-        total_row = [ctx.t(Text("合计", "Total")), "", totals.days, totals.overtime_hours,
-                     totals.wages, totals.advances, totals.settled, totals.outstanding]
+        values = [
+            [r.name, r.trade or "", r.days, r.overtime_hours, r.wages, r.advances, r.settled, r.outstanding]
+            for r in rows
+        ]
+        total_row = [
+            ctx.t(Text("合计", "Total")),
+            "",
+            totals.days,
+            totals.overtime_hours,
+            totals.wages,
+            totals.advances,
+            totals.settled,
+            totals.outstanding,
+        ]
         formats_total = formats
     elif group_by == "trade":
         formats = [None, "0", DAYS_FORMAT, HOURS_FORMAT, MONEY_FORMAT]
         values = [[r.trade or ctx.t(_NO_TRADE), r.head_count, r.days, r.overtime_hours, r.wages] for r in rows]
-        total_row = [ctx.t(Text("合计", "Total")), totals.head_count, totals.days, totals.overtime_hours,
-                     totals.wages]
+        total_row = [ctx.t(Text("合计", "Total")), totals.head_count, totals.days, totals.overtime_hours, totals.wages]
         formats_total = formats
     else:
         formats = [None, "0", DAYS_FORMAT, MONEY_FORMAT, None]
@@ -409,8 +560,9 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     start, end = _period(ctx, args.start, args.end)
     worker = resolve.worker(ctx, args.worker) if args.worker else None
     worker_id = worker.id if worker else None
-    rows = _QUERIES[args.group_by](session=ctx.session, project_id=project.id, start=start, end=end,
-                                   worker_id=worker_id)
+    rows = _QUERIES[args.group_by](
+        session=ctx.session, project_id=project.id, start=start, end=end, worker_id=worker_id
+    )
     totals = q.period_totals(session=ctx.session, project_id=project.id, start=start, end=end, worker_id=worker_id)
 
     header = ctx.t(_HEADER[args.group_by], code=project.code, start=start.isoformat(), end=end.isoformat())
@@ -423,13 +575,33 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     if len(rows) > MAX_LINES:
         lines.append(ctx.t(_MORE_LINES, n=len(rows) - MAX_LINES))
     if totals.head_count:
-        lines.append(ctx.t(_TOTALS, heads=totals.head_count, days=qty(totals.days, 4),
-                           overtime=qty(totals.overtime_hours, 2), wages=yuan(totals.wages)))
+        lines.append(
+            ctx.t(
+                _TOTALS,
+                heads=totals.head_count,
+                days=qty(totals.days, 4),
+                overtime=qty(totals.overtime_hours, 2),
+                wages=yuan(totals.wages),
+            )
+        )
     if args.group_by == "worker":
-        lines.append(ctx.t(_TOTAL_PAYMENTS, advances=yuan(totals.advances), settled=yuan(totals.settled),
-                           end=end.isoformat(), outstanding=yuan(totals.outstanding)))
-    data = {"project": project.code, "start": start, "end": end, "group_by": args.group_by,
-            "worker": worker.name if worker else None, "rows": [dict(vars(r)) for r in rows],
-            "totals": dict(vars(totals))}
+        lines.append(
+            ctx.t(
+                _TOTAL_PAYMENTS,
+                advances=yuan(totals.advances),
+                settled=yuan(totals.settled),
+                end=end.isoformat(),
+                outstanding=yuan(totals.outstanding),
+            )
+        )
+    data = {
+        "project": project.code,
+        "start": start,
+        "end": end,
+        "group_by": args.group_by,
+        "worker": worker.name if worker else None,
+        "rows": [dict(vars(r)) for r in rows],
+        "totals": dict(vars(totals)),
+    }
     attachments = [_xlsx(ctx, project, args.group_by, start, end, rows, totals)] if args.export else []
     return Result(ok=True, text="\n".join(lines), data=data, attachments=attachments)

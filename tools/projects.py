@@ -19,11 +19,14 @@ ROLE_LABELS: dict[Role, Text] = {
     Role.viewer: Text("查看", "viewer"),
 }
 
-_NONE = Text("你还没有可以访问的项目。请项目经理或管理员把你加为项目成员。",
-             "You have no projects yet. Ask a project manager or an administrator to add you as a member.")
+_NONE = Text(
+    "你还没有可以访问的项目。请项目经理或管理员把你加为项目成员。",
+    "You have no projects yet. Ask a project manager or an administrator to add you as a member.",
+)
 _HEAD = Text("你可以访问的项目（{n}个）：", "Your projects ({n}):")
-_ROW = Text("{code} {name}｜{role}｜{start} 至 {finish}{default}",
-            "{code} {name} | {role} | {start} to {finish}{default}")
+_ROW = Text(
+    "{code} {name}｜{role}｜{start} 至 {finish}{default}", "{code} {name} | {role} | {start} to {finish}{default}"
+)
 _DEFAULT = Text("（本群默认）", " (this chat's default)")
 
 
@@ -46,8 +49,25 @@ def list_projects(ctx: Context, args: ListProjects) -> Result:
     for project in projects:
         role = Role.admin if ctx.user.is_admin else roles[project.id]
         default = ctx.t(_DEFAULT) if project.code == ctx.project_code else ""
-        lines.append(ctx.t(_ROW, code=project.code, name=project.name, role=ctx.t(ROLE_LABELS[role]),
-                           start=_day(project.start), finish=_day(project.finish), default=default))
-        items.append({"code": project.code, "name": project.name, "aliases": list(project.aliases or []),
-                      "role": role.value, "start": project.start, "finish": project.finish})
+        lines.append(
+            ctx.t(
+                _ROW,
+                code=project.code,
+                name=project.name,
+                role=ctx.t(ROLE_LABELS[role]),
+                start=_day(project.start),
+                finish=_day(project.finish),
+                default=default,
+            )
+        )
+        items.append(
+            {
+                "code": project.code,
+                "name": project.name,
+                "aliases": list(project.aliases or []),
+                "role": role.value,
+                "start": project.start,
+                "finish": project.finish,
+            }
+        )
     return Result(ok=True, text="\n".join(lines), data={"projects": items})

@@ -56,13 +56,15 @@ def match(query: str, candidates: Sequence[Candidate[T]]) -> tuple[list[T], list
     if q.isascii():
         # Typed in pinyin (no IME): "lisi" or the initials "ls" mean 李四.
         by_pinyin = [c.item for c in sounds_alike] or [
-            c.item for c in candidates if len(q) >= 2 and any(q == pinyin_keys(_norm(n))[1] for n in c.names)]
+            c.item for c in candidates if len(q) >= 2 and any(q == pinyin_keys(_norm(n))[1] for n in c.names)
+        ]
         if by_pinyin:
             return by_pinyin, []
     # Other characters with the same sound (李思 for 李四) are offered, never taken: nothing is corrected silently.
     near = sorted(((_similarity(q, q_full, c), i) for i, c in enumerate(candidates)), reverse=True)[:3]
     suggestions = [c.names[0] for c in sounds_alike] + [
-        candidates[i].names[0] for score, i in near if score >= FUZZY_SUGGEST]
+        candidates[i].names[0] for score, i in near if score >= FUZZY_SUGGEST
+    ]
     return [], list(dict.fromkeys(suggestions))[:3]
 
 
@@ -78,10 +80,13 @@ def _similarity(query: str, query_pinyin: str, candidate: Candidate[Any]) -> flo
 _UNKNOWN = Text("没有找到{kind}“{name}”。", "No {kind} called “{name}”.")
 _DID_YOU_MEAN = Text("你是说：{options}？", "Did you mean: {options}?")
 _KNOWN = Text("现有：{options}", "Known: {options}")
-_AMBIGUOUS = Text("“{name}”可能是多个{kind}：{options}，请说清楚是哪个。",
-                  "“{name}” matches several {kind}s: {options}. Which one?")
+_AMBIGUOUS = Text(
+    "“{name}”可能是多个{kind}：{options}，请说清楚是哪个。", "“{name}” matches several {kind}s: {options}. Which one?"
+)
 _KIND = {
-    "project": Text("项目", "project"), "worker": Text("工人", "worker"), "task": Text("任务", "task"),
+    "project": Text("项目", "project"),
+    "worker": Text("工人", "worker"),
+    "task": Text("任务", "task"),
     "category": Text("成本科目", "category"),
 }
 
@@ -106,17 +111,17 @@ def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]])
 # -- projects ----------------------------------------------------------------------------
 
 _NO_PROJECT = Text("你还没有可以访问的项目。", "You have no project you can access.")
-_WHICH_PROJECT = Text("请说明是哪个项目（在消息里写上项目名，或发 /project 代号 设为本对话的默认项目）：{options}",
-                      "Which project? Name it in the message, or send /project CODE to make it this chat's "
-                      "default: {options}")
+_WHICH_PROJECT = Text(
+    "请说明是哪个项目（在消息里写上项目名，或发 /project 代号 设为本对话的默认项目）：{options}",
+    "Which project? Name it in the message, or send /project CODE to make it this chat's default: {options}",
+)
 
 
 def visible_projects(ctx: Context) -> list[Project]:
     """Projects the acting user may see: all for administrators, else their memberships."""
     query = select(Project).order_by(Project.code)
     if not ctx.user.is_admin:
-        query = query.join(Membership, Membership.project_id == Project.id).where(
-            Membership.user_id == ctx.user.id)
+        query = query.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == ctx.user.id)
     return list(ctx.session.scalars(query))
 
 
@@ -139,6 +144,7 @@ def project(ctx: Context, name: str | None) -> Project:
 
 # -- workers, tasks, categories ------------------------------------------------------------
 
+
 def worker(ctx: Context, name: str) -> Worker:
     workers = ctx.session.scalars(select(Worker).order_by(Worker.id)).all()
     return pick(ctx, "worker", name, [Candidate(w, (w.name, *w.aliases)) for w in workers])
@@ -157,8 +163,11 @@ def category(ctx: Context, project_row: Project, name: str) -> str:
     if key in ITEM_WORDS:
         return ITEM_WORDS[key]
     lines = ctx.session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_row.id)).all()
-    own = [Candidate(line.category, (line.label or line.category, line.category))
-           for line in lines if line.category not in CATEGORIES]
+    own = [
+        Candidate(line.category, (line.label or line.category, line.category))
+        for line in lines
+        if line.category not in CATEGORIES
+    ]
     standard = [Candidate(c, (c,)) for c in CATEGORIES]
     return pick(ctx, "category", name, [*standard, *own])
 
@@ -166,10 +175,13 @@ def category(ctx: Context, project_row: Project, name: str) -> str:
 # -- values ----------------------------------------------------------------------------------
 
 _FUTURE = Text("日期 {day} 在未来，不能记录。", "{day} is in the future; it cannot be recorded.")
-_BEFORE_START = Text("日期 {day} 早于项目 {code} 开工日期 {start}。",
-                     "{day} is before project {code} started ({start}).")
-_MONEY_RANGE = Text("金额 {amount} 不合理：必须大于0且不超过100亿。",
-                    "Amount {amount} is not plausible: it must be above 0 and at most 10,000,000,000.")
+_BEFORE_START = Text(
+    "日期 {day} 早于项目 {code} 开工日期 {start}。", "{day} is before project {code} started ({start})."
+)
+_MONEY_RANGE = Text(
+    "金额 {amount} 不合理：必须大于0且不超过100亿。",
+    "Amount {amount} is not plausible: it must be above 0 and at most 10,000,000,000.",
+)
 _MONEY_PLACES = Text("金额 {amount} 最多精确到分（两位小数）。", "Amount {amount} has more than two decimal places.")
 
 

@@ -34,8 +34,9 @@ _LOWER = Text(
     "Not recorded: task “{task}” was last reported at {last}; {new} is lower. "
     "If the earlier report was too high, say this is a correction.",
 )
-_UPDATED = Text("已更新 {code} 任务“{task}”进度：{old} → {new}（{day}）。",
-                "Updated {code} task “{task}”: {old} → {new} on {day}.")
+_UPDATED = Text(
+    "已更新 {code} 任务“{task}”进度：{old} → {new}（{day}）。", "Updated {code} task “{task}”: {old} → {new} on {day}."
+)
 _PLAN = Text("计划进度 {planned}，{comparison}", "Planned {planned}; {comparison}")
 _AHEAD = Text("超前 {points} 个百分点", "{points} points ahead")
 _BEHIND = Text("落后 {points} 个百分点", "{points} points behind")
@@ -72,8 +73,9 @@ def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
         raise ToolError(_LOWER, task=task.name, last=percent_text(old), new=percent_text(percent))
 
     before = audit.snapshot(task)
-    update = ProgressUpdate(task_id=task.id, reported_on=day, percent=percent, note=args.note,
-                            created_by=ctx.user.id, created_at=ctx.now)
+    update = ProgressUpdate(
+        task_id=task.id, reported_on=day, percent=percent, note=args.note, created_by=ctx.user.id, created_at=ctx.now
+    )
     ctx.session.add(update)
     notes: list[str] = []
     task.percent = percent
@@ -94,8 +96,14 @@ def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
 
     planned = planned_percent(task.planned_start, task.planned_finish, day)
     lines = [
-        ctx.t(_UPDATED, code=project.code, task=task.name, old=percent_text(old), new=percent_text(percent),
-              day=day.isoformat()),
+        ctx.t(
+            _UPDATED,
+            code=project.code,
+            task=task.name,
+            old=percent_text(old),
+            new=percent_text(percent),
+            day=day.isoformat(),
+        ),
         ctx.t(_PLAN, planned=percent_text(planned), comparison=_comparison(ctx, percent, planned)),
         *notes,
         ctx.t(UNDO_HINT),
@@ -103,14 +111,22 @@ def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
     summary = f"{project.code} {task.name} {old}% -> {percent}% {day.isoformat()}"
     log = audit.record(ctx, "update_task_progress", project, changes, summary)
     data: dict[str, Any] = {
-        "project": project.code, "task": task.name, "task_id": task.id, "date": day, "percent": percent,
-        "previous": old, "planned_percent": planned, "correction": args.correction,
-        "actual_start": task.actual_start, "actual_finish": task.actual_finish,
+        "project": project.code,
+        "task": task.name,
+        "task_id": task.id,
+        "date": day,
+        "percent": percent,
+        "previous": old,
+        "planned_percent": planned,
+        "correction": args.correction,
+        "actual_start": task.actual_start,
+        "actual_finish": task.actual_finish,
     }
     return Result(ok=True, text="\n".join(lines), data=data, audit_id=log.id)
 
 
 # -- schedule_status ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TaskState:
@@ -137,18 +153,28 @@ class TaskState:
 
 def judge(row: ScheduleRow, today: date) -> TaskState:
     """Late, at risk or on track, per domain.md."""
-    predecessor_late = (row.predecessor_finish is not None and row.predecessor_percent is not None
-                        and row.predecessor_percent < HUNDRED and row.predecessor_finish < today)
-    return TaskState(row=row, planned=planned_percent(row.planned_start, row.planned_finish, today),
-                     days_late=max((today - row.planned_finish).days, 0), predecessor_late=predecessor_late)
+    predecessor_late = (
+        row.predecessor_finish is not None
+        and row.predecessor_percent is not None
+        and row.predecessor_percent < HUNDRED
+        and row.predecessor_finish < today
+    )
+    return TaskState(
+        row=row,
+        planned=planned_percent(row.planned_start, row.planned_finish, today),
+        days_late=max((today - row.planned_finish).days, 0),
+        predecessor_late=predecessor_late,
+    )
 
 
 _SCHEDULE_HEAD = Text("{code} {name} 进度（截至 {today}）", "{code} {name} schedule (as of {today})")
 _LATE_HEAD = Text("已延误（{n}）：", "Late ({n}):")
 _RISK_HEAD = Text("有风险（{n}）：", "At risk ({n}):")
 _SOON_HEAD = Text("近{days}天（{n}）：", "Next {days} days ({n}):")
-_LATE_ROW = Text("· {task}：计划 {planned} / 实际 {actual}，延误 {days} 天（计划完成 {finish}）",
-                 "· {task}: planned {planned} / actual {actual}, {days} days late (due {finish})")
+_LATE_ROW = Text(
+    "· {task}：计划 {planned} / 实际 {actual}，延误 {days} 天（计划完成 {finish}）",
+    "· {task}: planned {planned} / actual {actual}, {days} days late (due {finish})",
+)
 _RISK_ROW = Text("· {task}：计划 {planned} / 实际 {actual}", "· {task}: planned {planned} / actual {actual}")
 _RISK_GAP = Text("，落后 {points} 个百分点", ", {points} points behind")
 _RISK_PRED = Text("，前置任务“{pred}”已延误", ", predecessor “{pred}” is late")
@@ -167,22 +193,41 @@ def _upcoming(ctx: Context, state: TaskState, today: date) -> list[tuple[date, s
     events: list[tuple[date, str]] = []
     if today <= row.planned_start <= horizon and row.percent == 0 and row.actual_start is None:
         days = (row.planned_start - today).days
-        events.append((row.planned_start, ctx.t(_STARTS_TODAY, task=row.name) if days == 0 else
-                       ctx.t(_STARTS, task=row.name, days=days, day=row.planned_start.isoformat())))
+        events.append(
+            (
+                row.planned_start,
+                ctx.t(_STARTS_TODAY, task=row.name)
+                if days == 0
+                else ctx.t(_STARTS, task=row.name, days=days, day=row.planned_start.isoformat()),
+            )
+        )
     if today <= row.planned_finish <= horizon:
         days = (row.planned_finish - today).days
         actual = percent_text(row.percent)
-        events.append((row.planned_finish, ctx.t(_DUE_TODAY, task=row.name, actual=actual) if days == 0 else
-                       ctx.t(_DUE, task=row.name, days=days, day=row.planned_finish.isoformat(), actual=actual)))
+        events.append(
+            (
+                row.planned_finish,
+                ctx.t(_DUE_TODAY, task=row.name, actual=actual)
+                if days == 0
+                else ctx.t(_DUE, task=row.name, days=days, day=row.planned_finish.isoformat(), actual=actual),
+            )
+        )
     return events
 
 
 def _state_data(state: TaskState) -> dict[str, Any]:
     row = state.row
-    return {"task": row.name, "planned_start": row.planned_start, "planned_finish": row.planned_finish,
-            "planned_percent": state.planned, "actual_percent": row.percent, "days_late": state.days_late,
-            "behind_points": state.gap, "predecessor": row.predecessor_name,
-            "predecessor_late": state.predecessor_late}
+    return {
+        "task": row.name,
+        "planned_start": row.planned_start,
+        "planned_finish": row.planned_finish,
+        "planned_percent": state.planned,
+        "actual_percent": row.percent,
+        "days_late": state.days_late,
+        "behind_points": state.gap,
+        "predecessor": row.predecessor_name,
+        "predecessor_late": state.predecessor_late,
+    }
 
 
 @tool(args=ScheduleStatus, roles=ANY_MEMBER)
@@ -202,13 +247,23 @@ def schedule_status(ctx: Context, args: ScheduleStatus) -> Result:
         texts.append(ctx.t(_NO_TASKS, code=project.code))
     if late:
         texts.append(ctx.t(_LATE_HEAD, n=len(late)))
-        texts += [ctx.t(_LATE_ROW, task=s.row.name, planned=percent_text(s.planned), actual=percent_text(s.row.percent),
-                        days=s.days_late, finish=s.row.planned_finish.isoformat()) for s in late]
+        texts += [
+            ctx.t(
+                _LATE_ROW,
+                task=s.row.name,
+                planned=percent_text(s.planned),
+                actual=percent_text(s.row.percent),
+                days=s.days_late,
+                finish=s.row.planned_finish.isoformat(),
+            )
+            for s in late
+        ]
     if risky:
         texts.append(ctx.t(_RISK_HEAD, n=len(risky)))
         for s in risky:
-            line = ctx.t(_RISK_ROW, task=s.row.name, planned=percent_text(s.planned),
-                         actual=percent_text(s.row.percent))
+            line = ctx.t(
+                _RISK_ROW, task=s.row.name, planned=percent_text(s.planned), actual=percent_text(s.row.percent)
+            )
             if s.gap > AT_RISK_POINTS:
                 line += ctx.t(_RISK_GAP, points=qty(s.gap, 1))
             if s.predecessor_late:
@@ -220,7 +275,11 @@ def schedule_status(ctx: Context, args: ScheduleStatus) -> Result:
         texts.append(ctx.t(_SOON_HEAD, days=UPCOMING_DAYS, n=len(soon)))
         texts += [line for _, line, _ in soon]
     upcoming = dict.fromkeys(s for _, _, s in soon)
-    data = {"project": project.code, "as_of": today, "late": [_state_data(s) for s in late],
-            "at_risk": [_state_data(s) for s in risky], "upcoming": [_state_data(s) for s in upcoming]}
+    data = {
+        "project": project.code,
+        "as_of": today,
+        "late": [_state_data(s) for s in late],
+        "at_risk": [_state_data(s) for s in risky],
+        "upcoming": [_state_data(s) for s in upcoming],
+    }
     return Result(ok=True, text="\n".join(texts), data=data)
-

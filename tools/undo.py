@@ -21,16 +21,25 @@ from tools.fmt import qty, yuan
 
 WRITING_ROLES = frozenset({Role.admin, Role.manager, Role.foreman, Role.finance})
 
-_NOTHING = Text("没有可以撤回的记录：你最近没有新的录入（已撤回的不会再撤回）。",
-                "Nothing to undo: you have no recent entry that is not already undone.")
-_NOT_ALLOWED = Text("不能撤回：你在项目 {code} 的角色现在是 {role}，没有权限修改它。",
-                    "Cannot undo: your role in project {code} is now {role}, which may not change it.")
-_NOT_MEMBER = Text("不能撤回：你已不是项目 {code} 的成员。",
-                   "Cannot undo: you are no longer a member of project {code}.")
-_CHANGED = Text("不能安全撤回：{what}在录入之后已被修改或删除。为避免覆盖别人的改动，什么都没有撤回。",
-                "Cannot undo safely: {what} was changed or removed after it was recorded, so nothing was undone.")
-_EXISTS = Text("不能安全撤回：{what}已经存在，不能重新恢复。什么都没有撤回。",
-               "Cannot undo safely: {what} already exists again, so nothing was undone.")
+_NOTHING = Text(
+    "没有可以撤回的记录：你最近没有新的录入（已撤回的不会再撤回）。",
+    "Nothing to undo: you have no recent entry that is not already undone.",
+)
+_NOT_ALLOWED = Text(
+    "不能撤回：你在项目 {code} 的角色现在是 {role}，没有权限修改它。",
+    "Cannot undo: your role in project {code} is now {role}, which may not change it.",
+)
+_NOT_MEMBER = Text(
+    "不能撤回：你已不是项目 {code} 的成员。", "Cannot undo: you are no longer a member of project {code}."
+)
+_CHANGED = Text(
+    "不能安全撤回：{what}在录入之后已被修改或删除。为避免覆盖别人的改动，什么都没有撤回。",
+    "Cannot undo safely: {what} was changed or removed after it was recorded, so nothing was undone.",
+)
+_EXISTS = Text(
+    "不能安全撤回：{what}已经存在，不能重新恢复。什么都没有撤回。",
+    "Cannot undo safely: {what} already exists again, so nothing was undone.",
+)
 _HEAD = Text("已撤回{source}：", "Undone{source}:")
 _SOURCE = Text("（原消息“{text}”）", " (message “{text}”)")
 _REMOVED = Text("· 删除 {what}", "· removed {what}")
@@ -38,19 +47,26 @@ _RESTORED = Text("· 恢复 {what}", "· restored {what}")
 _READDED = Text("· 恢复已删除的 {what}", "· re-added {what}")
 
 _ROW_TEXT: dict[str, Text] = {
-    "labor_entry": Text("{code} {worker} {date} 点工 {days}工{overtime}，{amount}",
-                        "{code} day labour: {worker} on {date}, {days} day(s){overtime}, {amount}"),
+    "labor_entry": Text(
+        "{code} {worker} {date} 点工 {days}工{overtime}，{amount}",
+        "{code} day labour: {worker} on {date}, {days} day(s){overtime}, {amount}",
+    ),
     "cost_entry": Text("{code} {category} {amount}（{date}）", "{code} {category} {amount} on {date}"),
-    "worker_payment": Text("{code} {worker} {kind} {amount}（{date}）",
-                           "{code} {kind} to {worker}: {amount} on {date}"),
-    "fund_txn": Text("{code} {direction} {amount}（{date}{counterparty}）",
-                     "{code} money {direction} {amount} on {date}{counterparty}"),
+    "worker_payment": Text(
+        "{code} {worker} {kind} {amount}（{date}）", "{code} {kind} to {worker}: {amount} on {date}"
+    ),
+    "fund_txn": Text(
+        "{code} {direction} {amount}（{date}{counterparty}）",
+        "{code} money {direction} {amount} on {date}{counterparty}",
+    ),
     "progress_update": Text("{task} 进度报告 {percent}%（{date}）", "progress report {task} {percent}% on {date}"),
     "task": Text("{code} 任务 {task} 完成度 {percent}%", "{code} task {task} at {percent}%"),
 }
 _OVERTIME = Text("，加班{hours}小时", ", {hours} h overtime")
-_PAYMENT_KIND = {PaymentKind.advance.value: Text("借支", "advance"),
-                 PaymentKind.settlement.value: Text("结算工资", "wage settlement")}
+_PAYMENT_KIND = {
+    PaymentKind.advance.value: Text("借支", "advance"),
+    PaymentKind.settlement.value: Text("结算工资", "wage settlement"),
+}
 _DIRECTION = {"in": Text("收入", "in"), "out": Text("支出", "out")}
 _COUNTERPARTY = Text("，{name}", ", {name}")
 _GENERIC = Text("{table} 第{id}条记录", "{table} row {id}")
@@ -79,8 +95,7 @@ def _from_json(column: ColumnElement[Any], value: Any) -> Any:
 def _values(model: type[Base], data: dict[str, Any]) -> dict[str, Any]:
     """A snapshot's columns as Python values (columns the model no longer has are ignored)."""
     mapper: Mapper[Any] = inspect(model)
-    return {attr.key: _from_json(attr.columns[0], data[attr.key])
-            for attr in mapper.column_attrs if attr.key in data}
+    return {attr.key: _from_json(attr.columns[0], data[attr.key]) for attr in mapper.column_attrs if attr.key in data}
 
 
 def _matches(row: Base, values: dict[str, Any]) -> bool:
@@ -105,18 +120,22 @@ class _Describer:
             task = session.get(Task, values["id"])
         if task is not None and project is None:
             project = session.get(Project, task.project_id)
-        day = next((values[k] for k in ("work_date", "entry_date", "paid_on", "txn_date", "reported_on")
-                    if values.get(k)), None)
+        day = next(
+            (values[k] for k in ("work_date", "entry_date", "paid_on", "txn_date", "reported_on") if values.get(k)),
+            None,
+        )
         params: dict[str, Any] = {
-            "code": project.code if project else "", "worker": worker.name if worker else "",
+            "code": project.code if project else "",
+            "worker": worker.name if worker else "",
             "task": values.get("name") or (task.name if task else ""),
-            "date": day.isoformat() if isinstance(day, date) else "", "amount": yuan(values.get("amount")),
-            "days": qty(values.get("days")), "percent": qty(values.get("percent"), 2),
+            "date": day.isoformat() if isinstance(day, date) else "",
+            "amount": yuan(values.get("amount")),
+            "days": qty(values.get("days")),
+            "percent": qty(values.get("percent"), 2),
             "overtime": ctx.t(_OVERTIME, hours=qty(values["overtime_hours"])) if values.get("overtime_hours") else "",
             "category": category_label(str(values.get("category")), ctx.language),
             "kind": ctx.t(_PAYMENT_KIND[str(values["kind"])]) if values.get("kind") in _PAYMENT_KIND else "",
-            "direction": ctx.t(_DIRECTION[str(values["direction"])]) if values.get("direction") in _DIRECTION
-            else "",
+            "direction": ctx.t(_DIRECTION[str(values["direction"])]) if values.get("direction") in _DIRECTION else "",
             "counterparty": ctx.t(_COUNTERPARTY, name=values["counterparty"]) if values.get("counterparty") else "",
         }
         return ctx.t(template, **params)
@@ -223,6 +242,8 @@ def undo_last(ctx: Context, args: UndoLast) -> Result:
     entry = audit.record(ctx, "undo_last", project, changes, summary)
     entry.undo_of = logs[0].id
     ctx.session.flush()
-    data = {"undone": [{"audit_id": log.id, "tool": log.tool, "summary": log.summary} for log in logs],
-            "changes": len(changes)}
+    data = {
+        "undone": [{"audit_id": log.id, "tool": log.tool, "summary": log.summary} for log in logs],
+        "changes": len(changes),
+    }
     return Result(ok=True, text="\n".join([head, *lines, *alerts]), data=data, audit_id=entry.id)

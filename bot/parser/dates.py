@@ -18,11 +18,38 @@ from datetime import date, timedelta
 
 from bot.parser.numbers import chinese
 
-_WEEKDAY_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0, "2": 1, "3": 2,
-               "4": 3, "5": 4, "6": 5, "7": 6}
+_WEEKDAY_CN = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 _WEEKDAY_EN = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_MONTH_EN = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-             "nov": 11, "dec": 12}
+_MONTH_EN = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +83,9 @@ def _month_day(today: date, month: int | None, day: int | None, year: int | None
     return _month_day_readings(today, month, day, year)[0]
 
 
-def _month_day_readings(today: date, month: int | None, day: int | None,
-                        year: int | None = None) -> tuple[date | None, date | None]:
+def _month_day_readings(
+    today: date, month: int | None, day: int | None, year: int | None = None
+) -> tuple[date | None, date | None]:
     """The date as read, and the upcoming reading when the past one was taken though the upcoming one is nearer."""
     if month is None or day is None:
         return None, None
@@ -96,6 +124,7 @@ def _rule(pattern: str) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         _RULES.append((pattern, func))
         return func
+
     return register
 
 
@@ -293,10 +322,10 @@ def _cn_month(m: re.Match[str], today: date) -> tuple[date, date, bool] | None:
 @_rule(r"(?<![\d.,/\-])(\d{1,2})\s?([./\-])\s?(\d{1,2})(?![\d.,%万千百kw元块天个小时工hm号日吨方])")
 def _numeric(m: re.Match[str], today: date) -> Found | None:
     if m[2] == ".":
-        tail = m.string[m.end():m.end() + 1]
+        tail = m.string[m.end() : m.end() + 1]
         if not tail or not (tail.isspace() or "\u4e00" <= tail <= "\u9fff"):
             return None
-        head = m.string[:m.start()].rstrip()[-1:]
+        head = m.string[: m.start()].rstrip()[-1:]
         if head.isalnum():  # after a word (赵六 1.5): a quantity, not 5 January
             return None
     return _one_of(_month_day_readings(today, int(m[1]), int(m[3])))
@@ -323,8 +352,10 @@ _SUBPATTERNS = [re.compile(pattern) for pattern, _ in _RULES]
 
 # A range: "X到Y" runs from X's first day to Y's last; "X到现在", "X至今", "X以来", "since X" end today.
 _TO = re.compile(r"\s*(?:到|至|~|-|—|–|(?<![a-z])(?:to|until|till|through|thru)(?![a-z]))\s*")
-_TO_NOW = re.compile(r"\s*(?:(?:到|至)\s*(?:现在|目前|如今|今)(?:为止)?|以来|至今"
-                     r"|(?<![a-z])(?:(?:up\s+)?(?:to|until|till)\s+(?:now|date)|so\s+far)(?![a-z]))")
+_TO_NOW = re.compile(
+    r"\s*(?:(?:到|至)\s*(?:现在|目前|如今|今)(?:为止)?|以来|至今"
+    r"|(?<![a-z])(?:(?:up\s+)?(?:to|until|till)\s+(?:now|date)|so\s+far)(?![a-z]))"
+)
 _SINCE = re.compile(r"(?:(?<![a-z])since|自从)\s*$")
 
 

@@ -64,39 +64,53 @@ _WORDS = _PARTICLES + _words(
     "morning afternoon evening noon",
 )
 # In a correction (更正, 改成, 应该是), the earlier record is spoken of: 上次, 之前, 原来 name it, not a date.
-CORRECTION_WORDS = _words("上次 之前 原来 原先 本来 前面 刚才 实际 实际上 报高了 报多了 报低了 报少了 报错了",
-                          "记错了 错了 记 day entry record")
+CORRECTION_WORDS = _words(
+    "上次 之前 原来 原先 本来 前面 刚才 实际 实际上 报高了 报多了 报低了 报少了 报错了",
+    "记错了 错了 记 day entry record",
+)
 
 
 def _alternation(words: Sequence[str]) -> re.Pattern[str]:
     """Longest first, so 我跟你说 is one word and not 我 + 跟 + 你 + 说; ASCII words only as whole words."""
-    return re.compile("|".join(
-        (rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w[0].isascii() else re.escape(w))
-        for w in sorted(set(words), key=lambda w: (-len(w), w))))
+    return re.compile(
+        "|".join(
+            (rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w[0].isascii() else re.escape(w))
+            for w in sorted(set(words), key=lambda w: (-len(w), w))
+        )
+    )
 
 
 _KNOWN_RE = _alternation(_WORDS)
 _CORRECTION_RE = _alternation(CORRECTION_WORDS)
 _SEE_THROUGH = frozenset(_PARTICLES)
 # Counts of things (50吨, 一车, 20 bags) and clock times after a time of day or 到/从 (干到晚上十点).
-_COUNT_RE = re.compile(rf"(?:{NUMBER})\s*(?:个|只|件|套|条|根|张|台|辆|箱|桶|包|袋|卷|捆|盒|片|瓶|罐|组|批|车|趟"
-                       r"|吨|方|立方|米|平米|平方|公斤|斤|kg|层|间|樘|m(?![a-z])|t(?![a-z])|tons?|bags?|trucks?|loads?"
-                       r"|pcs)")
-_CLOCK_RE = re.compile(rf"(?:上午|下午|晚上|早上|中午|傍晚|夜里|到|至|从)\s*(?:{NUMBER})\s*点(?:半|钟|\d{{1,2}}分?"
-                       r"|[一二三四五六七八九十]+分?)?")
+_COUNT_RE = re.compile(
+    rf"(?:{NUMBER})\s*(?:个|只|件|套|条|根|张|台|辆|箱|桶|包|袋|卷|捆|盒|片|瓶|罐|组|批|车|趟"
+    r"|吨|方|立方|米|平米|平方|公斤|斤|kg|层|间|樘|m(?![a-z])|t(?![a-z])|tons?|bags?|trucks?|loads?"
+    r"|pcs)"
+)
+_CLOCK_RE = re.compile(
+    rf"(?:上午|下午|晚上|早上|中午|傍晚|夜里|到|至|从)\s*(?:{NUMBER})\s*点(?:半|钟|\d{{1,2}}分?"
+    r"|[一二三四五六七八九十]+分?)?"
+)
 # English words that change the day of a record: never left unread.
-_EN_TIME_RE = re.compile(r"(?<![a-z])(ago|before|earlier|previous|prev|last|past|next|other|night|week|weeks"
-                         r"|weekend|month|months|year|years|since|until|till|later|recently|lately|date|dated|day"
-                         r"|days|eve|tmr|tmrw|yday)(?![a-z])")
+_EN_TIME_RE = re.compile(
+    r"(?<![a-z])(ago|before|earlier|previous|prev|last|past|next|other|night|week|weeks"
+    r"|weekend|month|months|year|years|since|until|till|later|recently|lately|date|dated|day"
+    r"|days|eve|tmr|tmrw|yday)(?![a-z])"
+)
 _LEFT_RE = re.compile(r"[\u3400-\u9fff]+|\d+")
 _NUMERAL = re.compile(r"\d|[零〇一二两俩三四五六七八九十百千万]")
 # Time-like (a day, a part of one, a relative day) and what makes a record a plan, a wish or a denial.
-_TIME_OR_MODE = re.compile(r"[天晌晚早夜宵号日周月年昨今明前后旬时次]|礼拜|星期"
-                           r"|要|会|将|想|准备|打算|计划|没|不|别|未|无|可能|预计")
+_TIME_OR_MODE = re.compile(
+    r"[天晌晚早夜宵号日周月年昨今明前后旬时次]|礼拜|星期"
+    r"|要|会|将|想|准备|打算|计划|没|不|别|未|无|可能|预计"
+)
 
 
-def unread(masked: str, low: str, anchors: Sequence[tuple[int, int]], *, correction: bool = False,
-           time_only: bool = False) -> list[tuple[int, int]]:
+def unread(
+    masked: str, low: str, anchors: Sequence[tuple[int, int]], *, correction: bool = False, time_only: bool = False
+) -> list[tuple[int, int]]:
     """Spans of the message that may change the meaning of a write and that nothing explains (module docstring).
 
     masked is the lower-cased message with what the parser read blanked (spaces), low the same text unblanked,
@@ -136,8 +150,9 @@ def unread(masked: str, low: str, anchors: Sequence[tuple[int, int]], *, correct
 
     found = []
     for m in _LEFT_RE.finditer(left):
-        if _TIME_OR_MODE.search(m[0]) or (not time_only and (
-                _NUMERAL.search(m[0]) or next_to_anchor(m.start(), m.end()))):
+        if _TIME_OR_MODE.search(m[0]) or (
+            not time_only and (_NUMERAL.search(m[0]) or next_to_anchor(m.start(), m.end()))
+        ):
             found.append((m.start(), m.end()))
     found += [(m.start(), m.end()) for m in _EN_TIME_RE.finditer(left)]
     return sorted(found)

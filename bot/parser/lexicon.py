@@ -78,19 +78,27 @@ class Lexicon:
     _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, *, projects: Sequence[tuple[str, str, Sequence[str]]] = (),
-              workers: Sequence[tuple[str, Sequence[str]]] = (),
-              tasks: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
-              lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
-              version: tuple[Any, ...] = ()) -> Lexicon:
+    def build(
+        cls,
+        *,
+        projects: Sequence[tuple[str, str, Sequence[str]]] = (),
+        workers: Sequence[tuple[str, Sequence[str]]] = (),
+        tasks: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+        lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
+        version: tuple[Any, ...] = (),
+    ) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
         lex = cls(
             projects=tuple((code, name, tuple(aliases)) for code, name, aliases in projects),
             workers=tuple(Candidate(name, (name, *aliases)) for name, aliases in workers),
-            tasks={code: tuple(Candidate(name, (name, *aliases)) for name, aliases in rows)
-                   for code, rows in (tasks or {}).items()},
-            lines={code: {fold(label or key): key for key, label in rows if key not in CATEGORIES}
-                   for code, rows in (lines or {}).items()},
+            tasks={
+                code: tuple(Candidate(name, (name, *aliases)) for name, aliases in rows)
+                for code, rows in (tasks or {}).items()
+            },
+            lines={
+                code: {fold(label or key): key for key, label in rows if key not in CATEGORIES}
+                for code, rows in (lines or {}).items()
+            },
             version=version,
         )
         lex._compile()
@@ -126,14 +134,16 @@ class Lexicon:
     def find_projects(self, text: str) -> list[Hit]:
         if self._project_re is None:
             return []
-        return [Hit(self._project_by_word[_squash(m[0])], m.start(), m.end(), m[0])
-                for m in self._project_re.finditer(text)]
+        return [
+            Hit(self._project_by_word[_squash(m[0])], m.start(), m.end(), m[0]) for m in self._project_re.finditer(text)
+        ]
 
     def find_workers(self, text: str) -> list[Hit]:
         if self._worker_re is None:
             return []
-        return [Hit(self._worker_by_word[_squash(m[0])], m.start(), m.end(), m[0])
-                for m in self._worker_re.finditer(text)]
+        return [
+            Hit(self._worker_by_word[_squash(m[0])], m.start(), m.end(), m[0]) for m in self._worker_re.finditer(text)
+        ]
 
     def find_tasks(self, text: str, project: str | None) -> list[Hit]:
         """Tasks of a project named in text; with no project, tasks of any project (stored name only)."""
@@ -168,8 +178,9 @@ class Lexicon:
         if sure or near:
             return sure, near
         typed = pinyin_keys(name)[0]
-        scored = sorted(((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in self.workers
-                         for w in c.names), reverse=True)
+        scored = sorted(
+            ((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in self.workers for w in c.names), reverse=True
+        )
         return [], list(dict.fromkeys(item for score, item in scored if score >= SUGGEST_PINYIN))[:3]
 
     # -- loading from the database -----------------------------------------------------------------
@@ -213,17 +224,22 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
     workers = session.execute(select(Worker.name, Worker.aliases).order_by(Worker.id)).all()
     tasks: dict[str, list[tuple[str, list[str]]]] = {}
     for project_id, name, aliases in session.execute(
-            select(Task.project_id, Task.name, Task.aliases).order_by(Task.id)):
+        select(Task.project_id, Task.name, Task.aliases).order_by(Task.id)
+    ):
         tasks.setdefault(code_of[project_id], []).append((name, aliases or []))
     lines: dict[str, list[tuple[str, str | None]]] = {}
     for project_id, category, label in session.execute(
-            select(BudgetLine.project_id, BudgetLine.category, BudgetLine.label).where(
-                BudgetLine.category.not_in(CATEGORIES))):
+        select(BudgetLine.project_id, BudgetLine.category, BudgetLine.label).where(
+            BudgetLine.category.not_in(CATEGORIES)
+        )
+    ):
         lines.setdefault(code_of[project_id], []).append((category, label))
     return Lexicon.build(
         projects=[(code, name, aliases or []) for _, code, name, aliases in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
-        tasks=tasks, lines=lines, version=version,
+        tasks=tasks,
+        lines=lines,
+        version=version,
     )
 
 
@@ -236,8 +252,15 @@ ITEM_RE = _alternation(ITEM_WORDS)
 def find_categories(text: str) -> list[Hit]:
     """Category words (材料费, 人工, labor...) in text, with the category each names."""
     assert CATEGORY_RE is not None
-    return [Hit(CATEGORY_WORDS[_squash(m[0])] if _squash(m[0]) in CATEGORY_WORDS else CATEGORY_WORDS[m[0]],
-                m.start(), m.end(), m[0]) for m in CATEGORY_RE.finditer(text)]
+    return [
+        Hit(
+            CATEGORY_WORDS[_squash(m[0])] if _squash(m[0]) in CATEGORY_WORDS else CATEGORY_WORDS[m[0]],
+            m.start(),
+            m.end(),
+            m[0],
+        )
+        for m in CATEGORY_RE.finditer(text)
+    ]
 
 
 def find_items(text: str) -> list[Hit]:

@@ -14,15 +14,37 @@ import cn2an
 
 CN_DIGIT_CHARS = "零〇一二两俩三四五六七八九"
 CN_NUMBER_CHARS = CN_DIGIT_CHARS + "十百千万亿"
-_MULT = {"万": Decimal(10000), "w": Decimal(10000), "千": Decimal(1000), "k": Decimal(1000), "百": Decimal(100),
-         "亿": Decimal(100000000)}
+_MULT = {
+    "万": Decimal(10000),
+    "w": Decimal(10000),
+    "千": Decimal(1000),
+    "k": Decimal(1000),
+    "百": Decimal(100),
+    "亿": Decimal(100000000),
+}
 _ARABIC_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([万w千k百亿])?(\d+)?([千百])?$")
-_ENGLISH = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-            "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1}
+_ENGLISH = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a": 1,
+    "an": 1,
+}
 
 # One number as typed: Arabic (with thousands commas, decimals, a unit and a colloquial tail: 1万5) or Chinese.
-NUMBER = (r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?[万w千k百亿](?![a-z]))?(?:\d(?:[千百])?(?!\d))?"
-          r"|[零〇一二两俩三四五六七八九十百千万亿]+(?:点[零〇一二两三四五六七八九]+)?)")
+NUMBER = (
+    r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?[万w千k百亿](?![a-z]))?(?:\d(?:[千百])?(?!\d))?"
+    r"|[零〇一二两俩三四五六七八九十百千万亿]+(?:点[零〇一二两三四五六七八九]+)?)"
+)
 NUMBER_RE = re.compile(NUMBER)
 
 

@@ -10,8 +10,9 @@ from tools.base import REGISTRY, Call
 Source = Literal["command", "rules", "none"]
 
 # Tools that write: from the registry when the tool modules are loaded, else this list (the design's table).
-_WRITES = frozenset({"log_labor", "record_advance", "settle_wages", "add_cost", "update_task_progress",
-                     "record_fund", "undo_last"})
+_WRITES = frozenset(
+    {"log_labor", "record_advance", "settle_wages", "add_cost", "update_task_progress", "record_fund", "undo_last"}
+)
 
 
 def writes(tool: str) -> bool:

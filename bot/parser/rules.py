@@ -38,39 +38,59 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-BLOCK_RE = _re(r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
-               r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)")
-UNDO_RE = _re(r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
-              r"|(删掉|删除|删了)(上一|刚才|刚刚|最后)"
-              r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)")
-LIST_RE = _re(r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
-              r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects")
-QUERY_RE = _re(r"多少|(?<![那这前头后近好])几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
-               r"|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
-               r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
-               r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
-               r"|export)(?![a-z])")
+BLOCK_RE = _re(
+    r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
+    r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)"
+)
+UNDO_RE = _re(
+    r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
+    r"|(删掉|删除|删了)(上一|刚才|刚刚|最后)"
+    r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)"
+)
+LIST_RE = _re(
+    r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
+    r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects"
+)
+QUERY_RE = _re(
+    r"多少|(?<![那这前头后近好])几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
+    r"|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
+    r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
+    r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
+    r"|export)(?![a-z])"
+)
 HEALTH_RE = _re(r"健康|挣值|赢得值|cpi|spi|eac|earned value|health|绩效|(?<![a-z])(ev|pv|vac|tcpi)(?![a-z])")
-FUND_RE = _re(r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|收支|进出账|流水"
-              r"|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])")
-LABOR_STRONG_RE = _re(r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
-                      r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
-                      r"|工日|days did|days worked|days has|worked how")
-BUDGET_RE = _re(r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
-                r"|spent|spend|budget|overrun|(?<![a-z])cost")
+FUND_RE = _re(
+    r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|收支|进出账|流水"
+    r"|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])"
+)
+LABOR_STRONG_RE = _re(
+    r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
+    r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
+    r"|工日|days did|days worked|days has|worked how"
+)
+BUDGET_RE = _re(
+    r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
+    r"|spent|spend|budget|overrun|(?<![a-z])cost"
+)
 LABOR_WEAK_RE = _re(r"工资|借支|预支|借了|欠|没结|未结|结了多少|汇总|统计|wages|advances|owed|outstanding")
-SCHEDULE_RE = _re(r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
-                  r"|on track|overdue|at risk")
+SCHEDULE_RE = _re(
+    r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
+    r"|on track|overdue|at risk"
+)
 # A figure the writer is not sure of is not recorded: hedges, ranges, round guesses (好像, 两三天, 几千, 一千多).
-HEDGE_RE = _re(r"好像|大概|大约|差不多|左右|估计|可能|也许|记不清|不确定|说不准|不太清楚|不记得|或者|还是"
-               r"|几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万天个工块元小]|[十百千万]\s*[来多余]|[千百万]把"
-               r"|(?<![a-z])(maybe|probably|roughly|approximately|approx|or so|not sure|i think)(?![a-z])"
-               r"|半多|过半|多一点|出头|以上|不到|将近|接近|快要|快完"
-               r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
-               r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d")
+HEDGE_RE = _re(
+    r"好像|大概|大约|差不多|左右|估计|可能|也许|记不清|不确定|说不准|不太清楚|不记得|或者|还是"
+    r"|几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万天个工块元小]|[十百千万]\s*[来多余]|[千百万]把"
+    r"|(?<![a-z])(maybe|probably|roughly|approximately|approx|or so|not sure|i think)(?![a-z])"
+    r"|半多|过半|多一点|出头|以上|不到|将近|接近|快要|快完"
+    r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
+    r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d"
+)
 # A building, phase or section the lexicon does not know (1号楼 in the 3号楼 chat): maybe another project.
-PLACE_RE = _re(r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|标段|标"
-               r"|期(?!\s*的?\s*(?:进度款|工程款|付款|拨款|款)))")  # 第4期进度款 is an instalment
+PLACE_RE = _re(
+    r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|标段|标"
+    r"|期(?!\s*的?\s*(?:进度款|工程款|付款|拨款|款)))"
+)  # 第4期进度款 is an instalment
 # 第4期, 第二次, 第3批: an ordinal, never an amount.
 ORDINAL_RE = _re(rf"第\s*(?:{NUMBER})\s*(?:期|次|批|笔|车|趟|个|位|名)")
 REPORT_RE = _re(r"考勤|出勤|汇总|统计|明细|报表|台账|流水|工资表|记工表|timesheet|attendance|summary|report")
@@ -78,71 +98,101 @@ EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
 BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
 BY_DAY_RE = _re(r"按天|按日|每天|by day|per day|daily")
 
-FUND_IN_RE = _re(r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款|入账|进账"
-                 rf"|(打|转|汇|拨)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*过来"
-                 r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
-                 r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
-                 r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in"
-                 r"|(?<![a-z])got(?![a-z]).*(?<![a-z])from(?![a-z])")
-FUND_OUT_RE = _re(r"(?:付|支付|转|打|汇)(?:款|账)?给"
-                  rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
-                  r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
-                  r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])")
+FUND_IN_RE = _re(
+    r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款|入账|进账"
+    rf"|(打|转|汇|拨)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*过来"
+    r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
+    r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
+    r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in"
+    r"|(?<![a-z])got(?![a-z]).*(?<![a-z])from(?![a-z])"
+)
+FUND_OUT_RE = _re(
+    r"(?:付|支付|转|打|汇)(?:款|账)?给"
+    rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
+    r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
+    r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])"
+)
 ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
-SETTLE_RE = _re(r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
-                r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
-                r"|(paid|pay)(?![a-z]).*wages|wages paid")
+SETTLE_RE = _re(
+    r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
+    r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
+    r"|(paid|pay)(?![a-z]).*wages|wages paid"
+)
 # Things no tool records: absence, and money paid back (张三还了300借支 is not a new advance).
-NEGATION_RE = _re(r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
-                  r"|还了|还钱|还款|归还|还清|还回|退回|退了"
-                  r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
-                  r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])")
-PART_DAY_ABSENCE_RE = _re(r"(?:上午|下午|晚上|中午|早上|上半天|下半天|前半天|后半天)\s*(?:就|都|也)?\s*"
-                          r"(?:没来|没有来|没干|没上班|没出工|没在|不在|请假|休息|走了)")
+NEGATION_RE = _re(
+    r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
+    r"|还了|还钱|还款|归还|还清|还回|退回|退了"
+    r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
+    r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])"
+)
+PART_DAY_ABSENCE_RE = _re(
+    r"(?:上午|下午|晚上|中午|早上|上半天|下半天|前半天|后半天)\s*(?:就|都|也)?\s*"
+    r"(?:没来|没有来|没干|没上班|没出工|没在|不在|请假|休息|走了)"
+)
 CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
 CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
 # A day already logged, corrected (更正 张三 昨天 半天, 张三昨天改成半天, 王五昨天不是一天是半天): the entry is
 # replaced.
-FIX_RE = _re(r"更正|纠正|改正|订正|修正|改成|改为|改到|调成|调为|换成|记错|搞错|弄错|写错|记成|写成|报错|错了"
-             r"|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是|不是"
-             r"|(?<![a-z])(correction|correct|corrected|should be|should have been|wrong|mistake|mistaken|change)"
-             r"(?![a-z])")
+FIX_RE = _re(
+    r"更正|纠正|改正|订正|修正|改成|改为|改到|调成|调为|换成|记错|搞错|弄错|写错|记成|写成|报错|错了"
+    r"|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是|不是"
+    r"|(?<![a-z])(correction|correct|corrected|should be|should have been|wrong|mistake|mistaken|change)"
+    r"(?![a-z])"
+)
 # A correction said of the whole message (更正：张三昨天一天，李四半天): every worker named is corrected.
-FIX_ALL_RE = _re(r"^\s*(更正|纠正|改正|订正|修正|correction|correct(?![a-z]))"
-                 r"|(更正|纠正|改正|订正|修正|correction)\s*$")
+FIX_ALL_RE = _re(
+    r"^\s*(更正|纠正|改正|订正|修正|correction|correct(?![a-z]))"
+    r"|(更正|纠正|改正|订正|修正|correction)\s*$"
+)
 # What the entry is to become follows these (张三昨天一个工改成半天: 一个工 was the old figure) ...
-FIX_NEW_RE = _re(r"改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是"
-                 r"|(?<![a-z])(should be|should have been|to)(?![a-z])")
+FIX_NEW_RE = _re(
+    r"改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是"
+    r"|(?<![a-z])(should be|should have been|to)(?![a-z])"
+)
 # ... and the old figure follows these (不是一天, not a full day, instead of 1 day).
-FIX_OLD_RE = _re(r"(?:不是|原来是?|原先是?|本来是?|之前是?|原来记的?|记成了?|写成了?|从"
-                 r"|(?<![a-z])(?:not|instead of|rather than|from|was)(?![a-z]))\s*(?:记了?|写了?|的)?\s*$")
+FIX_OLD_RE = _re(
+    r"(?:不是|原来是?|原先是?|本来是?|之前是?|原来记的?|记成了?|写成了?|从"
+    r"|(?<![a-z])(?:not|instead of|rather than|from|was)(?![a-z]))\s*(?:记了?|写了?|的)?\s*$"
+)
 # A bare number after the new-figure word (改为0.5, 应该是1) is the days of the corrected entry.
-FIX_BARE_RE = _re(r"(?:改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|是|从"
-                  r"|(?<![a-z])(?:to|be|been|from|not|was))"
-                  r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)"
-                  r"(?![\d.%a-z]|\s*(?:[万千百元块号月日/-]|(?:k|w|yuan|rmb|cny|bucks?|dollars?)(?![a-z])))")
+FIX_BARE_RE = _re(
+    r"(?:改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|是|从"
+    r"|(?<![a-z])(?:to|be|been|from|not|was))"
+    r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)"
+    r"(?![\d.%a-z]|\s*(?:[万千百元块号月日/-]|(?:k|w|yuan|rmb|cny|bucks?|dollars?)(?![a-z])))"
+)
 # A correction of something other than labour days (工资改成300, 改成材料费, 借支改成500) is not written here.
-FIX_OTHER_RE = _re(r"工资|工钱|日薪|工价|单价|价格|借支|预支|结算|金额|钱|款|费|账|进度|(?<!\d)%"
-                   r"|(?<![a-z])(wages?|pay|paid|rate|amount|price|cost|money|advance|settle\w*|progress|percent)"
-                   r"(?![a-z])")
+FIX_OTHER_RE = _re(
+    r"工资|工钱|日薪|工价|单价|价格|借支|预支|结算|金额|钱|款|费|账|进度|(?<!\d)%"
+    r"|(?<![a-z])(wages?|pay|paid|rate|amount|price|cost|money|advance|settle\w*|progress|percent)"
+    r"(?![a-z])"
+)
 PROGRESS_WORD_RE = _re(r"完成|进度|到了|到|已经|done|complete|completed|finished|progress")
 COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
 
-PERCENT_RE = _re(r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent(?![a-z])|pct(?![a-z]))"
-                 r"|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
-                 r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
-                 r"|(?P<half>一半|过半)")
+PERCENT_RE = _re(
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent(?![a-z])|pct(?![a-z]))"
+    r"|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
+    r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
+    r"|(?P<half>一半|过半)"
+)
 # A bare figure ending a clause after a word of progress (管网铺设完成80, 砌体做到60了): that task's percent.
-PROGRESS_BARE_RE = _re(r"(?:完成了?|做到了?|干到了?|到了?|进度(?:是|为|到了?)?)\s*(?P<n>\d{1,3}(?:\.\d+)?)"
-                       r"(?=\s*(?:了|啦)?\s*(?:$|[,.!?;。]))")
+PROGRESS_BARE_RE = _re(
+    r"(?:完成了?|做到了?|干到了?|到了?|进度(?:是|为|到了?)?)\s*(?P<n>\d{1,3}(?:\.\d+)?)"
+    r"(?=\s*(?:了|啦)?\s*(?:$|[,.!?;。]))"
+)
 MONEY_WORD_RE = _re(r"[元块钱款费账]|花|买|付|收|借|结|工资|(?<![a-z])(yuan|rmb|cny|paid|pay|cost)(?![a-z])")
 # A task finished, said without a figure (沥青摊铺昨天做完了): 100% when the message has no number of its own.
-DONE_RE = _re(r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
-              r"|(?<![a-z])(done|fully done|all done|complete|completed|finished)(?![a-z])")
-DAYS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
-              r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)"
-              # 晌 (northern usage): half a day's work, 一个晌 = 半晌 = 0.5 工, 两晌 = 1; 晌午 is noon.
-              rf"|(?P<shang>{_N})\s*个?\s*晌(?!午)|(?P<shanghalf>半\s*个?\s*晌(?!午))")
+DONE_RE = _re(
+    r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
+    r"|(?<![a-z])(done|fully done|all done|complete|completed|finished)(?![a-z])"
+)
+DAYS_RE = _re(
+    rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
+    r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)"
+    # 晌 (northern usage): half a day's work, 一个晌 = 半晌 = 0.5 工, 两晌 = 1; 晌午 is noon.
+    rf"|(?P<shang>{_N})\s*个?\s*晌(?!午)|(?P<shanghalf>半\s*个?\s*晌(?!午))"
+)
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
 LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
 BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
@@ -151,13 +201,19 @@ EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩�
 MAX_BARE_DAYS = Decimal(3)
 OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
 OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
-OT_BARE_RE = _re(rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
-                 r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))")
-RATE_RE = _re(r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
-              r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)")
-NOT_MONEY_AFTER_RE = _re(r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
-                         r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
-                         r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)")
+OT_BARE_RE = _re(
+    rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
+    r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))"
+)
+RATE_RE = _re(
+    r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
+    r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)"
+)
+NOT_MONEY_AFTER_RE = _re(
+    r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
+    r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
+    r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)"
+)
 MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
 EACH_RE = _re(r"各|每人|每个人|一人|都|(?<![a-z])(each|apiece|per head)(?![a-z])")
 DESCRIBED_RE = _re(r"\s*(?:的|那|这)?\s*(?:工资|工钱|钱|账|款|进度款|工程款|预付款|货款|租金|房租|生活费|wages|pay)")
@@ -165,67 +221,119 @@ DESCRIBED_BEFORE_RE = _re(r"(?:工资|工钱|租金|租费|房租|费|款|(?<![a
 MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
 
 # Words around names in labour and payment messages; what is left over may be an unknown name.
-FILLER_RE = _re(r"记一下|记一笔|记下|帮我|帮忙|麻烦|请|登记|记录|记工|两人|俩人|三人|\d+人|每人|一共|总共"
-                r"|都是|都|各|还有|以及|来了|来|干了|干|做了|上午|下午|晚上|中午|全天|整天|点工|加班|生活费"
-                r"|借支|预支|借了|借|结算|结清|结了|结账|发了|发|工资|付了|付|日工资|按|算|的|了|和|跟|与|及"
-                r"|给|是|也|在|工地|活|钱|块|元|谢谢|多谢|辛苦了|辛苦|你好|您好|各位|大家")
-SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
-               "温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗"
-               "谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓缪褚娄窦戚岑晏卞姬仇栾隋刁荣巫寇桑郎甄丛仲虞敖"
-               "巩佘邝")
+FILLER_RE = _re(
+    r"记一下|记一笔|记下|帮我|帮忙|麻烦|请|登记|记录|记工|两人|俩人|三人|\d+人|每人|一共|总共"
+    r"|都是|都|各|还有|以及|来了|来|干了|干|做了|上午|下午|晚上|中午|全天|整天|点工|加班|生活费"
+    r"|借支|预支|借了|借|结算|结清|结了|结账|发了|发|工资|付了|付|日工资|按|算|的|了|和|跟|与|及"
+    r"|给|是|也|在|工地|活|钱|块|元|谢谢|多谢|辛苦了|辛苦|你好|您好|各位|大家"
+)
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
+    "温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗"
+    "谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓缪褚娄窦戚岑晏卞姬仇栾隋刁荣巫寇桑郎甄丛仲虞敖"
+    "巩佘邝"
+)
 
 _Q = {
     "unknown_near": Text("没有找到工人“{name}”，你是说{near}吗？", "No worker called “{name}”. Did you mean {near}?"),
-    "unknown": Text("没有找到工人“{name}”。请检查名字，或先添加这个工人。",
-                    "No worker called “{name}”. Check the name, or add the worker first."),
+    "unknown": Text(
+        "没有找到工人“{name}”。请检查名字，或先添加这个工人。",
+        "No worker called “{name}”. Check the name, or add the worker first.",
+    ),
     "ambiguous_worker": Text("“{name}”可能是：{options}，请说清楚是哪位。", "“{name}” could be: {options}. Which one?"),
     "which_worker": Text("是哪位工人？请写上名字。", "Which worker? Please give the name."),
-    "one_worker": Text("一次只能给一位工人记借支或结算，请分开发。",
-                       "One worker at a time for advances and settlements, please."),
-    "each_amount": Text("几位工人的金额不明确：是每人各多少，还是一共？请每人写上金额，例如“张三500 李四800”。",
-                       "Whose amount is which? Give each worker an amount, e.g. “Mike 500, Tom 800”."),
-    "how_much_work": Text("{who}干了多少？例如“一天”“半天”“8小时”。",
-                          "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."),
+    "one_worker": Text(
+        "一次只能给一位工人记借支或结算，请分开发。", "One worker at a time for advances and settlements, please."
+    ),
+    "each_amount": Text(
+        "几位工人的金额不明确：是每人各多少，还是一共？请每人写上金额，例如“张三500 李四800”。",
+        "Whose amount is which? Give each worker an amount, e.g. “Mike 500, Tom 800”.",
+    ),
+    "how_much_work": Text(
+        "{who}干了多少？例如“一天”“半天”“8小时”。", "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."
+    ),
     "how_much_money": Text("金额是多少？", "How much is it?"),
-    "how_many_units": Text("单价 {price} 元/{unit}，一共多少{unit}？请写上总数或总金额。",
-                           "{price} per {unit}: how many? Please give the count or the total."),
+    "how_many_units": Text(
+        "单价 {price} 元/{unit}，一共多少{unit}？请写上总数或总金额。",
+        "{price} per {unit}: how many? Please give the count or the total.",
+    ),
     "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
-    "which_category": Text("这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
-                           "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead"),
+    "which_category": Text(
+        "这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
+        "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead",
+    ),
     "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
     "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
-    "which_place": Text("“{place}”是哪个项目？请写上项目：{options}",
-                        "Which project is “{place}”? Please name one: {options}"),
+    "which_place": Text(
+        "“{place}”是哪个项目？请写上项目：{options}", "Which project is “{place}”? Please name one: {options}"
+    ),
     "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
-    "past_or_ahead": Text("是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
-                          "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, "
-                          "e.g. {past}."),
-    "which_direction": Text("这笔钱是收入还是支出？例如“收到甲方20万”或“付给钢材厂10万”。",
-                            "Is this money in or out? E.g. “received 200k from the owner” or “paid 50k to Acme”."),
+    "past_or_ahead": Text(
+        "是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
+        "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, e.g. {past}.",
+    ),
+    "which_direction": Text(
+        "这笔钱是收入还是支出？例如“收到甲方20万”或“付给钢材厂10万”。",
+        "Is this money in or out? E.g. “received 200k from the owner” or “paid 50k to Acme”.",
+    ),
     "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
     "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
-    "unsure": Text("数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
-                   "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”."),
-    "fix_which_day": Text("更正哪一天的记工？请写上日期，例如“更正 {worker} {day} 半天”。",
-                          "Which day's entry is to be corrected? Please give the date, e.g. “correction: {worker} "
-                          "{day} 0.5 day”."),
-    "fix_how_much": Text("{who}那天改成多少？请写全那天的工日或小时（有加班一起写），"
-                         "例如“更正 {who} {day} 一个工加班2小时”，会替换那天的记录。",
-                         "What should {who}'s entry become? Give that day's days or hours in full (with any overtime), "
-                         "e.g. “correction: {who} {day} 1 day overtime 2”; it replaces that day's entry."),
-    "fix_other": Text("这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
-                      "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
-                      "and record it again."),
-    "unread": Text("没看懂“{words}”，怕记错，这次没有记录。请换个说法再发，日期请写成“昨天”“前天”“11月23日”这样。",
-                   "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
-                   "way; give dates like “yesterday” or “Nov 23”."),
-    "ambiguous": Text("没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
-                      "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday."),
+    "unsure": Text(
+        "数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
+        "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”.",
+    ),
+    "fix_which_day": Text(
+        "更正哪一天的记工？请写上日期，例如“更正 {worker} {day} 半天”。",
+        "Which day's entry is to be corrected? Please give the date, e.g. “correction: {worker} {day} 0.5 day”.",
+    ),
+    "fix_how_much": Text(
+        "{who}那天改成多少？请写全那天的工日或小时（有加班一起写），"
+        "例如“更正 {who} {day} 一个工加班2小时”，会替换那天的记录。",
+        "What should {who}'s entry become? Give that day's days or hours in full (with any overtime), "
+        "e.g. “correction: {who} {day} 1 day overtime 2”; it replaces that day's entry.",
+    ),
+    "fix_other": Text(
+        "这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
+        "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
+        "and record it again.",
+    ),
+    "unread": Text(
+        "没看懂“{words}”，怕记错，这次没有记录。请换个说法再发，日期请写成“昨天”“前天”“11月23日”这样。",
+        "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
+        "way; give dates like “yesterday” or “Nov 23”.",
+    ),
+    "ambiguous": Text(
+        "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
+        "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",
+    ),
 }
 
-_NOT_NAMES = {"今天", "昨天", "前天", "明天", "工人", "老板", "甲方", "乙方", "业主", "工地", "工程", "项目", "材料",
-              "师傅", "小工", "大工", "老师", "同事", "大家", "他们", "我们", "自己", "工资"}
+_NOT_NAMES = {
+    "今天",
+    "昨天",
+    "前天",
+    "明天",
+    "工人",
+    "老板",
+    "甲方",
+    "乙方",
+    "业主",
+    "工地",
+    "工程",
+    "项目",
+    "材料",
+    "师傅",
+    "小工",
+    "大工",
+    "老师",
+    "同事",
+    "大家",
+    "他们",
+    "我们",
+    "自己",
+    "工资",
+}
 
 
 def normalise(text: str) -> str:
@@ -269,9 +377,11 @@ class Analysis:
             self.mask(hit.begin, hit.end)
         # A date overlapping a worker's name is no date (李四月初: no 四月), unless it is the whole name.
         names = [(h.begin, h.end) for h in self.lexicon.find_workers(self.text)]
-        self.spans = [s for s in dates_mod.find(self.text, self.today)
-                      if (s.begin, s.stop) in names
-                      or not any(s.begin < end and begin < s.stop for begin, end in names)]
+        self.spans = [
+            s
+            for s in dates_mod.find(self.text, self.today)
+            if (s.begin, s.stop) in names or not any(s.begin < end and begin < s.stop for begin, end in names)
+        ]
         for span in self.spans:
             self.mask(span.begin, span.stop)
         self.worker_hits = self.lexicon.find_workers(self.text)
@@ -287,7 +397,7 @@ class Analysis:
         """low with the workers' and projects' names blanked: 李四两个工 is no range 四两."""
         chars = list(self.low)
         for hit in (*self.worker_hits, *self.projects):
-            chars[hit.begin:hit.end] = "|" * (hit.end - hit.begin)
+            chars[hit.begin : hit.end] = "|" * (hit.end - hit.begin)
         return "".join(chars)
 
     def mask(self, begin: int, end: int, fill: str = " ") -> None:
@@ -358,7 +468,7 @@ class Analysis:
             value = _count(m["n"], bool(m["h1"]), bool(m["half"]))
             if value is None:
                 continue
-            before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 12]
+            before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
             kind = "overtime" if OT_BEFORE_RE.search(before) or OT_AFTER_RE.search(after) else "hours"
             found.append(Quantity(kind, value, m.start(), m.end()))
             self.mask(m.start(), m.end())
@@ -416,7 +526,7 @@ class Analysis:
         leftover = FILLER_RE.sub(lambda m: " " * len(m[0]), self.text)
         for hit in (*find_items(leftover), *find_categories(leftover)):  # 水泥, 材料: known words, not names
             if hit.end - hit.begin > 1:
-                leftover = leftover[:hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end:]
+                leftover = leftover[: hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end :]
         for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
             sure, _ = self.lexicon.resolve_worker(m[0])
             if len(sure) == 1:
@@ -458,7 +568,7 @@ class Analysis:
         out: list[tuple[Decimal, bool, int, int]] = []
         for m in NUMBER_RE.finditer(text):
             token = m[0]
-            after, before = text[m.end():m.end() + 6], text[max(0, m.start() - 4):m.start()]
+            after, before = text[m.end() : m.end() + 6], text[max(0, m.start() - 4) : m.start()]
             if NOT_MONEY_AFTER_RE.match(after) or before.endswith("百分之") or before.rstrip().endswith("第"):
                 continue
             marked = bool(MONEY_AFTER_RE.match(after) or MONEY_BEFORE_RE.search(before))
@@ -495,7 +605,7 @@ class Analysis:
     def category(self) -> tuple[str | None, str | None, bool]:
         """The category named (or implied by an item word), the item word as typed, and whether it is clear."""
         words, items, own = self.categories
-        note = re.sub(r"\s+", " ", self.low[items[0].begin:items[0].end]) if items else None  # the item word
+        note = re.sub(r"\s+", " ", self.low[items[0].begin : items[0].end]) if items else None  # the item word
         if own:
             keys = {h.value for h in own}
             return (keys.pop(), note, True) if len(keys) == 1 else (None, note, False)
@@ -566,6 +676,7 @@ def _name_like(chunk: str) -> bool:
 
 
 # -- building plans ---------------------------------------------------------------------------------
+
 
 def _ask(question: str | None) -> Plan:
     return Plan(calls=[], source="rules", confident=False, question=question)
@@ -675,8 +786,15 @@ def plan_correction(an: Analysis) -> Plan:
         return _ask(question)
     low = an.low
     category, _, clear = an.category()
-    if (an.amounts or FIX_OTHER_RE.search(an.text) or ADVANCE_RE.search(low) or SETTLE_RE.search(low)
-            or an.percent is not None or (category not in (None, "labor")) or not clear):
+    if (
+        an.amounts
+        or FIX_OTHER_RE.search(an.text)
+        or ADVANCE_RE.search(low)
+        or SETTLE_RE.search(low)
+        or an.percent is not None
+        or (category not in (None, "labor"))
+        or not clear
+    ):
         return _ask(an.t("fix_other"))
     if not workers:
         return _ask(an.t("which_worker"))
@@ -738,8 +856,10 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
     day = an.entry_date(described=True)
     if isinstance(day, str):
         return _ask(day)
-    calls = [Call(tool, an.with_project(worker=w.name, amount=_money_text(a), date=day.isoformat()))
-             for w, a in zip(workers, amounts, strict=True)]
+    calls = [
+        Call(tool, an.with_project(worker=w.name, amount=_money_text(a), date=day.isoformat()))
+        for w, a in zip(workers, amounts, strict=True)
+    ]
     return Plan(calls=calls, source="rules", confident=True)
 
 
@@ -758,7 +878,7 @@ def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | 
     if all(len(values) == 1 for values in own):
         return [values[0] for values in own]
     values = set(own[-1])
-    if len(values) == 1 and not any(own[:-1]) and EACH_RE.search(an.low[workers[-1].end:]):
+    if len(values) == 1 and not any(own[:-1]) and EACH_RE.search(an.low[workers[-1].end :]):
         return [values.pop()] * len(workers)
     return an.t("each_amount")
 
@@ -783,8 +903,10 @@ _CP = r"(?P<cp>[^\s\d,|.!?:;]{2,20}?)"
 _FUND_WORDS = r"(?:工程款|进度款|预付款|尾款|余款|质保金|保证金|拨款|货款|付款|转账|打款|汇款|款|钱)"
 _CP_IN = [
     _re(rf"收到了?\s*{_CP}\s*(?:的)?\s*{_FUND_WORDS}"),  # 收到甲方进度款
-    _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}?\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来|汇过来|付的|给的|打的|转的|汇的"
-        r"|拨的|付了|拨了|(?:打|转|汇|拨)了?\s*过来)"),  # 业主转来, 建设单位付的, 业主打了80万过来
+    _re(
+        rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}?\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来|汇过来|付的|给的|打的|转的|汇的"
+        r"|拨的|付了|拨了|(?:打|转|汇|拨)了?\s*过来)"
+    ),  # 业主转来, 建设单位付的, 业主打了80万过来
     # 甲方预付款到了
     _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}\s*(?:已经|已|也|都)?\s*(?:到了|到账|到位|进账|入账|下来了)"),
     _re(rf"收到了?\s*{_CP}(?=\s|$|[,|])"),  # 收到建设单位35万
@@ -798,12 +920,16 @@ _CP_OUT = [
 # Who pays or is paid when no verb says it: the parties of a project, or a firm's name by its ending.
 _CP_ANY = [
     _re(r"(?P<cp>甲方|业主方?|建设单位|建设方|发包方|总包方?|总承包方?|监理方?|开发商|分包方?|劳务队|劳务公司)"),
-    _re(r"(?:^|(?<=[\s|,])|(?<=给|向|从|由))(?P<cp>[\u4e00-\u9fff]{1,10}?(?:公司|集团|厂|站|局|混凝土|商砼|建材|五金"
-        r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"),
+    _re(
+        r"(?:^|(?<=[\s|,])|(?<=给|向|从|由))(?P<cp>[\u4e00-\u9fff]{1,10}?(?:公司|集团|厂|站|局|混凝土|商砼|建材|五金"
+        r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"
+    ),
 ]
 _FUND_WORD_RE = _re(_FUND_WORDS)
-_CP_JUNK = re.compile(r"^(了|的|我们|我|咱们|今天|又)+"
-                      r"|(了|的|又|也|都|第\s*(\d+|[一二两三四五六七八九十]+)\s*[期次批笔])+$")
+_CP_JUNK = re.compile(
+    r"^(了|的|我们|我|咱们|今天|又)+"
+    r"|(了|的|又|也|都|第\s*(\d+|[一二两三四五六七八九十]+)\s*[期次批笔])+$"
+)
 
 
 def _counterparty(an: Analysis, direction: str) -> str | None:
@@ -852,15 +978,30 @@ def plan_cost(an: Analysis) -> Plan:
 
 _UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
 _EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
-PER_UNIT_RE = _re(rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
-                  rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
-                  rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
-                  rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})")
+PER_UNIT_RE = _re(
+    rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
+    rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
+    rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
+    rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})"
+)
 COUNT_RE = _re(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
 # A price per something the parser could not pair with a count (餐费每人30, 2000 per week): never a guessed total.
 PER_MARK_RE = _re(r"每|(?<![a-z])(per|each|apiece|a day|an hour|a ton|a load|a week|a month)(?![a-z])|/\s*[^\s\d]")
-_UNIT_WORDS = {"立方": "方", "钟头": "小时", "平方": "平米", "袋": "包", "day": "天", "hour": "小时", "hr": "小时",
-               "ton": "吨", "load": "车", "truck": "车", "shift": "台班", "bag": "包", "month": "月"}
+_UNIT_WORDS = {
+    "立方": "方",
+    "钟头": "小时",
+    "平方": "平米",
+    "袋": "包",
+    "day": "天",
+    "hour": "小时",
+    "hr": "小时",
+    "ton": "吨",
+    "load": "车",
+    "truck": "车",
+    "shift": "台班",
+    "bag": "包",
+    "month": "月",
+}
 
 
 def _unit(word: str) -> str:
@@ -898,8 +1039,11 @@ def _priced_total(an: Analysis) -> Decimal | str | None:
     unit = _unit(price["u1"] or price["u2"] or price["u3"] or price["u4"])
     if value is None or value <= 0:
         return None
-    counts = {number(m["n"]) for m in COUNT_RE.finditer(an.low)
-              if _unit(m["u"]) == unit and not (price.start() <= m.start() < price.end())}
+    counts = {
+        number(m["n"])
+        for m in COUNT_RE.finditer(an.low)
+        if _unit(m["u"]) == unit and not (price.start() <= m.start() < price.end())
+    }
     counts.discard(None)
     if len(counts) > 1:
         return an.t("which_amount")
@@ -954,8 +1098,11 @@ def plan_read(an: Analysis, tool: str) -> Plan:
 
 def _progress_fix(an: Analysis) -> bool:
     """A task's progress corrected (主体结构报高了，应该是40%), not a worker's day."""
-    return an.percent is not None and not an.worker_hits and bool(
-        an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(an.low))
+    return (
+        an.percent is not None
+        and not an.worker_hits
+        and bool(an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(an.low))
+    )
 
 
 def read_tool(an: Analysis) -> str | None:
@@ -1021,21 +1168,31 @@ def write_plan(an: Analysis) -> Plan | None:
 
 # Greetings, thanks and acknowledgements said on their own: a friendly reply, never a name or an amount.
 _THANKS = r"谢谢(你|您|大家|各位|啦|了)?|多谢|感谢|辛苦(了|啦|大家了|各位了)?|thanks?|thank\s+you|thx|ty|cheers"
-_HELLO = (r"你好|您好|你们好|大家好|各位好|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|在吗|在不在"
-          r"|hi|hello|hey|good\s+(morning|afternoon|evening|night)|morning")
+_HELLO = (
+    r"你好|您好|你们好|大家好|各位好|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|在吗|在不在"
+    r"|hi|hello|hey|good\s+(morning|afternoon|evening|night)|morning"
+)
 _OK = r"好的?|好嘞|好滴|行|收到|ok|okay|嗯+|哦+|明白了?|知道了|了解|没问题|可以|noted|got\s+it|sure|cool|great|np"
-_COURTESY_RE = _re(rf"(?:(?:{_THANKS}|{_HELLO}|{_OK}|各位|大家|老板|兄弟|伙计|师傅|mate|all|guys|everyone|啊|呀|哈+|啦"
-                   r"|了|!|,|\.|~|。|\s|👍|🙏|😊)\s*)+")
+_COURTESY_RE = _re(
+    rf"(?:(?:{_THANKS}|{_HELLO}|{_OK}|各位|大家|老板|兄弟|伙计|师傅|mate|all|guys|everyone|啊|呀|哈+|啦"
+    r"|了|!|,|\.|~|。|\s|👍|🙏|😊)\s*)+"
+)
 _GREETING = {
-    "thanks": Text("不客气！要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
-                   "You're welcome! Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for "
-                   "8000”, or send /help for all commands."),
-    "hello": Text("你好！可以直接说“李四昨天一个工”“买钢筋花了8000”“上周点工汇总”，或发 /help 查看全部命令。",
-                  "Hi! Just tell me, e.g. “Mike 1 day yesterday”, “bought rebar for 8000”, “labour summary last "
-                  "week”, or send /help for all commands."),
-    "ok": Text("好的。要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
-               "OK. Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for 8000”, or send "
-               "/help for all commands."),
+    "thanks": Text(
+        "不客气！要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
+        "You're welcome! Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for "
+        "8000”, or send /help for all commands.",
+    ),
+    "hello": Text(
+        "你好！可以直接说“李四昨天一个工”“买钢筋花了8000”“上周点工汇总”，或发 /help 查看全部命令。",
+        "Hi! Just tell me, e.g. “Mike 1 day yesterday”, “bought rebar for 8000”, “labour summary last "
+        "week”, or send /help for all commands.",
+    ),
+    "ok": Text(
+        "好的。要记什么直接说，例如“李四昨天一个工”“买钢筋花了8000”，或发 /help 查看全部命令。",
+        "OK. Just tell me what to record, e.g. “Mike 1 day yesterday” or “bought rebar for 8000”, or send "
+        "/help for all commands.",
+    ),
 }
 
 
@@ -1044,8 +1201,13 @@ def courtesy(low: str, language: str) -> Plan | None:
     calls, and a short reply saying what the bot can do, shown when no model is configured."""
     if not _COURTESY_RE.fullmatch(low) or not re.search(r"[\w\u4e00-\u9fff]", low):
         return None
-    kind = ("thanks" if re.search(_THANKS, low) else "hello" if re.search(rf"(?<![a-z])(?:{_HELLO})(?![a-z])", low)
-            else "ok")
+    kind = (
+        "thanks"
+        if re.search(_THANKS, low)
+        else "hello"
+        if re.search(rf"(?<![a-z])(?:{_HELLO})(?![a-z])", low)
+        else "ok"
+    )
     return Plan(calls=[], source="none", confident=False, question=_GREETING[kind].render(language))
 
 
@@ -1102,8 +1264,12 @@ def _unread(an: Analysis, plan: Plan) -> list[str]:
         work[begin:end] = " " * (end - begin)
 
     text = an.text
-    for hit in (*an.lexicon.find_tasks(text, an.project), *an.lexicon.find_lines(text, an.project),
-                *find_items(text), *find_categories(text)):
+    for hit in (
+        *an.lexicon.find_tasks(text, an.project),
+        *an.lexicon.find_lines(text, an.project),
+        *find_items(text),
+        *find_categories(text),
+    ):
         blank(hit.begin, hit.end)
     for m in PERCENT_RE.finditer(an.low):
         anchors.append((m.start(), m.end()))
@@ -1153,7 +1319,7 @@ def _with_project(an: Analysis, plan: Plan) -> Plan:
     options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
     for m in PLACE_RE.finditer(an.low):
         if not any(h.begin <= m.start() < h.end for h in an.projects):
-            return _ask(an.t("which_place", place=an.raw[m.start():m.end()], options=options))
+            return _ask(an.t("which_place", place=an.raw[m.start() : m.end()], options=options))
     if an.project is not None:
         return plan
     codes = [code for code, _, _ in an.lexicon.projects]

@@ -19,5 +19,6 @@ def last_undoable_batch(*, session: Session, user_id: int) -> list[AuditLog]:
         return []
     if newest.batch is None:
         return [newest]
-    return list(session.scalars(select(AuditLog).where(*undoable, AuditLog.batch == newest.batch)
-                                .order_by(AuditLog.id)))
+    return list(
+        session.scalars(select(AuditLog).where(*undoable, AuditLog.batch == newest.batch).order_by(AuditLog.id))
+    )

@@ -36,10 +36,12 @@ def _insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool
 
 # -- exactly-once updates ----------------------------------------------------------------------
 
+
 def claim_update(*, session: Session, update_id: int, payload: dict[str, Any] | None) -> bool:
     """Record an update as received; False when it was already recorded (a redelivery)."""
-    return _insert_ignore(session, ProcessedUpdate.__table__,
-                          {"update_id": update_id, "status": "received", "payload": payload})
+    return _insert_ignore(
+        session, ProcessedUpdate.__table__, {"update_id": update_id, "status": "received", "payload": payload}
+    )
 
 
 def set_update_status(*, session: Session, update_id: int, status: str) -> None:
@@ -54,6 +56,7 @@ def prune_updates(*, session: Session, before: datetime) -> int:
 
 
 # -- identity ----------------------------------------------------------------------------------
+
 
 def user_by_telegram_id(*, session: Session, telegram_id: int) -> User | None:
     return session.scalar(select(User).where(User.telegram_id == telegram_id))
@@ -86,8 +89,16 @@ def chat_by_telegram_id(*, session: Session, telegram_chat_id: int) -> Chat | No
 
 def ensure_chat(*, session: Session, telegram_chat_id: int, title: str | None, timezone: str) -> Chat:
     """The chat's row, created on its first message."""
-    _insert_ignore(session, Chat.__table__, {"telegram_chat_id": telegram_chat_id, "title": title and title[:200],
-                                             "timezone": timezone, "digest_time": "08:00"})
+    _insert_ignore(
+        session,
+        Chat.__table__,
+        {
+            "telegram_chat_id": telegram_chat_id,
+            "title": title and title[:200],
+            "timezone": timezone,
+            "digest_time": "08:00",
+        },
+    )
     chat = chat_by_telegram_id(session=session, telegram_chat_id=telegram_chat_id)
     assert chat is not None
     return chat
@@ -101,22 +112,38 @@ def bound_chats(*, session: Session) -> list[tuple[Chat, Project]]:
 
 # -- outbox ------------------------------------------------------------------------------------
 
+
 def notification_exists(*, session: Session, dedupe_key: str) -> bool:
     return session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None
 
 
-def add_notification(*, session: Session, chat_id: int, kind: str, dedupe_key: str, payload: dict[str, Any],
-                     now: datetime) -> bool:
+def add_notification(
+    *, session: Session, chat_id: int, kind: str, dedupe_key: str, payload: dict[str, Any], now: datetime
+) -> bool:
     """Queue a message unless one with the same dedupe key exists; True if this call queued it."""
-    return _insert_ignore(session, Notification.__table__, {
-        "chat_id": chat_id, "kind": kind, "dedupe_key": dedupe_key, "payload": payload, "status": "pending",
-        "attempts": 0, "created_at": now})
+    return _insert_ignore(
+        session,
+        Notification.__table__,
+        {
+            "chat_id": chat_id,
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        },
+    )
 
 
 def pending_notifications(*, session: Session, chat_id: int | None = None) -> list[tuple[Notification, Chat]]:
     """Queued messages, oldest first, with their chat."""
-    query = (select(Notification, Chat).join(Chat, Chat.id == Notification.chat_id)
-             .where(Notification.status == "pending").order_by(Notification.id))
+    query = (
+        select(Notification, Chat)
+        .join(Chat, Chat.id == Notification.chat_id)
+        .where(Notification.status == "pending")
+        .order_by(Notification.id)
+    )
     if chat_id is not None:
         query = query.where(Notification.chat_id == chat_id)
     return [(note, chat) for note, chat in session.execute(query)]
@@ -125,8 +152,10 @@ def pending_notifications(*, session: Session, chat_id: int | None = None) -> li
 def claim_notification(*, session: Session, notification_id: int) -> bool:
     """Take a pending message for sending (counting the attempt); False if another sender took it."""
     result = session.execute(
-        update(Notification).where(Notification.id == notification_id, Notification.status == "pending")
-        .values(status="sending", attempts=Notification.attempts + 1))
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending")
+        .values(status="sending", attempts=Notification.attempts + 1)
+    )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 

@@ -13,8 +13,10 @@ from storage.models import ConversationTurn
 def recent_turns(*, session: Session, chat_key: str, limit: int) -> list[ConversationTurn]:
     """The chat's last `limit` turns, oldest first."""
     newest = session.scalars(
-        select(ConversationTurn).where(ConversationTurn.chat_key == chat_key)
-        .order_by(ConversationTurn.id.desc()).limit(limit)
+        select(ConversationTurn)
+        .where(ConversationTurn.chat_key == chat_key)
+        .order_by(ConversationTurn.id.desc())
+        .limit(limit)
     ).all()
     return list(reversed(newest))
 
@@ -29,8 +31,11 @@ def add_turn(*, session: Session, chat_key: str, role: str, text: str, at: datet
 def prune_turns(*, session: Session, chat_key: str, keep: int) -> int:
     """Delete all but the chat's newest `keep` turns (not committed); the number deleted."""
     oldest_kept = session.scalar(
-        select(ConversationTurn.id).where(ConversationTurn.chat_key == chat_key)
-        .order_by(ConversationTurn.id.desc()).offset(keep - 1).limit(1)
+        select(ConversationTurn.id)
+        .where(ConversationTurn.chat_key == chat_key)
+        .order_by(ConversationTurn.id.desc())
+        .offset(keep - 1)
+        .limit(1)
     )
     if oldest_kept is None:
         return 0

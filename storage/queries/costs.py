@@ -13,8 +13,9 @@ from storage.models import BudgetLine, CostEntry, LaborEntry
 ZERO = Decimal("0.00")
 
 
-def actual_by_category(*, session: Session, project_id: int, until: date | None = None,
-                       since: date | None = None) -> dict[str, Decimal]:
+def actual_by_category(
+    *, session: Session, project_id: int, until: date | None = None, since: date | None = None
+) -> dict[str, Decimal]:
     """Actual cost per category in [since, until]: cost entries plus labour wages under 'labor'."""
     costs = select(CostEntry.category, func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id)
     labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id)
@@ -24,8 +25,9 @@ def actual_by_category(*, session: Session, project_id: int, until: date | None 
     if since is not None:
         costs = costs.where(CostEntry.entry_date >= since)
         labor = labor.where(LaborEntry.work_date >= since)
-    totals: dict[str, Decimal] = {category: amount or ZERO
-                                  for category, amount in session.execute(costs.group_by(CostEntry.category))}
+    totals: dict[str, Decimal] = {
+        category: amount or ZERO for category, amount in session.execute(costs.group_by(CostEntry.category))
+    }
     wages = session.scalar(labor) or ZERO
     if wages:
         totals["labor"] = totals.get("labor", ZERO) + wages
@@ -39,8 +41,7 @@ def actual_total(*, session: Session, project_id: int, until: date | None = None
 
 def actual_for_category(*, session: Session, project_id: int, category: str, until: date | None = None) -> Decimal:
     """Actual cost of one category to date; labour wages count under 'labor'."""
-    costs = select(func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id,
-                                                     CostEntry.category == category)
+    costs = select(func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id, CostEntry.category == category)
     if until is not None:
         costs = costs.where(CostEntry.entry_date <= until)
     total = session.scalar(costs) or ZERO
@@ -54,14 +55,14 @@ def actual_for_category(*, session: Session, project_id: int, category: str, unt
 
 def budget_lines(*, session: Session, project_id: int) -> list[BudgetLine]:
     """A project's budget lines in the order they were set up."""
-    return list(session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_id)
-                                .order_by(BudgetLine.id)))
+    return list(session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_id).order_by(BudgetLine.id)))
 
 
 def budget_line(*, session: Session, project_id: int, category: str) -> BudgetLine | None:
     """The budget line of one category, if the project has one."""
-    return session.scalar(select(BudgetLine).where(BudgetLine.project_id == project_id,
-                                                   BudgetLine.category == category))
+    return session.scalar(
+        select(BudgetLine).where(BudgetLine.project_id == project_id, BudgetLine.category == category)
+    )
 
 
 def budget_total(*, session: Session, project_id: int) -> Decimal:

@@ -39,12 +39,16 @@ def fund_figures(*, session: Session, project_id: int, until: date, since: date)
     outflow = FundTxn.direction == Direction.outflow
     in_period = FundTxn.txn_date >= since
     total_in, total_out, period_in, period_out = session.execute(
-        select(_money(_if(inflow, FundTxn.amount)), _money(_if(outflow, FundTxn.amount)),
-               _money(_if(inflow & in_period, FundTxn.amount)), _money(_if(outflow & in_period, FundTxn.amount)))
-        .where(FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= until)
+        select(
+            _money(_if(inflow, FundTxn.amount)),
+            _money(_if(outflow, FundTxn.amount)),
+            _money(_if(inflow & in_period, FundTxn.amount)),
+            _money(_if(outflow & in_period, FundTxn.amount)),
+        ).where(FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= until)
     ).one()
-    return FundFigures(balance=total_in - total_out, total_in=total_in, total_out=total_out,
-                       period_in=period_in, period_out=period_out)
+    return FundFigures(
+        balance=total_in - total_out, total_in=total_in, total_out=total_out, period_in=period_in, period_out=period_out
+    )
 
 
 def balance(*, session: Session, project_id: int, until: date) -> Decimal:
@@ -56,7 +60,11 @@ def planned_outflows(*, session: Session, project_id: int, start: date, end: dat
     """Planned (not yet paid) outflows dated in [start, end]."""
     total = session.scalar(
         select(_money(FundTxn.amount)).where(
-            FundTxn.project_id == project_id, FundTxn.planned.is_(True), FundTxn.direction == Direction.outflow,
-            FundTxn.txn_date >= start, FundTxn.txn_date <= end)
+            FundTxn.project_id == project_id,
+            FundTxn.planned.is_(True),
+            FundTxn.direction == Direction.outflow,
+            FundTxn.txn_date >= start,
+            FundTxn.txn_date <= end,
+        )
     )
     return total or ZERO

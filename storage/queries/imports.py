@@ -26,8 +26,9 @@ def all_users(*, session: Session) -> list[User]:
 def budget_lines(*, session: Session, project_ids: Collection[int]) -> list[BudgetLine]:
     if not project_ids:
         return []
-    return list(session.scalars(select(BudgetLine).where(BudgetLine.project_id.in_(project_ids))
-                                .order_by(BudgetLine.id)))
+    return list(
+        session.scalars(select(BudgetLine).where(BudgetLine.project_id.in_(project_ids)).order_by(BudgetLine.id))
+    )
 
 
 def tasks(*, session: Session, project_ids: Collection[int]) -> list[Task]:
@@ -39,22 +40,27 @@ def tasks(*, session: Session, project_ids: Collection[int]) -> list[Task]:
 def memberships(*, session: Session, project_ids: Collection[int]) -> list[Membership]:
     if not project_ids:
         return []
-    return list(session.scalars(select(Membership).where(Membership.project_id.in_(project_ids))
-                                .order_by(Membership.id)))
+    return list(
+        session.scalars(select(Membership).where(Membership.project_id.in_(project_ids)).order_by(Membership.id))
+    )
 
 
 def last_rate_change(*, session: Session, worker_ids: Collection[int]) -> dict[int, date]:
     """The date of each worker's newest rate history row."""
     if not worker_ids:
         return {}
-    query = (select(RateHistory.worker_id, func.max(RateHistory.valid_from))
-             .where(RateHistory.worker_id.in_(worker_ids)).group_by(RateHistory.worker_id))
+    query = (
+        select(RateHistory.worker_id, func.max(RateHistory.valid_from))
+        .where(RateHistory.worker_id.in_(worker_ids))
+        .group_by(RateHistory.worker_id)
+    )
     return {worker_id: valid_from for worker_id, valid_from in session.execute(query)}
 
 
 def rate_on(*, session: Session, worker_id: int, valid_from: date) -> RateHistory | None:
-    return session.scalar(select(RateHistory).where(RateHistory.worker_id == worker_id,
-                                                    RateHistory.valid_from == valid_from))
+    return session.scalar(
+        select(RateHistory).where(RateHistory.worker_id == worker_id, RateHistory.valid_from == valid_from)
+    )
 
 
 def roles_of(*, session: Session, user_id: int) -> dict[int, Role]:

@@ -33,12 +33,13 @@ def _if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
 
 # -- single figures ---------------------------------------------------------------------------
 
+
 def outstanding_wages(*, session: Session, project_id: int, until: date, worker_id: int | None = None) -> Decimal:
     """未结工资 up to a date: wages − advances − settlements, for one worker or all of a project (netted)."""
-    wages = select(_money(LaborEntry.amount)).where(LaborEntry.project_id == project_id,
-                                                     LaborEntry.work_date <= until)
-    paid = select(_money(WorkerPayment.amount)).where(WorkerPayment.project_id == project_id,
-                                                       WorkerPayment.paid_on <= until)
+    wages = select(_money(LaborEntry.amount)).where(LaborEntry.project_id == project_id, LaborEntry.work_date <= until)
+    paid = select(_money(WorkerPayment.amount)).where(
+        WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until
+    )
     if worker_id is not None:
         wages = wages.where(LaborEntry.worker_id == worker_id)
         paid = paid.where(WorkerPayment.worker_id == worker_id)
@@ -52,13 +53,14 @@ def wages_owed(*, session: Session, project_id: int, until: date) -> Decimal:
     the others must be paid, so it is not netted against them.
     """
     flows = union_all(
-        select(LaborEntry.worker_id.label("worker_id"), LaborEntry.amount.label("amount"))
-        .where(LaborEntry.project_id == project_id, LaborEntry.work_date <= until),
-        select(WorkerPayment.worker_id, -WorkerPayment.amount)
-        .where(WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until),
+        select(LaborEntry.worker_id.label("worker_id"), LaborEntry.amount.label("amount")).where(
+            LaborEntry.project_id == project_id, LaborEntry.work_date <= until
+        ),
+        select(WorkerPayment.worker_id, -WorkerPayment.amount).where(
+            WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until
+        ),
     ).subquery()
-    per_worker = (select(func.sum(flows.c.amount).label("owed"))
-                  .group_by(flows.c.worker_id).subquery())
+    per_worker = select(func.sum(flows.c.amount).label("owed")).group_by(flows.c.worker_id).subquery()
     owed = session.scalar(select(_money(per_worker.c.owed)).where(per_worker.c.owed > literal_column("0")))
     return owed or ZERO
 
@@ -66,28 +68,38 @@ def wages_owed(*, session: Session, project_id: int, until: date) -> Decimal:
 def rate_on(*, session: Session, worker_id: int, day: date) -> Decimal | None:
     """The daily rate in force on a day: the rate-history row with the latest valid_from <= day."""
     return session.scalar(
-        select(RateHistory.daily_rate).where(RateHistory.worker_id == worker_id, RateHistory.valid_from <= day)
-        .order_by(RateHistory.valid_from.desc()).limit(1)
+        select(RateHistory.daily_rate)
+        .where(RateHistory.worker_id == worker_id, RateHistory.valid_from <= day)
+        .order_by(RateHistory.valid_from.desc())
+        .limit(1)
     )
 
 
 def entry_on(*, session: Session, project_id: int, worker_id: int, day: date) -> LaborEntry | None:
     """The day-labour entry already recorded for a worker on a project and date, if any."""
     return session.scalars(
-        select(LaborEntry).where(LaborEntry.project_id == project_id, LaborEntry.worker_id == worker_id,
-                                 LaborEntry.work_date == day, LaborEntry.kind == "day")
-        .order_by(LaborEntry.id).limit(1)
+        select(LaborEntry)
+        .where(
+            LaborEntry.project_id == project_id,
+            LaborEntry.worker_id == worker_id,
+            LaborEntry.work_date == day,
+            LaborEntry.kind == "day",
+        )
+        .order_by(LaborEntry.id)
+        .limit(1)
     ).first()
 
 
 def days_on(*, session: Session, worker_id: int, day: date) -> Decimal:
     """工日 a worker already has on a date, across all projects."""
-    total = session.scalar(select(_fixed(LaborEntry.days, 4)).where(LaborEntry.worker_id == worker_id,
-                                                                     LaborEntry.work_date == day))
+    total = session.scalar(
+        select(_fixed(LaborEntry.days, 4)).where(LaborEntry.worker_id == worker_id, LaborEntry.work_date == day)
+    )
     return total or ZERO_DAYS
 
 
 # -- period summaries -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WorkerRow:
@@ -138,31 +150,36 @@ def _labor_filter(project_id: int, start: date, end: date, worker_id: int | None
     return conditions
 
 
-def by_worker(*, session: Session, project_id: int, start: date, end: date,
-              worker_id: int | None = None) -> list[WorkerRow]:
+def by_worker(
+    *, session: Session, project_id: int, start: date, end: date, worker_id: int | None = None
+) -> list[WorkerRow]:
     """Per worker: period 工日, overtime, wages, advances, settlements, and outstanding at the period end.
 
     Workers appear when they worked or were paid in the period, or are still owed (or owe) money at its end.
     """
     in_period = LaborEntry.work_date >= start
     labor = (
-        select(LaborEntry.worker_id,
-               _fixed(_if(in_period, LaborEntry.days), 4),
-               _fixed(_if(in_period, LaborEntry.overtime_hours), 2),
-               _money(_if(in_period, LaborEntry.amount)),
-               func.sum(_if(in_period, literal_column("1"))),
-               _money(LaborEntry.amount))
+        select(
+            LaborEntry.worker_id,
+            _fixed(_if(in_period, LaborEntry.days), 4),
+            _fixed(_if(in_period, LaborEntry.overtime_hours), 2),
+            _money(_if(in_period, LaborEntry.amount)),
+            func.sum(_if(in_period, literal_column("1"))),
+            _money(LaborEntry.amount),
+        )
         .where(LaborEntry.project_id == project_id, LaborEntry.work_date <= end)
         .group_by(LaborEntry.worker_id)
     )
     paid_in_period = WorkerPayment.paid_on >= start
     is_advance = WorkerPayment.kind == PaymentKind.advance
     payments = (
-        select(WorkerPayment.worker_id,
-               _money(_if(paid_in_period & is_advance, WorkerPayment.amount)),
-               _money(_if(paid_in_period & ~is_advance, WorkerPayment.amount)),
-               func.sum(_if(paid_in_period, literal_column("1"))),
-               _money(WorkerPayment.amount))
+        select(
+            WorkerPayment.worker_id,
+            _money(_if(paid_in_period & is_advance, WorkerPayment.amount)),
+            _money(_if(paid_in_period & ~is_advance, WorkerPayment.amount)),
+            func.sum(_if(paid_in_period, literal_column("1"))),
+            _money(WorkerPayment.amount),
+        )
         .where(WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= end)
         .group_by(WorkerPayment.worker_id)
     )
@@ -172,83 +189,127 @@ def by_worker(*, session: Session, project_id: int, start: date, end: date,
 
     figures: dict[int, dict[str, Any]] = {}
     for wid, days, overtime, wages, n_entries, wages_to_end in session.execute(labor):
-        figures[wid] = {"days": days, "overtime": overtime, "wages": wages, "active": bool(n_entries),
-                        "wages_to_end": wages_to_end}
+        figures[wid] = {
+            "days": days,
+            "overtime": overtime,
+            "wages": wages,
+            "active": bool(n_entries),
+            "wages_to_end": wages_to_end,
+        }
     for wid, advances, settled, n_payments, paid_to_end in session.execute(payments):
         row = figures.setdefault(wid, {"active": False})
         row.update(advances=advances, settled=settled, paid_to_end=paid_to_end)
         row["active"] = row["active"] or bool(n_payments)
     if not figures:
         return []
-    names = {wid: (name, trade) for wid, name, trade in
-             session.execute(select(Worker.id, Worker.name, Worker.trade).where(Worker.id.in_(list(figures))))}
+    names = {
+        wid: (name, trade)
+        for wid, name, trade in session.execute(
+            select(Worker.id, Worker.name, Worker.trade).where(Worker.id.in_(list(figures)))
+        )
+    }
     rows: list[WorkerRow] = []
     for wid, f in figures.items():
         outstanding = f.get("wages_to_end", ZERO) - f.get("paid_to_end", ZERO)
         if not f["active"] and not outstanding:
             continue
         name, trade = names[wid]
-        rows.append(WorkerRow(
-            worker_id=wid, name=name, trade=trade, days=f.get("days", ZERO_DAYS),
-            overtime_hours=f.get("overtime", ZERO), wages=f.get("wages", ZERO), advances=f.get("advances", ZERO),
-            settled=f.get("settled", ZERO), outstanding=outstanding,
-        ))
+        rows.append(
+            WorkerRow(
+                worker_id=wid,
+                name=name,
+                trade=trade,
+                days=f.get("days", ZERO_DAYS),
+                overtime_hours=f.get("overtime", ZERO),
+                wages=f.get("wages", ZERO),
+                advances=f.get("advances", ZERO),
+                settled=f.get("settled", ZERO),
+                outstanding=outstanding,
+            )
+        )
     rows.sort(key=lambda r: (-r.wages, r.name))
     return rows
 
 
-def by_trade(*, session: Session, project_id: int, start: date, end: date,
-             worker_id: int | None = None) -> list[TradeRow]:
+def by_trade(
+    *, session: Session, project_id: int, start: date, end: date, worker_id: int | None = None
+) -> list[TradeRow]:
     """Per trade (工种): 工日, overtime, wages and how many workers, in the period."""
     query = (
-        select(Worker.trade, _fixed(LaborEntry.days, 4), _fixed(LaborEntry.overtime_hours, 2),
-               _money(LaborEntry.amount), func.count(distinct(LaborEntry.worker_id)))
+        select(
+            Worker.trade,
+            _fixed(LaborEntry.days, 4),
+            _fixed(LaborEntry.overtime_hours, 2),
+            _money(LaborEntry.amount),
+            func.count(distinct(LaborEntry.worker_id)),
+        )
         .join(Worker, Worker.id == LaborEntry.worker_id)
         .where(*_labor_filter(project_id, start, end, worker_id))
         .group_by(Worker.trade)
     )
-    rows = [TradeRow(trade=trade, days=days, overtime_hours=overtime, wages=wages, head_count=heads)
-            for trade, days, overtime, wages, heads in session.execute(query)]
+    rows = [
+        TradeRow(trade=trade, days=days, overtime_hours=overtime, wages=wages, head_count=heads)
+        for trade, days, overtime, wages, heads in session.execute(query)
+    ]
     rows.sort(key=lambda r: (-r.wages, r.trade or ""))
     return rows
 
 
-def by_day(*, session: Session, project_id: int, start: date, end: date,
-           worker_id: int | None = None) -> list[DayRow]:
+def by_day(*, session: Session, project_id: int, start: date, end: date, worker_id: int | None = None) -> list[DayRow]:
     """Per day worked: head count, 工日, wages and the names of who came (a calendar)."""
     conditions = _labor_filter(project_id, start, end, worker_id)
     totals = (
-        select(LaborEntry.work_date, func.count(distinct(LaborEntry.worker_id)), _fixed(LaborEntry.days, 4),
-               _money(LaborEntry.amount))
-        .where(*conditions).group_by(LaborEntry.work_date).order_by(LaborEntry.work_date)
+        select(
+            LaborEntry.work_date,
+            func.count(distinct(LaborEntry.worker_id)),
+            _fixed(LaborEntry.days, 4),
+            _money(LaborEntry.amount),
+        )
+        .where(*conditions)
+        .group_by(LaborEntry.work_date)
+        .order_by(LaborEntry.work_date)
     )
     present = (
-        select(LaborEntry.work_date, Worker.name).join(Worker, Worker.id == LaborEntry.worker_id)
-        .where(*conditions).group_by(LaborEntry.work_date, Worker.name).order_by(LaborEntry.work_date, Worker.name)
+        select(LaborEntry.work_date, Worker.name)
+        .join(Worker, Worker.id == LaborEntry.worker_id)
+        .where(*conditions)
+        .group_by(LaborEntry.work_date, Worker.name)
+        .order_by(LaborEntry.work_date, Worker.name)
     )
     names: dict[date, list[str]] = {}
     for day, name in session.execute(present):
         names.setdefault(day, []).append(name)
-    return [DayRow(day=day, head_count=heads, days=days, wages=wages, names=names.get(day, []))
-            for day, heads, days, wages in session.execute(totals)]
+    return [
+        DayRow(day=day, head_count=heads, days=days, wages=wages, names=names.get(day, []))
+        for day, heads, days, wages in session.execute(totals)
+    ]
 
 
-def period_totals(*, session: Session, project_id: int, start: date, end: date,
-                  worker_id: int | None = None) -> PeriodTotals:
+def period_totals(
+    *, session: Session, project_id: int, start: date, end: date, worker_id: int | None = None
+) -> PeriodTotals:
     """The totals line: the period's 工日, overtime, wages, head count, advances, settlements; outstanding at end."""
     days, overtime, wages, heads = session.execute(
-        select(_fixed(LaborEntry.days, 4), _fixed(LaborEntry.overtime_hours, 2), _money(LaborEntry.amount),
-               func.count(distinct(LaborEntry.worker_id)))
-        .where(*_labor_filter(project_id, start, end, worker_id))
+        select(
+            _fixed(LaborEntry.days, 4),
+            _fixed(LaborEntry.overtime_hours, 2),
+            _money(LaborEntry.amount),
+            func.count(distinct(LaborEntry.worker_id)),
+        ).where(*_labor_filter(project_id, start, end, worker_id))
     ).one()
     is_advance = WorkerPayment.kind == PaymentKind.advance
-    paid = (select(_money(_if(is_advance, WorkerPayment.amount)), _money(_if(~is_advance, WorkerPayment.amount)))
-            .where(WorkerPayment.project_id == project_id, WorkerPayment.paid_on >= start,
-                   WorkerPayment.paid_on <= end))
+    paid = select(_money(_if(is_advance, WorkerPayment.amount)), _money(_if(~is_advance, WorkerPayment.amount))).where(
+        WorkerPayment.project_id == project_id, WorkerPayment.paid_on >= start, WorkerPayment.paid_on <= end
+    )
     if worker_id is not None:
         paid = paid.where(WorkerPayment.worker_id == worker_id)
     advances, settled = session.execute(paid).one()
     return PeriodTotals(
-        days=days, overtime_hours=overtime, wages=wages, head_count=heads, advances=advances, settled=settled,
+        days=days,
+        overtime_hours=overtime,
+        wages=wages,
+        head_count=heads,
+        advances=advances,
+        settled=settled,
         outstanding=outstanding_wages(session=session, project_id=project_id, until=end, worker_id=worker_id),
     )

@@ -52,8 +52,7 @@ def task_totals(*, session: Session, project_id: int) -> TaskTotals:
     """Budget covered by tasks and the value earned so far (EV)."""
     cost_cents, weighted = _raw_totals(session=session, project_id=project_id)
     # weighted is cents × hundredths-of-a-percent; yuan × percent ÷ 100 = weighted ÷ 10**6.
-    return TaskTotals(planned_cost=Decimal(cost_cents) / _COST_UNITS,
-                      earned=Decimal(weighted).scaleb(-6))
+    return TaskTotals(planned_cost=Decimal(cost_cents) / _COST_UNITS, earned=Decimal(weighted).scaleb(-6))
 
 
 def project_percent_complete(*, session: Session, project_id: int) -> Decimal | None:
@@ -115,8 +114,17 @@ def unfinished_tasks(*, session: Session, project_id: int) -> list[ScheduleRow]:
     """Tasks below 100 %, in planned order, each with its predecessor's name, finish and percent."""
     pred = aliased(Task)
     query = (
-        select(Task.id, Task.name, Task.planned_start, Task.planned_finish, Task.percent, Task.actual_start,
-               pred.name, pred.planned_finish, pred.percent)
+        select(
+            Task.id,
+            Task.name,
+            Task.planned_start,
+            Task.planned_finish,
+            Task.percent,
+            Task.actual_start,
+            pred.name,
+            pred.planned_finish,
+            pred.percent,
+        )
         .outerjoin(pred, pred.id == Task.predecessor_id)
         .where(Task.project_id == project_id, Task.percent < Decimal(100))
         .order_by(Task.planned_start, Task.planned_finish, Task.id)

@@ -32,8 +32,15 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 def test_parse_prints_the_planned_calls_on_a_fresh_database(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, "parse", "李四昨天一个工,加班2小时", "--json", "--project", "SG3", "--today", "2026-11-25")
     assert code == 0
-    assert json.loads(out) == {"source": "rules", "calls": [{"tool": "log_labor", "args": {
-        "project": "SG3", "worker": "李四", "date": "2026-11-24", "days": "1", "overtime_hours": "2"}}]}
+    assert json.loads(out) == {
+        "source": "rules",
+        "calls": [
+            {
+                "tool": "log_labor",
+                "args": {"project": "SG3", "worker": "李四", "date": "2026-11-24", "days": "1", "overtime_hours": "2"},
+            }
+        ],
+    }
 
 
 def labor_count(url: str) -> int:
@@ -54,8 +61,9 @@ def test_parse_writes_nothing(cli_env: str, capsys: pytest.CaptureFixture[str]) 
     assert labor_count(cli_env) == before
 
 
-def test_parse_reads_lines_from_stdin_in_one_process(cli_env: str, capsys: pytest.CaptureFixture[str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parse_reads_lines_from_stdin_in_one_process(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("明天开会\n撤回上一条\n买钢筋花了8000\n"))
     code, out = run(capsys, "parse", "--json", "--project", "SG3", "--today", "2026-11-25")
     assert code == 0
@@ -66,8 +74,9 @@ def test_parse_reads_lines_from_stdin_in_one_process(cli_env: str, capsys: pytes
     assert plans[2]["calls"][0]["args"]["category"] == "materials"
 
 
-def test_chat_on_stdin_answers_each_line_and_writes(cli_env: str, capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_on_stdin_answers_each_line_and_writes(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("孙七今天一个工\n预算还剩多少\n"))
     code, out = run(capsys, "chat", "--project", "SG3", "--today", "2026-11-25")
     assert code == 0
@@ -82,8 +91,9 @@ def test_chat_as_unknown_member_is_refused(cli_env: str, capsys: pytest.CaptureF
     assert "nobody" in capsys.readouterr().err
 
 
-def test_chat_as_member_sees_only_their_projects(cli_env: str, capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_as_member_sees_only_their_projects(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     main(["demo", "--today", "2026-11-25"])
     capsys.readouterr()
     monkeypatch.setattr("sys.stdin", io.StringIO("我有哪些项目\n"))
@@ -96,8 +106,9 @@ def test_db_upgrade_is_repeatable(cli_env: str, capsys: pytest.CaptureFixture[st
     assert run(capsys, "db", "upgrade")[0] == 0
 
 
-def test_alerts_run_without_telegram_prints_each_projects_digest(cli_env: str,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_alerts_run_without_telegram_prints_each_projects_digest(
+    cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     main(["demo", "--today", "2026-11-25"])
     capsys.readouterr()
     code, out = run(capsys, "alerts", "run", "--today", "2026-11-25")
@@ -108,8 +119,9 @@ def test_alerts_run_without_telegram_prints_each_projects_digest(cli_env: str,
     assert "低于项目资金底线" in out  # low cash
 
 
-def test_terminal_project_command_sets_the_default_project(cli_env: str, capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminal_project_command_sets_the_default_project(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("预算还剩多少\n/project bj\n预算还剩多少\n/project XX\n"))
     code, out = run(capsys, "chat", "--today", "2026-11-25")
     assert code == 0

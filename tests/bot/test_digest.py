@@ -45,13 +45,26 @@ def troubled(make: Factory, **overrides: Any) -> Project:
     make.budget(project, "labor", 100000)
     session = make.session
     session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(12500), entry_date=TODAY))
-    session.add(FundTxn(project_id=project.id, direction=Direction.inflow, amount=Decimal(20000),
-                        txn_date=TODAY - timedelta(days=3)))
+    session.add(
+        FundTxn(
+            project_id=project.id, direction=Direction.inflow, amount=Decimal(20000), txn_date=TODAY - timedelta(days=3)
+        )
+    )
     session.commit()
-    make.task(project, "主体结构", planned_start=TODAY - timedelta(days=40), planned_finish=TODAY - timedelta(days=6),
-              percent=Decimal(60))
-    make.task(project, "砌体工程", planned_start=TODAY - timedelta(days=10), planned_finish=TODAY + timedelta(days=10),
-              percent=Decimal(10))
+    make.task(
+        project,
+        "主体结构",
+        planned_start=TODAY - timedelta(days=40),
+        planned_finish=TODAY - timedelta(days=6),
+        percent=Decimal(60),
+    )
+    make.task(
+        project,
+        "砌体工程",
+        planned_start=TODAY - timedelta(days=10),
+        planned_finish=TODAY + timedelta(days=10),
+        percent=Decimal(10),
+    )
     return project
 
 
@@ -60,17 +73,22 @@ def calm(make: Factory, **overrides: Any) -> Project:
     project = make.project(code="BJ", name="滨江路", cash_floor=Decimal(1000), **overrides)
     make.budget(project, "materials", 100000)
     make.session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(100), entry_date=TODAY))
-    make.session.add(FundTxn(project_id=project.id, direction=Direction.inflow, amount=Decimal(500000),
-                             txn_date=TODAY))
+    make.session.add(FundTxn(project_id=project.id, direction=Direction.inflow, amount=Decimal(500000), txn_date=TODAY))
     make.session.commit()
-    make.task(project, "管网铺设", planned_start=TODAY - timedelta(days=10), planned_finish=TODAY + timedelta(days=10),
-              percent=Decimal(50))
+    make.task(
+        project,
+        "管网铺设",
+        planned_start=TODAY - timedelta(days=10),
+        planned_finish=TODAY + timedelta(days=10),
+        percent=Decimal(50),
+    )
     return project
 
 
 def bind(session: Session, project: Project, telegram_chat_id: int = GROUP, **overrides: Any) -> Chat:
-    chat = Chat(telegram_chat_id=telegram_chat_id, title="工地群", project_id=project.id,
-                timezone=project.timezone, **overrides)
+    chat = Chat(
+        telegram_chat_id=telegram_chat_id, title="工地群", project_id=project.id, timezone=project.timezone, **overrides
+    )
     session.add(chat)
     session.commit()
     return chat
@@ -82,6 +100,7 @@ def notifications(session: Session) -> list[Notification]:
 
 
 # -- content ----------------------------------------------------------------------------------------
+
 
 def test_digest_lists_the_overrun_the_late_task_and_low_cash(make: Factory, session: Session) -> None:
     project = troubled(make)
@@ -117,6 +136,7 @@ def test_the_digest_reads_as_the_system_and_writes_no_user(make: Factory, sessio
 
 # -- the outbox -------------------------------------------------------------------------------------
 
+
 def test_only_bound_chats_get_a_digest(make: Factory, services: Services, session: Session) -> None:
     project = troubled(make)
     bind(session, project)
@@ -145,12 +165,15 @@ def test_catch_up_skips_chats_whose_time_has_not_come(make: Factory, services: S
     assert [n.payload["project"] for n in notifications(session)] == ["BJ"]
 
 
-async def test_digest_is_written_once_per_chat_per_day_and_sent_once(make: Factory, services: Services,
-                                                                     session: Session, api: FakeTelegram) -> None:
+async def test_digest_is_written_once_per_chat_per_day_and_sent_once(
+    make: Factory, services: Services, session: Session, api: FakeTelegram
+) -> None:
     bind(session, troubled(make))
     bind(session, calm(make), telegram_chat_id=-2)
-    async with Bot(services.settings.telegram_token.get_secret_value(),  # type: ignore[union-attr]
-                   base_url=services.settings.telegram_api_url) as bot:
+    async with Bot(
+        services.settings.telegram_token.get_secret_value(),  # type: ignore[union-attr]
+        base_url=services.settings.telegram_api_url,
+    ) as bot:
         for _ in range(2):  # a second run, or a second process, on the same day
             write_digests(services, today=TODAY)
             await send_pending(services, bot)
@@ -160,8 +183,9 @@ async def test_digest_is_written_once_per_chat_per_day_and_sent_once(make: Facto
     assert all(n.sent_at is not None for n in notifications(session))
 
 
-async def test_a_failed_send_stays_pending_and_is_retried(make: Factory, services: Services, session: Session,
-                                                          api: FakeTelegram) -> None:
+async def test_a_failed_send_stays_pending_and_is_retried(
+    make: Factory, services: Services, session: Session, api: FakeTelegram
+) -> None:
     bind(session, troubled(make))
     write_digests(services, today=TODAY)
     api.fail("sendMessage", times=1, status=502, description="Bad Gateway")
@@ -176,8 +200,9 @@ async def test_a_failed_send_stays_pending_and_is_retried(make: Factory, service
     assert len(api.sent_texts(GROUP)) == 1
 
 
-async def test_a_chat_that_removed_the_bot_is_given_up(make: Factory, services: Services, session: Session,
-                                                       api: FakeTelegram) -> None:
+async def test_a_chat_that_removed_the_bot_is_given_up(
+    make: Factory, services: Services, session: Session, api: FakeTelegram
+) -> None:
     bind(session, troubled(make))
     write_digests(services, today=TODAY)
     api.fail("sendMessage", times=1, status=403, description="Forbidden: bot was kicked from the group chat")
@@ -191,13 +216,15 @@ async def test_a_chat_that_removed_the_bot_is_given_up(make: Factory, services: 
 
 # -- sitebot alerts run ------------------------------------------------------------------------------
 
+
 def _alerts(db_url: str, **settings: Any) -> int:
     config = Settings(_env_file=None, database_url=db_url, **settings)  # type: ignore[call-arg]
     return commands_cli.cmd_alerts(config, argparse.Namespace(today=TODAY))
 
 
-def test_alerts_run_prints_digests_without_a_token(make: Factory, session: Session, db_url: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_alerts_run_prints_digests_without_a_token(
+    make: Factory, session: Session, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     bind(session, troubled(make))
     bind(session, calm(make), telegram_chat_id=-2)
 
@@ -210,8 +237,9 @@ def test_alerts_run_prints_digests_without_a_token(make: Factory, session: Sessi
     assert [n.status for n in notifications(session)] == ["sent", "sent"]
 
 
-def test_alerts_run_sends_through_the_bot_api_once(make: Factory, session: Session, db_url: str,
-                                                   api: FakeTelegram) -> None:
+def test_alerts_run_sends_through_the_bot_api_once(
+    make: Factory, session: Session, db_url: str, api: FakeTelegram
+) -> None:
     bind(session, troubled(make))
     for _ in range(2):
         assert _alerts(db_url, telegram_token=api.token, telegram_api_url=api.api_url) == 0
@@ -221,8 +249,10 @@ def test_alerts_run_sends_through_the_bot_api_once(make: Factory, session: Sessi
 
 # -- the scheduled jobs --------------------------------------------------------------------------------
 
-async def test_the_daily_job_sends_the_chats_digest_once(make: Factory, services: Services, session: Session,
-                                                         api: FakeTelegram) -> None:
+
+async def test_the_daily_job_sends_the_chats_digest_once(
+    make: Factory, services: Services, session: Session, api: FakeTelegram
+) -> None:
     chat = bind(session, troubled(make))
     application = build_application(services)
     async with application:
@@ -237,12 +267,17 @@ async def test_the_daily_job_sends_the_chats_digest_once(make: Factory, services
     assert [n.status for n in notifications(session)] == ["sent"]
 
 
-async def test_the_sweep_retries_the_outbox_and_forgets_old_update_ids(make: Factory, services: Services,
-                                                                       session: Session, api: FakeTelegram) -> None:
+async def test_the_sweep_retries_the_outbox_and_forgets_old_update_ids(
+    make: Factory, services: Services, session: Session, api: FakeTelegram
+) -> None:
     bind(session, troubled(make))
     write_digests(services, today=TODAY)
-    session.add_all([ProcessedUpdate(update_id=1, status="done", received_at=datetime(2026, 11, 1, tzinfo=UTC)),
-                     ProcessedUpdate(update_id=2, status="done", received_at=datetime.now(UTC))])
+    session.add_all(
+        [
+            ProcessedUpdate(update_id=1, status="done", received_at=datetime(2026, 11, 1, tzinfo=UTC)),
+            ProcessedUpdate(update_id=2, status="done", received_at=datetime.now(UTC)),
+        ]
+    )
     session.commit()
     application = build_application(services)
     async with application:

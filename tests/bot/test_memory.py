@@ -18,8 +18,10 @@ def test_an_exchange_is_stored_as_user_then_assistant_and_read_back_oldest_first
     remember(session, "tg:1", "那李四呢?", "李四 本月 20 工", now=NOW)
 
     assert load_history(session, "tg:1") == [
-        ("user", "张三这个月多少工?"), ("assistant", "张三 本月 22 工"),
-        ("user", "那李四呢?"), ("assistant", "李四 本月 20 工"),
+        ("user", "张三这个月多少工?"),
+        ("assistant", "张三 本月 22 工"),
+        ("user", "那李四呢?"),
+        ("assistant", "李四 本月 20 工"),
     ]
 
 
@@ -39,8 +41,9 @@ def test_old_turns_are_pruned_so_a_chat_keeps_at_most_twenty_rows(session: Sessi
         remember(session, "tg:1", f"q{n}", f"a{n}", now=NOW)
     remember(session, "tg:2", "keep me", "kept", now=NOW)
 
-    count = session.scalar(select(func.count()).select_from(ConversationTurn)
-                           .where(ConversationTurn.chat_key == "tg:1"))
+    count = session.scalar(
+        select(func.count()).select_from(ConversationTurn).where(ConversationTurn.chat_key == "tg:1")
+    )
     assert count == KEEP_TURNS
     assert load_history(session, "tg:1", limit=KEEP_TURNS)[0] == ("user", "q5")
     assert load_history(session, "tg:2") == [("user", "keep me"), ("assistant", "kept")]

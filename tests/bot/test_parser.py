@@ -37,7 +37,8 @@ def test_a_write_naming_no_project_goes_to_the_only_project_there_is() -> None:
     plan = parse_text("张三今天一天", only, today=TODAY, project_code=None, language="zh")
     assert plan.confident
     assert [(c.tool, c.args) for c in plan.calls] == [
-        ("log_labor", {"project": "SG3", "worker": "张三", "date": "2026-11-25", "days": "1"})]
+        ("log_labor", {"project": "SG3", "worker": "张三", "date": "2026-11-25", "days": "1"})
+    ]
 
 
 def test_a_read_naming_no_project_is_left_to_the_tool() -> None:
@@ -49,8 +50,9 @@ def test_a_project_named_in_the_message_wins_over_the_chat_project() -> None:
 
 
 def test_a_project_s_own_budget_line_is_a_category() -> None:
-    assert _calls("安全费 3000") == [("add_cost", {"project": "SG3", "category": "safety", "amount": "3000",
-                                                  "date": "2026-11-25"})]
+    assert _calls("安全费 3000") == [
+        ("add_cost", {"project": "SG3", "category": "safety", "amount": "3000", "date": "2026-11-25"})
+    ]
 
 
 def test_a_date_more_than_a_day_ahead_plans_no_write_and_says_why() -> None:
@@ -106,7 +108,8 @@ def test_lexicon_loads_projects_tasks_aliases_and_own_lines(session: Session, ma
     lexicon = Lexicon.load(session)
     plan = parse_text("和谐 屋面完成30%", lexicon, today=TODAY, project_code=None, language="zh")
     assert [(c.tool, c.args) for c in plan.calls] == [
-        ("update_task_progress", {"project": "HX", "task": "屋面工程", "percent": "30", "date": "2026-11-25"})]
+        ("update_task_progress", {"project": "HX", "task": "屋面工程", "percent": "30", "date": "2026-11-25"})
+    ]
     plan = parse_text("安全文明施工费 2000", lexicon, today=TODAY, project_code="HX", language="zh")
     assert plan.calls[0].args["category"] == "safety"
 
@@ -122,9 +125,43 @@ def test_any_unicode_never_crashes_the_parser_or_the_commands(text: str) -> None
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["张三", "李四", "今天", "昨天", "一天", "半天", "8000", "借支", "结算", "收到",
-                                 "付给", "钢筋", "%", "40", "砌体", "撤回", "加班", "2小时", "、", " ", "万", "?",
-                                 "上周", "汇总", "预算", "Riverside", "明天", "没来"]), max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "张三",
+                "李四",
+                "今天",
+                "昨天",
+                "一天",
+                "半天",
+                "8000",
+                "借支",
+                "结算",
+                "收到",
+                "付给",
+                "钢筋",
+                "%",
+                "40",
+                "砌体",
+                "撤回",
+                "加班",
+                "2小时",
+                "、",
+                " ",
+                "万",
+                "?",
+                "上周",
+                "汇总",
+                "预算",
+                "Riverside",
+                "明天",
+                "没来",
+            ]
+        ),
+        max_size=8,
+    )
+)
 def test_word_salad_never_plans_an_unconfident_write_without_a_question(words: list[str]) -> None:
     plan = parse_text("".join(words), LEX, today=TODAY, project_code="SG3", language="zh")
     if plan.writes:

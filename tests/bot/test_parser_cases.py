@@ -41,9 +41,21 @@ def _load(name: str) -> list[dict[str, Any]]:
 BY_SET: dict[str, list[dict[str, Any]]] = {name: _load(name) for name in SETS}
 CASES: list[dict[str, Any]] = BY_SET["parser_cases.jsonl"]
 EVERY: list[dict[str, Any]] = [case for cases in BY_SET.values() for case in cases]
-TOOLS = {"log_labor", "record_advance", "settle_wages", "add_cost", "budget_status", "update_task_progress",
-         "schedule_status", "record_fund", "fund_status", "project_health", "labor_summary", "undo_last",
-         "list_projects"}
+TOOLS = {
+    "log_labor",
+    "record_advance",
+    "settle_wages",
+    "add_cost",
+    "budget_status",
+    "update_task_progress",
+    "schedule_status",
+    "record_fund",
+    "fund_status",
+    "project_health",
+    "labor_summary",
+    "undo_last",
+    "list_projects",
+}
 
 
 @pytest.fixture
@@ -67,14 +79,14 @@ def test_every_expected_call_fits_its_tool_s_argument_model() -> None:
 
 
 @pytest.mark.parametrize("name", SETS)
-def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_write(name: str,
-                                                                                    lexicon: Lexicon) -> None:
+def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_write(
+    name: str, lexicon: Lexicon
+) -> None:
     cases = BY_SET[name]
     failures: list[str] = []
     writes_planned: list[str] = []
     for case in cases:
-        plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"],
-                          language=case["language"])
+        plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"], language=case["language"])
         got = [{"tool": call.tool, "args": call.args} for call in plan.calls]
         if got != case["calls"] or (plan.writes and not plan.confident):
             failures.append(f"{case['text']!r}: expected {case['calls']}, got {got}")
@@ -82,8 +94,10 @@ def test_parser_gets_ninety_percent_exactly_right_and_never_writes_on_must_not_w
             writes_planned.append(case["text"])
     accuracy = 1 - len(failures) / len(cases)
     must_not = sum(case["no_write"] for case in cases)
-    print(f"\n{name}: parser accuracy {accuracy:.1%} ({len(cases) - len(failures)}/{len(cases)} exactly right); "  # noqa: T201
-          f"writes planned on {len(writes_planned)} of {must_not} must-not-write messages")
+    print(  # noqa: T201 - the accuracy figure is reported in the test output
+        f"\n{name}: parser accuracy {accuracy:.1%} ({len(cases) - len(failures)}/{len(cases)} exactly right); "
+        f"writes planned on {len(writes_planned)} of {must_not} must-not-write messages"
+    )
     for failure in failures:
         print("  miss:", failure)  # noqa: T201
     assert not writes_planned, f"writes planned on must-not-write messages: {writes_planned}"
@@ -110,8 +124,7 @@ def test_a_name_typed_in_pinyin_is_the_worker(lexicon: Lexicon) -> None:
 
 def test_confident_plans_are_only_given_with_calls(lexicon: Lexicon) -> None:
     for case in EVERY:
-        plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"],
-                          language=case["language"])
+        plan = parse_text(case["text"], lexicon, today=TODAY, project_code=case["project"], language=case["language"])
         assert not (plan.confident and not plan.calls), case["text"]
         assert plan.source in {"rules", "none"}
 

@@ -44,28 +44,35 @@ def _args(plan: Plan | str) -> list[dict[str, Any]]:
 
 # -- what a clear correction becomes ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "figures"), [
-    ("纠正 赵六 11月24日 1.5个工", {"days": "1.5"}),
-    ("孙七昨天一个工改成8小时", {"hours": "8"}),  # the figure before 改成 is the old one
-    ("孙七昨天从一天改成半天", {"days": "0.5"}),
-    ("孙七昨天记成一天了，实际是半天", {"days": "0.5"}),
-    ("孙七昨天应该是1", {"days": "1"}),  # a bare figure after the new-figure word is days
-    ("孙七昨天不是1是0.5", {"days": "0.5"}),
-    ("孙七昨天一个工加班改成一个工加班3小时", {"days": "1", "overtime_hours": "3"}),
-    ("孙七昨天改成半天 按400算", {"days": "0.5", "daily_rate": "400"}),
-])
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("纠正 赵六 11月24日 1.5个工", {"days": "1.5"}),
+        ("孙七昨天一个工改成8小时", {"hours": "8"}),  # the figure before 改成 is the old one
+        ("孙七昨天从一天改成半天", {"days": "0.5"}),
+        ("孙七昨天记成一天了，实际是半天", {"days": "0.5"}),
+        ("孙七昨天应该是1", {"days": "1"}),  # a bare figure after the new-figure word is days
+        ("孙七昨天不是1是0.5", {"days": "0.5"}),
+        ("孙七昨天一个工加班改成一个工加班3小时", {"days": "1", "overtime_hours": "3"}),
+        ("孙七昨天改成半天 按400算", {"days": "0.5", "daily_rate": "400"}),
+    ],
+)
 def test_a_clear_correction_plans_the_new_figures_with_correction_true(text: str, figures: dict[str, str]) -> None:
     worker = "赵六" if text.startswith("纠正") else "孙七"
     assert _args(_plan(text)) == [_fix(worker, **figures)]
 
 
-@pytest.mark.parametrize(("text", "figures"), [
-    ("Tom yesterday should be 8 hours", {"hours": "8"}),
-    ("Tom yesterday was 1 day, should be 0.5", {"days": "0.5"}),
-    ("change Tom's day yesterday from 1 to 0.5", {"days": "0.5"}),
-    ("Tom half a day yesterday instead of a full day, correction", {"days": "0.5"}),
-    ("correct Tom yesterday to half a day", {"days": "0.5"}),
-])
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("Tom yesterday should be 8 hours", {"hours": "8"}),
+        ("Tom yesterday was 1 day, should be 0.5", {"days": "0.5"}),
+        ("change Tom's day yesterday from 1 to 0.5", {"days": "0.5"}),
+        ("Tom half a day yesterday instead of a full day, correction", {"days": "0.5"}),
+        ("correct Tom yesterday to half a day", {"days": "0.5"}),
+    ],
+)
 def test_english_corrections_drop_the_old_figure(text: str, figures: dict[str, str]) -> None:
     assert _args(_plan(text, "en")) == [_fix("Tom Li", **figures)]
 
@@ -81,8 +88,18 @@ def test_an_ordinary_labour_message_never_carries_correction() -> None:
 
 # -- what is asked about, never written ----------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["孙七昨天的工资改成400", "孙七昨天改成300", "孙七昨天那笔改成机械费",
-                                  "孙七的日工资应该是400", "赵六昨天的预支改成800", "水泥应该是2500"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孙七昨天的工资改成400",
+        "孙七昨天改成300",
+        "孙七昨天那笔改成机械费",
+        "孙七的日工资应该是400",
+        "赵六昨天的预支改成800",
+        "水泥应该是2500",
+    ],
+)
 def test_a_correction_of_anything_but_labour_days_is_not_written(text: str) -> None:
     plan = _plan(text)
     assert plan.calls == []
@@ -95,17 +112,30 @@ def test_a_correction_without_a_date_asks_which_day_with_an_example() -> None:
     assert question is not None and question.startswith("Which day's entry is to be corrected?")
 
 
-@pytest.mark.parametrize("text", ["孙七昨天记错了", "孙七昨天不是半天", "孙七昨天修改一下",
-                                  "孙七昨天加班改成3小时", "孙七昨天一个工改成加班2小时"])
+@pytest.mark.parametrize(
+    "text",
+    ["孙七昨天记错了", "孙七昨天不是半天", "孙七昨天修改一下", "孙七昨天加班改成3小时", "孙七昨天一个工改成加班2小时"],
+)
 def test_a_correction_without_the_day_s_new_days_or_hours_asks_for_them(text: str) -> None:
     question = _plan(text).question
     assert question is not None and question.startswith("孙七那天改成多少？") and "会替换那天的记录" in question
 
 
-@pytest.mark.parametrize("text", ["好像记错了", "孙七昨天好像记错了，应该是半天", "更正：昨天一个工",
-                                  "孙七昨天没来，记错了", "张三昨天一个工，李四昨天改成半天", "赵柳昨天改成半天",
-                                  "孙七昨天改成两三天", "孙七明天改成半天", "correction: Tom didn't work yesterday",
-                                  "Tom yesterday was wrong"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好像记错了",
+        "孙七昨天好像记错了，应该是半天",
+        "更正：昨天一个工",
+        "孙七昨天没来，记错了",
+        "张三昨天一个工，李四昨天改成半天",
+        "赵柳昨天改成半天",
+        "孙七昨天改成两三天",
+        "孙七明天改成半天",
+        "correction: Tom didn't work yesterday",
+        "Tom yesterday was wrong",
+    ],
+)
 def test_a_vague_or_doubtful_correction_plans_no_write(text: str) -> None:
     plan = _plan(text, "en" if text.isascii() else "zh")
     assert plan.calls == [] and not plan.confident
@@ -113,20 +143,31 @@ def test_a_vague_or_doubtful_correction_plans_no_write(text: str) -> None:
 
 def test_a_task_s_progress_corrected_is_still_a_progress_correction() -> None:
     plan = _plan("砌体进度报高了，应该是40%")
-    assert [(c.tool, c.args) for c in plan.calls] == [("update_task_progress", {
-        "project": "SG3", "task": "砌体工程", "percent": "40", "date": "2026-11-25", "correction": True})]
+    assert [(c.tool, c.args) for c in plan.calls] == [
+        (
+            "update_task_progress",
+            {"project": "SG3", "task": "砌体工程", "percent": "40", "date": "2026-11-25", "correction": True},
+        )
+    ]
 
 
 # -- /log … 更正 --------------------------------------------------------------------------------------
+
 
 def _command(text: str, language: str = "zh") -> Plan | str:
     return parse_command(text, LEX, today=TODAY, project_code="SG3", language=language)
 
 
-@pytest.mark.parametrize("text", ["/log 李四 0.5 昨天 更正", "/log 更正 李四 昨天 半天",
-                                  "/log 李四 0.5 yesterday correction",
-                                  "/log worker=李四 days=0.5 date=2026-11-24 correction=true",
-                                  "/log 李四 0.5 昨天 correction=yes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/log 李四 0.5 昨天 更正",
+        "/log 更正 李四 昨天 半天",
+        "/log 李四 0.5 yesterday correction",
+        "/log worker=李四 days=0.5 date=2026-11-24 correction=true",
+        "/log 李四 0.5 昨天 correction=yes",
+    ],
+)
 def test_log_with_the_correction_word_or_key_plans_a_correction(text: str) -> None:
     plan = _command(text)
     assert isinstance(plan, Plan) and plan.confident and plan.source == "command"
@@ -135,7 +176,8 @@ def test_log_with_the_correction_word_or_key_plans_a_correction(text: str) -> No
 
 def test_log_with_correction_false_is_an_ordinary_entry() -> None:
     assert _args(_command("/log worker=李四 days=1 date=2026-11-24 correction=false")) == [
-        {"project": "SG3", "worker": "李四", "date": YESTERDAY, "days": "1"}]
+        {"project": "SG3", "worker": "李四", "date": YESTERDAY, "days": "1"}
+    ]
 
 
 def test_log_correction_without_a_date_or_whole_figures_asks() -> None:
@@ -157,6 +199,7 @@ def test_log_help_shows_the_correction_form_in_both_languages() -> None:
 
 # -- end to end: the message replaces that day's entry, and undo restores it ---------------------------
 
+
 @pytest.fixture
 def services(db_url: str, session: Session) -> Iterator[Services]:
     load_demo(session, TODAY)
@@ -175,12 +218,16 @@ def _say(services: Services, session: Session, text: str) -> str:
 
 def _days(session: Session, worker: str) -> list[Decimal]:
     session.expire_all()
-    return list(session.scalars(select(LaborEntry.days).join(Worker).where(
-        Worker.name == worker, LaborEntry.work_date == TODAY)))
+    return list(
+        session.scalars(
+            select(LaborEntry.days).join(Worker).where(Worker.name == worker, LaborEntry.work_date == TODAY)
+        )
+    )
 
 
-def test_a_correction_in_words_replaces_the_day_s_entry_and_undo_restores_it(services: Services,
-                                                                             session: Session) -> None:
+def test_a_correction_in_words_replaces_the_day_s_entry_and_undo_restores_it(
+    services: Services, session: Session
+) -> None:
     _say(services, session, "张三今天一个工")
     assert _days(session, "张三") == [Decimal(1)]
     refused = _say(services, session, "张三今天半天")  # no correction word: the same day is not logged twice

@@ -35,23 +35,41 @@ def _labor(worker: str, days: str, day: str = "2026-11-25") -> tuple[str, dict[s
 
 # -- the safety net: what is not read is asked about, by name ------------------------------------------
 
-@pytest.mark.parametrize(("text", "word"), [
-    ("头天张三一天", "头天"), ("张三那天一天", "那天"), ("月底张三一天", "月底"), ("张三前晌一天", "前晌"),
-    ("李四月初半天", "月初"), ("王五后晌一个工", "后晌"), ("赵六上次一天", "上次"), ("孙七年底借了500", "年底"),
-    ("月底买水泥花了3000", "月底"), ("砌体工程那天完成40%", "那天"), ("收到甲方20万 头天", "头天"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("头天张三一天", "头天"),
+        ("张三那天一天", "那天"),
+        ("月底张三一天", "月底"),
+        ("张三前晌一天", "前晌"),
+        ("李四月初半天", "月初"),
+        ("王五后晌一个工", "后晌"),
+        ("赵六上次一天", "上次"),
+        ("孙七年底借了500", "年底"),
+        ("月底买水泥花了3000", "月底"),
+        ("砌体工程那天完成40%", "那天"),
+        ("收到甲方20万 头天", "头天"),
+    ],
+)
 def test_a_time_word_the_parser_cannot_read_is_asked_about_never_taken_for_today(text: str, word: str) -> None:
     plan = _plan(text)
     assert plan.calls == [] and not plan.confident
     assert plan.question is not None and f"“{word}”" in plan.question
 
 
-@pytest.mark.parametrize(("text", "word"), [
-    ("张三要来一天", "要"), ("李四准备干半天", "准备"), ("张三老婆一天", "老婆"), ("张三的老婆一天", "老婆"),
-    ("王五 3 今天一天", None), ("赵六昨天一天 二号", None),
-])
-def test_a_plan_a_stray_number_or_an_unknown_word_next_to_a_worker_plans_no_write(text: str,
-                                                                                  word: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("张三要来一天", "要"),
+        ("李四准备干半天", "准备"),
+        ("张三老婆一天", "老婆"),
+        ("张三的老婆一天", "老婆"),
+        ("王五 3 今天一天", None),
+        ("赵六昨天一天 二号", None),
+    ],
+)
+def test_a_plan_a_stray_number_or_an_unknown_word_next_to_a_worker_plans_no_write(text: str, word: str | None) -> None:
     plan = _plan(text)
     assert plan.calls == []
     if word is not None:
@@ -64,21 +82,31 @@ def test_english_words_that_move_the_day_are_asked_about(text: str) -> None:
     assert plan.calls == [] and plan.question is not None and plan.question.startswith("I could not read")
 
 
-@pytest.mark.parametrize(("text", "calls"), [
-    ("王五借了两千五 家里有事", [("record_advance", {"worker": "王五", "amount": "2500", "date": "2026-11-25"})]),
-    ("招待客户吃饭花了1200",
-     [("add_cost", {"category": "overhead", "amount": "1200", "date": "2026-11-25", "note": "招待"})]),
-    ("那个，嗯，张三昨天呢干了一天啊", [_labor("张三", "1", "2026-11-24")]),
-    ("赵六昨天干到晚上十点 算一天半", [_labor("赵六", "1.5", "2026-11-24")]),
-    ("辛苦了，李四昨天半天", [_labor("李四", "0.5", "2026-11-24")]),
-])
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [
+        ("王五借了两千五 家里有事", [("record_advance", {"worker": "王五", "amount": "2500", "date": "2026-11-25"})]),
+        (
+            "招待客户吃饭花了1200",
+            [("add_cost", {"category": "overhead", "amount": "1200", "date": "2026-11-25", "note": "招待"})],
+        ),
+        ("那个，嗯，张三昨天呢干了一天啊", [_labor("张三", "1", "2026-11-24")]),
+        ("赵六昨天干到晚上十点 算一天半", [_labor("赵六", "1.5", "2026-11-24")]),
+        ("辛苦了，李四昨天半天", [_labor("李四", "0.5", "2026-11-24")]),
+    ],
+)
 def test_fillers_reasons_and_descriptions_do_not_stop_a_clear_write(text: str, calls: list[Any]) -> None:
     assert _calls(text) == calls
 
 
-@pytest.mark.parametrize(("text", "word"), [
-    ("/log 张三 1 头天", "头天"), ("/advance 张三 500 那天", "那天"), ("/cost 材料 8000 钢筋 月底", "月底"),
-])
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("/log 张三 1 头天", "头天"),
+        ("/advance 张三 500 那天", "那天"),
+        ("/cost 材料 8000 钢筋 月底", "月底"),
+    ],
+)
 def test_commands_ask_about_a_time_word_they_cannot_read(text: str, word: str) -> None:
     plan = parse_command(text, LEX, today=TODAY, project_code="SG3", language="zh")
     assert isinstance(plan, Plan) and plan.calls == []
@@ -87,10 +115,18 @@ def test_commands_ask_about_a_time_word_they_cannot_read(text: str, word: str) -
 
 # -- dialect days and ranges ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "day"), [
-    ("前儿个张三一天", "2026-11-23"), ("前儿张三一天", "2026-11-23"), ("张三前儿个一天", "2026-11-23"),
-    ("大前儿李四半天", "2026-11-22"), ("今儿个王五一天", "2026-11-25"), ("昨儿个赵六一天", "2026-11-24"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("前儿个张三一天", "2026-11-23"),
+        ("前儿张三一天", "2026-11-23"),
+        ("张三前儿个一天", "2026-11-23"),
+        ("大前儿李四半天", "2026-11-22"),
+        ("今儿个王五一天", "2026-11-25"),
+        ("昨儿个赵六一天", "2026-11-24"),
+    ],
+)
 def test_dialect_days_are_read(text: str, day: str) -> None:
     assert [c[1]["date"] for c in _calls(text)] == [day]
 
@@ -100,13 +136,20 @@ def test_dialect_days_ahead_are_plans_not_records(text: str) -> None:
     assert _calls(text) == []
 
 
-@pytest.mark.parametrize(("text", "start", "end"), [
-    ("月初到现在", "2026-11-01", "2026-11-25"), ("本月初以来", "2026-11-01", "2026-11-25"),
-    ("上个月初到现在", "2026-10-01", "2026-11-25"), ("11月1号到现在", "2026-11-01", "2026-11-25"),
-    ("11月3号至今", "2026-11-03", "2026-11-25"), ("11月1号到11月20号", "2026-11-01", "2026-11-20"),
-    ("上周一到今天", "2026-11-16", "2026-11-25"), ("since nov 3", "2026-11-03", "2026-11-25"),
-    ("nov 2 to nov 9", "2026-11-02", "2026-11-09"),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("月初到现在", "2026-11-01", "2026-11-25"),
+        ("本月初以来", "2026-11-01", "2026-11-25"),
+        ("上个月初到现在", "2026-10-01", "2026-11-25"),
+        ("11月1号到现在", "2026-11-01", "2026-11-25"),
+        ("11月3号至今", "2026-11-03", "2026-11-25"),
+        ("11月1号到11月20号", "2026-11-01", "2026-11-20"),
+        ("上周一到今天", "2026-11-16", "2026-11-25"),
+        ("since nov 3", "2026-11-03", "2026-11-25"),
+        ("nov 2 to nov 9", "2026-11-02", "2026-11-09"),
+    ],
+)
 def test_a_range_runs_from_its_first_day_to_its_last_or_to_today(text: str, start: str, end: str) -> None:
     spans = find(text, TODAY)
     assert len(spans) == 1 and spans[0].is_period
@@ -117,11 +160,14 @@ def test_the_start_of_the_month_alone_is_no_day() -> None:
     assert find("月初", TODAY) == []
 
 
-@pytest.mark.parametrize(("text", "args"), [
-    ("月初到现在的人工汇总", {"start": "2026-11-01", "end": "2026-11-25"}),
-    ("11月1号到现在的人工汇总", {"start": "2026-11-01", "end": "2026-11-25"}),
-    ("张三11月2号到11月8号出了多少工", {"worker": "张三", "start": "2026-11-02", "end": "2026-11-08"}),
-])
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("月初到现在的人工汇总", {"start": "2026-11-01", "end": "2026-11-25"}),
+        ("11月1号到现在的人工汇总", {"start": "2026-11-01", "end": "2026-11-25"}),
+        ("张三11月2号到11月8号出了多少工", {"worker": "张三", "start": "2026-11-02", "end": "2026-11-08"}),
+    ],
+)
 def test_a_summary_over_a_range_names_its_start_and_end(text: str, args: dict[str, str]) -> None:
     assert _calls(text) == [("labor_summary", args)]
 
@@ -132,8 +178,11 @@ def test_a_range_is_no_date_for_a_write() -> None:
 
 # -- labour figures ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "days"), [("张三一个晌", "0.5"), ("张三一晌", "0.5"), ("张三半晌", "0.5"),
-                                            ("张三两晌", "1"), ("张三三个晌", "1.5")])
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("张三一个晌", "0.5"), ("张三一晌", "0.5"), ("张三半晌", "0.5"), ("张三两晌", "1"), ("张三三个晌", "1.5")],
+)
 def test_a_shang_is_half_a_day(text: str, days: str) -> None:
     assert _calls(text) == [_labor("张三", days)]
 
@@ -157,15 +206,21 @@ def test_a_name_and_a_number_in_a_chat_without_a_project_asks_which() -> None:
     assert plan.calls == [] and plan.question is not None and "哪个项目" in plan.question
 
 
-@pytest.mark.parametrize("text", ["张三和王五今天都来了，张三一天，王五半天",
-                                  "今天张三、王五来了，王五半天，张三一整天"])
+@pytest.mark.parametrize(
+    "text", ["张三和王五今天都来了，张三一天，王五半天", "今天张三、王五来了，王五半天，张三一整天"]
+)
 def test_a_roster_then_each_worker_s_figures_is_one_entry_each(text: str) -> None:
     assert sorted(_calls(text), key=lambda c: c[1]["worker"]) == [_labor("张三", "1"), _labor("王五", "0.5")]
 
 
-@pytest.mark.parametrize("text", ["张三和王五和赵六都来了，张三一天，王五半天",  # 赵六 has no figure
-                                  "张三和王五都来了，张三一天，王五半天，张三加班2小时",  # 张三 named a third time
-                                  "王五和赵六各一天 王五加班2小时"])  # 赵六 named once
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三和王五和赵六都来了，张三一天，王五半天",  # 赵六 has no figure
+        "张三和王五都来了，张三一天，王五半天，张三加班2小时",  # 张三 named a third time
+        "王五和赵六各一天 王五加班2小时",
+    ],
+)  # 赵六 named once
 def test_a_roster_whose_figures_are_not_one_per_worker_is_asked_about(text: str) -> None:
     assert _calls(text) == []
 
@@ -180,8 +235,10 @@ def test_a_worker_whose_name_ends_in_a_numeral_is_no_range() -> None:
 
 # -- progress as a bare figure ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "percent"), [("砌体完成80", "80"), ("砌体工程做到60了", "60"),
-                                               ("砌体进度到45", "45")])
+
+@pytest.mark.parametrize(
+    ("text", "percent"), [("砌体完成80", "80"), ("砌体工程做到60了", "60"), ("砌体进度到45", "45")]
+)
 def test_a_bare_figure_after_a_word_of_progress_on_a_task_is_its_percent(text: str, percent: str) -> None:
     assert _calls(text) == [("update_task_progress", {"task": "砌体工程", "percent": percent, "date": "2026-11-25"})]
 
@@ -193,11 +250,22 @@ def test_a_bare_figure_with_a_unit_over_100_or_with_money_is_not_progress(text: 
 
 # -- greetings and thanks ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "language", "start"), [
-    ("你好", "zh", "你好！"), ("谢谢", "zh", "不客气！"), ("收到，谢谢", "zh", "不客气！"), ("好的", "zh", "好的。"),
-    ("辛苦了", "zh", "不客气！"), ("早上好各位", "zh", "你好！"), ("hi", "en", "Hi!"),
-    ("thanks", "en", "You're welcome!"), ("thanks mate", "en", "You're welcome!"), ("ok", "en", "OK."),
-])
+
+@pytest.mark.parametrize(
+    ("text", "language", "start"),
+    [
+        ("你好", "zh", "你好！"),
+        ("谢谢", "zh", "不客气！"),
+        ("收到，谢谢", "zh", "不客气！"),
+        ("好的", "zh", "好的。"),
+        ("辛苦了", "zh", "不客气！"),
+        ("早上好各位", "zh", "你好！"),
+        ("hi", "en", "Hi!"),
+        ("thanks", "en", "You're welcome!"),
+        ("thanks mate", "en", "You're welcome!"),
+        ("ok", "en", "OK."),
+    ],
+)
 def test_greetings_and_thanks_get_a_friendly_reply_and_no_call(text: str, language: str, start: str) -> None:
     plan = _plan(text, language=language)
     assert plan.calls == [] and plan.source == "none" and not plan.confident
@@ -205,6 +273,7 @@ def test_greetings_and_thanks_get_a_friendly_reply_and_no_call(text: str, langua
 
 
 # -- found by batch 4 ----------------------------------------------------------------------------------
+
 
 def test_an_absence_for_part_of_the_day_next_to_a_part_day_figure_only_explains_it() -> None:
     assert _calls("王五一个晌 上午没来") == [_labor("王五", "0.5")]
@@ -215,11 +284,13 @@ def test_an_absence_without_a_part_day_figure_is_still_no_record(text: str) -> N
     assert _calls(text) == []
 
 
-@pytest.mark.parametrize(("text", "amount"), [("收到阳光置业第二期工程款50万", "500000"),
-                                              ("阳光置业打来第3期进度款80万", "800000")])
+@pytest.mark.parametrize(
+    ("text", "amount"), [("收到阳光置业第二期工程款50万", "500000"), ("阳光置业打来第3期进度款80万", "800000")]
+)
 def test_an_ordinal_instalment_is_neither_an_amount_a_phase_nor_part_of_the_payer(text: str, amount: str) -> None:
-    assert _calls(text) == [("record_fund", {"direction": "in", "amount": amount, "date": "2026-11-25",
-                                             "counterparty": "阳光置业"})]
+    assert _calls(text) == [
+        ("record_fund", {"direction": "in", "amount": amount, "date": "2026-11-25", "counterparty": "阳光置业"})
+    ]
 
 
 def test_a_phase_of_a_project_is_still_asked_about() -> None:

@@ -33,14 +33,19 @@ def user_id(session: Session, name: str) -> int:
 
 
 def say(router: Router, session: Session, text: str, *, user: str = "老王", project: str | None = "SG3"):
-    return router.handle(Incoming(text=text, user_id=user_id(session, user), chat_key=f"test:{user}",
-                                  project_code=project))
+    return router.handle(
+        Incoming(text=text, user_id=user_id(session, user), chat_key=f"test:{user}", project_code=project)
+    )
 
 
 def labor_rows(session: Session, worker: str, day: date) -> int:
     session.expire_all()
-    return session.scalar(select(func.count(LaborEntry.id)).join(Worker).where(
-        Worker.name == worker, LaborEntry.work_date == day)) or 0
+    return (
+        session.scalar(
+            select(func.count(LaborEntry.id)).join(Worker).where(Worker.name == worker, LaborEntry.work_date == day)
+        )
+        or 0
+    )
 
 
 def test_free_text_write_is_recorded_once_with_what_and_how_to_undo(services: Services, session: Session) -> None:
@@ -62,8 +67,11 @@ def test_undo_by_words_reverses_the_last_message(services: Services, session: Se
     assert labor_rows(session, "王五", TODAY) + labor_rows(session, "赵六", TODAY) >= 2
     reply = say(services.router, session, "撤回上一条")
     assert reply.source == "rules"
-    entry = session.scalar(select(LaborEntry).join(Worker).where(
-        Worker.name == "王五", LaborEntry.work_date == TODAY, LaborEntry.days == Decimal("0.5")))
+    entry = session.scalar(
+        select(LaborEntry)
+        .join(Worker)
+        .where(Worker.name == "王五", LaborEntry.work_date == TODAY, LaborEntry.days == Decimal("0.5"))
+    )
     assert entry is None, reply.text
 
 
@@ -105,9 +113,16 @@ def test_empty_and_oversized_messages_are_refused_clearly(services: Services, se
     assert "太长" in say(services.router, session, "张" * 5000).text
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("李四昨天一个工", "zh"), ("budget please", "en"), ("/budget", "zh"), ("123", "zh"), ("ok 张三", "zh"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("李四昨天一个工", "zh"),
+        ("budget please", "en"),
+        ("/budget", "zh"),
+        ("123", "zh"),
+        ("ok 张三", "zh"),
+    ],
+)
 def test_language_follows_the_message(text: str, expected: str) -> None:
     from bot.router import _COMMAND
 
@@ -126,8 +141,14 @@ def test_with_a_model_only_unclear_messages_cost_a_call(db_url: str, session: Se
     load_demo(session, TODAY)
     with FakeOpenAI().serve() as fake:
         fake.script(text("明天开会的事我记不了，我可以帮你记工、记账、查预算。"))
-        settings = Settings(database_url=db_url, llm_api_key="test", llm_base_url=fake.base_url, llm_model="fake",
-                            llm_timeout=5, llm_max_retries=0)
+        settings = Settings(
+            database_url=db_url,
+            llm_api_key="test",
+            llm_base_url=fake.base_url,
+            llm_model="fake",
+            llm_timeout=5,
+            llm_max_retries=0,
+        )
         services = build_services(settings)
         try:
             thanks = say(services.router, session, "谢谢")

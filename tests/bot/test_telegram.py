@@ -85,8 +85,10 @@ class ScriptedRouter:
 
 # -- answering -------------------------------------------------------------------------------------
 
-async def test_a_question_is_answered_through_the_router(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                                         session: Session) -> None:
+
+async def test_a_question_is_answered_through_the_router(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     bind(session, site["project"].id)
     await deliver(app, message_update(1, "预算还剩多少", user_id=FOREMAN_TG, chat_id=GROUP))
 
@@ -96,8 +98,9 @@ async def test_a_question_is_answered_through_the_router(app: Any, api: FakeTele
     assert '"message_id": 1' in answer["reply_parameters"]  # quotes the question in a group
 
 
-async def test_commands_go_to_the_router_without_the_bot_mention(app: Any, api: FakeTelegram, services: Services,
-                                                                  site: dict[str, Any]) -> None:
+async def test_commands_go_to_the_router_without_the_bot_mention(
+    app: Any, api: FakeTelegram, services: Services, site: dict[str, Any]
+) -> None:
     router = ScriptedRouter(Reply("ok", "command"))
     services.router = router  # type: ignore[assignment]
     await deliver(app, message_update(1, f"/budget@{BOT_USERNAME} SG3", user_id=FOREMAN_TG))
@@ -108,8 +111,9 @@ async def test_commands_go_to_the_router_without_the_bot_mention(app: Any, api: 
     assert api.sent_texts() == ["ok"]
 
 
-async def test_redelivered_update_is_written_once(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                                  session: Session) -> None:
+async def test_redelivered_update_is_written_once(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     bind(session, site["project"].id)
     update = message_update(7, "李四今天一个工", user_id=FOREMAN_TG, chat_id=GROUP)
     await deliver(app, update)
@@ -122,8 +126,9 @@ async def test_redelivered_update_is_written_once(app: Any, api: FakeTelegram, s
     assert session.get(ProcessedUpdate, 7).status == "done"
 
 
-async def test_concurrent_deliveries_of_one_update_are_handled_once(app: Any, api: FakeTelegram,
-                                                                    site: dict[str, Any], session: Session) -> None:
+async def test_concurrent_deliveries_of_one_update_are_handled_once(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     bind(session, site["project"].id)
     update = message_update(8, "李四今天一个工", user_id=FOREMAN_TG, chat_id=GROUP)
     await asyncio.gather(deliver(app, update), deliver(app, update), deliver(app, update))
@@ -132,8 +137,9 @@ async def test_concurrent_deliveries_of_one_update_are_handled_once(app: Any, ap
     assert len(api.calls("sendMessage")) == 1
 
 
-async def test_a_slow_chat_does_not_stall_another(app: Any, api: FakeTelegram, services: Services,
-                                                  site: dict[str, Any]) -> None:
+async def test_a_slow_chat_does_not_stall_another(
+    app: Any, api: FakeTelegram, services: Services, site: dict[str, Any]
+) -> None:
     release = threading.Event()
 
     class SlowForOneChat:
@@ -155,8 +161,10 @@ async def test_a_slow_chat_does_not_stall_another(app: Any, api: FakeTelegram, s
 
 # -- identity and projects -------------------------------------------------------------------------
 
-async def test_a_stranger_gets_a_user_without_projects_and_cannot_read(app: Any, api: FakeTelegram,
-                                                                       site: dict[str, Any], session: Session) -> None:
+
+async def test_a_stranger_gets_a_user_without_projects_and_cannot_read(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     bind(session, site["project"].id)  # even in the project's own group
     await deliver(app, message_update(1, "SG3预算还剩多少", user_id=STRANGER_TG, chat_id=GROUP, first_name="Zhou"))
 
@@ -168,8 +176,9 @@ async def test_a_stranger_gets_a_user_without_projects_and_cannot_read(app: Any,
     assert "没有可以访问的项目" in answer or "不是项目" in answer
 
 
-async def test_admin_ids_become_administrators(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                               session: Session) -> None:
+async def test_admin_ids_become_administrators(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     await deliver(app, message_update(1, "SG3预算还剩多少", user_id=ADMIN_TG, first_name="Boss"))
 
     admin = session.scalar(select(User).where(User.telegram_id == ADMIN_TG))
@@ -190,8 +199,9 @@ async def test_start_greets_and_tells_a_stranger_how_to_get_added(app: Any, api:
     assert f"your Telegram ID: {STRANGER_TG}" in greeting
 
 
-async def test_project_binds_the_chat_for_members(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                                  session: Session) -> None:
+async def test_project_binds_the_chat_for_members(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     await deliver(app, message_update(1, "/project 阳光花园", user_id=FOREMAN_TG, chat_id=GROUP))
 
     chat = session.scalar(select(Chat).where(Chat.telegram_chat_id == GROUP))
@@ -205,8 +215,9 @@ async def test_project_binds_the_chat_for_members(app: Any, api: FakeTelegram, s
     assert entry.project_id == site["project"].id  # the chat's project, without naming it
 
 
-async def test_project_refuses_a_non_member(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                            session: Session) -> None:
+async def test_project_refuses_a_non_member(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     await deliver(app, message_update(1, "/project SG3", user_id=STRANGER_TG, chat_id=GROUP))
 
     chat = session.scalar(select(Chat).where(Chat.telegram_chat_id == GROUP))
@@ -221,8 +232,10 @@ async def test_project_without_a_code_lists_the_choices(app: Any, api: FakeTeleg
 
 # -- sending ---------------------------------------------------------------------------------------
 
-async def test_long_replies_are_split_at_4096(app: Any, api: FakeTelegram, services: Services,
-                                              site: dict[str, Any]) -> None:
+
+async def test_long_replies_are_split_at_4096(
+    app: Any, api: FakeTelegram, services: Services, site: dict[str, Any]
+) -> None:
     lines = [f"{i:03d} 张三 1工 ¥350.00 " + "·" * 60 for i in range(200)]
     services.router = ScriptedRouter(Reply("\n".join(lines), "command"))  # type: ignore[assignment]
     await deliver(app, message_update(1, "/summary", user_id=FOREMAN_TG))
@@ -233,8 +246,9 @@ async def test_long_replies_are_split_at_4096(app: Any, api: FakeTelegram, servi
     assert "\n".join(texts).split("\n") == lines
 
 
-async def test_attachments_are_sent_as_documents(app: Any, api: FakeTelegram, services: Services,
-                                                 site: dict[str, Any]) -> None:
+async def test_attachments_are_sent_as_documents(
+    app: Any, api: FakeTelegram, services: Services, site: dict[str, Any]
+) -> None:
     sheet = Attachment("labor-2026-11.xlsx", b"PK\x03\x04 sheet", "application/vnd.ms-excel")
     services.router = ScriptedRouter(Reply("点工汇总见附件", "command", [sheet]))  # type: ignore[assignment]
     await deliver(app, message_update(1, "/summary export", user_id=FOREMAN_TG))
@@ -244,8 +258,9 @@ async def test_attachments_are_sent_as_documents(app: Any, api: FakeTelegram, se
     assert api.sent_texts() == ["点工汇总见附件"]
 
 
-async def test_an_error_gets_an_apology_not_a_stack_trace(app: Any, api: FakeTelegram, services: Services,
-                                                          site: dict[str, Any], session: Session) -> None:
+async def test_an_error_gets_an_apology_not_a_stack_trace(
+    app: Any, api: FakeTelegram, services: Services, site: dict[str, Any], session: Session
+) -> None:
     services.router = ScriptedRouter(RuntimeError("password=hunter2 in /srv/app.py"))  # type: ignore[assignment]
     await deliver(app, message_update(3, "李四今天一个工", user_id=FOREMAN_TG))
 
@@ -255,8 +270,9 @@ async def test_an_error_gets_an_apology_not_a_stack_trace(app: Any, api: FakeTel
     assert session.get(ProcessedUpdate, 3).status == "failed"
 
 
-async def test_a_failed_send_is_reported_as_an_error(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                                     session: Session) -> None:
+async def test_a_failed_send_is_reported_as_an_error(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
     api.fail("sendMessage", times=1, status=400, description="Bad Request: chat not found")
     await deliver(app, message_update(4, "你好", user_id=FOREMAN_TG))
     assert session.get(ProcessedUpdate, 4).status == "failed"  # answered nothing, wrote its status
@@ -264,8 +280,10 @@ async def test_a_failed_send_is_reported_as_an_error(app: Any, api: FakeTelegram
 
 # -- lifetime --------------------------------------------------------------------------------------
 
-async def test_startup_sets_the_menu_and_schedules_bound_chats(app: Any, api: FakeTelegram, site: dict[str, Any],
-                                                               session: Session, make: Factory) -> None:
+
+async def test_startup_sets_the_menu_and_schedules_bound_chats(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session, make: Factory
+) -> None:
     chat = bind(session, site["project"].id)
     other = make.project(code="RW", name="Riverside Warehouse", timezone="Europe/London")
     london = bind(session, other.id, telegram_chat_id=-200)
@@ -288,8 +306,9 @@ async def test_startup_sets_the_menu_and_schedules_bound_chats(app: Any, api: Fa
     assert jobs[f"digest:{chat.id}"].job.misfire_grace_time == 3600
 
 
-async def test_polling_answers_updates_from_get_updates(services: Services, api: FakeTelegram,
-                                                        site: dict[str, Any]) -> None:
+async def test_polling_answers_updates_from_get_updates(
+    services: Services, api: FakeTelegram, site: dict[str, Any]
+) -> None:
     services.router = ScriptedRouter(Reply("收到", "command"))  # type: ignore[assignment]
     api.push_update(message_update(41, "你好", user_id=FOREMAN_TG))
     application = build_application(services)

@@ -40,8 +40,9 @@ LOW_CASH = text("""
 
 
 def _counts(session: Session) -> dict[str, int]:
-    return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in Base.metadata.sorted_tables}
+    return {
+        t.name: session.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables
+    }
 
 
 def test_second_load_adds_nothing(session: Session) -> None:
@@ -62,10 +63,23 @@ def test_same_day_loads_the_same_rows(tmp_path: Path) -> None:
         Base.metadata.create_all(engine)
         with make_session_factory(engine)() as s:
             load_demo(s, date(2026, 11, 25))
-            dumps.append([tuple(row) for row in s.execute(text(
-                "SELECT project_id, worker_id, work_date, days, overtime_hours, amount FROM labor_entry ORDER BY id"))]
-                + [tuple(row) for row in s.execute(text(
-                    "SELECT project_id, category, amount, entry_date FROM cost_entry ORDER BY id"))])
+            dumps.append(
+                [
+                    tuple(row)
+                    for row in s.execute(
+                        text(
+                            "SELECT project_id, worker_id, work_date, days, overtime_hours, amount"
+                            " FROM labor_entry ORDER BY id"
+                        )
+                    )
+                ]
+                + [
+                    tuple(row)
+                    for row in s.execute(
+                        text("SELECT project_id, category, amount, entry_date FROM cost_entry ORDER BY id")
+                    )
+                ]
+            )
         engine.dispose()
     assert dumps[0] == dumps[1]
 
@@ -83,9 +97,12 @@ def test_warnings_exist_whatever_the_day(session: Session, today: date) -> None:
 @pytest.mark.parametrize("today", DAYS, ids=str)
 def test_main_structure_is_behind_plan(session: Session, today: date) -> None:
     load_demo(session, today)
-    task = session.execute(text(
-        "SELECT t.planned_start, t.planned_finish, t.percent FROM task t JOIN project p ON p.id = t.project_id "
-        "WHERE p.code = 'SG3' AND t.name = '主体结构'")).one()
+    task = session.execute(
+        text(
+            "SELECT t.planned_start, t.planned_finish, t.percent FROM task t JOIN project p ON p.id = t.project_id "
+            "WHERE p.code = 'SG3' AND t.name = '主体结构'"
+        )
+    ).one()
     start, finish = date.fromisoformat(str(task[0])), date.fromisoformat(str(task[1]))
     planned = Decimal(100) * (today - start).days / (finish - start).days
     assert planned - Decimal(task[2]) / 100 > 10
@@ -95,22 +112,30 @@ def test_main_structure_is_behind_plan(session: Session, today: date) -> None:
 def test_recorded_dates_lie_between_project_start_and_today(session: Session, today: date) -> None:
     load_demo(session, today)
     dated = {
-        "cost_entry x": "x.entry_date", "labor_entry x": "x.work_date", "worker_payment x": "x.paid_on",
-        "fund_txn x": "x.txn_date", "task t JOIN progress_update x ON x.task_id = t.id": "x.reported_on",
+        "cost_entry x": "x.entry_date",
+        "labor_entry x": "x.work_date",
+        "worker_payment x": "x.paid_on",
+        "fund_txn x": "x.txn_date",
+        "task t JOIN progress_update x ON x.task_id = t.id": "x.reported_on",
     }
     for table, column in dated.items():
         project_id = "t.project_id" if "task t" in table else "x.project_id"
-        out_of_range = session.execute(text(
-            f"SELECT COUNT(*) FROM {table} JOIN project p ON p.id = {project_id} "
-            f"WHERE ({column} < p.start OR {column} > :today) "
-            + ("AND x.planned = :no" if table.startswith("fund_txn") else "")),
-            {"today": today, "no": False}).scalar_one()
+        out_of_range = session.execute(
+            text(
+                f"SELECT COUNT(*) FROM {table} JOIN project p ON p.id = {project_id} "
+                f"WHERE ({column} < p.start OR {column} > :today) "
+                + ("AND x.planned = :no" if table.startswith("fund_txn") else "")
+            ),
+            {"today": today, "no": False},
+        ).scalar_one()
         assert out_of_range == 0, table
-    logged_today = session.execute(text("SELECT COUNT(*) FROM labor_entry WHERE work_date >= :today"),
-                                   {"today": today}).scalar_one()
+    logged_today = session.execute(
+        text("SELECT COUNT(*) FROM labor_entry WHERE work_date >= :today"), {"today": today}
+    ).scalar_one()
     assert logged_today == 0  # today is left for the user to log
-    planned = session.execute(text("SELECT MIN(txn_date), MAX(txn_date) FROM fund_txn WHERE planned = :yes"),
-                              {"yes": True}).one()
+    planned = session.execute(
+        text("SELECT MIN(txn_date), MAX(txn_date) FROM fund_txn WHERE planned = :yes"), {"yes": True}
+    ).one()
     assert today < date.fromisoformat(str(planned[0])) <= date.fromisoformat(str(planned[1])) <= today + timedelta(14)
 
 
@@ -118,11 +143,18 @@ def test_labour_amounts_follow_the_rate_in_force_and_overtime_rule(session: Sess
     today = date(2026, 11, 25)
     load_demo(session, today)
     li = session.scalars(select(Worker).where(Worker.name == "李四")).one()
-    assert [(r.valid_from, r.daily_rate) for r in session.scalars(
-        select(RateHistory).where(RateHistory.worker_id == li.id).order_by(RateHistory.valid_from))] == [
-        (today - timedelta(days=365), Decimal(360)), (today - timedelta(days=30), Decimal(380))]
-    rates = {e.daily_rate for e in session.scalars(select(LaborEntry).where(
-        LaborEntry.worker_id == li.id, LaborEntry.work_date < today - timedelta(days=30)))}
+    assert [
+        (r.valid_from, r.daily_rate)
+        for r in session.scalars(
+            select(RateHistory).where(RateHistory.worker_id == li.id).order_by(RateHistory.valid_from)
+        )
+    ] == [(today - timedelta(days=365), Decimal(360)), (today - timedelta(days=30), Decimal(380))]
+    rates = {
+        e.daily_rate
+        for e in session.scalars(
+            select(LaborEntry).where(LaborEntry.worker_id == li.id, LaborEntry.work_date < today - timedelta(days=30))
+        )
+    }
     assert rates == {Decimal(360)}
     entries = session.scalars(select(LaborEntry)).all()
     projects = {p.id: p for p in session.scalars(select(Project))}
@@ -146,16 +178,28 @@ def test_sunday_crews_are_thinner_than_weekdays(session: Session) -> None:
 
 def test_demo_members_have_roles_and_no_telegram_ids(session: Session) -> None:
     load_demo(session, date(2026, 11, 25))
-    rows = {tuple(r) for r in session.execute(text(
-        "SELECT u.name, p.code, m.role, u.telegram_id FROM membership m JOIN app_user u ON u.id = m.user_id "
-        "JOIN project p ON p.id = m.project_id"))}
-    assert {("老王", "SG3", "manager", None), ("老王", "BJ", "manager", None), ("小李", "SG3", "foreman", None),
-            ("会计刘", "SG3", "finance", None), ("会计刘", "BJ", "finance", None),
-            ("Alice", "RW", "manager", None)} <= rows
+    rows = {
+        tuple(r)
+        for r in session.execute(
+            text(
+                "SELECT u.name, p.code, m.role, u.telegram_id FROM membership m JOIN app_user u ON u.id = m.user_id "
+                "JOIN project p ON p.id = m.project_id"
+            )
+        )
+    }
+    assert {
+        ("老王", "SG3", "manager", None),
+        ("老王", "BJ", "manager", None),
+        ("小李", "SG3", "foreman", None),
+        ("会计刘", "SG3", "finance", None),
+        ("会计刘", "BJ", "finance", None),
+        ("Alice", "RW", "manager", None),
+    } <= rows
 
 
-def test_cli_demo_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-                             ) -> None:
+def test_cli_demo_loads_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "cli.db"
     monkeypatch.setenv("SITEBOT_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.chdir(tmp_path)  # no stray .env

@@ -14,8 +14,10 @@ from tests.support.factories import Factory
 
 def test_sum_of_ten_thousand_dimes_is_exact(session: Session, make: Factory) -> None:
     project = make.project()
-    session.add_all(CostEntry(project_id=project.id, category="materials", amount=Decimal("0.10"),
-                              entry_date=make.today) for _ in range(10_000))
+    session.add_all(
+        CostEntry(project_id=project.id, category="materials", amount=Decimal("0.10"), entry_date=make.today)
+        for _ in range(10_000)
+    )
     session.commit()
     total = session.scalar(select(func.sum(CostEntry.amount)).where(CostEntry.project_id == project.id))
     assert total == Decimal("1000.00")

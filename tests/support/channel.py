@@ -15,8 +15,9 @@ from storage.db import make_session_factory
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai, on the suite's TODAY
 
 
-def make_services(engine: Engine, db_url: str, *, token: str | None = None, api_url: str | None = None,
-                  **overrides: Any) -> Services:
+def make_services(
+    engine: Engine, db_url: str, *, token: str | None = None, api_url: str | None = None, **overrides: Any
+) -> Services:
     """Services as build_services makes them, over the fixture's engine (its PostgreSQL schema included)."""
     values: dict[str, Any] = {"database_url": db_url, "telegram_token": token}
     if api_url is not None:

@@ -39,8 +39,12 @@ class Factory:
     def project(self, **overrides: Any) -> Project:
         n = self._next()
         values: dict[str, Any] = {
-            "code": f"P{n}", "name": f"测试项目{n}", "aliases": [], "start": self.today - timedelta(days=100),
-            "finish": self.today + timedelta(days=200), "hours_per_day": Decimal(8),
+            "code": f"P{n}",
+            "name": f"测试项目{n}",
+            "aliases": [],
+            "start": self.today - timedelta(days=100),
+            "finish": self.today + timedelta(days=200),
+            "hours_per_day": Decimal(8),
         }
         values.update(overrides)
         return self._save(Project(**values))
@@ -49,8 +53,12 @@ class Factory:
         return self._save(BudgetLine(project_id=project.id, category=category, amount=Decimal(amount), **overrides))
 
     def worker(self, name: str | None = None, daily_rate: Decimal | int | str = 300, **overrides: Any) -> Worker:
-        values: dict[str, Any] = {"name": name or f"工人{self._next()}", "daily_rate": Decimal(daily_rate),
-                                  "aliases": [], "trade": "杂工"}
+        values: dict[str, Any] = {
+            "name": name or f"工人{self._next()}",
+            "daily_rate": Decimal(daily_rate),
+            "aliases": [],
+            "trade": "杂工",
+        }
         values.update(overrides)
         worker = self._save(Worker(**values))
         self._save(RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=date(2000, 1, 1)))
@@ -58,15 +66,24 @@ class Factory:
 
     def task(self, project: Project, name: str | None = None, **overrides: Any) -> Task:
         values: dict[str, Any] = {
-            "project_id": project.id, "name": name or f"任务{self._next()}", "aliases": [],
-            "planned_start": self.today - timedelta(days=10), "planned_finish": self.today + timedelta(days=10),
+            "project_id": project.id,
+            "name": name or f"任务{self._next()}",
+            "aliases": [],
+            "planned_start": self.today - timedelta(days=10),
+            "planned_finish": self.today + timedelta(days=10),
             "planned_cost": Decimal(10000),
         }
         values.update(overrides)
         return self._save(Task(**values))
 
-    def user(self, name: str | None = None, *, project: Project | None = None, role: Role | str | None = None,
-             **overrides: Any) -> User:
+    def user(
+        self,
+        name: str | None = None,
+        *,
+        project: Project | None = None,
+        role: Role | str | None = None,
+        **overrides: Any,
+    ) -> User:
         user = self._save(User(name=name or f"user{self._next()}", **overrides))
         if project is not None and role is not None:
             self._save(Membership(user_id=user.id, project_id=project.id, role=Role(role)))
@@ -75,12 +92,23 @@ class Factory:
     def admin(self) -> User:
         return self.user("admin", is_admin=True)
 
-    def ctx(self, user: User | None = None, *, project: Project | None = None, language: str = "zh",
-            today: date | None = None, source_text: str | None = None) -> Context:
+    def ctx(
+        self,
+        user: User | None = None,
+        *,
+        project: Project | None = None,
+        language: str = "zh",
+        today: date | None = None,
+        source_text: str | None = None,
+    ) -> Context:
         """A context acting as user (default: a global administrator) with the chat's default project."""
         return Context(
-            session=self.session, user=user or self.admin_user, language=language,  # type: ignore[arg-type]
-            today=today or self.today, project_code=project.code if project else None, source_text=source_text,
+            session=self.session,
+            user=user or self.admin_user,
+            language=language,  # type: ignore[arg-type]
+            today=today or self.today,
+            project_code=project.code if project else None,
+            source_text=source_text,
         )
 
     @property

@@ -31,7 +31,10 @@ class Scripted:
 
 def _completion(message: dict[str, Any], finish: str) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_764_000_000, "model": "fake-model",
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_764_000_000,
+        "model": "fake-model",
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": {"prompt_tokens": 1200, "completion_tokens": 30, "total_tokens": 1230},
     }
@@ -45,8 +48,14 @@ def text(content: str) -> Scripted:
 def tool_calls(*calls: tuple[str, dict[str, Any] | str]) -> Scripted:
     """The model calls tools; arguments given as a str are sent verbatim (e.g. broken JSON)."""
     items = [
-        {"id": f"call_{next(_ids)}", "type": "function", "function": {
-            "name": name, "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)}}
+        {
+            "id": f"call_{next(_ids)}",
+            "type": "function",
+            "function": {
+                "name": name,
+                "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+            },
+        }
         for name, args in calls
     ]
     return Scripted(body=_completion({"role": "assistant", "content": None, "tool_calls": items}, "tool_calls"))
@@ -54,8 +63,11 @@ def tool_calls(*calls: tuple[str, dict[str, Any] | str]) -> Scripted:
 
 def error(status: int, message: str = "scripted error") -> Scripted:
     """An HTTP error as the API sends it; retry-after-ms keeps the client's backoff short in tests."""
-    return Scripted(status=status, body={"error": {"message": message, "type": "server_error", "code": None}},
-                    headers={"retry-after-ms": "10"})
+    return Scripted(
+        status=status,
+        body={"error": {"message": message, "type": "server_error", "code": None}},
+        headers={"retry-after-ms": "10"},
+    )
 
 
 def slow(seconds: float, then: Scripted | None = None) -> Scripted:

@@ -103,8 +103,15 @@ class FakeTelegram:
         with self._lock:
             self._updates.append(update)
 
-    def fail(self, method: str, *, times: int = 1, status: int = 500, description: str = "Internal Server Error",
-             retry_after: int | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+    ) -> None:
         """The next `times` calls of a method fail with this HTTP status."""
         with self._lock:
             self._failures[method] = _Failure(times, status, description, retry_after)
@@ -115,8 +122,11 @@ class FakeTelegram:
 
     def sent_texts(self, chat_id: int | None = None) -> list[str]:
         """Texts of the messages delivered (answered 200), to one chat or all."""
-        return [call.text for call in self.calls("sendMessage")
-                if call.status == 200 and (chat_id is None or call.chat_id == chat_id)]
+        return [
+            call.text
+            for call in self.calls("sendMessage")
+            if call.status == 200 and (chat_id is None or call.chat_id == chat_id)
+        ]
 
     def clear(self) -> None:
         with self._lock:
@@ -140,15 +150,23 @@ class FakeTelegram:
             if failure and failure.times > 0:
                 failure.times -= 1
                 call.status = failure.status
-                body: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                        "description": failure.description}
+                body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
         if call.method == "getMe":
-            return 200, {"ok": True, "result": {
-                "id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME,
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}}
+            return 200, {
+                "ok": True,
+                "result": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "SiteBot",
+                    "username": BOT_USERNAME,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                },
+            }
         if call.method == "getUpdates":
             return 200, {"ok": True, "result": self._take_updates(call)}
         if call.method in {"sendMessage", "sendDocument"}:
@@ -171,7 +189,8 @@ class FakeTelegram:
             message_id = self._message_id
         chat_id = int(call.params["chat_id"])
         message: dict[str, Any] = {
-            "message_id": message_id, "date": int(time.time()),
+            "message_id": message_id,
+            "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": None},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME},
         }
@@ -179,16 +198,14 @@ class FakeTelegram:
             message["text"] = call.params.get("text", "")
         else:
             name = next(iter(call.files.values()), (None, b""))[0]
-            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
-                                   "file_name": name}
+            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}", "file_name": name}
         return message
 
     def _record(self, method: str, content_type: str, body: bytes, query: str) -> Call:
         params = dict(parse_qsl(query))
         files: dict[str, tuple[str | None, bytes]] = {}
         if content_type.startswith("multipart/form-data"):
-            message = BytesParser(policy=HTTP).parsebytes(
-                f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+            message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
@@ -197,8 +214,9 @@ class FakeTelegram:
                 else:
                     params[str(name)] = payload.decode()
         elif content_type.startswith("application/json") and body:
-            params.update({key: value if isinstance(value, str) else json.dumps(value)
-                           for key, value in json.loads(body).items()})
+            params.update(
+                {key: value if isinstance(value, str) else json.dumps(value) for key, value in json.loads(body).items()}
+            )
         elif body:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         call = Call(method=method, params=params, files=files)
@@ -241,20 +259,38 @@ class FakeTelegram:
 
 # -- updates as Telegram sends them ---------------------------------------------------------------------
 
-def message_update(update_id: int, text: str, *, user_id: int = 1001, chat_id: int | None = None,
-                   first_name: str = "Li", last_name: str | None = None, language_code: str | None = "zh-hans",
-                   chat_title: str | None = None, message_id: int | None = None) -> dict[str, Any]:
+
+def message_update(
+    update_id: int,
+    text: str,
+    *,
+    user_id: int = 1001,
+    chat_id: int | None = None,
+    first_name: str = "Li",
+    last_name: str | None = None,
+    language_code: str | None = "zh-hans",
+    chat_title: str | None = None,
+    message_id: int | None = None,
+) -> dict[str, Any]:
     """A text message update; a negative chat_id is a group chat. Commands get their bot_command entity."""
     chat_id = user_id if chat_id is None else chat_id
-    chat: dict[str, Any] = ({"id": chat_id, "type": "private", "first_name": first_name} if chat_id > 0
-                            else {"id": chat_id, "type": "group", "title": chat_title or "工地群"})
+    chat: dict[str, Any] = (
+        {"id": chat_id, "type": "private", "first_name": first_name}
+        if chat_id > 0
+        else {"id": chat_id, "type": "group", "title": chat_title or "工地群"}
+    )
     sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     if last_name:
         sender["last_name"] = last_name
     if language_code:
         sender["language_code"] = language_code
-    message: dict[str, Any] = {"message_id": message_id or update_id, "date": int(time.time()), "chat": chat,
-                               "from": sender, "text": text}
+    message: dict[str, Any] = {
+        "message_id": message_id or update_id,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": sender,
+        "text": text,
+    }
     if text.startswith("/"):
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]

@@ -19,14 +19,31 @@ def dime_workers(make: Factory, n: int = 100) -> list[Worker]:
     return [make.worker(f"W{i:03d}", daily_rate="0.10", trade=TRADES[i % len(TRADES)]) for i in range(n)]
 
 
-def insert_labor(session: Session, project: Project, workers: list[Worker], last_day: date, n_days: int = 100,
-                 *, days: Decimal = Decimal(1), amount: Decimal = Decimal("0.10")) -> None:
+def insert_labor(
+    session: Session,
+    project: Project,
+    workers: list[Worker],
+    last_day: date,
+    n_days: int = 100,
+    *,
+    days: Decimal = Decimal(1),
+    amount: Decimal = Decimal("0.10"),
+) -> None:
     """One entry per worker per day for n_days ending on last_day, written straight to the table."""
     rows = [
-        {"project_id": project.id, "worker_id": w.id, "work_date": last_day - timedelta(days=d), "kind": "day",
-         "days": days, "overtime_hours": Decimal(0), "daily_rate": amount, "overtime_amount": Decimal(0),
-         "amount": amount}
-        for w in workers for d in range(n_days)
+        {
+            "project_id": project.id,
+            "worker_id": w.id,
+            "work_date": last_day - timedelta(days=d),
+            "kind": "day",
+            "days": days,
+            "overtime_hours": Decimal(0),
+            "daily_rate": amount,
+            "overtime_amount": Decimal(0),
+            "amount": amount,
+        }
+        for w in workers
+        for d in range(n_days)
     ]
     session.execute(insert(LaborEntry), rows)
     session.commit()

@@ -20,15 +20,26 @@ def cost_count(session: Session) -> int:
 
 
 def alerts(session: Session, project: Project) -> list[tuple[str, int]]:
-    rows = session.execute(select(BudgetAlert.category, BudgetAlert.threshold)
-                           .where(BudgetAlert.project_id == project.id).order_by(BudgetAlert.threshold))
+    rows = session.execute(
+        select(BudgetAlert.category, BudgetAlert.threshold)
+        .where(BudgetAlert.project_id == project.id)
+        .order_by(BudgetAlert.threshold)
+    )
     return [(c, t) for c, t in rows]
 
 
 def add_labor(make: Factory, project: Project, amount: str, day: date | None = None) -> None:
     worker = make.worker()
-    make.session.add(LaborEntry(project_id=project.id, worker_id=worker.id, work_date=day or make.today,
-                                days=Decimal(1), daily_rate=Decimal(amount), amount=Decimal(amount)))
+    make.session.add(
+        LaborEntry(
+            project_id=project.id,
+            worker_id=worker.id,
+            work_date=day or make.today,
+            days=Decimal(1),
+            daily_rate=Decimal(amount),
+            amount=Decimal(amount),
+        )
+    )
     make.session.commit()
 
 
@@ -42,14 +53,20 @@ def project(make: Factory) -> Project:
 
 # -- add_cost: normal use ------------------------------------------------------------------------
 
+
 def test_add_cost_records_the_entry_and_reports_the_line(make: Factory, project: Project) -> None:
     ctx = make.ctx(project=project)
-    result = run_tool(ctx, "add_cost",
-                      {"category": "材料费", "amount": "3000", "vendor": "海螺水泥", "note": "P.O42.5"})
+    result = run_tool(
+        ctx, "add_cost", {"category": "材料费", "amount": "3000", "vendor": "海螺水泥", "note": "P.O42.5"}
+    )
     assert result.ok, result.text
     entry = make.session.scalars(select(CostEntry)).one()
     assert (entry.category, entry.amount, entry.entry_date, entry.vendor) == (
-        "materials", Decimal("3000.00"), make.today, "海螺水泥")
+        "materials",
+        Decimal("3000.00"),
+        make.today,
+        "海螺水泥",
+    )
     assert "已记录 SG3 材料费 ¥3,000.00，日期 2026-11-25，供应商 海螺水泥，备注 P.O42.5" in result.text
     assert "材料费已用 30.0%（预算 ¥10,000.00，剩余 ¥7,000.00）" in result.text
     assert result.text.endswith("如需撤回，发送 /undo 或说“撤回”。")
@@ -59,18 +76,30 @@ def test_add_cost_records_the_entry_and_reports_the_line(make: Factory, project:
 
 
 def test_add_cost_in_english_names_the_category_in_english(make: Factory, project: Project) -> None:
-    result = run_tool(make.ctx(project=project, language="en"), "add_cost",
-                      {"category": "rebar", "amount": "1500.5", "date": "2026-11-24"})
+    result = run_tool(
+        make.ctx(project=project, language="en"),
+        "add_cost",
+        {"category": "rebar", "amount": "1500.5", "date": "2026-11-24"},
+    )
     assert result.ok, result.text
     assert "Recorded SG3 Materials ¥1,500.50 on 2026-11-24." in result.text
     assert "Materials: 15.0% of budget used" in result.text
 
 
-@pytest.mark.parametrize(("word", "category"), [("水泥", "materials"), ("吊车", "machinery"),
-                                                ("劳务分包", "subcontract"), ("差旅", "overhead"),
-                                                ("machinery", "machinery"), ("人工", "labor")])
-def test_add_cost_resolves_category_words_and_item_words(make: Factory, project: Project, word: str,
-                                                         category: str) -> None:
+@pytest.mark.parametrize(
+    ("word", "category"),
+    [
+        ("水泥", "materials"),
+        ("吊车", "machinery"),
+        ("劳务分包", "subcontract"),
+        ("差旅", "overhead"),
+        ("machinery", "machinery"),
+        ("人工", "labor"),
+    ],
+)
+def test_add_cost_resolves_category_words_and_item_words(
+    make: Factory, project: Project, word: str, category: str
+) -> None:
     result = run_tool(make.ctx(project=project), "add_cost", {"category": word, "amount": "100"})
     assert result.ok, result.text
     assert make.session.scalars(select(CostEntry.category)).one() == category
@@ -83,8 +112,9 @@ def test_add_cost_infers_the_category_from_an_item_word_in_the_note(make: Factor
 
 
 def test_add_cost_infers_the_category_from_the_vendor(make: Factory, project: Project) -> None:
-    result = run_tool(make.ctx(project=project, language="en"), "add_cost",
-                      {"amount": "800", "vendor": "City Crane Rental"})
+    result = run_tool(
+        make.ctx(project=project, language="en"), "add_cost", {"amount": "800", "vendor": "City Crane Rental"}
+    )
     assert result.ok, result.text
     assert make.session.scalars(select(CostEntry.category)).one() == "machinery"
 
@@ -99,8 +129,14 @@ def test_add_cost_without_a_category_asks_for_one_listing_them(make: Factory, pr
     result = run_tool(make.ctx(project=project), "add_cost", {"amount": "500", "note": "杂七杂八"})
     assert not result.ok
     assert "请说明这笔费用的成本科目" in result.text
-    for name in ("人工费(labor)", "材料费(materials)", "机械费(machinery)", "分包费(subcontract)", "管理费(overhead)",
-                 "安全费"):
+    for name in (
+        "人工费(labor)",
+        "材料费(materials)",
+        "机械费(machinery)",
+        "分包费(subcontract)",
+        "管理费(overhead)",
+        "安全费",
+    ):
         assert name in result.text
     assert cost_count(make.session) == 0
 
@@ -128,6 +164,7 @@ def test_add_cost_to_a_line_without_budget_says_so(make: Factory, project: Proje
 
 # -- add_cost: bad input -----------------------------------------------------------------------
 
+
 def test_unknown_category_is_refused_with_suggestions(make: Factory, project: Project) -> None:
     result = run_tool(make.ctx(project=project, language="en"), "add_cost", {"category": "materil", "amount": "5"})
     assert not result.ok
@@ -148,8 +185,9 @@ def test_largest_plausible_amount_is_accepted(make: Factory, project: Project) -
     assert result.ok, result.text
 
 
-@pytest.mark.parametrize(("day", "words"), [("2026-11-27", "在未来"), ("2026-01-01", "早于项目"),
-                                            ("yesterday-ish", "日期应该是日期")])
+@pytest.mark.parametrize(
+    ("day", "words"), [("2026-11-27", "在未来"), ("2026-01-01", "早于项目"), ("yesterday-ish", "日期应该是日期")]
+)
 def test_bad_dates_are_refused(make: Factory, project: Project, day: str, words: str) -> None:
     result = run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "5", "date": day})
     assert not result.ok
@@ -159,8 +197,9 @@ def test_bad_dates_are_refused(make: Factory, project: Project, day: str, words:
 
 def test_tomorrow_is_accepted(make: Factory, project: Project) -> None:
     tomorrow = (make.today + timedelta(days=1)).isoformat()
-    assert run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "5",
-                                                            "date": tomorrow}).ok
+    assert run_tool(
+        make.ctx(project=project), "add_cost", {"category": "materials", "amount": "5", "date": tomorrow}
+    ).ok
 
 
 @pytest.mark.parametrize("role", [Role.foreman, Role.viewer])
@@ -178,6 +217,7 @@ def test_finance_may_add_costs(make: Factory, project: Project) -> None:
 
 
 # -- budget policy -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def stopped(make: Factory) -> Project:
@@ -199,8 +239,9 @@ def test_stop_line_refuses_a_cost_over_budget_without_confirm(make: Factory, sto
 
 def test_stop_line_accepts_an_overrun_a_manager_confirms(make: Factory, stopped: Project) -> None:
     manager = make.user(project=stopped, role=Role.manager)
-    result = run_tool(make.ctx(manager, project=stopped), "add_cost",
-                      {"category": "machinery", "amount": "1200", "confirm": True})
+    result = run_tool(
+        make.ctx(manager, project=stopped), "add_cost", {"category": "machinery", "amount": "1200", "confirm": True}
+    )
     assert result.ok, result.text
     assert "已确认超预算：机械费超出预算 ¥200.00" in result.text
     assert cost_count(make.session) == 1
@@ -208,8 +249,11 @@ def test_stop_line_accepts_an_overrun_a_manager_confirms(make: Factory, stopped:
 
 def test_stop_line_overrun_confirmed_by_finance_is_refused(make: Factory, stopped: Project) -> None:
     finance = make.user(project=stopped, role=Role.finance)
-    result = run_tool(make.ctx(finance, project=stopped, language="en"), "add_cost",
-                      {"category": "machinery", "amount": "1200", "confirm": True})
+    result = run_tool(
+        make.ctx(finance, project=stopped, language="en"),
+        "add_cost",
+        {"category": "machinery", "amount": "1200", "confirm": True},
+    )
     assert not result.ok
     assert "only a manager or admin can confirm" in result.text and "finance" in result.text
     assert cost_count(make.session) == 0
@@ -233,6 +277,7 @@ def test_warn_line_records_an_overrun_and_says_so(make: Factory, project: Projec
 
 
 # -- thresholds ----------------------------------------------------------------------------------
+
 
 def test_one_alert_per_crossing(make: Factory, project: Project) -> None:
     ctx = make.ctx(project=project)
@@ -291,6 +336,7 @@ def test_check_thresholds_ignores_a_category_without_budget(make: Factory, proje
 
 # -- budget_status -------------------------------------------------------------------------------
 
+
 def test_budget_status_shows_every_line_with_labour_and_a_total(make: Factory, project: Project) -> None:
     make.budget(project, "safety", 1000, label="安全费")
     ctx = make.ctx(project=project)
@@ -303,8 +349,9 @@ def test_budget_status_shows_every_line_with_labour_and_a_total(make: Factory, p
     assert result.ok, result.text
     text = result.text
     assert "SG3 阳光花园3号楼 预算执行（截至 2026-11-25，工程完成 50.0%）" in text
-    assert ("材料费：已用 85.0% ⚠ 超过80%预警线\n  预算 ¥10,000.00｜实际 ¥8,500.00｜剩余 ¥1,500.00｜"
-            "预计完工 ¥17,000.00") in text
+    assert (
+        "材料费：已用 85.0% ⚠ 超过80%预警线\n  预算 ¥10,000.00｜实际 ¥8,500.00｜剩余 ¥1,500.00｜预计完工 ¥17,000.00"
+    ) in text
     assert "人工费：已用 20.0%\n  预算 ¥5,000.00｜实际 ¥1,000.00｜剩余 ¥4,000.00｜预计完工 ¥2,000.00" in text
     assert "安全费：已用 0.0%" in text
     assert "管理费：已用 —" in text and "实际 ¥300.00" in text

@@ -32,8 +32,9 @@ def test_textbook_fence_figures_are_exact() -> None:
 
 def test_division_by_zero_gives_none() -> None:
     nothing = compute(bac=D(0), pv=D(0), ev=D(0), ac=D(0))
-    assert (nothing.cpi, nothing.spi, nothing.eac, nothing.eac_combined, nothing.etc, nothing.vac,
-            nothing.tcpi) == (None,) * 7
+    assert (nothing.cpi, nothing.spi, nothing.eac, nothing.eac_combined, nothing.etc, nothing.vac, nothing.tcpi) == (
+        None,
+    ) * 7
     assert (nothing.cv, nothing.sv, nothing.eac_atypical) == (0, 0, 0)
     no_work = compute(bac=D(1000), pv=D(500), ev=D(0), ac=D(200))
     assert no_work.cpi == 0 and no_work.spi == 0
@@ -52,8 +53,7 @@ def test_cents_are_not_rounded_in_between() -> None:
     assert ev.vac == D("1000000.01") * (D("300000.03") - D("300000.07")) / D("300000.03")
 
 
-money = st.decimals(min_value=D("0.01"), max_value=D("10000000000"), places=2, allow_nan=False,
-                    allow_infinity=False)
+money = st.decimals(min_value=D("0.01"), max_value=D("10000000000"), places=2, allow_nan=False, allow_infinity=False)
 
 
 @given(bac=money, pv=money, ev=money, ac=money)

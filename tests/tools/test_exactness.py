@@ -41,8 +41,9 @@ def test_ten_thousand_dimes_are_exactly_one_thousand_everywhere(session: Session
         assert "¥1,000.00" in summary.text, (group_by, summary.text[-300:])
 
 
-def test_a_racing_duplicate_is_stopped_by_the_database(session: Session, make: Factory,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_racing_duplicate_is_stopped_by_the_database(
+    session: Session, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two processes pass log_labor's check at once: the unique constraint refuses the second, clearly."""
     project = make.project()
     make.worker("张三", 350)

@@ -27,24 +27,38 @@ def txns(session: Session) -> list[FundTxn]:
 
 
 def add_txn(session: Session, project: Any, direction: str, amount: str, day: date, *, planned: bool = False) -> None:
-    session.add(FundTxn(project_id=project.id, direction=Direction(direction), amount=Decimal(amount), txn_date=day,
-                        planned=planned))
+    session.add(
+        FundTxn(
+            project_id=project.id, direction=Direction(direction), amount=Decimal(amount), txn_date=day, planned=planned
+        )
+    )
     session.commit()
 
 
 # -- record_fund --------------------------------------------------------------------------------
 
+
 def test_money_in_is_recorded_and_the_reply_shows_the_new_balance(session: Session, make: Factory) -> None:
     project = make.project(code="SG3")
     add_txn(session, project, "out", "30000", TODAY - timedelta(days=3))
-    result = run_tool(make.ctx(project=project), "record_fund",
-                      {"direction": "in", "amount": "200000", "counterparty": "甲方", "note": "进度款"})
+    result = run_tool(
+        make.ctx(project=project),
+        "record_fund",
+        {"direction": "in", "amount": "200000", "counterparty": "甲方", "note": "进度款"},
+    )
     assert result.ok, result.text
     txn = txns(session)[-1]
     assert (txn.direction, txn.amount, txn.txn_date, txn.counterparty, txn.note, txn.planned) == (
-        Direction.inflow, Decimal("200000.00"), TODAY, "甲方", "进度款", False)
-    assert result.text.splitlines()[0] == ("已记收款：¥200,000.00，2026-11-25，来自甲方，项目 SG3。"
-                                          "当前余额 ¥170,000.00。")
+        Direction.inflow,
+        Decimal("200000.00"),
+        TODAY,
+        "甲方",
+        "进度款",
+        False,
+    )
+    assert result.text.splitlines()[0] == (
+        "已记收款：¥200,000.00，2026-11-25，来自甲方，项目 SG3。当前余额 ¥170,000.00。"
+    )
     assert result.text.endswith(UNDO_HINT.zh)
     assert result.data["balance"] == Decimal("170000.00")
     audit_row = session.get(AuditLog, result.audit_id)
@@ -54,12 +68,20 @@ def test_money_in_is_recorded_and_the_reply_shows_the_new_balance(session: Sessi
 def test_money_out_in_english(session: Session, make: Factory) -> None:
     project = make.project(code="RW")
     add_txn(session, project, "in", "1000", TODAY - timedelta(days=3))
-    result = run_tool(make.ctx(project=project, language="en"), "record_fund",
-                      {"direction": "out", "amount": "250.50", "counterparty": "Acme Steel",
-                       "date": (TODAY - timedelta(days=1)).isoformat()})
+    result = run_tool(
+        make.ctx(project=project, language="en"),
+        "record_fund",
+        {
+            "direction": "out",
+            "amount": "250.50",
+            "counterparty": "Acme Steel",
+            "date": (TODAY - timedelta(days=1)).isoformat(),
+        },
+    )
     assert result.ok
-    assert result.text.startswith("Recorded money out: ¥250.50 on 2026-11-24 to Acme Steel, project RW. "
-                                  "Balance now ¥749.50.")
+    assert result.text.startswith(
+        "Recorded money out: ¥250.50 on 2026-11-24 to Acme Steel, project RW. Balance now ¥749.50."
+    )
     assert txns(session)[-1].direction == Direction.outflow
 
 
@@ -73,22 +95,26 @@ def test_a_payment_that_takes_the_balance_below_the_floor_warns(session: Session
     assert result.text.endswith(UNDO_HINT.zh)
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ({"direction": "in", "amount": "0"}, "金额必须大于 0"),
-    ({"direction": "in", "amount": "-100"}, "金额必须大于 0"),
-    ({"direction": "in", "amount": "10000000000.01"}, "金额不能超过"),
-    ({"direction": "in", "amount": "12.345"}, "最多精确到分"),
-    ({"direction": "in", "amount": "两万"}, "金额应该是数字，收到的是“两万”"),
-    ({"direction": "in", "amount": "NaN"}, "金额"),
-    ({"direction": "sideways", "amount": "100"}, "收支方向取值不对"),
-    ({"amount": "100"}, "缺少收支方向"),
-    ({"direction": "in", "amount": "100", "date": (TODAY + timedelta(days=2)).isoformat()}, "在未来"),
-    ({"direction": "in", "amount": "100", "date": "2025-01-01"}, "早于项目"),
-    ({"direction": "in", "amount": "100", "date": "下周"}, "日期应该是日期"),
-    ({"direction": "in", "amount": "100", "planned": True}, "不认识的参数 planned"),
-])
-def test_bad_fund_input_is_refused_and_nothing_written(session: Session, make: Factory, args: dict[str, Any],
-                                                        expected: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"direction": "in", "amount": "0"}, "金额必须大于 0"),
+        ({"direction": "in", "amount": "-100"}, "金额必须大于 0"),
+        ({"direction": "in", "amount": "10000000000.01"}, "金额不能超过"),
+        ({"direction": "in", "amount": "12.345"}, "最多精确到分"),
+        ({"direction": "in", "amount": "两万"}, "金额应该是数字，收到的是“两万”"),
+        ({"direction": "in", "amount": "NaN"}, "金额"),
+        ({"direction": "sideways", "amount": "100"}, "收支方向取值不对"),
+        ({"amount": "100"}, "缺少收支方向"),
+        ({"direction": "in", "amount": "100", "date": (TODAY + timedelta(days=2)).isoformat()}, "在未来"),
+        ({"direction": "in", "amount": "100", "date": "2025-01-01"}, "早于项目"),
+        ({"direction": "in", "amount": "100", "date": "下周"}, "日期应该是日期"),
+        ({"direction": "in", "amount": "100", "planned": True}, "不认识的参数 planned"),
+    ],
+)
+def test_bad_fund_input_is_refused_and_nothing_written(
+    session: Session, make: Factory, args: dict[str, Any], expected: str
+) -> None:
     project = make.project()
     result = run_tool(make.ctx(project=project), "record_fund", args)
     assert not result.ok
@@ -105,8 +131,9 @@ def test_unknown_project_is_refused_with_the_candidates(session: Session, make: 
     assert txns(session) == []
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.manager, True), (Role.finance, True), (Role.foreman, False),
-                                               (Role.viewer, False)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.manager, True), (Role.finance, True), (Role.foreman, False), (Role.viewer, False)]
+)
 def test_who_may_record_funds(session: Session, make: Factory, role: Role, allowed: bool) -> None:
     project = make.project()
     user = make.user(project=project, role=role)
@@ -118,6 +145,7 @@ def test_who_may_record_funds(session: Session, make: Factory, role: Role, allow
 
 
 # -- fund_status --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def cash(session: Session, make: Factory) -> Any:
@@ -138,8 +166,9 @@ def cash(session: Session, make: Factory) -> Any:
     ctx = make.ctx(project=project)
     for worker, days in (("张三", "10"), ("李四", "1")):
         for d in range(int(days)):
-            assert run_tool(ctx, "log_labor", {"worker": worker, "days": "1",
-                                               "date": (TODAY - timedelta(days=d + 1)).isoformat()}).ok
+            assert run_tool(
+                ctx, "log_labor", {"worker": worker, "days": "1", "date": (TODAY - timedelta(days=d + 1)).isoformat()}
+            ).ok
     assert run_tool(ctx, "settle_wages", {"worker": "张三", "amount": "1000"}).ok  # 张三 owed 2000
     assert run_tool(ctx, "record_advance", {"worker": "李四", "amount": "900"}).ok  # 李四 owes 500
     return project
@@ -173,13 +202,16 @@ def test_balance_below_the_floor_warns(session: Session, make: Factory, cash: An
     assert "⚠ 余额 ¥49,999.50 低于项目资金底线 ¥60,000.00。" in result.text
 
 
-def test_balance_below_the_next_fourteen_days_needs_warns_with_the_gap(session: Session, make: Factory,
-                                                                        cash: Any) -> None:
+def test_balance_below_the_next_fourteen_days_needs_warns_with_the_gap(
+    session: Session, make: Factory, cash: Any
+) -> None:
     add_txn(session, cash, "out", "35000", TODAY - timedelta(days=1))  # balance 14,999.50 < 18,000
     result = run_tool(make.ctx(project=cash, language="en"), "fund_status", {})
     assert result.data["warnings"] == ["below_upcoming_needs"]
-    assert ("⚠ The balance ¥14,999.50 does not cover the next 14 days' needs of ¥18,000.00; short by ¥3,000.50."
-            in result.text)
+    assert (
+        "⚠ The balance ¥14,999.50 does not cover the next 14 days' needs of ¥18,000.00; short by ¥3,000.50."
+        in result.text
+    )
 
 
 def test_negative_balance_warns_twice(session: Session, make: Factory) -> None:
@@ -196,7 +228,10 @@ def test_empty_project_has_a_zero_balance_and_no_warning(session: Session, make:
     result = run_tool(make.ctx(project=project), "fund_status", {})
     assert result.ok
     assert (result.data["balance"], result.data["upcoming_needs"], result.data["warnings"]) == (
-        Decimal(0), Decimal(0), [])
+        Decimal(0),
+        Decimal(0),
+        [],
+    )
 
 
 def test_any_member_may_read_fund_status_but_not_a_stranger(session: Session, make: Factory, cash: Any) -> None:
@@ -207,13 +242,13 @@ def test_any_member_may_read_fund_status_but_not_a_stranger(session: Session, ma
     assert not refused.ok
 
 
-def test_balance_query_counts_only_actual_transactions_to_the_date(session: Session, make: Factory,
-                                                                   cash: Any) -> None:
+def test_balance_query_counts_only_actual_transactions_to_the_date(session: Session, make: Factory, cash: Any) -> None:
     assert fq.balance(session=session, project_id=cash.id, until=date(2026, 10, 31)) == Decimal("42000.00")
     assert fq.balance(session=session, project_id=cash.id, until=TODAY + timedelta(days=1)) == Decimal("46999.50")
 
 
 # -- exactness ----------------------------------------------------------------------------------
+
 
 def test_ten_thousand_dimes_of_wages_are_exactly_1000_of_upcoming_needs(session: Session, make: Factory) -> None:
     project = make.project(code="DIME")

@@ -25,20 +25,40 @@ def fence(make: Factory) -> Project:
     make.budget(project, "materials", 3000)
     make.budget(project, "labor", 1000)
     # Planned before today in full: PV 2,000 + 1,000; not yet started: 0.
-    make.task(project, "north side", planned_start=days(-90), planned_finish=days(-60), planned_cost=Decimal(2000),
-              percent=Decimal(100))
-    make.task(project, "east side", planned_start=days(-59), planned_finish=days(-1), planned_cost=Decimal(1000),
-              percent=Decimal(50))
+    make.task(
+        project,
+        "north side",
+        planned_start=days(-90),
+        planned_finish=days(-60),
+        planned_cost=Decimal(2000),
+        percent=Decimal(100),
+    )
+    make.task(
+        project,
+        "east side",
+        planned_start=days(-59),
+        planned_finish=days(-1),
+        planned_cost=Decimal(1000),
+        percent=Decimal(50),
+    )
     make.task(project, "south side", planned_start=days(1), planned_finish=days(30), planned_cost=Decimal(1000))
     # AC: 2,000 of material and 800 of labour to date; a cost dated tomorrow is not yet actual.
     worker = make.worker("张三", 400)
-    make.session.add_all([
-        CostEntry(project_id=project.id, category="materials", amount=Decimal("1999.99"), entry_date=days(-20)),
-        CostEntry(project_id=project.id, category="materials", amount=Decimal("0.01"), entry_date=TODAY),
-        CostEntry(project_id=project.id, category="materials", amount=Decimal(500), entry_date=days(1)),
-        LaborEntry(project_id=project.id, worker_id=worker.id, work_date=days(-3), days=Decimal(2),
-                   daily_rate=Decimal(400), amount=Decimal(800)),
-    ])
+    make.session.add_all(
+        [
+            CostEntry(project_id=project.id, category="materials", amount=Decimal("1999.99"), entry_date=days(-20)),
+            CostEntry(project_id=project.id, category="materials", amount=Decimal("0.01"), entry_date=TODAY),
+            CostEntry(project_id=project.id, category="materials", amount=Decimal(500), entry_date=days(1)),
+            LaborEntry(
+                project_id=project.id,
+                worker_id=worker.id,
+                work_date=days(-3),
+                days=Decimal(2),
+                daily_rate=Decimal(400),
+                amount=Decimal(800),
+            ),
+        ]
+    )
     make.session.commit()
     return project
 
@@ -108,8 +128,7 @@ def test_project_health_without_tasks_or_costs_explains_what_is_missing(make: Fa
 def test_project_health_uses_the_task_span_when_the_project_has_no_dates(make: Factory) -> None:
     project = make.project(start=None, finish=None)
     make.budget(project, "materials", 1000)
-    make.task(project, planned_start=days(-9), planned_finish=days(10), planned_cost=Decimal(1000),
-              percent=Decimal(25))
+    make.task(project, planned_start=days(-9), planned_finish=days(10), planned_cost=Decimal(1000), percent=Decimal(25))
     result = run_tool(make.ctx(project=project), "project_health", {})
     # 19 planned days ÷ (EV 250 / PV 500) = 38 days from the first planned start.
     assert result.data["planned_finish"] == days(10)

@@ -36,8 +36,17 @@ from tests.conftest import TODAY
 from tests.support.factories import Factory
 from tools.importer import COLUMNS, ImportReport, import_file, write_template
 
-TABLES: tuple[type[Base], ...] = (Project, BudgetLine, Task, Worker, RateHistory, User, Membership, ProgressUpdate,
-                                  AuditLog)
+TABLES: tuple[type[Base], ...] = (
+    Project,
+    BudgetLine,
+    Task,
+    Worker,
+    RateHistory,
+    User,
+    Membership,
+    ProgressUpdate,
+    AuditLog,
+)
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -66,12 +75,15 @@ def run(session: Session, path: Path, **kwargs: Any) -> ImportReport:
     return import_file(session, path, today=TODAY, **kwargs)
 
 
-PROJECTS = [["code 项目编号", "name 项目名称", "start 开工日期", "finish 竣工日期"],
-            ["HQ", "总部大楼", date(2026, 1, 1), date(2026, 12, 31)]]
+PROJECTS = [
+    ["code 项目编号", "name 项目名称", "start 开工日期", "finish 竣工日期"],
+    ["HQ", "总部大楼", date(2026, 1, 1), date(2026, 12, 31)],
+]
 TASKS_HEADER = ["project", "name", "planned_start", "planned_finish", "planned_cost", "predecessor", "percent"]
 
 
 # -- the template -----------------------------------------------------------------------------------
+
 
 def test_template_has_a_readme_and_one_sheet_per_kind_with_bilingual_headers(tmp_path: Path) -> None:
     path = write_template(tmp_path / "t.xlsx")
@@ -80,8 +92,12 @@ def test_template_has_a_readme_and_one_sheet_per_kind_with_bilingual_headers(tmp
     headers = [cell.value for cell in book["projects"][1]]
     assert headers[:3] == ["code 项目编号", "name 项目名称", "aliases 别名"]
     assert headers == [column.header for column in COLUMNS["projects"]]
-    assert [c.value for c in book["tasks"][1]][:4] == ["project 项目编号", "name 任务名称", "planned_start 计划开始",
-                                                      "planned_finish 计划完成"]
+    assert [c.value for c in book["tasks"][1]][:4] == [
+        "project 项目编号",
+        "name 任务名称",
+        "planned_start 计划开始",
+        "planned_finish 计划完成",
+    ]
     readme = "\n".join(str(c.value) for row in book["README"].iter_rows() for c in row if c.value)
     assert "budget_thresholds 预算预警线" in readme and "nothing is written" in readme
 
@@ -90,19 +106,33 @@ def test_template_imported_unchanged_creates_the_example_rows(session: Session, 
     report = run(session, write_template(tmp_path / "t.xlsx"))
 
     assert report.ok, report.render("en")
-    assert report.created == {"projects": 2, "budget": 4, "tasks": 2, "workers": 2, "rates": 2, "users": 2,
-                              "members": 2, "progress": 2}
+    assert report.created == {
+        "projects": 2,
+        "budget": 4,
+        "tasks": 2,
+        "workers": 2,
+        "rates": 2,
+        "users": 2,
+        "members": 2,
+        "progress": 2,
+    }
     ex1 = session.scalars(select(Project).where(Project.code == "EX1")).one()
-    assert (ex1.name, ex1.aliases, ex1.start, ex1.finish) == ("示例项目1号楼", ["示例项目", "1号楼"], date(2026, 1, 5),
-                                                              date(2026, 12, 31))
+    assert (ex1.name, ex1.aliases, ex1.start, ex1.finish) == (
+        "示例项目1号楼",
+        ["示例项目", "1号楼"],
+        date(2026, 1, 5),
+        date(2026, 12, 31),
+    )
     assert ex1.cash_floor == Decimal("200000.00") and ex1.budget_thresholds == [80, 100]
     ex2 = session.scalars(select(Project).where(Project.code == "EX2")).one()
     assert (ex2.language, ex2.overtime_mode, ex2.overtime_rate) == ("en", OvertimeMode.hourly, Decimal("45.00"))
     assert ex2.budget_thresholds == [50, 75, 90, 100]
     lines = {(b.category, b.label, b.amount, b.policy) for b in ex1.budget_lines}
-    assert lines == {("materials", None, Decimal("3000000.00"), BudgetPolicy.warn),
-                     ("labor", None, Decimal("1200000.00"), BudgetPolicy.stop),
-                     ("安全费", "安全费", Decimal("50000.00"), BudgetPolicy.warn)}
+    assert lines == {
+        ("materials", None, Decimal("3000000.00"), BudgetPolicy.warn),
+        ("labor", None, Decimal("1200000.00"), BudgetPolicy.stop),
+        ("安全费", "安全费", Decimal("50000.00"), BudgetPolicy.warn),
+    }
     main_task = session.scalars(select(Task).where(Task.name == "主体结构")).one()
     assert main_task.predecessor is not None and main_task.predecessor.name == "基础施工"
     assert main_task.percent == Decimal(40)
@@ -138,14 +168,18 @@ def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: P
 
 # -- valid files ----------------------------------------------------------------------------------------
 
+
 def test_valid_csv_adds_tasks_to_an_existing_project(session: Session, make: Factory, tmp_path: Path) -> None:
     project = make.project(code="SG3")
     make.task(project, "基础施工")
-    path = write_csv(tmp_path / "tasks.csv", [
-        TASKS_HEADER,
-        ["SG3", "主体结构", "2026/11/25", "2027-03-31", "1,200,000", "基础施工", "10"],
-        ["sg3", "砌体工程", "2027年1月5日", "2027-04-30", "120万", "主体结构", ""],
-    ])
+    path = write_csv(
+        tmp_path / "tasks.csv",
+        [
+            TASKS_HEADER,
+            ["SG3", "主体结构", "2026/11/25", "2027-03-31", "1,200,000", "基础施工", "10"],
+            ["sg3", "砌体工程", "2027年1月5日", "2027-04-30", "120万", "主体结构", ""],
+        ],
+    )
 
     report = run(session, path)
 
@@ -169,8 +203,9 @@ def test_csv_kind_comes_from_a_kind_column_when_given(session: Session, tmp_path
 
 
 def test_csv_saved_by_chinese_excel_in_gb18030_is_read(session: Session, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "工人.csv", [["姓名", "工种", "日工资"], ["李四", "钢筋工", "¥380"]],
-                     encoding="gb18030")
+    path = write_csv(
+        tmp_path / "工人.csv", [["姓名", "工种", "日工资"], ["李四", "钢筋工", "¥380"]], encoding="gb18030"
+    )
 
     report = run(session, path)
 
@@ -179,12 +214,15 @@ def test_csv_saved_by_chinese_excel_in_gb18030_is_read(session: Session, tmp_pat
 
 
 def test_valid_xlsx_with_chinese_sheet_and_column_names(session: Session, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "setup.xlsx", {
-        "项目": [["项目编号", "项目名称", "加班计算", "加班时薪"], ["BJ", "滨江路市政改造", "按小时", 40]],
-        "Budget 预算": [["项目编号", "成本科目", "预算金额", "超支策略"], ["BJ", "材料费", "一百二十万", "禁止"]],
-        "工人": [["姓名", "日工资", "电话"], ["Mike Chen", 300, 13800138000]],
-        "成员": [["用户名", "telegram_id", "项目编号", "角色"], ["王经理", 123456789, "BJ", "项目经理"]],
-    })
+    path = write_xlsx(
+        tmp_path / "setup.xlsx",
+        {
+            "项目": [["项目编号", "项目名称", "加班计算", "加班时薪"], ["BJ", "滨江路市政改造", "按小时", 40]],
+            "Budget 预算": [["项目编号", "成本科目", "预算金额", "超支策略"], ["BJ", "材料费", "一百二十万", "禁止"]],
+            "工人": [["姓名", "日工资", "电话"], ["Mike Chen", 300, 13800138000]],
+            "成员": [["用户名", "telegram_id", "项目编号", "角色"], ["王经理", 123456789, "BJ", "项目经理"]],
+        },
+    )
 
     report = run(session, path)
 
@@ -192,30 +230,39 @@ def test_valid_xlsx_with_chinese_sheet_and_column_names(session: Session, tmp_pa
     project = session.scalars(select(Project)).one()
     assert project.overtime_mode == OvertimeMode.hourly and project.overtime_rate == Decimal("40.00")
     assert [(b.category, b.amount, b.policy) for b in project.budget_lines] == [
-        ("materials", Decimal("1200000.00"), BudgetPolicy.stop)]
+        ("materials", Decimal("1200000.00"), BudgetPolicy.stop)
+    ]
     assert session.scalars(select(Worker)).one().phone == "13800138000"
     user = session.scalars(select(User)).one()
     assert (user.name, user.telegram_id, user.memberships[0].role) == ("王经理", 123456789, Role.manager)
 
 
 def test_excel_float_cells_stay_exact(session: Session, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "f.xlsx", {
-        "projects": PROJECTS,
-        "budget": [["project", "category", "amount"], ["HQ", "labor", 0.1], ["HQ", "materials", 1234567.89],
-                   ["HQ", "machinery", 0.1 + 0.2]],
-    })
+    path = write_xlsx(
+        tmp_path / "f.xlsx",
+        {
+            "projects": PROJECTS,
+            "budget": [
+                ["project", "category", "amount"],
+                ["HQ", "labor", 0.1],
+                ["HQ", "materials", 1234567.89],
+                ["HQ", "machinery", 0.1 + 0.2],
+            ],
+        },
+    )
 
     report = run(session, path)
 
     assert report.ok, report.render("en")
     amounts = {b.category: b.amount for b in session.scalars(select(BudgetLine))}
-    assert amounts == {"labor": Decimal("0.10"), "materials": Decimal("1234567.89"),
-                       "machinery": Decimal("0.30")}
+    assert amounts == {"labor": Decimal("0.10"), "materials": Decimal("1234567.89"), "machinery": Decimal("0.30")}
 
 
 def test_money_with_more_than_two_decimal_places_is_refused(session: Session, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "f.xlsx", {"projects": PROJECTS,
-                                            "budget": [["project", "category", "amount"], ["HQ", "labor", 0.125]]})
+    path = write_xlsx(
+        tmp_path / "f.xlsx",
+        {"projects": PROJECTS, "budget": [["project", "category", "amount"], ["HQ", "labor", 0.125]]},
+    )
 
     report = run(session, path)
 
@@ -240,21 +287,30 @@ def test_excel_percent_and_date_cells(session: Session, tmp_path: Path) -> None:
 
     assert report.ok, report.render("en")
     task = session.scalars(select(Task)).one()
-    assert (task.planned_start, task.planned_finish, task.percent) == (date(2026, 9, 27), date(2026, 12, 1),
-                                                                       Decimal(40))
+    assert (task.planned_start, task.planned_finish, task.percent) == (
+        date(2026, 9, 27),
+        date(2026, 12, 1),
+        Decimal(40),
+    )
 
 
 # -- invalid files: nothing is written ----------------------------------------------------------------------
 
+
 def test_invalid_row_writes_nothing_and_names_sheet_row_and_reason(session: Session, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "bad.xlsx", {
-        "projects": PROJECTS,
-        "tasks": [TASKS_HEADER,
-                  ["HQ", "A", "2026-01-01", "2026-02-01"],
-                  ["HQ", "B", "2026-02-01", "2026-03-01"],
-                  ["HQ", "C", "2026-03-01", "2026-04-01"],
-                  ["HQ", "D", "2026-05-01", "2026-04-01"]],
-    })
+    path = write_xlsx(
+        tmp_path / "bad.xlsx",
+        {
+            "projects": PROJECTS,
+            "tasks": [
+                TASKS_HEADER,
+                ["HQ", "A", "2026-01-01", "2026-02-01"],
+                ["HQ", "B", "2026-02-01", "2026-03-01"],
+                ["HQ", "C", "2026-03-01", "2026-04-01"],
+                ["HQ", "D", "2026-05-01", "2026-04-01"],
+            ],
+        },
+    )
     before = counts(session)
 
     report = run(session, path)
@@ -267,14 +323,17 @@ def test_invalid_row_writes_nothing_and_names_sheet_row_and_reason(session: Sess
 
 def test_every_problem_is_reported_in_sheet_and_row_order(session: Session, make: Factory, tmp_path: Path) -> None:
     make.project(code="HQ")
-    path = write_csv(tmp_path / "tasks.csv", [
-        TASKS_HEADER,
-        ["HQ", "A", "2026/13/01", "2026-02-01", "NaN", "", ""],
-        ["HQ", "B", "2026-01-01", "2026-02-01", "0.001", "Z", "101"],
-        ["ZZ", "C", "2026-01-01", "2026-02-01", "", "", ""],
-        ["HQ", "A", "2026-01-01", "2026-02-01", "", "", ""],
-        ["", "E", "", "", "", "", ""],
-    ])
+    path = write_csv(
+        tmp_path / "tasks.csv",
+        [
+            TASKS_HEADER,
+            ["HQ", "A", "2026/13/01", "2026-02-01", "NaN", "", ""],
+            ["HQ", "B", "2026-01-01", "2026-02-01", "0.001", "Z", "101"],
+            ["ZZ", "C", "2026-01-01", "2026-02-01", "", "", ""],
+            ["HQ", "A", "2026-01-01", "2026-02-01", "", "", ""],
+            ["", "E", "", "", "", "", ""],
+        ],
+    )
     before = counts(session)
 
     report = run(session, path)
@@ -293,31 +352,69 @@ def test_every_problem_is_reported_in_sheet_and_row_order(session: Session, make
     assert counts(session) == before
 
 
-@pytest.mark.parametrize(("sheet", "rows", "reason"), [
-    ("budget", [["project", "category", "amount"], ["HQ", "水泥", "100"]],
-     "“水泥” is an item of materials; name the category (materials) or a line of the project's own"),
-    ("budget", [["project", "category", "amount"], ["HQ", "materails", "100"]],
-     "unknown category “materails”; did you mean materials?"),
-    ("budget", [["project", "category", "amount", "policy"], ["HQ", "labor", "100", "maybe"]],
-     "policy must be one of warn|stop, got “maybe”"),
-    ("budget", [["project", "category", "amount"], ["HQ", "labor", "-5"]],
-     "amount must be from 0 to 10,000,000,000, got -5"),
-    ("budget", [["project", "category", "amount"], ["HQ", "labor", "Infinity"]],
-     "amount should be a number, got “Infinity”"),
-    ("members", [["user", "project", "role"], ["老王", "HQ", "boss"]],
-     "role must be one of admin|manager|foreman|finance|viewer, got “boss”"),
-    ("workers", [["name", "daily_rate"], ["张三", "0"]], "daily_rate must be above 0 and at most 100,000, got 0"),
-    ("workers", [["name", "daily_rate"], ["张\u200b三", "300"]],
-     "name contains invisible or invalid characters: “张\\u200b三”"),
-    ("workers", [["name", "daily_rate", "rate_from"], ["张三", "300", "2026-12-25"]],
-     "rate_from 2026-12-25 is in the future"),
-    ("tasks", [TASKS_HEADER, ["HQ", "A", "2026-01-01", "2026-02-01", "", "A", ""]],
-     "a task cannot be its own predecessor"),
-    ("tasks", [TASKS_HEADER, ["HQ", "A", "2026-01-01", "2026-02-01", "", "B", ""],
-               ["HQ", "B", "2026-01-01", "2026-02-01", "", "A", ""]], "predecessors form a loop: A → B → A"),
-])
-def test_bad_values_are_refused_with_their_reason(session: Session, tmp_path: Path, sheet: str,
-                                                  rows: list[list[Any]], reason: str) -> None:
+@pytest.mark.parametrize(
+    ("sheet", "rows", "reason"),
+    [
+        (
+            "budget",
+            [["project", "category", "amount"], ["HQ", "水泥", "100"]],
+            "“水泥” is an item of materials; name the category (materials) or a line of the project's own",
+        ),
+        (
+            "budget",
+            [["project", "category", "amount"], ["HQ", "materails", "100"]],
+            "unknown category “materails”; did you mean materials?",
+        ),
+        (
+            "budget",
+            [["project", "category", "amount", "policy"], ["HQ", "labor", "100", "maybe"]],
+            "policy must be one of warn|stop, got “maybe”",
+        ),
+        (
+            "budget",
+            [["project", "category", "amount"], ["HQ", "labor", "-5"]],
+            "amount must be from 0 to 10,000,000,000, got -5",
+        ),
+        (
+            "budget",
+            [["project", "category", "amount"], ["HQ", "labor", "Infinity"]],
+            "amount should be a number, got “Infinity”",
+        ),
+        (
+            "members",
+            [["user", "project", "role"], ["老王", "HQ", "boss"]],
+            "role must be one of admin|manager|foreman|finance|viewer, got “boss”",
+        ),
+        ("workers", [["name", "daily_rate"], ["张三", "0"]], "daily_rate must be above 0 and at most 100,000, got 0"),
+        (
+            "workers",
+            [["name", "daily_rate"], ["张\u200b三", "300"]],
+            "name contains invisible or invalid characters: “张\\u200b三”",
+        ),
+        (
+            "workers",
+            [["name", "daily_rate", "rate_from"], ["张三", "300", "2026-12-25"]],
+            "rate_from 2026-12-25 is in the future",
+        ),
+        (
+            "tasks",
+            [TASKS_HEADER, ["HQ", "A", "2026-01-01", "2026-02-01", "", "A", ""]],
+            "a task cannot be its own predecessor",
+        ),
+        (
+            "tasks",
+            [
+                TASKS_HEADER,
+                ["HQ", "A", "2026-01-01", "2026-02-01", "", "B", ""],
+                ["HQ", "B", "2026-01-01", "2026-02-01", "", "A", ""],
+            ],
+            "predecessors form a loop: A → B → A",
+        ),
+    ],
+)
+def test_bad_values_are_refused_with_their_reason(
+    session: Session, tmp_path: Path, sheet: str, rows: list[list[Any]], reason: str
+) -> None:
     path = write_xlsx(tmp_path / "bad.xlsx", {"projects": PROJECTS, sheet: rows})
     before = counts(session)
 
@@ -335,16 +432,24 @@ def test_hourly_overtime_without_a_rate_is_refused(session: Session, tmp_path: P
     assert report.error_lines("en") == ["file p.csv row 2: overtime_mode hourly needs an overtime_rate"]
 
 
-@pytest.mark.parametrize(("sheets", "line"), [
-    ({"projects": PROJECTS, "Sheet1": [["whatever"], [1]]},
-     "sheet Sheet1: unknown sheet (expected projects, budget, tasks, workers or members)"),
-    ({"projects": [["code", "name", "colour"], ["HQ", "总部", "red"]]},
-     "sheet projects row 1: unknown column “colour”"),
-    ({"projects": [["code", "colour"], ["HQ", "red"]]}, "sheet projects row 1: column name is missing"),
-    ({"projects": PROJECTS, "项目": PROJECTS}, "sheet 项目: holds the same kind (projects) as sheet projects"),
-])
-def test_unknown_sheets_and_columns_are_refused(session: Session, tmp_path: Path, sheets: dict[str, Any],
-                                                line: str) -> None:
+@pytest.mark.parametrize(
+    ("sheets", "line"),
+    [
+        (
+            {"projects": PROJECTS, "Sheet1": [["whatever"], [1]]},
+            "sheet Sheet1: unknown sheet (expected projects, budget, tasks, workers or members)",
+        ),
+        (
+            {"projects": [["code", "name", "colour"], ["HQ", "总部", "red"]]},
+            "sheet projects row 1: unknown column “colour”",
+        ),
+        ({"projects": [["code", "colour"], ["HQ", "red"]]}, "sheet projects row 1: column name is missing"),
+        ({"projects": PROJECTS, "项目": PROJECTS}, "sheet 项目: holds the same kind (projects) as sheet projects"),
+    ],
+)
+def test_unknown_sheets_and_columns_are_refused(
+    session: Session, tmp_path: Path, sheets: dict[str, Any], line: str
+) -> None:
     report = run(session, write_xlsx(tmp_path / "x.xlsx", sheets))
 
     assert line in report.error_lines("en")
@@ -352,8 +457,9 @@ def test_unknown_sheets_and_columns_are_refused(session: Session, tmp_path: Path
 
 
 def test_note_columns_and_empty_sheets_are_ignored(session: Session, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "x.xlsx", {"projects": [[*PROJECTS[0], "备注 notes"], [*PROJECTS[1], "anything"]],
-                                            "Sheet1": []})
+    path = write_xlsx(
+        tmp_path / "x.xlsx", {"projects": [[*PROJECTS[0], "备注 notes"], [*PROJECTS[1], "anything"]], "Sheet1": []}
+    )
 
     assert run(session, path).ok
 
@@ -363,8 +469,10 @@ def test_unreadable_or_foreign_files_are_reported_not_raised(session: Session, t
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "empty.csv").write_text("\n\n")
 
-    lines = {name: run(session, tmp_path / name).error_lines("en")
-             for name in ("broken.xlsx", "old.xls", "empty.csv", "missing.csv")}
+    lines = {
+        name: run(session, tmp_path / name).error_lines("en")
+        for name in ("broken.xlsx", "old.xls", "empty.csv", "missing.csv")
+    }
 
     assert lines == {
         "broken.xlsx": ["file broken.xlsx: cannot read this file; it may be damaged or not a real xlsx file"],
@@ -375,6 +483,7 @@ def test_unreadable_or_foreign_files_are_reported_not_raised(session: Session, t
 
 
 # -- re-import updates ---------------------------------------------------------------------------------------
+
 
 def test_reimport_with_changed_values_updates_rows_instead_of_duplicating(session: Session, tmp_path: Path) -> None:
     first = {
@@ -411,19 +520,23 @@ def test_reimport_with_changed_values_updates_rows_instead_of_duplicating(sessio
     assert project_change["before"]["name"] == "总部大楼" and project_change["after"]["name"] == "总部大楼（一期）"
 
 
-def test_worker_rate_change_creates_rate_history_from_rate_from(session: Session, make: Factory,
-                                                                tmp_path: Path) -> None:
+def test_worker_rate_change_creates_rate_history_from_rate_from(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
     worker = make.worker("张三", 350)
-    path = write_csv(tmp_path / "w.csv", [["name", "trade", "daily_rate", "rate_from"],
-                                          ["张三", "木工", "380", "2026-11-01"]])
+    path = write_csv(
+        tmp_path / "w.csv", [["name", "trade", "daily_rate", "rate_from"], ["张三", "木工", "380", "2026-11-01"]]
+    )
 
     report = run(session, path)
 
     assert report.ok and report.updated == {"workers": 1} and report.created == {"rates": 1}
     session.refresh(worker)
     assert worker.daily_rate == Decimal(380) and worker.trade == "木工"
-    assert [(r.valid_from, r.daily_rate) for r in worker.rates] == [(date(2000, 1, 1), Decimal(350)),
-                                                                   (date(2026, 11, 1), Decimal(380))]
+    assert [(r.valid_from, r.daily_rate) for r in worker.rates] == [
+        (date(2000, 1, 1), Decimal(350)),
+        (date(2026, 11, 1), Decimal(380)),
+    ]
 
 
 def test_rate_change_without_rate_from_applies_from_today(session: Session, make: Factory, tmp_path: Path) -> None:
@@ -436,7 +549,8 @@ def test_rate_change_without_rate_from_applies_from_today(session: Session, make
 
 
 def test_rate_change_of_a_worker_without_history_keeps_the_old_rate_for_earlier_days(
-        session: Session, tmp_path: Path) -> None:
+    session: Session, tmp_path: Path
+) -> None:
     worker = Worker(name="孙七", daily_rate=Decimal(260), aliases=[])
     session.add(worker)
     session.commit()
@@ -444,8 +558,10 @@ def test_rate_change_of_a_worker_without_history_keeps_the_old_rate_for_earlier_
     run(session, write_csv(tmp_path / "w.csv", [["name", "daily_rate"], ["孙七", "280"]]))
 
     session.refresh(worker)
-    assert [(r.valid_from, r.daily_rate) for r in worker.rates] == [(date(2000, 1, 1), Decimal(260)),
-                                                                   (TODAY, Decimal(280))]
+    assert [(r.valid_from, r.daily_rate) for r in worker.rates] == [
+        (date(2000, 1, 1), Decimal(260)),
+        (TODAY, Decimal(280)),
+    ]
 
 
 def test_rate_from_before_the_last_rate_change_is_refused(session: Session, make: Factory, tmp_path: Path) -> None:
@@ -453,25 +569,28 @@ def test_rate_from_before_the_last_rate_change_is_refused(session: Session, make
     session.add(RateHistory(worker_id=worker.id, daily_rate=Decimal(360), valid_from=date(2026, 10, 1)))
     session.commit()
 
-    report = run(session, write_csv(tmp_path / "w.csv", [["name", "daily_rate", "rate_from"],
-                                                         ["张三", "400", "2026-09-01"]]))
+    report = run(
+        session, write_csv(tmp_path / "w.csv", [["name", "daily_rate", "rate_from"], ["张三", "400", "2026-09-01"]])
+    )
 
-    assert report.error_lines("en") == ["file w.csv row 2: rate_from 2026-09-01 is before this worker's last rate "
-                                        "change on 2026-10-01"]
+    assert report.error_lines("en") == [
+        "file w.csv row 2: rate_from 2026-09-01 is before this worker's last rate change on 2026-10-01"
+    ]
 
 
 def test_telegram_id_of_another_user_is_refused(session: Session, make: Factory, tmp_path: Path) -> None:
     make.project(code="HQ")
     make.user("老李", telegram_id=42)
 
-    report = run(session, write_csv(tmp_path / "m.csv", [["user", "telegram_id", "project", "role"],
-                                                         ["老王", "42", "HQ", "viewer"]]))
+    report = run(
+        session,
+        write_csv(tmp_path / "m.csv", [["user", "telegram_id", "project", "role"], ["老王", "42", "HQ", "viewer"]]),
+    )
 
     assert report.error_lines("en") == ["file m.csv row 2: telegram_id 42 already belongs to user 老李"]
 
 
-def test_a_manager_may_update_their_project_but_not_create_one(session: Session, make: Factory,
-                                                                tmp_path: Path) -> None:
+def test_a_manager_may_update_their_project_but_not_create_one(session: Session, make: Factory, tmp_path: Path) -> None:
     project = make.project(code="HQ", name="旧名")
     manager = make.user("经理", project=project, role="manager")
     path = write_csv(tmp_path / "p.csv", [["code", "name"], ["HQ", "新名"], ["NEW", "新项目"]])
@@ -490,9 +609,31 @@ def test_a_manager_may_update_their_project_but_not_create_one(session: Session,
 
 JUNK = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
-    st.sampled_from(["NaN", "nan", "Infinity", "-Infinity", "inf", "1e309", "-0", "1E+400", "0.000000001",
-                     "'; DROP TABLE project;--", "1; DELETE FROM worker", "\" OR 1=1 --", "١٢٣", "１２０万",
-                     "9" * 400, "2026-02-30", "0000-00-00", "\x00", "\u202e12", "DROP TABLE task", "=1+1"]),
+    st.sampled_from(
+        [
+            "NaN",
+            "nan",
+            "Infinity",
+            "-Infinity",
+            "inf",
+            "1e309",
+            "-0",
+            "1E+400",
+            "0.000000001",
+            "'; DROP TABLE project;--",
+            "1; DELETE FROM worker",
+            '" OR 1=1 --',
+            "١٢٣",
+            "１２０万",
+            "9" * 400,
+            "2026-02-30",
+            "0000-00-00",
+            "\x00",
+            "\u202e12",
+            "DROP TABLE task",
+            "=1+1",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
@@ -516,8 +657,9 @@ def _check_junk_outcome(session: Session, report: ImportReport, before: dict[str
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(column=st.integers(0, len(WORKER_HEADER) - 1), junk=JUNK)
-def test_junk_in_a_csv_cell_never_crashes_nor_writes_an_invalid_row(session: Session, tmp_path: Path, column: int,
-                                                                    junk: str) -> None:
+def test_junk_in_a_csv_cell_never_crashes_nor_writes_an_invalid_row(
+    session: Session, tmp_path: Path, column: int, junk: str
+) -> None:
     row = list(WORKER_ROW)
     row[column] = junk
     path = write_csv(tmp_path / "workers.csv", [WORKER_HEADER, row])
@@ -529,11 +671,15 @@ def test_junk_in_a_csv_cell_never_crashes_nor_writes_an_invalid_row(session: Ses
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(column=st.integers(0, len(WORKER_HEADER) - 1),
-       junk=st.one_of(JUNK, st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**20), 10**20),
-                      st.booleans(), st.dates()))
-def test_junk_in_an_xlsx_cell_never_crashes_nor_writes_an_invalid_row(session: Session, tmp_path: Path,
-                                                                      column: int, junk: Any) -> None:
+@given(
+    column=st.integers(0, len(WORKER_HEADER) - 1),
+    junk=st.one_of(
+        JUNK, st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**20), 10**20), st.booleans(), st.dates()
+    ),
+)
+def test_junk_in_an_xlsx_cell_never_crashes_nor_writes_an_invalid_row(
+    session: Session, tmp_path: Path, column: int, junk: Any
+) -> None:
     row: list[Any] = list(WORKER_ROW)
     row[column] = junk
     try:
@@ -548,6 +694,7 @@ def test_junk_in_an_xlsx_cell_never_crashes_nor_writes_an_invalid_row(session: S
 
 
 # -- the command line -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -567,8 +714,9 @@ def _projects_in(url: str) -> list[str]:
         engine.dispose()
 
 
-def test_cli_template_then_import_creates_the_examples(cli_db: str, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_template_then_import_creates_the_examples(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "setup.xlsx"
 
     assert main(["template", str(path)]) == 0
@@ -580,8 +728,9 @@ def test_cli_template_then_import_creates_the_examples(cli_db: str, tmp_path: Pa
     assert _projects_in(cli_db) == ["EX1", "EX2"]
 
 
-def test_cli_template_does_not_overwrite_a_file(cli_db: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_template_does_not_overwrite_a_file(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "mine.xlsx"
     path.write_bytes(b"my data")
 
@@ -590,10 +739,12 @@ def test_cli_template_does_not_overwrite_a_file(cli_db: str, tmp_path: Path,
     assert path.read_bytes() == b"my data" and "already exists" in capsys.readouterr().err
 
 
-def test_cli_import_of_an_invalid_file_exits_1_with_the_row_errors(cli_db: str, tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    path = write_csv(tmp_path / "projects.csv", [["code", "name", "start", "finish"],
-                                                 ["HQ", "总部", "2026-05-01", "2026-04-01"]])
+def test_cli_import_of_an_invalid_file_exits_1_with_the_row_errors(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(
+        tmp_path / "projects.csv", [["code", "name", "start", "finish"], ["HQ", "总部", "2026-05-01", "2026-04-01"]]
+    )
 
     assert main(["import", str(path)]) == 1
 

@@ -25,9 +25,29 @@ from tests.support.factories import Factory
 from tools import REGISTRY, run_tool
 from tools.base import INTERNAL
 
-SQL = ["'; DROP TABLE project;--", "1 OR 1=1", "\" OR \"\"=\"", "Robert'); DELETE FROM worker;--"]
-NUMBERISH = ["NaN", "nan", "Infinity", "-Infinity", "inf", "1e400", "-1e400", "1e-400", "0", "-0", "-5",
-             "99999999999999999999", "0.001", "1/2", "一百", "", " ", "1,000", "１２", "٣"]
+SQL = ["'; DROP TABLE project;--", "1 OR 1=1", '" OR ""="', "Robert'); DELETE FROM worker;--"]
+NUMBERISH = [
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "0",
+    "-0",
+    "-5",
+    "99999999999999999999",
+    "0.001",
+    "1/2",
+    "一百",
+    "",
+    " ",
+    "1,000",
+    "１２",
+    "٣",
+]
 junk_text = st.one_of(st.text(max_size=60), st.sampled_from(SQL + NUMBERISH))
 junk_value = st.one_of(
     junk_text,
@@ -62,8 +82,9 @@ def junk_args(tool_name: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("tool_name", sorted(REGISTRY))
-def test_junk_never_crashes_and_refusals_write_nothing(session: Session, make: Factory, site: Project,
-                                                       tool_name: str) -> None:
+def test_junk_never_crashes_and_refusals_write_nothing(
+    session: Session, make: Factory, site: Project, tool_name: str
+) -> None:
     manager = make.user("经理", project=site, role=Role.manager)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

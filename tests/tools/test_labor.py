@@ -44,15 +44,22 @@ def log(make: Factory, project: Any, ctx: Any = None, **args: Any) -> Any:
 
 # -- log_labor: normal use ----------------------------------------------------------------------
 
-def test_one_day_is_logged_at_the_rate_in_force_and_the_reply_says_exactly_what(session: Session,
-                                                                               make: Factory) -> None:
+
+def test_one_day_is_logged_at_the_rate_in_force_and_the_reply_says_exactly_what(
+    session: Session, make: Factory
+) -> None:
     project = make.project(code="SG3")
     make.worker("张三", 350, trade="木工")
     result = log(make, project, days="1", date=YESTERDAY.isoformat())
     assert result.ok, result.text
     [entry] = entries(session)
     assert (entry.work_date, entry.days, entry.overtime_hours, entry.daily_rate, entry.amount) == (
-        YESTERDAY, Decimal(1), Decimal(0), Decimal(350), Decimal("350.00"))
+        YESTERDAY,
+        Decimal(1),
+        Decimal(0),
+        Decimal(350),
+        Decimal("350.00"),
+    )
     assert entry.kind == "day"
     for part in ("张三", "2026-11-24", "1 工", "¥350.00", "SG3"):
         assert part in result.text
@@ -97,8 +104,9 @@ def test_hours_above_a_day_are_overtime(session: Session, make: Factory) -> None
 
 
 def test_domain_example_nine_hour_day_twelve_hours_is_1_375_days(session: Session, make: Factory) -> None:
-    project = make.project(hours_per_day=Decimal(9), overtime_hours_per_day=Decimal(8),
-                           overtime_mode=OvertimeMode.folded)
+    project = make.project(
+        hours_per_day=Decimal(9), overtime_hours_per_day=Decimal(8), overtime_mode=OvertimeMode.folded
+    )
     make.worker("张三", 360)
     result = log(make, project, hours="12")
     assert result.ok, result.text
@@ -109,8 +117,9 @@ def test_domain_example_nine_hour_day_twelve_hours_is_1_375_days(session: Sessio
     assert "1.375 工" in result.text and "加班 3 小时" in result.text
 
 
-def test_folded_overtime_with_days_uses_hours_per_day_when_no_overtime_day_is_set(session: Session,
-                                                                                   make: Factory) -> None:
+def test_folded_overtime_with_days_uses_hours_per_day_when_no_overtime_day_is_set(
+    session: Session, make: Factory
+) -> None:
     project = make.project(hours_per_day=Decimal(8))
     make.worker("张三", 350)
     assert log(make, project, days="1", overtime_hours="2").ok
@@ -172,8 +181,9 @@ def test_round_fraction_is_half_up_both_ways() -> None:
 def test_english_reply(session: Session, make: Factory) -> None:
     project = make.project(code="RW")
     make.worker("Mike Chen", 300)
-    result = log(make, project, make.ctx(project=project, language="en"), worker="mike chen", days="1",
-                 overtime_hours="2")
+    result = log(
+        make, project, make.ctx(project=project, language="en"), worker="mike chen", days="1", overtime_hours="2"
+    )
     assert result.ok
     assert result.text.startswith("Logged: Mike Chen 2026-11-25, 1 day(s), overtime 2 h")
     assert "¥375.00" in result.text and "project RW" in result.text
@@ -181,6 +191,7 @@ def test_english_reply(session: Session, make: Factory) -> None:
 
 
 # -- rate history -------------------------------------------------------------------------------
+
 
 def test_rate_in_force_on_the_work_date_is_used(session: Session, make: Factory) -> None:
     project = make.project()
@@ -221,6 +232,7 @@ def test_rate_with_a_fraction_of_a_cent_is_refused(session: Session, make: Facto
 
 
 # -- nothing counted twice ----------------------------------------------------------------------
+
 
 def test_second_entry_for_the_same_worker_project_and_date_is_refused(session: Session, make: Factory) -> None:
     project = make.project(code="SG3")
@@ -272,6 +284,7 @@ def test_more_than_three_days_on_one_date_across_projects_is_refused(session: Se
 
 # -- bad input ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -301,8 +314,9 @@ def test_more_than_three_days_on_one_date_across_projects_is_refused(session: Se
         ({"days": "1", "surprise": "x"}, "不认识的参数 surprise"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(session: Session, make: Factory,
-                                                                      args: dict[str, Any], expected: str) -> None:
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
+    session: Session, make: Factory, args: dict[str, Any], expected: str
+) -> None:
     project = make.project(start=date(2026, 8, 1))
     make.worker("张三", 300)
     result = log(make, project, **args)
@@ -336,8 +350,9 @@ def test_worker_found_by_pinyin(session: Session, make: Factory) -> None:
     assert log(make, project, worker="zhangsan", days="1").ok
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.manager, True), (Role.foreman, True), (Role.finance, False),
-                                               (Role.viewer, False)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.manager, True), (Role.foreman, True), (Role.finance, False), (Role.viewer, False)]
+)
 def test_who_may_log_labour(session: Session, make: Factory, role: Role, allowed: bool) -> None:
     project = make.project()
     make.worker("张三", 300)
@@ -359,8 +374,9 @@ def test_non_member_cannot_log(session: Session, make: Factory) -> None:
     assert entries(session) == []
 
 
-def test_budget_threshold_lines_are_appended_before_the_undo_hint(session: Session, make: Factory,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_budget_threshold_lines_are_appended_before_the_undo_hint(
+    session: Session, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = make.project()
     make.worker("张三", 300)
     seen: list[tuple[str, str]] = []
@@ -395,6 +411,7 @@ def test_crossing_the_labour_budget_alert_line_is_announced_once(session: Sessio
 
 # -- advances and settlements --------------------------------------------------------------------
 
+
 def _worked(make: Factory, project: Any, n_days: int, name: str = "张三") -> None:
     for d in range(n_days):
         assert log(make, project, worker=name, days="1", date=(TODAY - timedelta(days=d + 1)).isoformat()).ok
@@ -423,7 +440,8 @@ def test_an_advance_may_exceed_wages_earned(session: Session, make: Factory) -> 
 
 
 def test_settlement_is_recorded_and_outstanding_is_wages_minus_advances_minus_settlements(
-        session: Session, make: Factory) -> None:
+    session: Session, make: Factory
+) -> None:
     project = make.project()
     make.worker("张三", 300)
     _worked(make, project, 4)  # 1200
@@ -434,8 +452,9 @@ def test_settlement_is_recorded_and_outstanding_is_wages_minus_advances_minus_se
     assert [p.kind for p in payments(session)] == [PaymentKind.advance, PaymentKind.settlement]
     assert "已记结算" in result.text and "¥350.00" in result.text
     worker_id = session.scalar(select(Worker.id).where(Worker.name == "张三"))
-    assert q.outstanding_wages(session=session, project_id=project.id, until=TODAY,
-                               worker_id=worker_id) == Decimal("350.00")
+    assert q.outstanding_wages(session=session, project_id=project.id, until=TODAY, worker_id=worker_id) == Decimal(
+        "350.00"
+    )
     assert q.outstanding_wages(session=session, project_id=project.id, until=TODAY) == Decimal("350.00")
     # The advance (today) is not yet paid on the day before.
     assert q.outstanding_wages(session=session, project_id=project.id, until=YESTERDAY) == Decimal("600.00")
@@ -458,8 +477,9 @@ def test_settlement_cannot_pay_wages_earned_after_its_date(session: Session, mak
     project = make.project()
     make.worker("张三", 300)
     assert log(make, project, days="1").ok  # today
-    result = run_tool(make.ctx(project=project), "settle_wages",
-                      {"worker": "张三", "amount": "300", "date": YESTERDAY.isoformat()})
+    result = run_tool(
+        make.ctx(project=project), "settle_wages", {"worker": "张三", "amount": "300", "date": YESTERDAY.isoformat()}
+    )
     assert not result.ok
     assert "¥0.00" in result.text and "2026-11-24" in result.text
 
@@ -472,13 +492,21 @@ def test_settlement_counts_other_projects_separately(session: Session, make: Fac
     assert not result.ok
 
 
-@pytest.mark.parametrize(("amount", "expected"), [
-    ("0", "金额必须大于 0"), ("-5", "金额必须大于 0"), ("10000000000.01", "金额不能超过"),
-    ("0.001", "最多精确到分"), ("五百", "金额应该是数字"), ("Infinity", "金额"),
-])
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("0", "金额必须大于 0"),
+        ("-5", "金额必须大于 0"),
+        ("10000000000.01", "金额不能超过"),
+        ("0.001", "最多精确到分"),
+        ("五百", "金额应该是数字"),
+        ("Infinity", "金额"),
+    ],
+)
 @pytest.mark.parametrize("tool_name", ["record_advance", "settle_wages"])
-def test_bad_payment_amounts_are_refused(session: Session, make: Factory, tool_name: str, amount: str,
-                                         expected: str) -> None:
+def test_bad_payment_amounts_are_refused(
+    session: Session, make: Factory, tool_name: str, amount: str, expected: str
+) -> None:
     project = make.project()
     make.worker("张三", 300)
     _worked(make, project, 1)
@@ -494,19 +522,26 @@ def test_payment_to_an_unknown_worker_or_on_a_future_date_is_refused(session: Se
     ctx = make.ctx(project=project)
     unknown = run_tool(ctx, "record_advance", {"worker": "李四五", "amount": "100"})
     assert not unknown.ok and "你是说：李四" in unknown.text
-    future = run_tool(ctx, "record_advance", {"worker": "李四", "amount": "100",
-                                              "date": (TODAY + timedelta(days=5)).isoformat()})
+    future = run_tool(
+        ctx, "record_advance", {"worker": "李四", "amount": "100", "date": (TODAY + timedelta(days=5)).isoformat()}
+    )
     assert not future.ok and "在未来" in future.text
     assert payments(session) == []
 
 
-@pytest.mark.parametrize(("tool_name", "role", "allowed"), [
-    ("record_advance", Role.foreman, True), ("record_advance", Role.finance, True),
-    ("record_advance", Role.viewer, False), ("settle_wages", Role.finance, True),
-    ("settle_wages", Role.manager, True), ("settle_wages", Role.foreman, False), ("settle_wages", Role.viewer, False),
-])
-def test_who_may_record_payments(session: Session, make: Factory, tool_name: str, role: Role,
-                                 allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("tool_name", "role", "allowed"),
+    [
+        ("record_advance", Role.foreman, True),
+        ("record_advance", Role.finance, True),
+        ("record_advance", Role.viewer, False),
+        ("settle_wages", Role.finance, True),
+        ("settle_wages", Role.manager, True),
+        ("settle_wages", Role.foreman, False),
+        ("settle_wages", Role.viewer, False),
+    ],
+)
+def test_who_may_record_payments(session: Session, make: Factory, tool_name: str, role: Role, allowed: bool) -> None:
     project = make.project()
     make.worker("张三", 300)
     _worked(make, project, 1)
@@ -517,6 +552,7 @@ def test_who_may_record_payments(session: Session, make: Factory, tool_name: str
 
 
 # -- labor_summary ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def month(session: Session, make: Factory) -> Any:
@@ -549,13 +585,23 @@ def test_summary_by_worker_for_this_month(session: Session, make: Factory, month
     assert (zhang["advances"], zhang["settled"]) == (Decimal(0), Decimal("200.00"))  # the advance was in October
     assert zhang["outstanding"] == Decimal("600.00")  # 300 + 600 − 100 − 200
     assert (rows["李四"]["wages"], rows["李四"]["advances"], rows["李四"]["outstanding"]) == (
-        Decimal("400.00"), Decimal("50.00"), Decimal("350.00"))
+        Decimal("400.00"),
+        Decimal("50.00"),
+        Decimal("350.00"),
+    )
     assert (rows["王五"]["days"], rows["王五"]["outstanding"]) == (Decimal(0), Decimal("200.00"))
     totals = data["totals"]
     assert (totals["days"], totals["overtime_hours"], totals["wages"], totals["head_count"]) == (
-        Decimal("2.5"), Decimal(4), Decimal("1000.00"), 2)
+        Decimal("2.5"),
+        Decimal(4),
+        Decimal("1000.00"),
+        2,
+    )
     assert (totals["advances"], totals["settled"], totals["outstanding"]) == (
-        Decimal("50.00"), Decimal("200.00"), Decimal("1150.00"))
+        Decimal("50.00"),
+        Decimal("200.00"),
+        Decimal("1150.00"),
+    )
     assert sum(r["outstanding"] for r in data["rows"]) == totals["outstanding"]
     text = result.text
     assert text.startswith("SG3 点工汇总 2026-11-01 至 2026-11-25（按工人）")
@@ -585,7 +631,10 @@ def test_summary_by_trade(session: Session, make: Factory, month: Any) -> None:
     result = run_tool(make.ctx(project=month), "labor_summary", {"group_by": "trade", "start": "2026-10-01"})
     rows = {r["trade"]: r for r in result.data["rows"]}
     assert (rows["木工"]["days"], rows["木工"]["wages"], rows["木工"]["head_count"]) == (
-        Decimal("3.5"), Decimal("1100.00"), 2)
+        Decimal("3.5"),
+        Decimal("1100.00"),
+        2,
+    )
     assert (rows["钢筋工"]["days"], rows["钢筋工"]["head_count"]) == (Decimal(1), 1)
     assert re.search(r"木工\s+2人\s+3\.5工\s+加班4h\s+工资¥1,100\.00", result.text)
     assert result.data["totals"]["head_count"] == 3
@@ -600,8 +649,9 @@ def test_summary_by_day_lists_who_came(session: Session, make: Factory, month: A
     assert "2026-11-03  2人  1.5工  ¥550.00：" in result.text
 
 
-def test_end_in_the_future_is_clipped_and_start_after_end_is_refused(session: Session, make: Factory,
-                                                                     month: Any) -> None:
+def test_end_in_the_future_is_clipped_and_start_after_end_is_refused(
+    session: Session, make: Factory, month: Any
+) -> None:
     ctx = make.ctx(project=month)
     clipped = run_tool(ctx, "labor_summary", {"start": "2026-11-01", "end": "2027-01-31"})
     assert clipped.ok and clipped.data["end"] == TODAY
@@ -611,12 +661,15 @@ def test_end_in_the_future_is_clipped_and_start_after_end_is_refused(session: Se
     assert not future_start.ok
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ({"start": "上个月"}, "开始日期应该是日期"), ({"group_by": "month"}, "分组方式取值不对"),
-    ({"worker": "张三丰"}, "你是说：张三"),
-])
-def test_summary_bad_input(session: Session, make: Factory, month: Any, args: dict[str, Any],
-                           expected: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"start": "上个月"}, "开始日期应该是日期"),
+        ({"group_by": "month"}, "分组方式取值不对"),
+        ({"worker": "张三丰"}, "你是说：张三"),
+    ],
+)
+def test_summary_bad_input(session: Session, make: Factory, month: Any, args: dict[str, Any], expected: str) -> None:
     result = run_tool(make.ctx(project=month), "labor_summary", args)
     assert not result.ok
     assert expected in result.text
@@ -673,8 +726,7 @@ def test_no_attachment_without_export(session: Session, make: Factory, month: An
 
 @pytest.mark.parametrize("group_by", ["trade", "day"])
 def test_export_works_for_every_grouping(session: Session, make: Factory, month: Any, group_by: str) -> None:
-    result = run_tool(make.ctx(project=month, language="en"), "labor_summary",
-                      {"group_by": group_by, "export": True})
+    result = run_tool(make.ctx(project=month, language="en"), "labor_summary", {"group_by": group_by, "export": True})
     sheet = load_workbook(io.BytesIO(result.attachments[0].content)).active
     assert sheet is not None
     last = list(sheet.iter_rows(values_only=True))[-1]
@@ -684,6 +736,7 @@ def test_export_works_for_every_grouping(session: Session, make: Factory, month:
 
 # -- exactness ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def dimes(session: Session, make: Factory) -> Any:
     """10,000 labour entries at 0.10 yuan: 100 workers × 100 days ending today."""
@@ -692,8 +745,7 @@ def dimes(session: Session, make: Factory) -> Any:
     return project
 
 
-def test_ten_thousand_dimes_sum_to_exactly_1000_in_every_summary(session: Session, make: Factory,
-                                                                   dimes: Any) -> None:
+def test_ten_thousand_dimes_sum_to_exactly_1000_in_every_summary(session: Session, make: Factory, dimes: Any) -> None:
     ctx = make.ctx(project=dimes)
     period = {"start": (TODAY - timedelta(days=99)).isoformat(), "end": TODAY.isoformat()}
     by_worker = run_tool(ctx, "labor_summary", {**period, "group_by": "worker"})

@@ -56,8 +56,16 @@ def site(session: Session, make: Factory) -> Project:
     make.budget(project, "labor", 3_000_000)
     worker = make.worker("张三", 350)
     make.task(project, "砌体工程")
-    session.add(LaborEntry(project_id=project.id, worker_id=worker.id, work_date=make.today.replace(day=20),
-                           days=Decimal(2), daily_rate=Decimal(350), amount=Decimal(700)))
+    session.add(
+        LaborEntry(
+            project_id=project.id,
+            worker_id=worker.id,
+            work_date=make.today.replace(day=20),
+            days=Decimal(2),
+            daily_rate=Decimal(350),
+            amount=Decimal(700),
+        )
+    )
     session.commit()
     return project
 
@@ -68,8 +76,9 @@ def test_matrix_covers_every_tool_but_undo() -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("tool_name", list(WHO_MAY))
-def test_role_may_use_tool_exactly_as_the_table_says(session: Session, make: Factory, site: Project,
-                                                     tool_name: str, role: Role) -> None:
+def test_role_may_use_tool_exactly_as_the_table_says(
+    session: Session, make: Factory, site: Project, tool_name: str, role: Role
+) -> None:
     user = make.user(f"u-{role.value}", project=site, role=role)
     audits_before = session.scalar(select(func.count(AuditLog.id)))
     result = run_tool(make.ctx(user, project=site), tool_name, valid_args(site)[tool_name])
@@ -84,8 +93,9 @@ def test_role_may_use_tool_exactly_as_the_table_says(session: Session, make: Fac
 
 
 @pytest.mark.parametrize("tool_name", [name for name in WHO_MAY if name != "list_projects"])
-def test_stranger_can_neither_read_nor_write_a_project(session: Session, make: Factory, site: Project,
-                                                       tool_name: str) -> None:
+def test_stranger_can_neither_read_nor_write_a_project(
+    session: Session, make: Factory, site: Project, tool_name: str
+) -> None:
     stranger = make.user("stranger")
     result = run_tool(make.ctx(stranger, language="en"), tool_name, valid_args(site)[tool_name])
     assert not result.ok

@@ -38,8 +38,8 @@ def task(make: Factory, project: Project) -> Task:
 
 # -- update_task_progress: normal use ------------------------------------------------------------
 
-def test_progress_is_recorded_with_start_date_and_plan_comparison(make: Factory, project: Project,
-                                                                  task: Task) -> None:
+
+def test_progress_is_recorded_with_start_date_and_plan_comparison(make: Factory, project: Project, task: Task) -> None:
     foreman = make.user(project=project, role=Role.foreman)
     result = run_tool(make.ctx(foreman, project=project), "update_task_progress", {"task": "主体", "percent": "40"})
     assert result.ok, result.text
@@ -53,13 +53,17 @@ def test_progress_is_recorded_with_start_date_and_plan_comparison(make: Factory,
     assert (task.percent, task.actual_start, task.actual_finish) == (Decimal("40.00"), TODAY, None)
     update = make.session.scalars(select(ProgressUpdate)).one()
     assert (update.task_id, update.reported_on, update.percent, update.created_by) == (
-        task.id, TODAY, Decimal(40), foreman.id)
+        task.id,
+        TODAY,
+        Decimal(40),
+        foreman.id,
+    )
 
 
-def test_progress_write_is_audited_with_the_task_before_and_after(make: Factory, project: Project,
-                                                                  task: Task) -> None:
-    result = run_tool(make.ctx(project=project), "update_task_progress",
-                      {"task": "主体结构", "percent": "55.5", "date": "2026-11-24"})
+def test_progress_write_is_audited_with_the_task_before_and_after(make: Factory, project: Project, task: Task) -> None:
+    result = run_tool(
+        make.ctx(project=project), "update_task_progress", {"task": "主体结构", "percent": "55.5", "date": "2026-11-24"}
+    )
     log = make.session.get(AuditLog, result.audit_id)
     assert log is not None and log.tool == "update_task_progress"
     created, changed = log.changes
@@ -124,6 +128,7 @@ def test_percent_complete_is_none_without_costed_tasks(make: Factory, project: P
 
 # -- update_task_progress: bad input --------------------------------------------------------------
 
+
 def test_a_lower_percent_without_correction_is_refused(make: Factory, project: Project, task: Task) -> None:
     ctx = make.ctx(project=project)
     run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "60"})
@@ -135,8 +140,9 @@ def test_a_lower_percent_without_correction_is_refused(make: Factory, project: P
 
 
 @pytest.mark.parametrize("percent", ["-1", "100.01", "150", "六十", "abc", "NaN"])
-def test_percent_outside_0_100_or_not_a_number_is_refused(make: Factory, project: Project, task: Task,
-                                                          percent: str) -> None:
+def test_percent_outside_0_100_or_not_a_number_is_refused(
+    make: Factory, project: Project, task: Task, percent: str
+) -> None:
     result = run_tool(make.ctx(project=project), "update_task_progress", {"task": "主体结构", "percent": percent})
     assert not result.ok
     assert "完成百分比" in result.text
@@ -153,8 +159,9 @@ def test_an_unknown_task_is_refused_with_suggestions(make: Factory, project: Pro
 def test_an_ambiguous_task_names_the_candidates(make: Factory, project: Project) -> None:
     make.task(project, "一层砌体", aliases=["砌体"])
     make.task(project, "二层砌体", aliases=["砌体"])
-    result = run_tool(make.ctx(project=project, language="en"), "update_task_progress",
-                      {"task": "砌体", "percent": "10"})
+    result = run_tool(
+        make.ctx(project=project, language="en"), "update_task_progress", {"task": "砌体", "percent": "10"}
+    )
     assert not result.ok
     assert "matches several tasks" in result.text and "一层砌体" in result.text and "二层砌体" in result.text
     assert updates(make.session) == 0
@@ -162,8 +169,9 @@ def test_an_ambiguous_task_names_the_candidates(make: Factory, project: Project)
 
 @pytest.mark.parametrize(("day", "words"), [("2026-11-27", "在未来"), ("2026-01-01", "早于项目")])
 def test_bad_dates_are_refused(make: Factory, project: Project, task: Task, day: str, words: str) -> None:
-    result = run_tool(make.ctx(project=project), "update_task_progress",
-                      {"task": "主体结构", "percent": "10", "date": day})
+    result = run_tool(
+        make.ctx(project=project), "update_task_progress", {"task": "主体结构", "percent": "10", "date": day}
+    )
     assert not result.ok and words in result.text
     assert updates(make.session) == 0
 
@@ -178,13 +186,26 @@ def test_roles_without_progress_rights_are_refused(make: Factory, project: Proje
 
 # -- schedule_status ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def schedule(make: Factory, project: Project) -> dict[str, Task]:
     base = make.task(project, "基础施工", planned_start=days(-60), planned_finish=days(-31), percent=Decimal(100))
-    late = make.task(project, "主体结构", planned_start=days(-30), planned_finish=days(-5), percent=Decimal(60),
-                     predecessor_id=base.id)
-    after_late = make.task(project, "砌体工程", planned_start=days(-4), planned_finish=days(15),
-                           percent=Decimal(20), predecessor_id=late.id)
+    late = make.task(
+        project,
+        "主体结构",
+        planned_start=days(-30),
+        planned_finish=days(-5),
+        percent=Decimal(60),
+        predecessor_id=base.id,
+    )
+    after_late = make.task(
+        project,
+        "砌体工程",
+        planned_start=days(-4),
+        planned_finish=days(15),
+        percent=Decimal(20),
+        predecessor_id=late.id,
+    )
     # 11-16..12-05: planned 50 %; at 35 % it trails by 15 points.
     behind = make.task(project, "水电安装", planned_start=days(-9), planned_finish=days(10), percent=Decimal(35))
     on_track = make.task(project, "外墙装饰", planned_start=days(-9), planned_finish=days(10), percent=Decimal(45))
@@ -193,8 +214,9 @@ def schedule(make: Factory, project: Project) -> dict[str, Task]:
     return {t.name: t for t in (base, late, after_late, behind, on_track, starting, due)}
 
 
-def test_schedule_status_groups_late_at_risk_and_upcoming(make: Factory, project: Project,
-                                                          schedule: dict[str, Task]) -> None:
+def test_schedule_status_groups_late_at_risk_and_upcoming(
+    make: Factory, project: Project, schedule: dict[str, Task]
+) -> None:
     viewer = make.user(project=project, role=Role.viewer)
     result = run_tool(make.ctx(viewer, project=project), "schedule_status", {})
     assert result.ok, result.text
@@ -230,8 +252,9 @@ def test_trailing_by_exactly_the_threshold_is_not_at_risk(make: Factory, project
     assert result.data["at_risk"] == [] and "没有延误或有风险的任务。" in result.text
 
 
-def test_finishing_a_late_task_takes_it_off_the_late_list(make: Factory, project: Project,
-                                                          schedule: dict[str, Task]) -> None:
+def test_finishing_a_late_task_takes_it_off_the_late_list(
+    make: Factory, project: Project, schedule: dict[str, Task]
+) -> None:
     ctx = make.ctx(project=project)
     assert run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "100"}).ok
     result = run_tool(ctx, "schedule_status", {})

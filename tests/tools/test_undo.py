@@ -31,8 +31,18 @@ def manager(make: Factory, site: Project) -> User:
 
 def _add_costs(ctx: Context, project: Project, *amounts: str) -> list[CostEntry]:
     """A small local write, audited like a tool's: one audit row with every created cost."""
-    rows = [CostEntry(project_id=project.id, category="materials", amount=Decimal(a), entry_date=ctx.today,
-                      vendor="沙钢", created_by=ctx.user.id, created_at=ctx.now) for a in amounts]
+    rows = [
+        CostEntry(
+            project_id=project.id,
+            category="materials",
+            amount=Decimal(a),
+            entry_date=ctx.today,
+            vendor="沙钢",
+            created_by=ctx.user.id,
+            created_at=ctx.now,
+        )
+        for a in amounts
+    ]
     ctx.session.add_all(rows)
     audit.record(ctx, "add_cost", project, [audit.created(row) for row in rows], f"costs {amounts}")
     ctx.session.commit()
@@ -68,8 +78,9 @@ def test_undo_restores_an_updated_row(session: Session, make: Factory, site: Pro
     assert "restored SG3 task 主体结构 at 30%" in result.text
 
 
-def test_undo_reverses_every_row_of_the_last_message_only(session: Session, make: Factory, site: Project,
-                                                          manager: User) -> None:
+def test_undo_reverses_every_row_of_the_last_message_only(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     _add_costs(make.ctx(manager, project=site), site, "100")
     message = make.ctx(manager, project=site)  # one message, two tool calls: one batch
     task = make.task(site, "砌体工程")
@@ -83,8 +94,9 @@ def test_undo_reverses_every_row_of_the_last_message_only(session: Session, make
     assert result.text.count("\n") == 3  # head + two removed costs + one restored task
 
 
-def test_someone_elses_write_is_not_undone_by_a_non_admin(session: Session, make: Factory, site: Project,
-                                                          manager: User) -> None:
+def test_someone_elses_write_is_not_undone_by_a_non_admin(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     _add_costs(make.ctx(manager, project=site), site, "8000")
     colleague = make.user("会计刘", project=site, role=Role.finance)
     result = run_tool(make.ctx(colleague, project=site), "undo_last", {})
@@ -94,8 +106,9 @@ def test_someone_elses_write_is_not_undone_by_a_non_admin(session: Session, make
     assert session.scalar(select(AuditLog.undone_at)) is None
 
 
-def test_a_second_undo_goes_one_message_further_back(session: Session, make: Factory, site: Project,
-                                                     manager: User) -> None:
+def test_a_second_undo_goes_one_message_further_back(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     _add_costs(make.ctx(manager, project=site), site, "100")
     _add_costs(make.ctx(manager, project=site), site, "200")
     assert run_tool(make.ctx(manager, project=site), "undo_last", {}).ok
@@ -106,8 +119,9 @@ def test_a_second_undo_goes_one_message_further_back(session: Session, make: Fac
     assert not third.ok and third.text.startswith("Nothing to undo")
 
 
-def test_a_row_changed_since_is_not_undone(session: Session, engine: Engine, make: Factory, site: Project,
-                                          manager: User) -> None:
+def test_a_row_changed_since_is_not_undone(
+    session: Session, engine: Engine, make: Factory, site: Project, manager: User
+) -> None:
     (row,) = _add_costs(make.ctx(manager, project=site), site, "8000")
     with make_session_factory(engine)() as other:  # someone corrected it afterwards, elsewhere
         other.get(CostEntry, row.id).amount = Decimal("7500")
@@ -145,8 +159,7 @@ def test_undo_puts_back_a_deleted_row(session: Session, make: Factory, site: Pro
     assert back.entry_date == make.today and back.created_at.isoformat() == snapshot["created_at"]
 
 
-def test_undo_is_audited_and_marks_what_it_undid(session: Session, make: Factory, site: Project,
-                                                 manager: User) -> None:
+def test_undo_is_audited_and_marks_what_it_undid(session: Session, make: Factory, site: Project, manager: User) -> None:
     (row,) = _add_costs(make.ctx(manager, project=site, source_text="沙钢钢筋8000"), site, "8000")
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     original, undo = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
@@ -161,8 +174,7 @@ def test_undo_is_audited_and_marks_what_it_undid(session: Session, make: Factory
     assert "沙钢钢筋8000" in result.text
 
 
-def test_a_writer_demoted_to_viewer_cannot_undo(session: Session, make: Factory, site: Project,
-                                                manager: User) -> None:
+def test_a_writer_demoted_to_viewer_cannot_undo(session: Session, make: Factory, site: Project, manager: User) -> None:
     _add_costs(make.ctx(manager, project=site), site, "8000")
     membership = manager.memberships[0]
     membership.role = Role.viewer
@@ -184,8 +196,9 @@ def test_admin_undoes_own_write_without_membership(session: Session, make: Facto
 
 def test_undo_of_log_labor_removes_the_entry(session: Session, make: Factory, site: Project, manager: User) -> None:
     make.worker("张三", 350)
-    logged = run_tool(make.ctx(manager, project=site), "log_labor",
-                      {"worker": "张三", "date": make.today.isoformat(), "days": "1"})
+    logged = run_tool(
+        make.ctx(manager, project=site), "log_labor", {"worker": "张三", "date": make.today.isoformat(), "days": "1"}
+    )
     assert logged.ok, logged.text
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert result.ok, result.text
@@ -193,8 +206,9 @@ def test_undo_of_log_labor_removes_the_entry(session: Session, make: Factory, si
     assert f"SG3 张三 {make.today.isoformat()} 点工 1工，¥350.00" in result.text
 
 
-def test_undo_of_add_cost_takes_back_its_budget_alert(session: Session, make: Factory, site: Project,
-                                                      manager: User) -> None:
+def test_undo_of_add_cost_takes_back_its_budget_alert(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     added = run_tool(make.ctx(manager, project=site), "add_cost", {"category": "materials", "amount": "9000"})
     assert added.ok, added.text
     assert session.scalar(select(func.count(BudgetAlert.id))) == 1
@@ -205,8 +219,9 @@ def test_undo_of_add_cost_takes_back_its_budget_alert(session: Session, make: Fa
     assert "80%" in again.text  # the crossing is announced again
 
 
-def test_undo_of_progress_update_restores_the_task(session: Session, make: Factory, site: Project,
-                                                   manager: User) -> None:
+def test_undo_of_progress_update_restores_the_task(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     task = make.task(site, "主体结构", planned_start=make.today - timedelta(days=10))
     assert run_tool(make.ctx(manager, project=site), "update_task_progress", {"task": "主体结构", "percent": "30"}).ok
     assert run_tool(make.ctx(manager, project=site), "undo_last", {}).ok
@@ -216,8 +231,9 @@ def test_undo_of_progress_update_restores_the_task(session: Session, make: Facto
     assert session.scalar(select(func.count(ProgressUpdate.id))) == 0
 
 
-def test_a_row_changed_twice_in_one_message_goes_back_to_its_first_state(session: Session, make: Factory,
-                                                                         site: Project, manager: User) -> None:
+def test_a_row_changed_twice_in_one_message_goes_back_to_its_first_state(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
     task = make.task(site, "主体结构", percent=Decimal(30))
     message = make.ctx(manager, project=site)
     _set_percent(message, task, "45")
