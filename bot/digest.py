@@ -26,6 +26,7 @@ from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from tools.base import Context, Result, Text, run_tool
 from tools.fmt import pct, yuan
+from tools.labor import unlogged_days
 from tools.tasks import percent_text
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ _ALL_CLEAR = Text(
 _BUDGET = Text("预算", "Budget")
 _SCHEDULE = Text("进度", "Schedule")
 _CASH = Text("资金", "Cash")
+_LABOR = Text("记工", "Labour log")
+_UNLOGGED = Text(
+    "· {days} 没有记工，如有请补记，例如“张三昨天一个工”。",
+    "· nothing logged on {days}; if people worked, log it, e.g. “Mike 1 day yesterday”.",
+)
 _OVER = Text("· {label}：已用 {used}，超支 {over}", "· {label}: {used} used, over by {over}")
 _PAST = Text("· {label}：已用 {used}，超过 {threshold}% 预警线", "· {label}: {used} used, past the {threshold}% line")
 _TOTAL = Text("合计", "Total")
@@ -181,12 +187,21 @@ def build_digest(session: Any, project: Project, *, day: date, language: Literal
             items = [ctx.t(_CHECK_FAILED, what=ctx.t(title), command=command)]
         if items:
             sections[key] = items
+    missing = unlogged_days(ctx, project)
+    if missing:
+        days = (
+            "、".join(f"{d.month}-{d.day}" for d in missing)
+            if language == "zh"
+            else ", ".join(d.strftime("%b %d") for d in missing)
+        )
+        sections["labor"] = [ctx.t(_UNLOGGED, days=days)]
     problems = sum(len(items) for items in sections.values())
     if not sections:
         text = ctx.t(_ALL_CLEAR, code=project.code, name=project.name, day=day.isoformat())
         return Digest(text=text, problems=0)
     lines = [ctx.t(_HEAD, code=project.code, name=project.name, day=day.isoformat())]
-    for key, _tool, title, _command, _pick in _SECTIONS:
+    titled = [(key, title) for key, _tool, title, _command, _pick in _SECTIONS] + [("labor", _LABOR)]
+    for key, title in titled:
         if key in sections:
             lines.append(f"{ctx.t(title)}：" if language == "zh" else f"{ctx.t(title)}:")
             lines.extend(sections[key])

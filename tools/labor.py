@@ -605,3 +605,32 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     }
     attachments = [_xlsx(ctx, project, args.group_by, start, end, rows, totals)] if args.export else []
     return Result(ok=True, text="\n".join(lines), data=data, attachments=attachments)
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+REMINDER_LOOKBACK = 3  # days before today checked for a missing 记工
+REMINDER_HABIT = 30  # only projects that logged labour within this many days are reminded
+
+
+def unlogged_days(ctx: Context, project: Project, *, lookback: int = REMINDER_LOOKBACK) -> list[date]:
+    """Recent days with no labour logged, for a running project that does log labour (the 记工 reminder).
+
+    A project that logged nothing in the last month (not started, paused, or not tracking day labour)
+    is not nagged every morning.
+    """
+    end = ctx.today - timedelta(days=1)
+    start = ctx.today - timedelta(days=lookback)
+    if project.start is not None:
+        start = max(start, project.start)
+    if project.finish is not None:
+        end = min(end, project.finish)
+    if start > end:
+        return []
+    habit = q.dates_logged(
+        session=ctx.session, project_id=project.id, start=ctx.today - timedelta(days=REMINDER_HABIT), end=end
+    )
+    if not habit:
+        return []
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    return [day for day in days if day not in habit]

@@ -313,3 +313,13 @@ def period_totals(
         settled=settled,
         outstanding=outstanding_wages(session=session, project_id=project_id, until=end, worker_id=worker_id),
     )
+
+
+def dates_logged(*, session: Session, project_id: int, start: date, end: date) -> set[date]:
+    """The dates in [start, end] on which the project has any labour entry."""
+    query = (
+        select(LaborEntry.work_date)
+        .where(LaborEntry.project_id == project_id, LaborEntry.work_date.between(start, end))
+        .distinct()
+    )
+    return set(session.scalars(query))

@@ -18,7 +18,17 @@ from bot import telegram as tg
 from bot.app import Services, build_application
 from bot.digest import build_digest, digest_key, send_pending, write_digests
 from bot.settings import Settings
-from storage.models import Chat, CostEntry, Direction, FundTxn, Notification, ProcessedUpdate, Project, User
+from storage.models import (
+    Chat,
+    CostEntry,
+    Direction,
+    FundTxn,
+    LaborEntry,
+    Notification,
+    ProcessedUpdate,
+    Project,
+    User,
+)
 from tests.conftest import TODAY
 from tests.support.channel import make_services
 from tests.support.factories import Factory
@@ -113,6 +123,26 @@ def test_digest_lists_the_overrun_the_late_task_and_low_cash(make: Factory, sess
     assert "余额 ¥20,000.00 低于项目资金底线 ¥50,000.00" in digest.text
     assert "人工费" not in digest.text  # a line within budget is not news
     assert set(digest.sections) == {"budget", "schedule", "cash"}
+
+
+def test_digest_reminds_of_recent_days_with_nothing_logged(make: Factory, session: Session) -> None:
+    project = calm(make)
+    make.budget(project, "labor", 100_000)
+    worker = make.worker("张三", 300)
+    session.add(
+        LaborEntry(
+            project_id=project.id,
+            worker_id=worker.id,
+            work_date=TODAY - timedelta(days=3),
+            days=Decimal(1),
+            daily_rate=Decimal(300),
+            amount=Decimal(300),
+        )
+    )
+    session.commit()
+    digest = build_digest(session, project, day=TODAY, language="zh")
+    assert "记工：" in digest.text and "11-23、11-24 没有记工" in digest.text
+    assert digest.sections["labor"] and digest.problems == 1
 
 
 def test_digest_speaks_the_projects_language(make: Factory, session: Session) -> None:

@@ -21,7 +21,7 @@ from tests.support.factories import Factory
 from tests.support.labor import dime_workers, insert_labor
 from tools import run_tool
 from tools.fmt import UNDO_HINT
-from tools.labor import XLSX_MIME, round_fraction
+from tools.labor import XLSX_MIME, round_fraction, unlogged_days
 
 TODAY = date(2026, 11, 25)
 YESTERDAY = TODAY - timedelta(days=1)
@@ -785,3 +785,32 @@ def test_ten_thousand_dimes_export_exactly(session: Session, make: Factory, dime
         assert sheet[f"{column}{last_row}"].number_format == "#,##0.00"
         cells = [_raw_cell(xml, f"{column}{r}") for r in range(3, last_row)]
         assert sum(cells, Decimal(0)) == Decimal("1000.00")
+
+
+# -- reminders for days with nothing logged ------------------------------------------------------
+
+
+def test_recent_days_with_nothing_logged_are_listed(session: Session, make: Factory) -> None:
+    project = make.project()
+    make.worker("张三", 300)
+    for back in (10, 5, 3):
+        assert log(make, project, days="1", date=(make.today - timedelta(days=back)).isoformat()).ok
+    ctx = make.ctx(project=project)
+    assert unlogged_days(ctx, project) == [make.today - timedelta(days=2), make.today - timedelta(days=1)]
+    assert log(make, project, days="1", date=(make.today - timedelta(days=1)).isoformat()).ok
+    assert unlogged_days(ctx, project) == [make.today - timedelta(days=2)]
+
+
+def test_a_project_that_logs_no_labour_is_not_nagged(session: Session, make: Factory) -> None:
+    project = make.project()
+    make.worker("张三", 300)
+    assert unlogged_days(make.ctx(project=project), project) == []
+    assert log(make, project, days="1", date=(make.today - timedelta(days=40)).isoformat()).ok
+    assert unlogged_days(make.ctx(project=project), project) == []
+
+
+def test_no_reminder_after_the_project_finished(session: Session, make: Factory) -> None:
+    project = make.project(finish=make.today - timedelta(days=2))
+    make.worker("张三", 300)
+    assert log(make, project, days="1", date=(make.today - timedelta(days=3)).isoformat()).ok
+    assert unlogged_days(make.ctx(project=project), project) == [make.today - timedelta(days=2)]
