@@ -223,7 +223,9 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     )
     lines = [ctx.t(_RECORDED, code=project.code, label=label, amount=yuan(amount), day=day.isoformat(), extra=extra)]
     used = used_percent(after, line.amount) if line is not None else None
-    if line is not None and used is not None:
+    if alerts:
+        pass  # the crossing alert already gives the line's % used and budget
+    elif line is not None and used is not None:
         lines.append(
             ctx.t(
                 _LINE_USED, label=label, used=pct(used), budget=yuan(line.amount), remaining=yuan(line.amount - after)
@@ -272,6 +274,7 @@ _STATUS_ROW = Text(
 _TOTAL = Text("合计", "Total")
 _FLAG_OVER = Text(" ⚠ 超支 {over}", " ⚠ over by {over}")
 _FLAG_PAST = Text(" ⚠ 超过{threshold}%预警线", " ⚠ past {threshold}%")
+_FORECAST_OVER = Text("（按目前花费速度预计超支 {over}）", " (at this rate it will end {over} over budget)")
 _NO_PROGRESS = Text("（还没有任务进度，无法预测完工成本）", "(no task progress yet, so no forecast at completion)")
 _NO_LINES = Text("{code} 还没有预算，也没有费用。", "{code} has no budget and no costs yet.")
 
@@ -301,6 +304,8 @@ def _status_row(
         remaining=yuan(budget - actual),
         eac=yuan(eac) if eac is not None else "—",
     )
+    if eac is not None and budget > 0 and eac > budget:
+        text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget))
     data = {
         "budget": budget,
         "actual": actual,
@@ -309,6 +314,7 @@ def _status_row(
         "eac": eac,
         "thresholds_crossed": crossed,
         "over_budget": actual > budget,
+        "forecast_over_budget": eac is not None and budget > 0 and eac > budget,
     }
     return text, data
 

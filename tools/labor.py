@@ -121,6 +121,14 @@ _FIELD_HOURS = Text("小时数", "hours")
 _FIELD_OVERTIME = Text("加班小时", "overtime hours")
 
 
+_OVERDRAWN = Text("已多借 {amount}", "overdrawn by {amount}")
+
+
+def owed_text(ctx: Context, outstanding: Decimal) -> str:
+    """Outstanding wages as people say them: a negative balance means the worker has drawn more than earned."""
+    return ctx.t(_OVERDRAWN, amount=yuan(-outstanding)) if outstanding < 0 else yuan(outstanding)
+
+
 def _check_places(ctx: Context, label: Text, value: Decimal) -> None:
     if value != value.quantize(HOURS_PLACES):
         raise ToolError(_PLACES, field=label.render(ctx.language), value=str(value)[:20])
@@ -322,7 +330,7 @@ def _record_payment(
         amount=yuan(amount),
         day=day.isoformat(),
         code=project.code,
-        outstanding=yuan(outstanding),
+        outstanding=owed_text(ctx, outstanding),
     )
     log = audit.record(ctx, tool_name, project, [audit.created(payment)], line)
     data = {

@@ -293,6 +293,19 @@ def test_one_alert_per_crossing(make: Factory, project: Project) -> None:
     assert alerts(make.session, project) == [("materials", 80), ("materials", 100)]
 
 
+def test_a_crossing_states_the_lines_use_once(make: Factory, project: Project) -> None:
+    crossing = run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "8200"})
+    assert crossing.text.count("82.0%") == 1, crossing.text
+
+
+def test_budget_status_flags_a_forecast_over_budget(make: Factory, project: Project) -> None:
+    make.task(project, "主体结构", planned_cost=Decimal(10000), percent=Decimal(50))
+    run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "6000"})
+    status = run_tool(make.ctx(project=project), "budget_status", {"category": "materials"})
+    assert "预计完工 ¥12,000.00（按目前花费速度预计超支 ¥2,000.00）" in status.text
+    assert status.data["lines"][0]["forecast_over_budget"] is True
+
+
 def test_project_thresholds_are_used(make: Factory) -> None:
     project = make.project(budget_thresholds=[50, 75, 90])
     make.budget(project, "materials", 1000)

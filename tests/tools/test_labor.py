@@ -436,7 +436,7 @@ def test_an_advance_may_exceed_wages_earned(session: Session, make: Factory) -> 
     make.worker("张三", 300)
     result = run_tool(make.ctx(project=project), "record_advance", {"worker": "张三", "amount": "200"})
     assert result.ok
-    assert "-¥200.00" in result.text
+    assert "已多借 ¥200.00" in result.text and result.data["outstanding"] == Decimal("-200.00")
 
 
 def test_settlement_is_recorded_and_outstanding_is_wages_minus_advances_minus_settlements(
