@@ -303,6 +303,12 @@ _Q = {
         "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
         "way; give dates like “yesterday” or “Nov 23”.",
     ),
+    "dropped": Text(
+        "“{words}”和这条里的其他内容分不开，怕记错，这次没有记录。请一件事一句，用逗号或换行分开，"
+        "例如“张三今天1工，借支200”。",
+        "I could not tell what “{words}” goes with, so nothing was recorded rather than guessed. Please give one "
+        "thing per part, separated by commas or lines, e.g. “Mike 1 day today, advance 500”.",
+    ),
     "ambiguous": Text(
         "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
         "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",
@@ -1211,9 +1217,9 @@ def courtesy(low: str, language: str) -> Plan | None:
     return Plan(calls=[], source="none", confident=False, question=_GREETING[kind].render(language))
 
 
-def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
-    """Planned tool calls for one free-text message (see the module docstring)."""
-    raw = normalise(text)
+def prelude(raw: str, lexicon: Lexicon, language: str) -> Plan | None:
+    """What is decided on a whole (normalised) message before it is read: nothing to read, a greeting, an
+    injection attempt, an undo, the list of projects. None: read it."""
     if not raw or len(raw) > MAX_LENGTH or not re.search(r"[\w\u4e00-\u9fff]", raw):
         return Plan()
     low = fold(raw)
@@ -1228,7 +1234,22 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
         return _one("undo_last", {})
     if LIST_RE.search(low):
         return _one("list_projects", {})
-    an = Analysis(raw, lexicon, today, project_code, language)
+    return None
+
+
+def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
+    """Planned tool calls for a message of one action (see the module docstring; clauses.py splits messages of
+    several)."""
+    raw = normalise(text)
+    early = prelude(raw, lexicon, language)
+    if early is not None:
+        return early
+    return parse_clause(Analysis(raw, lexicon, today, project_code, language))
+
+
+def parse_clause(an: Analysis) -> Plan:
+    """The plan for one action: a write, a question about it, or a read."""
+    low = an.low
     pending: Plan | None = None
     if not QUERY_RE.search(low):
         plan = write_plan(an)
@@ -1236,9 +1257,15 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
             return _ask(an.t("unsure"))
         if plan is not None and plan.calls:
             plan = _with_project(an, plan)
-            unread = _unread(an, plan) if plan.writes and plan.confident else []
-            if unread:
-                return _ask(unread_question(an, unread))
+            if plan.writes and plan.confident:
+                dropped = _dropped(an, plan)
+                if dropped:
+                    return _ask(
+                        an.t("dropped", words="”“".join(dropped) if an.language == "zh" else "”, “".join(dropped))
+                    )
+                unread = _unread(an, plan)
+                if unread:
+                    return _ask(unread_question(an, unread))
             return plan
         pending = plan
         # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
@@ -1248,6 +1275,52 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     if tool is not None:
         return plan_read(an, tool)
     return pending or Plan()
+
+
+def _explicit_percents(an: Analysis) -> list[re.Match[str]]:
+    """Percentages written as figures (60%, 百分之六十, 八成), not 一半 or a word for finished."""
+    return [m for m in PERCENT_RE.finditer(an.low) if m["num"] or m["cn"] or m["cheng"]]
+
+
+def _dropped(an: Analysis, plan: Plan) -> list[str]:
+    """Figures of another action that a planned write leaves out (张三今天1工借支200: the advance would drop the
+    day's work): every actionable part of a message is planned, or nothing is written."""
+    tools = {call.tool for call in plan.calls}
+    left: list[tuple[int, int]] = []
+    if "log_labor" not in tools and "add_cost" not in tools:  # a machine's days are priced in a cost
+        left += [(q.begin, q.end) for q in an.quantities]
+    if "update_task_progress" not in tools:
+        left += [(m.start(), m.end()) for m in _explicit_percents(an)]
+    else:
+        left += [(q.begin, q.end) for q in an.quantities] + [(a[2], a[3]) for a in an.amounts]
+    return list(dict.fromkeys(an.raw[begin:end].strip() for begin, end in sorted(left)))
+
+
+def clause_kind(an: Analysis) -> str | None:
+    """What one clause of a message does, from its own words and figures: labour, advance, settle, fund, cost,
+    progress, a read (read:<tool>), or None (a header, a name, a date, a figure of no clear kind)."""
+    low = an.low
+    if QUERY_RE.search(low):
+        tool = read_tool(an)
+        return f"read:{tool}" if tool else None
+    if ADVANCE_RE.search(low):
+        return "advance"
+    if SETTLE_RE.search(low):
+        return "settle"
+    if FUND_IN_RE.search(low) or (FUND_OUT_RE.search(low) and not an.worker_hits):
+        return "fund"
+    if an.percent is not None and (
+        an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(low) or FIX_RE.search(low)
+    ):
+        return "progress"
+    category, _, clear = an.category()
+    if an.quantities:
+        if not an.worker_hits and (category or not clear):
+            return "cost"  # 挖掘机租了两天: a machine's days
+        return "labour"
+    if an.amounts and not an.worker_hits and (category or not clear or COST_WORD_RE.search(low)):
+        return "cost"
+    return None
 
 
 def _unread(an: Analysis, plan: Plan) -> list[str]:
