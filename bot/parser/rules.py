@@ -52,8 +52,8 @@ LIST_RE = _re(
     r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects"
 )
 QUERY_RE = _re(
-    r"多少|(?<![那这前头后近好])几[个天工号次]?|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
-    r"|没有?$|没有?\?|\?|有没有|是否|汇总|统计|查一?下?|看看"
+    r"多少|(?<![那这前头后近好])几(?:[个天工号次]|(?!\s*[十百千万]))|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
+    r"|没有?$|没有?\?|\?|有没有|(?P<verb>[\u4e00-\u9fff])[没不](?P=verb)|是否|汇总|统计|查一?下?|看看"
     r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
     r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
     r"|export)(?![a-z])"
@@ -86,6 +86,20 @@ HEDGE_RE = _re(
     r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
     r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d"
 )
+# A round guess at an amount (几千, 一两千, 千把块, 三千多): said in a statement, it is asked about, not read as a
+# question (花了几千块 is no "how much").
+VAGUE_AMOUNT_RE = _re(
+    r"几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万]|[十百千万]\s*[来多余]|[千百万]把"
+)
+# A yes/no question whether a worker came or worked (赵六昨天干了一天吗？, did Mike work yesterday?) is a read of
+# that worker's labour; one about a plan or a record to make (要不要给张三记一天？, should I log Tom?) is not.
+ATTENDED_RE = _re(
+    r"干|来|上班|上工|出工|做工|到岗|在工地|(?<![a-z])(work|worked|came|come|show(ed)? up|on site)(?![a-z])"
+)
+ASKING_RE = _re(
+    r"吗|么|没有?\s*\??$|了没|(?P<v>[\u4e00-\u9fff])[没不](?P=v)|\?|(?<![a-z])(did|was|were|has|have)(?![a-z])"
+)
+MODE_RE = _re(r"要|会|该|需要|准备|打算|记|算|给|(?<![a-z])(should|shall|will|would|log|record|add)(?![a-z])")
 # A building, phase or section the lexicon does not know (1号楼 in the 3号楼 chat): maybe another project.
 PLACE_RE = _re(
     r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|标段|标"
@@ -158,7 +172,7 @@ FIX_OLD_RE = _re(
 FIX_BARE_RE = _re(
     r"(?:改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|是|从"
     r"|(?<![a-z])(?:to|be|been|from|not|was))"
-    r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)"
+    r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半|half(?![a-z]))"
     r"(?![\d.%a-z]|\s*(?:[万千百元块号月日/-]|(?:k|w|yuan|rmb|cny|bucks?|dollars?)(?![a-z])))"
 )
 # A correction of something other than labour days (工资改成300, 改成材料费, 借支改成500) is not written here.
@@ -501,13 +515,15 @@ class Analysis:
             self.mask(m.start(), m.end())
         if FIX_RE.search(self.low):  # 改为0.5, 应该是1: in a correction, the bare figure of the new entry is days
             for m in FIX_BARE_RE.finditer(self.text):
-                value = Decimal("0.5") if m["n"] == "半" else number(m["n"])
+                value = Decimal("0.5") if m["n"] in ("半", "half") else number(m["n"])
                 if value is not None and 0 < value <= MAX_BARE_DAYS:
                     found.append(Quantity("days", value, m.start("n"), m.end("n")))
                     self.mask(m.start("n"), m.end("n"))
-        # 点工 张三1 李四0.5, or a message of nothing but one name and a number (张三1): a bare number after a name
-        # is that one's 工日 (王五1 赵六1 with no word of labour may be anything: asked)
-        if LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
+        # 点工 张三1 李四0.5, a message of nothing but one name and a number (张三1), or a roster whose other lines
+        # give days (王五 1 / 赵六 半天) with no word of money: a bare number after a name is that one's 工日
+        # (王五1 赵六1 with no word of labour may be anything: asked)
+        roster = any(q.kind in ("days", "hours") for q in found) and not MONEY_WORD_RE.search(self.low)
+        if roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
             text = self.text
             for hit in self.worker_hits:
                 bare = BARE_DAYS_RE.match(text, hit.end)
@@ -628,16 +644,8 @@ class Analysis:
     @cached_property
     def percent(self) -> Decimal | None:
         for m in PERCENT_RE.finditer(self.low):
-            if m["num"]:
-                value: Decimal | None = Decimal(m["num"])
-            elif m["cn"]:
-                value = number(m["cn"])
-            elif m["cheng"]:
-                digit = number(m["cheng"])
-                value = digit * 10 if digit is not None else None
-            else:
-                value = Decimal(50)
-            if value is not None and 0 <= value <= 100:
+            value = _percent_value(m)
+            if value is not None:
                 return value
         bare = self.bare_progress
         if bare is not None:
@@ -659,6 +667,20 @@ class Analysis:
             return None
         value = Decimal(m["n"])
         return (value, m.start("n"), m.end("n")) if value <= 100 else None
+
+
+def _percent_value(m: re.Match[str]) -> Decimal | None:
+    """The figure of a PERCENT_RE match, if it is one from 0 to 100."""
+    if m["num"]:
+        value: Decimal | None = Decimal(m["num"])
+    elif m["cn"]:
+        value = number(m["cn"])
+    elif m["cheng"]:
+        digit = number(m["cheng"])
+        value = digit * 10 if digit is not None else None
+    else:
+        value = Decimal(50)
+    return value if value is not None and 0 <= value <= 100 else None
 
 
 def _count(n: str | None, plus_half: bool, only_half: bool) -> Decimal | None:
@@ -956,6 +978,18 @@ def _counterparty(an: Analysis, direction: str) -> str | None:
 
 
 def plan_cost(an: Analysis) -> Plan:
+    listed = _cost_list(an)
+    if listed is not None:
+        day = an.entry_date(described=True)
+        if isinstance(day, str):
+            return _ask(day)
+        calls = []
+        for key, item, value in listed:
+            args = an.with_project(category=key, amount=_money_text(value), date=day.isoformat())
+            if item:
+                args["note"] = item
+            calls.append(Call("add_cost", args))
+        return Plan(calls=calls, source="rules", confident=True)
     priced = _priced_total(an) if an.amounts else None
     if isinstance(priced, str):
         return _ask(priced)
@@ -980,6 +1014,36 @@ def plan_cost(an: Analysis) -> Plan:
     if note:
         args["note"] = note
     return _one("add_cost", args)
+
+
+def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
+    """A list of costs (水泥 6800 钢筋 12000, one a line or comma): each item or category word with the one amount
+    after it, before the next: (category, note, amount) each. A category word with no amount may head the list
+    (材料：水泥 6800 钢筋 12000) when every item is of that category. None when the message is no such list."""
+    if len(an.amounts) < 2 or _price_spans(an) or PER_MARK_RE.search(an.text):
+        return None
+    words, items, own = an.categories
+    anchors: list[Hit] = []
+    for hit in sorted((*own, *items, *words), key=lambda h: (h.begin, h.begin - h.end)):
+        if not anchors or hit.begin >= anchors[-1].end:
+            anchors.append(hit)
+    if len(anchors) < 2 or any(a[2] < anchors[0].begin for a in an.amounts):
+        return None
+    bounds = [h.begin for h in anchors[1:]] + [len(an.low)]
+    header: str | None = None
+    listed: list[tuple[str, str | None, Decimal]] = []
+    for i, (anchor, stop) in enumerate(zip(anchors, bounds, strict=True)):
+        values = [a[0] for a in an.amounts if anchor.end <= a[2] < stop]
+        if not values and i == 0 and anchor in words:
+            header = anchor.value
+            continue
+        if len(values) != 1:
+            return None
+        note = re.sub(r"\s+", " ", an.low[anchor.begin : anchor.end]) if anchor in items else None
+        listed.append((anchor.value, note, values[0]))
+    if len(listed) < 2 or (header is not None and any(category != header for category, _, _ in listed)):
+        return None
+    return listed
 
 
 _UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
@@ -1066,6 +1130,18 @@ def plan_progress(an: Analysis) -> Plan:
     names = list(dict.fromkeys(h.value for h in tasks))
     if percent is None:
         return _ask(None)
+    listed = _progress_list(an, tasks)
+    if listed is not None:
+        day = an.entry_date()
+        if isinstance(day, str):
+            return _ask(day)
+        calls = []
+        for task, value in listed:
+            args = an.with_project(task=task, percent=decimal_text(value), date=day.isoformat())
+            if CORRECTION_RE.search(an.low):
+                args["correction"] = True
+            calls.append(Call("update_task_progress", args))
+        return Plan(calls=calls, source="rules", confident=True)
     if len(names) != 1:
         return _ask(an.t("which_task", options="、".join(an.lexicon.task_names(an.project)) or "—"))
     day = an.entry_date()
@@ -1075,6 +1151,25 @@ def plan_progress(an: Analysis) -> Plan:
     if CORRECTION_RE.search(an.low):
         args["correction"] = True
     return _one("update_task_progress", args)
+
+
+def _progress_list(an: Analysis, tasks: list[Hit]) -> list[tuple[str, Decimal]] | None:
+    """Several tasks each with the one percentage after it (主体结构60% 砌体工程25%, one a line): (task, percent)
+    each. None when the message is no such list."""
+    percents = _explicit_percents(an)
+    if len(tasks) < 2 or len(percents) < 2 or len({h.value for h in tasks}) != len(tasks):
+        return None
+    if any(m.start() < tasks[0].begin for m in percents):
+        return None
+    bounds = [h.begin for h in tasks[1:]] + [len(an.low)]
+    listed: list[tuple[str, Decimal]] = []
+    for task, stop in zip(tasks, bounds, strict=True):
+        own = [m for m in percents if task.end <= m.start() < stop]
+        value = _percent_value(own[0]) if len(own) == 1 else None
+        if value is None:
+            return None
+        listed.append((task.value, value))
+    return listed
 
 
 def plan_read(an: Analysis, tool: str) -> Plan:
@@ -1126,6 +1221,15 @@ def read_tool(an: Analysis) -> str | None:
         return "labor_summary"
     if SCHEDULE_RE.search(text):
         return "schedule_status"
+    if (
+        an.worker_hits
+        and (an.quantities or ATTENDED_RE.search(text))
+        and ASKING_RE.search(text)
+        and not MODE_RE.search(text)
+        and not HEDGE_RE.search(an.names_masked)
+        and all(span.start <= an.today for span in an.spans)
+    ):
+        return "labor_summary"
     return None
 
 
@@ -1267,6 +1371,8 @@ def parse_clause(an: Analysis) -> Plan:
                 if unread:
                     return _ask(unread_question(an, unread))
             return plan
+        if plan is None and VAGUE_AMOUNT_RE.search(an.names_masked):
+            return _ask(an.t("unsure"))
         pending = plan
         # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
         if plan is not None and plan.question and (an.quantities or an.amounts or not REPORT_RE.search(low)):

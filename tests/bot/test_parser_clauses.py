@@ -46,3 +46,160 @@ def test_a_figure_of_another_action_in_one_clause_is_asked_about_never_dropped(t
     plan = _plan(text)
     assert plan.calls == []
     assert plan.question is not None and f"“{figure}”" in plan.question
+
+
+def _labor(worker: str, days: str, day: str = "2026-11-25") -> tuple[str, dict[str, Any]]:
+    return ("log_labor", {"worker": worker, "date": day, "days": days})
+
+
+def _pay(tool: str, worker: str, amount: str, day: str = "2026-11-25") -> tuple[str, dict[str, Any]]:
+    return (tool, {"worker": worker, "amount": amount, "date": day})
+
+
+def _progress(task: str, percent: str) -> tuple[str, dict[str, Any]]:
+    return ("update_task_progress", {"task": task, "percent": percent, "date": "2026-11-25"})
+
+
+def _cost(category: str, amount: str, note: str) -> tuple[str, dict[str, Any]]:
+    return ("add_cost", {"category": category, "amount": amount, "date": "2026-11-25", "note": note})
+
+
+# -- several actions in one message: every part planned, in message order ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [
+        ("赵六今天一个工，预支300", [_labor("赵六", "1"), _pay("record_advance", "赵六", "300")]),
+        (
+            "孙七前天干了一天；工资结了1800",
+            [_labor("孙七", "1", "2026-11-23"), _pay("settle_wages", "孙七", "1800", "2026-11-23")],
+        ),
+        ("李四今天半天，砌体工程到了45%", [_labor("李四", "0.5"), _progress("砌体工程", "45")]),
+        ("昨天张三1工，今天借支200", [_labor("张三", "1", "2026-11-24"), _pay("record_advance", "张三", "200")]),
+        (
+            "今天\n王五 1\n赵六 半天\n王五借支500",
+            [_labor("王五", "1"), _labor("赵六", "0.5"), _pay("record_advance", "王五", "500")],
+        ),
+        (
+            "张三1工 李四半天；王五借支300；水泥5000",
+            [
+                _labor("张三", "1"),
+                _labor("李四", "0.5"),
+                _pay("record_advance", "王五", "300"),
+                _cost("materials", "5000", "水泥"),
+            ],
+        ),
+    ],
+)
+def test_every_action_of_a_message_is_planned_in_order_later_parts_taking_the_earlier_worker_and_date(
+    text: str, calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    assert _calls(text) == calls
+
+
+def test_english_parts_joined_by_and_are_each_planned() -> None:
+    assert _calls("Mike half a day yesterday and advance 300", "RW") == [
+        _labor("Mike Chen", "0.5", "2026-11-24"),
+        _pay("record_advance", "Mike Chen", "300", "2026-11-24"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("张三今天1工，老陈借支200", "老陈借支200"),
+        ("张三今天1工，借支几百", "借支几百"),
+        ("张三今天1工，明天借支200", "明天借支200"),
+        ("李四今天一天，主体结构差不多一半了", "主体结构差不多一半了"),
+    ],
+)
+def test_a_part_not_understood_means_nothing_is_written_and_that_part_is_named(text: str, part: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and not plan.confident
+    assert plan.question is not None and f"“{part}”" in plan.question
+
+
+def test_the_same_worker_s_day_logged_twice_in_one_message_is_asked_about() -> None:
+    plan = _plan("张三今天1工，借支200，加班2小时")
+    assert plan.calls == []
+    assert plan.question is not None and "两次" in plan.question
+
+
+def test_workers_of_a_labour_part_sharing_one_advance_are_asked_which_share_is_whose() -> None:
+    plan = _plan("张三李四今天各1工，借支200")
+    assert plan.calls == [] and plan.question is not None and "“借支200”" in plan.question
+
+
+def test_one_action_with_commas_is_still_read_whole() -> None:
+    assert _calls("李四昨天一个工，加班2小时") == [
+        ("log_labor", {"worker": "李四", "date": "2026-11-24", "days": "1", "overtime_hours": "2"})
+    ]
+
+
+# -- lists: one call per item -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [
+        ("费用\n砂子 900\n吊车 2500", [_cost("materials", "900", "砂子"), _cost("machinery", "2500", "吊车")]),
+        ("水泥6800，电缆1200", [_cost("materials", "6800", "水泥"), _cost("materials", "1200", "电缆")]),
+        ("材料：钢管 3000 扣件 800", [_cost("materials", "3000", "钢管"), _cost("materials", "800", "扣件")]),
+    ],
+)
+def test_a_list_of_costs_is_one_cost_per_item_with_the_item_word_as_note(
+    text: str, calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    assert _calls(text) == calls
+
+
+@pytest.mark.parametrize(
+    "text", ["水泥 6800 运费 300", "水泥 钢筋 6800 1200", "材料：水泥 6800 吊车 2500", "水泥每吨450 钢筋 3000"]
+)
+def test_a_cost_list_whose_amounts_do_not_pair_with_items_is_asked_about(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question
+
+
+@pytest.mark.parametrize("text", ["进度\n主体结构 70%\n砌体 30%", "主体结构七成，砌体工程百分之二十"])
+def test_a_list_of_task_progress_figures_is_one_update_per_task(text: str) -> None:
+    assert [c[1]["percent"] for c in _calls(text)] == (["70", "30"] if "70" in text else ["70", "20"])
+    assert [c[1]["task"] for c in _calls(text)] == ["主体结构", "砌体工程"]
+
+
+def test_tasks_sharing_one_figure_are_asked_about() -> None:
+    assert _calls("主体结构和砌体工程都60%") == []
+
+
+# -- corrections, vague amounts, attendance questions --------------------------------------------------------
+
+
+def test_not_and_the_old_figure_after_a_correction_names_the_old_value() -> None:
+    assert _calls("sorry, Mike yesterday should be half not 1", "RW") == [
+        ("log_labor", {"worker": "Mike Chen", "date": "2026-11-24", "days": "0.5", "correction": True})
+    ]
+
+
+@pytest.mark.parametrize("text", ["花了几千块", "砂子花了一两千", "吊车租金千把块"])
+def test_a_vague_amount_in_a_statement_is_asked_about_never_read_or_written(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question is not None and "确切" in plan.question
+
+
+@pytest.mark.parametrize("text", ["花了几千了吗", "水泥花了多少"])
+def test_a_vague_amount_asked_as_a_question_is_a_read_of_the_budget(text: str) -> None:
+    assert [c[0] for c in _calls(text)] == ["budget_status"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [("孙七前天来了吗", "2026-11-23"), ("王五昨天干没干", "2026-11-24"), ("李四今天上班了没", "2026-11-25")],
+)
+def test_a_yes_no_question_whether_a_worker_came_is_a_read_of_that_day(text: str, start: str) -> None:
+    assert _calls(text) == [("labor_summary", {"worker": text[:2], "start": start, "end": start})]
+
+
+@pytest.mark.parametrize("text", ["明天孙七来不来", "要不要给李四记半天？", "王五今天一天？还是半天"])
+def test_a_question_about_a_plan_or_a_record_to_make_is_no_read(text: str) -> None:
+    assert _calls(text) == []

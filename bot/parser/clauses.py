@@ -1,0 +1,165 @@
+"""A message of several actions, read clause by clause.
+
+People put several things in one message: 张三今天1工，借支200 (a day's work and an advance), or lines under a
+header (今天 / 张三 1工 / 张三借支200). Every actionable part is planned, or nothing is written:
+
+- the message is split into clauses at lines, commas, semicolons, full stops, 、 and connectives (然后, and);
+- each clause's kind is found from its own words and figures (rules.clause_kind: labour, advance, settle, cost,
+  progress, fund, a read, or none for a header, a name or a date);
+- with fewer than two kinds, or no write among them, the message is one action and rules.parse_text reads it
+  whole, as before;
+- otherwise consecutive clauses of one kind form a part, a clause of no kind joining the part after it (a header,
+  a name) or, at the end, the part before it; each part is planned by the single-action machinery
+  (rules.parse_clause, the safety net included), taking the project, date and workers of an earlier part when it
+  names none (张三今天1工，借支200: the advance is 张三's, today);
+- every part understood: all the calls, in message order; any part not understood, or the same worker's day
+  logged twice: no call, and a question naming that part.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.parser.lexicon import Lexicon
+from bot.parser.plan import Plan
+from bot.parser.rules import Analysis, clause_kind, normalise, parse_clause, prelude
+from tools.base import Call, Text
+
+# Where one clause ends: a line, a comma (not inside 5,200), a semicolon, a full stop (not in 0.5 or 11.24), an
+# exclamation or question mark, 、, and connectives.
+_SEPARATOR = re.compile(
+    r"\n|[;。!?、]|(?<!\d),|,(?!\d)|\.(?=\s|$)|然后|另外|并且|同时|以及"
+    r"|\s+(?:and|then|also|plus)\s+",
+    re.IGNORECASE,
+)
+_WRITES = frozenset({"labour", "advance", "settle", "cost", "progress", "fund"})
+_PER_WORKER = frozenset({"labour", "advance", "settle", "read:labor_summary"})
+_PART_CHARS = 40
+
+_Q = {
+    "part": Text(
+        "“{part}”：{question}（这条消息里的其他内容也都没有记录。）",
+        "“{part}”: {question} (Nothing else in this message was recorded either.)",
+    ),
+    "unread_part": Text(
+        "没看懂“{part}”，怕记错，这条消息都没有记录。请把这部分换个说法再发。",
+        "I could not read “{part}”, so nothing in this message was recorded rather than guessed. Please say "
+        "that part another way.",
+    ),
+    "twice": Text(
+        "{worker} {day} 的记工在这条里出现了两次，请合在一起说，例如“{worker} {day} 一天加班2小时”。",
+        "{worker}'s work on {day} appears twice in this message; please give it once, e.g. “{worker} {day} "
+        "1 day overtime 2”.",
+    ),
+}
+
+
+@dataclass
+class _Clause:
+    begin: int
+    end: int
+    kind: str | None
+
+
+def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
+    """Planned tool calls for one free-text message, of one action or several (module docstring)."""
+    raw = normalise(text)
+    early = prelude(raw, lexicon, language)
+    if early is not None:
+        return early
+    spaced = unicodedata.normalize("NFKC", text).strip()
+
+    def analyse(part: str) -> Analysis:
+        return Analysis(normalise(part), lexicon, today, project_code, language)
+
+    clauses = _clauses(spaced, analyse)
+    kinds = {c.kind for c in clauses if c.kind is not None}
+    if len(kinds) < 2 or not kinds & _WRITES:
+        return parse_clause(analyse(raw))
+    return _plan_parts(spaced, _parts(clauses), analyse, language)
+
+
+def _clauses(text: str, analyse: Callable[[str], Analysis]) -> list[_Clause]:
+    """The message's clauses with their kinds; one clause when it has no separator."""
+    found: list[_Clause] = []
+    begin = 0
+    bounds = [(m.start(), m.end()) for m in _SEPARATOR.finditer(text)] + [(len(text), len(text))]
+    if len(bounds) == 1:
+        return []
+    for start, stop in bounds:
+        if text[begin:start].strip():
+            found.append(_Clause(begin, start, None))
+        begin = stop
+    if len(found) < 2:
+        return []
+    for clause in found:
+        clause.kind = clause_kind(analyse(text[clause.begin : clause.end]))
+    return found
+
+
+def _parts(clauses: list[_Clause]) -> list[_Clause]:
+    """Consecutive clauses of one kind as one part; a clause of no kind joins the part after it, or, at the end
+    of the message, the part before it."""
+    parts: list[_Clause] = []
+    waiting: int | None = None  # where clauses of no kind began, before the next part
+    for clause in clauses:
+        if clause.kind is None:
+            if waiting is None:
+                waiting = clause.begin
+            continue
+        begin = clause.begin if waiting is None else waiting
+        waiting = None
+        if parts and parts[-1].kind == clause.kind:
+            parts[-1].end = clause.end  # 张三1工，嗯，加班2小时: still one part
+        else:
+            parts.append(_Clause(begin, clause.end, clause.kind))
+    if waiting is not None and parts:
+        parts[-1].end = clauses[-1].end
+    return parts
+
+
+def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str], Analysis], language: str) -> Plan:
+    calls: list[Call] = []
+    project = dates = workers = ""
+    for part in parts:
+        said = text[part.begin : part.end].strip()
+        an = analyse(said)
+        context = []
+        if not an.projects and project:
+            context.append(project)
+        if part.kind in _WRITES and not an.spans and dates:
+            context.append(dates)
+        if part.kind in _PER_WORKER and not an.worker_hits and workers:
+            context.append(workers)
+        if context:
+            an = analyse(" ".join([*context, said]))
+        plan = parse_clause(an)
+        if not plan.calls or not plan.confident:
+            return _ask(said, plan.question, language)
+        calls += plan.calls
+        if an.projects:
+            project = " ".join(an.raw[h.begin : h.end] for h in an.projects)
+        if an.spans:
+            dates = " ".join(an.raw[s.begin : s.stop] for s in an.spans)
+        if an.worker_hits:
+            workers = "、".join(an.raw[h.begin : h.end] for h in an.worker_hits)
+    days = [(c.args["worker"], c.args["date"]) for c in calls if c.tool == "log_labor"]
+    for worker, day in days:
+        if days.count((worker, day)) > 1:
+            return Plan(calls=[], source="rules", question=_Q["twice"].render(language, worker=worker, day=day))
+    return Plan(calls=calls, source="rules", confident=True)
+
+
+def _ask(part: str, question: str | None, language: str) -> Plan:
+    part = re.sub(r"\s+", " ", part)
+    if len(part) > _PART_CHARS:
+        part = part[: _PART_CHARS - 1] + "…"
+    if question:
+        text = _Q["part"].render(language, part=part, question=question)
+    else:
+        text = _Q["unread_part"].render(language, part=part)
+    return Plan(calls=[], source="rules", confident=False, question=text)
