@@ -8,6 +8,7 @@ header (今天 / 张三 1工 / 张三借支200). Every actionable part is planne
   progress, fund, a read, or none for a header, a name or a date);
 - with fewer than two kinds, or no write among them, the message is one action and rules.parse_text reads it
   whole, as before;
+- a message whose clauses all say labour reads a name and a bare number (张三 1) as days, as it does in one line;
 - otherwise consecutive clauses of one kind form a part, a clause of no kind joining the part after it (a header,
   a name) or, at the end, the part before it; each part is planned by the single-action machinery
   (rules.parse_clause, the safety net included), taking the project, date and workers of an earlier part when it
@@ -73,13 +74,13 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
         return early
     spaced = unicodedata.normalize("NFKC", text).strip()
 
-    def analyse(part: str) -> Analysis:
-        return Analysis(normalise(part), lexicon, today, project_code, language)
+    def analyse(part: str, kind: str | None = None) -> Analysis:
+        return Analysis(normalise(part), lexicon, today, project_code, language, labour=kind == "labour")
 
     clauses = _clauses(spaced, analyse)
     kinds = {c.kind for c in clauses if c.kind is not None}
     if len(kinds) < 2 or not kinds & _WRITES:
-        return parse_clause(analyse(raw))
+        return parse_clause(analyse(raw, kinds.pop() if len(kinds) == 1 else None))
     return _plan_parts(spaced, _parts(clauses), analyse, language)
 
 
@@ -122,12 +123,12 @@ def _parts(clauses: list[_Clause]) -> list[_Clause]:
     return parts
 
 
-def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str], Analysis], language: str) -> Plan:
+def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | None], Analysis], language: str) -> Plan:
     calls: list[Call] = []
     project = dates = workers = ""
     for part in parts:
         said = text[part.begin : part.end].strip()
-        an = analyse(said)
+        an = analyse(said, part.kind)
         context = []
         if not an.projects and project:
             context.append(project)
@@ -136,7 +137,7 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str], Analys
         if part.kind in _PER_WORKER and not an.worker_hits and workers:
             context.append(workers)
         if context:
-            an = analyse(" ".join([*context, said]))
+            an = analyse(" ".join([*context, said]), part.kind)
         plan = parse_clause(an)
         if not plan.calls or not plan.confident:
             return _ask(said, plan.question, language)

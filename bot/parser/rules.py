@@ -388,6 +388,7 @@ class Analysis:
     low: str = ""
     work: list[str] = field(default_factory=list)  # low, with found spans blanked
     rate: Decimal | None = None  # a daily rate the message names for its labour entries
+    labour: bool = False  # every clause of it that says what it does says labour (clauses.py): 张三 1 is days
 
     def __post_init__(self) -> None:
         self.low = fold(self.raw)
@@ -523,7 +524,7 @@ class Analysis:
         # give days (王五 1 / 赵六 半天) with no word of money: a bare number after a name is that one's 工日
         # (王五1 赵六1 with no word of labour may be anything: asked)
         roster = any(q.kind in ("days", "hours") for q in found) and not MONEY_WORD_RE.search(self.low)
-        if roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
+        if self.labour or roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
             text = self.text
             for hit in self.worker_hits:
                 bare = BARE_DAYS_RE.match(text, hit.end)
@@ -1025,8 +1026,12 @@ def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
     words, items, own = an.categories
     anchors: list[Hit] = []
     for hit in sorted((*own, *items, *words), key=lambda h: (h.begin, h.begin - h.end)):
-        if not anchors or hit.begin >= anchors[-1].end:
-            anchors.append(hit)
+        if anchors and hit.begin < anchors[-1].end:
+            continue
+        last = anchors[-1] if anchors else None
+        if last is not None and last.value == hit.value and not an.low[last.end : hit.begin].strip():
+            continue  # 吊车台班: one item said in two words
+        anchors.append(hit)
     if len(anchors) < 2 or any(a[2] < anchors[0].begin for a in an.amounts):
         return None
     bounds = [h.begin for h in anchors[1:]] + [len(an.low)]

@@ -203,3 +203,25 @@ def test_a_yes_no_question_whether_a_worker_came_is_a_read_of_that_day(text: str
 @pytest.mark.parametrize("text", ["明天孙七来不来", "要不要给李四记半天？", "王五今天一天？还是半天"])
 def test_a_question_about_a_plan_or_a_record_to_make_is_no_read(text: str) -> None:
     assert _calls(text) == []
+
+
+def test_lines_of_a_name_and_a_bare_number_under_a_date_are_each_worker_s_days() -> None:
+    assert _calls("11月24日\n孙七 1\n赵六 0.5") == [
+        _labor("孙七", "1", "2026-11-24"),
+        _labor("赵六", "0.5", "2026-11-24"),
+    ]
+
+
+def test_a_roster_of_bare_numbers_next_to_another_action_is_days_in_its_own_part() -> None:
+    assert _calls("前天\n王五 1\n赵六 1\n钢筋 8000") == [
+        _labor("王五", "1", "2026-11-23"),
+        _labor("赵六", "1", "2026-11-23"),
+        ("add_cost", {"category": "materials", "amount": "8000", "date": "2026-11-23", "note": "钢筋"}),
+    ]
+
+
+def test_one_item_said_in_two_words_is_one_entry_of_a_cost_list() -> None:
+    assert _calls("塔吊台班 3000\n水泥 2000") == [
+        _cost("machinery", "3000", "塔吊"),
+        _cost("materials", "2000", "水泥"),
+    ]
