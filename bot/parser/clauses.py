@@ -37,7 +37,7 @@ _SEPARATOR = re.compile(
     r"|\s+(?:and|then|also|plus)\s+",
     re.IGNORECASE,
 )
-_WRITES = frozenset({"labour", "advance", "settle", "cost", "progress", "fund"})
+_WRITES = frozenset({"labour", "advance", "settle", "cost", "progress", "fund", "fund_in", "fund_out"})
 _PER_WORKER = frozenset({"labour", "advance", "settle", "read:labor_summary"})
 _PART_CHARS = 40
 

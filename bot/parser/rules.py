@@ -1408,8 +1408,9 @@ def _dropped(an: Analysis, plan: Plan) -> list[str]:
 
 
 def clause_kind(an: Analysis) -> str | None:
-    """What one clause of a message does, from its own words and figures: labour, advance, settle, fund, cost,
-    progress, a read (read:<tool>), or None (a header, a name, a date, a figure of no clear kind)."""
+    """What one clause of a message does, from its own words and figures: labour, advance, settle, fund_in,
+    fund_out (fund: both), cost, progress, a read (read:<tool>), or None (a header, a name, a date, a figure of
+    no clear kind)."""
     low = an.low
     if QUERY_RE.search(low):
         tool = read_tool(an)
@@ -1418,8 +1419,9 @@ def clause_kind(an: Analysis) -> str | None:
         return "advance"
     if SETTLE_RE.search(low):
         return "settle"
-    if FUND_IN_RE.search(low) or (FUND_OUT_RE.search(low) and not an.worker_hits):
-        return "fund"
+    money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not an.worker_hits
+    if money_in or money_out:
+        return "fund" if money_in and money_out else "fund_in" if money_in else "fund_out"
     if an.percent is not None and (
         an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(low) or FIX_RE.search(low)
     ):
@@ -1429,6 +1431,8 @@ def clause_kind(an: Analysis) -> str | None:
         if not an.worker_hits and (category or not clear):
             return "cost"  # 挖掘机租了两天: a machine's days
         return "labour"
+    if category == "labor":
+        return None  # 工资400 next to a worker's day: their rate, or wages paid? Not a cost of its own.
     if an.amounts and not an.worker_hits and (category or not clear or COST_WORD_RE.search(low)):
         return "cost"
     return None

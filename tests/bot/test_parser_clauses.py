@@ -225,3 +225,15 @@ def test_one_item_said_in_two_words_is_one_entry_of_a_cost_list() -> None:
         _cost("machinery", "3000", "塔吊"),
         _cost("materials", "2000", "水泥"),
     ]
+
+
+def test_money_in_and_money_out_in_separate_clauses_are_each_recorded() -> None:
+    assert _calls("收到业主15万，付给钢材厂8万") == [
+        ("record_fund", {"direction": "in", "amount": "150000", "date": "2026-11-25", "counterparty": "业主"}),
+        ("record_fund", {"direction": "out", "amount": "80000", "date": "2026-11-25", "counterparty": "钢材厂"}),
+    ]
+
+
+@pytest.mark.parametrize("text", ["赵六今天一天，工资420", "孙七昨天半天，人工费130"])
+def test_wages_next_to_a_worker_s_day_are_not_a_labour_cost_of_their_own(text: str) -> None:
+    assert _calls(text) == []
