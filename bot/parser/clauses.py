@@ -12,7 +12,8 @@ header (今天 / 张三 1工 / 张三借支200). Every actionable part is planne
 - otherwise consecutive clauses of one kind form a part, a clause of no kind joining the part after it (a header,
   a name) or, at the end, the part before it; each part is planned by the single-action machinery
   (rules.parse_clause, the safety net included), taking the project, date and workers of an earlier part when it
-  names none (张三今天1工，借支200: the advance is 张三's, today);
+  names none (张三今天1工，借支200: the advance is 张三's, today); a project named anywhere is every part's (two
+  projects: asked), and a part with no date before a part with one is asked about;
 - every part understood: all the calls, in message order; any part not understood, or the same worker's day
   logged twice: no call, and a question naming that part.
 """
@@ -50,6 +51,14 @@ _Q = {
         "没看懂“{part}”，怕记错，这条消息都没有记录。请把这部分换个说法再发。",
         "I could not read “{part}”, so nothing in this message was recorded rather than guessed. Please say "
         "that part another way.",
+    ),
+    "projects": Text(
+        "这条消息提到了几个项目，请一个项目发一条。", "Several projects are named; please send one message per project."
+    ),
+    "which_day": Text(
+        "“{part}”是哪一天？日期写在了后面，不知道是否也指这部分，这条消息都没有记录。请把日期写在最前面。",
+        "Which day is “{part}” for? A date comes later in the message; nothing was recorded. Please put the date "
+        "first.",
     ),
     "twice": Text(
         "{worker} {day} 的记工在这条里出现了两次，请合在一起说，例如“{worker} {day} 一天加班2小时”。",
@@ -124,30 +133,35 @@ def _parts(clauses: list[_Clause]) -> list[_Clause]:
 
 
 def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | None], Analysis], language: str) -> Plan:
+    said = [text[part.begin : part.end].strip() for part in parts]
+    own = [analyse(words, part.kind) for words, part in zip(said, parts, strict=True)]
+    # One project for the whole message: named in any part, it is every part's (孙七今天一天，滨江路借支200).
+    named = {hit.value: an.raw[hit.begin : hit.end] for an in own for hit in an.projects}
+    if len(named) > 1:
+        return Plan(calls=[], source="rules", question=_Q["projects"].render(language))
+    project = next(iter(named.values()), "")
     calls: list[Call] = []
-    project = dates = workers = ""
-    for part in parts:
-        said = text[part.begin : part.end].strip()
-        an = analyse(said, part.kind)
+    dates = workers = ""
+    for i, (part, words, an) in enumerate(zip(parts, said, own, strict=True)):
         context = []
         if not an.projects and project:
             context.append(project)
-        if part.kind in _WRITES and not an.spans and dates:
-            context.append(dates)
+        if part.kind in _WRITES and not an.spans:
+            if dates:
+                context.append(dates)
+            elif any(s.start != an.today or s.end != an.today for later in own[i + 1 :] for s in later.spans):
+                # 孙七一天，借支200，昨天: is the day 昨天 too? (a later 今天 is the day an undated part takes anyway)
+                return Plan(calls=[], source="rules", question=_Q["which_day"].render(language, part=words))
         if part.kind in _PER_WORKER and not an.worker_hits and workers:
             context.append(workers)
-        if context:
-            an = analyse(" ".join([*context, said]), part.kind)
-        plan = parse_clause(an)
-        if not plan.calls or not plan.confident:
-            return _ask(said, plan.question, language)
-        calls += plan.calls
-        if an.projects:
-            project = " ".join(an.raw[h.begin : h.end] for h in an.projects)
         if an.spans:
             dates = " ".join(an.raw[s.begin : s.stop] for s in an.spans)
         if an.worker_hits:
             workers = "、".join(an.raw[h.begin : h.end] for h in an.worker_hits)
+        plan = parse_clause(analyse(" ".join([*context, words]), part.kind) if context else an)
+        if not plan.calls or not plan.confident:
+            return _ask(words, plan.question, language)
+        calls += plan.calls
     days = [(c.args["worker"], c.args["date"]) for c in calls if c.tool == "log_labor"]
     for worker, day in days:
         if days.count((worker, day)) > 1:

@@ -237,3 +237,23 @@ def test_money_in_and_money_out_in_separate_clauses_are_each_recorded() -> None:
 @pytest.mark.parametrize("text", ["赵六今天一天，工资420", "孙七昨天半天，人工费130"])
 def test_wages_next_to_a_worker_s_day_are_not_a_labour_cost_of_their_own(text: str) -> None:
     assert _calls(text) == []
+
+
+def test_a_project_named_in_any_part_is_every_part_s() -> None:
+    plan = _plan("孙七今天一天，滨江路借支200")
+    assert [(c.tool, c.args["project"]) for c in plan.calls] == [("log_labor", "BJ"), ("record_advance", "BJ")]
+
+
+def test_two_projects_in_one_message_of_several_actions_are_asked_about() -> None:
+    plan = _plan("孙七今天一天，滨江路借支200，阳光花园 水泥500")
+    assert plan.calls == [] and plan.question is not None and "项目" in plan.question
+
+
+@pytest.mark.parametrize("text", ["孙七一天，借支200，昨天", "张三借支200，前天1工"])
+def test_a_part_with_no_date_before_a_part_with_another_day_is_asked_about(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question is not None and "哪一天" in plan.question
+
+
+def test_a_later_today_is_the_day_an_undated_part_takes_anyway() -> None:
+    assert [c[0] for c in _calls("收到业主5万，王五今天一天")] == ["record_fund", "log_labor"]
