@@ -149,12 +149,11 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
         if part.kind in _WRITES and not an.spans:
             if dates:
                 context.append(dates)
-            elif any(s.start != an.today or s.end != an.today for later in own[i + 1 :] for s in later.spans):
-                # 孙七一天，借支200，昨天: is the day 昨天 too? (a later 今天 is the day an undated part takes anyway)
+            elif _dated_later(own[i + 1 :], parts[i + 1 :]):  # 孙七一天，借支200，昨天: is it 昨天 too?
                 return Plan(calls=[], source="rules", question=_Q["which_day"].render(language, part=words))
         if part.kind in _PER_WORKER and not an.worker_hits and workers:
             context.append(workers)
-        if an.spans:
+        if an.spans and part.kind in _WRITES:
             dates = " ".join(an.raw[s.begin : s.stop] for s in an.spans)
         if an.worker_hits:
             workers = "、".join(an.raw[h.begin : h.end] for h in an.worker_hits)
@@ -167,6 +166,16 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
         if days.count((worker, day)) > 1:
             return Plan(calls=[], source="rules", question=_Q["twice"].render(language, worker=worker, day=day))
     return Plan(calls=calls, source="rules", confident=True)
+
+
+def _dated_later(later: list[Analysis], parts: list[_Clause]) -> bool:
+    """Whether a later write names a day other than today (the day a part with no date of its own takes)."""
+    return any(
+        span.start != an.today or span.end != an.today
+        for an, part in zip(later, parts, strict=True)
+        if part.kind in _WRITES
+        for span in an.spans
+    )
 
 
 def _ask(part: str, question: str | None, language: str) -> Plan:

@@ -257,3 +257,10 @@ def test_a_part_with_no_date_before_a_part_with_another_day_is_asked_about(text:
 
 def test_a_later_today_is_the_day_an_undated_part_takes_anyway() -> None:
     assert [c[0] for c in _calls("收到业主5万，王五今天一天")] == ["record_fund", "log_labor"]
+
+
+def test_a_read_s_period_neither_dates_a_write_nor_makes_an_undated_one_doubtful() -> None:
+    assert _calls("Mike 1 day, how much has he borrowed this month?", "RW") == [
+        _labor("Mike Chen", "1"),
+        ("labor_summary", {"worker": "Mike Chen", "start": "2026-11-01", "end": "2026-11-25"}),
+    ]
