@@ -73,6 +73,7 @@ class _Clause:
     begin: int
     end: int
     kind: str | None
+    names: bool = False  # names a worker, a date or a project
 
 
 def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
@@ -101,19 +102,23 @@ def _clauses(text: str, analyse: Callable[[str], Analysis]) -> list[_Clause]:
     if len(bounds) == 1:
         return []
     for start, stop in bounds:
+        end = stop if text[start:stop] == "?" else start  # a question mark stays with its clause
         if text[begin:start].strip():
-            found.append(_Clause(begin, start, None))
+            found.append(_Clause(begin, end, None))
         begin = stop
     if len(found) < 2:
         return []
     for clause in found:
-        clause.kind = clause_kind(analyse(text[clause.begin : clause.end]))
+        an = analyse(text[clause.begin : clause.end])
+        clause.kind = clause_kind(an)
+        clause.names = bool(an.worker_hits or an.spans or an.projects)
     return found
 
 
 def _parts(clauses: list[_Clause]) -> list[_Clause]:
     """Consecutive clauses of one kind as one part; a clause of no kind joins the part after it, or, at the end
-    of the message, the part before it."""
+    of the message, the part before it (谢谢, 记一下) unless it names a worker, date or project: …，张三今天 says
+    nothing of its own, so it is a part of no kind, asked about."""
     parts: list[_Clause] = []
     waiting: int | None = None  # where clauses of no kind began, before the next part
     for clause in clauses:
@@ -128,7 +133,11 @@ def _parts(clauses: list[_Clause]) -> list[_Clause]:
         else:
             parts.append(_Clause(begin, clause.end, clause.kind))
     if waiting is not None and parts:
-        parts[-1].end = clauses[-1].end
+        tail = [c for c in clauses if c.begin >= waiting]
+        if any(c.names for c in tail):
+            parts.append(_Clause(waiting, tail[-1].end, None))
+        else:
+            parts[-1].end = tail[-1].end
     return parts
 
 
@@ -157,9 +166,13 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
             dates = " ".join(an.raw[s.begin : s.stop] for s in an.spans)
         if an.worker_hits:
             workers = "、".join(an.raw[h.begin : h.end] for h in an.worker_hits)
+        if part.kind is None:
+            return _ask(words, None, language)
         plan = parse_clause(analyse(" ".join([*context, words]), part.kind) if context else an)
         if not plan.calls or not plan.confident:
             return _ask(words, plan.question, language)
+        if plan.writes != (part.kind in _WRITES):  # 借支200，明天下雨吗: the advance would be read, not written
+            return _ask(words, None, language)
         calls += plan.calls
     days = [(c.args["worker"], c.args["date"]) for c in calls if c.tool == "log_labor"]
     for worker, day in days:
@@ -169,11 +182,12 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
 
 
 def _dated_later(later: list[Analysis], parts: list[_Clause]) -> bool:
-    """Whether a later write names a day other than today (the day a part with no date of its own takes)."""
+    """Whether a later write (or a trailing date of no kind) names a day other than today, the day a part with no
+    date of its own takes."""
     return any(
         span.start != an.today or span.end != an.today
         for an, part in zip(later, parts, strict=True)
-        if part.kind in _WRITES
+        if part.kind is None or part.kind in _WRITES
         for span in an.spans
     )
 

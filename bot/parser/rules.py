@@ -834,6 +834,13 @@ def plan_correction(an: Analysis) -> Plan:
     first_marker = min((m.start() for m in FIX_NEW_RE.finditer(an.text)), default=len(low))
     if len(workers) > 1 and not FIX_ALL_RE.search(low) and any(q.begin < first_marker for q in new):
         return _ask(an.t("ambiguous"))  # 张三一个工，李四改成半天: is 张三's day corrected too?
+    if len(workers) > 1 and not FIX_ALL_RE.search(low):  # 张三改成半天，孙七一天: is 孙七's day a correction?
+        marks = [m.start() for m in FIX_RE.finditer(an.text)]
+        starts = [0] + [w.begin for w in workers[1:]]
+        stops = [w.begin for w in workers[1:]] + [len(low)]
+        for worker, start, stop in zip(workers, starts, stops, strict=True):
+            if any(worker.end <= q.begin < stop for q in new) and not any(start <= m < stop for m in marks):
+                return _ask(an.t("ambiguous"))
     said = list(low)
     for begin, end in old_marks:  # "not a full day" names the old figure; it is no absence
         said[begin:end] = " " * (end - begin)

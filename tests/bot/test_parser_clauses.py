@@ -264,3 +264,34 @@ def test_a_read_s_period_neither_dates_a_write_nor_makes_an_undated_one_doubtful
         _labor("Mike Chen", "1"),
         ("labor_summary", {"worker": "Mike Chen", "start": "2026-11-01", "end": "2026-11-25"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "part"), [("王五今天一个工，借了300，李四今天", "李四今天"), ("赵六今天一天，借支100，下周呢", "下周呢")]
+)
+def test_a_trailing_fragment_naming_a_worker_or_a_day_is_asked_about_not_joined_to_the_last_part(
+    text: str, part: str
+) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question is not None and f"“{part}”" in plan.question
+
+
+def test_a_question_joining_a_write_part_does_not_turn_the_write_into_a_read() -> None:
+    plan = _plan("孙七今天一天，王五借支300，对吧？")
+    assert plan.calls == [] and plan.question
+
+
+def test_pleasantries_at_the_end_join_the_last_part() -> None:
+    assert [c[0] for c in _calls("孙七今天一天，王五借支300，谢谢")] == ["log_labor", "record_advance"]
+
+
+@pytest.mark.parametrize("text", ["张三改成半天，孙七昨天一天", "李四昨天改成一天，王五半天"])
+def test_a_worker_with_figures_but_no_correction_word_next_to_a_correction_is_asked_about(text: str) -> None:
+    assert _calls(text) == []
+
+
+def test_workers_each_corrected_in_their_own_words_are_all_corrections() -> None:
+    assert [c[1]["worker"] for c in _calls("张三昨天改成半天，李四改成一天") if c[1].get("correction")] == [
+        "张三",
+        "李四",
+    ]
