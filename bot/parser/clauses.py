@@ -7,7 +7,8 @@ header (今天 / 张三 1工 / 张三借支200). Every actionable part is planne
 - each clause's kind is found from its own words and figures (rules.clause_kind: labour, advance, settle, cost,
   progress, fund, a read, or none for a header, a name or a date);
 - with fewer than two kinds, or no write among them, the message is one action and rules.parse_text reads it
-  whole, as before;
+  whole, as before, unless a day other than today is named only after its first write clause (孙七干了一天，李四
+  前天加班4个小时: is 孙七's day 前天 too?), which is asked about;
 - a message whose clauses all say labour reads a name and a bare number (张三 1) as days, as it does in one line;
 - otherwise consecutive clauses of one kind form a part, a clause of no kind joining the part after it (a header,
   a name) or, at the end, the part before it; each part is planned by the single-action machinery
@@ -74,6 +75,9 @@ class _Clause:
     end: int
     kind: str | None
     names: bool = False  # names a worker, a date or a project
+    dated: bool = False  # names a date
+    other_day: bool = False  # names a day or period other than today
+    late_date: bool = False  # a part whose first clause has no date but a later one has
 
 
 def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
@@ -90,6 +94,11 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     clauses = _clauses(spaced, analyse)
     kinds = {c.kind for c in clauses if c.kind is not None}
     if len(kinds) < 2 or not kinds & _WRITES:
+        first = next((i for i, c in enumerate(clauses) if c.kind in _WRITES), None)
+        if first is not None and not clauses[first].dated and any(c.other_day for c in clauses[first + 1 :]):
+            # 孙七干了一天，李四前天加班4个小时: is 孙七's day 前天 too?
+            words = spaced[clauses[first].begin : clauses[first].end].strip()
+            return Plan(calls=[], source="rules", question=_Q["which_day"].render(language, part=words))
         return parse_clause(analyse(raw, kinds.pop() if len(kinds) == 1 else None))
     return _plan_parts(spaced, _parts(clauses), analyse, language)
 
@@ -112,6 +121,8 @@ def _clauses(text: str, analyse: Callable[[str], Analysis]) -> list[_Clause]:
         an = analyse(text[clause.begin : clause.end])
         clause.kind = clause_kind(an)
         clause.names = bool(an.worker_hits or an.spans or an.projects)
+        clause.dated = bool(an.spans)
+        clause.other_day = any(span.start != an.today or span.end != an.today for span in an.spans)
     return found
 
 
@@ -130,8 +141,10 @@ def _parts(clauses: list[_Clause]) -> list[_Clause]:
         waiting = None
         if parts and parts[-1].kind == clause.kind:
             parts[-1].end = clause.end  # 张三1工，嗯，加班2小时: still one part
+            parts[-1].late_date = parts[-1].late_date or (clause.dated and not parts[-1].dated)
+            parts[-1].dated = parts[-1].dated or clause.dated
         else:
-            parts.append(_Clause(begin, clause.end, clause.kind))
+            parts.append(_Clause(begin, clause.end, clause.kind, dated=clause.dated))
     if waiting is not None and parts:
         tail = [c for c in clauses if c.begin >= waiting]
         if any(c.names for c in tail):
@@ -155,6 +168,8 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
         context = []
         if not an.projects and project:
             context.append(project)
+        if part.kind in _WRITES and dates and part.late_date:  # 今天…，孙七一天，李四前天加班: 孙七's day?
+            return Plan(calls=[], source="rules", question=_Q["which_day"].render(language, part=words))
         if part.kind in _WRITES and not an.spans:
             if dates:
                 context.append(dates)

@@ -295,3 +295,13 @@ def test_workers_each_corrected_in_their_own_words_are_all_corrections() -> None
         "张三",
         "李四",
     ]
+
+
+@pytest.mark.parametrize("text", ["王五干了一天，赵六前天加班3小时", "今天主体结构60%，孙七干了一天，李四昨天半天"])
+def test_a_day_named_only_after_a_worker_s_figures_is_asked_about_not_spread_back(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question is not None and "哪一天" in plan.question
+
+
+def test_today_named_later_is_the_day_an_undated_worker_takes_anyway() -> None:
+    assert _calls("王五一天，赵六今天半天") == [_labor("王五", "1"), _labor("赵六", "0.5")]
