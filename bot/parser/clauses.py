@@ -73,11 +73,30 @@ _Q = {
 class _Clause:
     begin: int
     end: int
-    kind: str | None
+    kind: str | None = None
     names: bool = False  # names a worker, a date or a project
+    workers: bool = False  # names a worker
+    figures: bool = False  # has a quantity, an amount or a percentage
     dated: bool = False  # names a date
     other_day: bool = False  # names a day or period other than today
-    late_date: bool = False  # a part whose first clause has no date but a later one has
+
+
+@dataclass
+class _Part:
+    begin: int
+    end: int
+    kind: str | None
+    workers: bool = False
+    figures: bool = False
+    dated: bool = False
+    late_date: bool = False  # a date came after figures given with none (孙七一天，李四前天加班)
+
+    def add(self, clause: _Clause) -> None:
+        self.late_date = self.late_date or (clause.dated and not self.dated and self.figures)
+        self.end = clause.end
+        self.workers = self.workers or clause.workers
+        self.figures = self.figures or clause.figures
+        self.dated = self.dated or clause.dated
 
 
 def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
@@ -121,40 +140,62 @@ def _clauses(text: str, analyse: Callable[[str], Analysis]) -> list[_Clause]:
         an = analyse(text[clause.begin : clause.end])
         clause.kind = clause_kind(an)
         clause.names = bool(an.worker_hits or an.spans or an.projects)
+        clause.workers = bool(an.worker_hits)
+        clause.figures = bool(an.quantities or an.amounts or an.percent is not None)
         clause.dated = bool(an.spans)
         clause.other_day = any(span.start != an.today or span.end != an.today for span in an.spans)
     return found
 
 
-def _parts(clauses: list[_Clause]) -> list[_Clause]:
-    """Consecutive clauses of one kind as one part; a clause of no kind joins the part after it, or, at the end
-    of the message, the part before it (谢谢, 记一下) unless it names a worker, date or project: …，张三今天 says
-    nothing of its own, so it is a part of no kind, asked about."""
-    parts: list[_Clause] = []
-    waiting: int | None = None  # where clauses of no kind began, before the next part
+def _parts(clauses: list[_Clause]) -> list[_Part]:
+    """Consecutive clauses of one kind as one part. A clause of no kind goes with a neighbour: before the first
+    part, with it (a header, a name); after a part with no figures yet, with it (借支： / 李四 300 / 王五 500); in
+    between, with the part before it (日工资400) unless it names a worker, who begins the next (张三1工，李四，借支
+    500); at the end, with the last part (谢谢, 记一下) unless it names a worker, date or project after a part with
+    figures (…借了500块，张三今天): then it is a part of no kind, asked about. An advance or settlement naming a
+    worker after one that named none is a part of its own (另外借支300；赵六借支2000)."""
+    parts: list[_Part] = []
+    pending: list[_Clause] = []
     for clause in clauses:
         if clause.kind is None:
-            if waiting is None:
-                waiting = clause.begin
+            pending.append(clause)
             continue
-        begin = clause.begin if waiting is None else waiting
-        waiting = None
-        if parts and parts[-1].kind == clause.kind:
-            parts[-1].end = clause.end  # 张三1工，嗯，加班2小时: still one part
-            parts[-1].late_date = parts[-1].late_date or (clause.dated and not parts[-1].dated)
-            parts[-1].dated = parts[-1].dated or clause.dated
+        head: list[_Clause] = []
+        if pending and not parts:
+            head = pending
+        elif pending and not parts[-1].figures:
+            for waiting in pending:
+                parts[-1].add(waiting)
+        elif pending:
+            cut = next((i for i, c in enumerate(pending) if c.workers), len(pending))
+            for waiting in pending[:cut]:
+                parts[-1].add(waiting)
+            head = pending[cut:]
+        pending = []
+        last = parts[-1] if parts else None
+        named = clause.workers or any(c.workers for c in head)
+        if (
+            last is not None
+            and last.kind == clause.kind
+            and not (clause.kind in _PER_WORKER and named and not last.workers and last.figures)
+        ):
+            for c in (*head, clause):
+                last.add(c)  # 张三1工，嗯，加班2小时: still one part
+            continue
+        part = _Part((head[0] if head else clause).begin, clause.end, clause.kind)
+        for c in (*head, clause):
+            part.add(c)
+        parts.append(part)
+    if pending and parts:
+        if parts[-1].figures and any(c.names for c in pending):
+            parts.append(_Part(pending[0].begin, pending[-1].end, None))
         else:
-            parts.append(_Clause(begin, clause.end, clause.kind, dated=clause.dated))
-    if waiting is not None and parts:
-        tail = [c for c in clauses if c.begin >= waiting]
-        if any(c.names for c in tail):
-            parts.append(_Clause(waiting, tail[-1].end, None))
-        else:
-            parts[-1].end = tail[-1].end
+            for waiting in pending:
+                parts[-1].add(waiting)
     return parts
 
 
-def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | None], Analysis], language: str) -> Plan:
+def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | None], Analysis], language: str) -> Plan:
     said = [text[part.begin : part.end].strip() for part in parts]
     own = [analyse(words, part.kind) for words, part in zip(said, parts, strict=True)]
     # One project for the whole message: named in any part, it is every part's (孙七今天一天，滨江路借支200).
@@ -196,7 +237,7 @@ def _plan_parts(text: str, parts: list[_Clause], analyse: Callable[[str, str | N
     return Plan(calls=calls, source="rules", confident=True)
 
 
-def _dated_later(later: list[Analysis], parts: list[_Clause]) -> bool:
+def _dated_later(later: list[Analysis], parts: list[_Part]) -> bool:
     """Whether a later write (or a trailing date of no kind) names a day other than today, the day a part with no
     date of its own takes."""
     return any(

@@ -606,13 +606,14 @@ class Analysis:
             self.mask(m.start(), m.end())
         return out
 
-    def amount(self) -> Decimal | str | None:
-        """The one amount in the message; None if there is none; a question if there are several."""
+    def amount(self, *, strict: bool = False) -> Decimal | str | None:
+        """The one amount in the message; None if there is none; a question if there are several (strict: even
+        when only one is marked as money: 借支300，赵六借支2000元 has two)."""
         found = self.amounts
         if not found:
             return None
         marked = [a for a in found if a[1]]
-        pool = marked if marked else found
+        pool = marked if marked and not strict else found
         values = {a[0] for a in pool}
         if len(values) > 1:
             return self.t("which_amount")
@@ -878,7 +879,7 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
     if _named_twice(an):
         return _ask(an.t("each_amount"))
     if len(workers) == 1:
-        amount = an.amount()
+        amount = an.amount(strict=True)
         if amount is None:
             return _ask(an.t("how_much_money"))
         if isinstance(amount, str):
@@ -920,7 +921,7 @@ def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | 
 
 
 def plan_fund(an: Analysis, direction: str) -> Plan:
-    amount = an.amount()
+    amount = an.amount(strict=True)
     if amount is None:
         return _ask(an.t("how_much_money"))
     if isinstance(amount, str):
@@ -1007,7 +1008,7 @@ def plan_cost(an: Analysis) -> Plan:
             return _ask(an.t("which_amount"))
         amount = priced
     else:
-        amount = an.amount()
+        amount = an.amount(strict=True)
     if amount is None:
         return _ask(an.t("how_much_money") if COST_WORD_RE.search(an.low) else None)
     if isinstance(amount, str):
@@ -1407,6 +1408,8 @@ def _dropped(an: Analysis, plan: Plan) -> list[str]:
     left: list[tuple[int, int]] = []
     if "log_labor" not in tools and "add_cost" not in tools:  # a machine's days are priced in a cost
         left += [(q.begin, q.end) for q in an.quantities]
+    if "log_labor" not in tools and an.rate is not None:
+        left += [(m.start(), m.end()) for m in RATE_RE.finditer(an.low)]
     if "update_task_progress" not in tools:
         left += [(m.start(), m.end()) for m in _explicit_percents(an)]
     else:

@@ -305,3 +305,41 @@ def test_a_day_named_only_after_a_worker_s_figures_is_asked_about_not_spread_bac
 
 def test_today_named_later_is_the_day_an_undated_worker_takes_anyway() -> None:
     assert _calls("王五一天，赵六今天半天") == [_labor("王五", "1"), _labor("赵六", "0.5")]
+
+
+def test_a_rate_between_a_day_and_another_action_stays_with_the_day() -> None:
+    assert _calls("李四今天一天，日工资420，砌体工程到50%") == [
+        ("log_labor", {"worker": "李四", "date": "2026-11-25", "days": "1", "daily_rate": "420"}),
+        _progress("砌体工程", "50"),
+    ]
+
+
+def test_a_rate_left_out_of_a_write_is_asked_about() -> None:
+    plan = _plan("日工资420 砌体工程到50%")
+    assert plan.calls == [] and plan.question is not None and "“日工资420”" in plan.question
+
+
+def test_an_advance_naming_a_worker_after_one_naming_none_is_a_part_of_its_own() -> None:
+    assert _calls("孙七昨天一天；另外借支200；赵六借支800元") == [
+        _labor("孙七", "1", "2026-11-24"),
+        _pay("record_advance", "孙七", "200", "2026-11-24"),
+        _pay("record_advance", "赵六", "800", "2026-11-24"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["借支300，赵六借支2000元", "收到甲方20万，另外5万元"])
+def test_two_amounts_for_one_payment_are_asked_about_even_when_one_says_yuan(text: str) -> None:
+    assert _calls(text) == []
+
+
+def test_a_header_line_with_no_figures_takes_the_lines_under_it() -> None:
+    assert _calls("王五今天1工\n预支：\n赵六 300\n孙七 200\n主体结构55%") == [
+        _labor("王五", "1"),
+        _pay("record_advance", "赵六", "300"),
+        _pay("record_advance", "孙七", "200"),
+        _progress("主体结构", "55"),
+    ]
+
+
+def test_a_name_between_two_actions_begins_the_next() -> None:
+    assert _calls("孙七1工，赵六，借支500") == [_labor("孙七", "1"), _pay("record_advance", "赵六", "500")]
