@@ -756,9 +756,12 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
         groups = [prefix for _ in workers]
     elif prefix:
         return _ask(an.t("ambiguous"))
-    # A worker with nothing of their own shares the next group's: 王五、赵六各半天.
+    # A worker with nothing of their own shares the next group's: 王五、赵六各半天; not one with a day of their own
+    # and no figure (赵六昨天，张三昨天改成半天: how much did 赵六 work?).
     for i in range(len(groups) - 2, -1, -1):
         if not groups[i]:
+            if any(workers[i].end <= s.begin < bounds[i] for s in an.spans):
+                return _ask(an.t("how_much_work", who=workers[i].name))
             groups[i] = groups[i + 1]
     calls: list[Call] = []
     for worker, group in zip(workers, groups, strict=True):
@@ -1408,6 +1411,8 @@ def _dropped(an: Analysis, plan: Plan) -> list[str]:
     left: list[tuple[int, int]] = []
     if "log_labor" not in tools and "add_cost" not in tools:  # a machine's days are priced in a cost
         left += [(q.begin, q.end) for q in an.quantities]
+    if not tools & {"log_labor", "record_advance", "settle_wages"}:  # 张三，收到甲方30万: what of 张三?
+        left += [(h.begin, h.end) for h in an.worker_hits]
     if "log_labor" not in tools and an.rate is not None:
         left += [(m.start(), m.end()) for m in RATE_RE.finditer(an.low)]
     if "update_task_progress" not in tools:

@@ -343,3 +343,14 @@ def test_a_header_line_with_no_figures_takes_the_lines_under_it() -> None:
 
 def test_a_name_between_two_actions_begins_the_next() -> None:
     assert _calls("孙七1工，赵六，借支500") == [_labor("孙七", "1"), _pay("record_advance", "赵六", "500")]
+
+
+def test_a_worker_with_a_day_of_their_own_but_no_figure_does_not_share_the_next_worker_s() -> None:
+    plan = _plan("孙七昨天，王五昨天改成一天")
+    assert plan.calls == [] and plan.question is not None and "孙七" in plan.question
+
+
+@pytest.mark.parametrize("text", ["赵六，业主转来20万", "砌体工程到了30% 李四"])
+def test_a_worker_named_in_a_write_that_is_no_one_s_is_asked_about(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls == [] and plan.question is not None
