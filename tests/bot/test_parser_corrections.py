@@ -3,8 +3,7 @@ the date and the new figures are all clear; anything else corrected, or a vague 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.app import Services, build_services
+from bot.app import Services
 from bot.commands import help_text, parse_command
 from bot.parser import Plan, parse_text
 from bot.router import Incoming
-from bot.settings import Settings
-from storage.demo import load_demo
 from storage.models import AuditLog, LaborEntry, User, Worker
 from tests.bot.test_parser_mechanisms import LEX
 
@@ -201,12 +198,8 @@ def test_log_help_shows_the_correction_form_in_both_languages() -> None:
 
 
 @pytest.fixture
-def services(db_url: str, session: Session) -> Iterator[Services]:
-    load_demo(session, TODAY)
-    clock = lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # noqa: E731 - 10:00 in Shanghai
-    services = build_services(Settings(database_url=db_url, llm_api_key=None, llm_base_url=None), clock=clock)
-    yield services
-    services.engine.dispose()
+def services(demo_services: Services) -> Services:
+    return demo_services
 
 
 def _say(services: Services, session: Session, text: str) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,12 +19,8 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def services(db_url: str, session: Session) -> Iterator[Services]:
-    load_demo(session, TODAY)
-    clock = lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # noqa: E731 - 10:00 in Shanghai
-    services = build_services(Settings(database_url=db_url, llm_api_key=None, llm_base_url=None), clock=clock)
-    yield services
-    services.engine.dispose()
+def services(demo_services: Services) -> Services:
+    return demo_services
 
 
 def user_id(session: Session, name: str) -> int:
