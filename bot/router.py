@@ -103,21 +103,24 @@ class Router:
         if user is None:
             raise LookupError(f"no user {incoming.user_id}")
         now = self.clock()
-        fallback = user.language or self._project_language(session, incoming.project_code)
         ctx = Context(
             session=session,
             user=user,
-            language=detect_language(_COMMAND.sub("", incoming.text), fallback),
-            today=incoming.today or now.astimezone(self._zone(session, incoming.project_code)).date(),
             project_code=incoming.project_code,
             source_text=incoming.text[:MAX_TEXT],
             now=now,
         )
-        if ctx.project_code is None:
+        project = self._project(session, incoming.project_code)
+        if project is None and incoming.project_code is None:
             # A member of exactly one project means that one, wherever they write from.
             visible = visible_projects(ctx)
             if len(visible) == 1:
-                ctx.project_code = visible[0].code
+                project = visible[0]
+                ctx.project_code = project.code
+        fallback = user.language or (project.language if project else "zh")
+        ctx.language = detect_language(_COMMAND.sub("", incoming.text), fallback)
+        zone = ZoneInfo(project.timezone if project else self.timezone)
+        ctx.today = incoming.today or now.astimezone(zone).date()
         return ctx
 
     def plan(self, ctx: Context, text: str) -> Plan:
@@ -183,11 +186,3 @@ class Router:
         if not code:
             return None
         return session.scalar(select(Project).where(Project.code == code))
-
-    def _project_language(self, session: Session, code: str | None) -> str:
-        project = self._project(session, code)
-        return project.language if project else "zh"
-
-    def _zone(self, session: Session, code: str | None) -> ZoneInfo:
-        project = self._project(session, code)
-        return ZoneInfo(project.timezone if project else self.timezone)
