@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.terminal import acting_user
+
 from bot.app import build_services, prepare_database
 from bot.parser import Lexicon, parse_text
 from bot.router import Incoming
 from bot.settings import Settings
-from bot.terminal import acting_user
 from tests.support.fake_openai import FakeOpenAI, text, tool_calls
 
 TODAY = date(2026, 11, 25)

@@ -1,9 +1,11 @@
 """The LLM path: a LangChain agent over the registry's tools, for what the rule parser is unsure of.
 
-The model only chooses tools and arguments. Who acts, in which chat, on which day comes from the
-runtime context; every call runs through tools.base.run_calls (validated, permission-checked,
-transactional, audited), and the tools' own replies are what the user reads — so a request that
-needs one tool costs one model call.
+The model only chooses tools and arguments, and it must choose: a tool, `ask_user` (a question) or `answer` (an
+explanation); its free text never reaches the user (tool_choice is "required", and a plain-text answer is taken as
+`answer`). An answer that claims an action ("已记工", "deleted") is replaced: only tools act. Who acts, in which
+chat, on which day comes from the runtime context. Reads run at once and their replies are what the user reads;
+writes are never run here: they are handed back (validated) and the router proposes them for a yes — so a request
+costs one model call, and nothing the model guessed is written unconfirmed.
 """
 
 from __future__ import annotations
@@ -39,13 +41,14 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 import tools
 from bot.settings import Settings
 from storage.models import Project
-from tools.base import Call, Context, Result, Text, ToolSpec, run_calls, validate_call
+from tools.base import Call, Context, Result, Text, ToolSpec, prepare, validate_call
+from tools.base import execute as execute_calls
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +77,28 @@ COMMANDS: dict[str, str] = {
 UNAVAILABLE = Text(
     "抱歉，AI 模型暂时没有响应（超时或服务繁忙）。", "Sorry, the AI model did not respond (timeout or busy). "
 )
+KEY_REFUSED = Text(
+    "抱歉，AI 模型拒绝了我们的密钥（401/403），请管理员检查 SITEBOT_LLM_API_KEY。",
+    "Sorry, the AI model refused our key (401/403); an administrator should check SITEBOT_LLM_API_KEY. ",
+)
+RATE_LIMITED = Text(
+    "抱歉，AI 模型的调用次数或额度用完了（429），请稍后再试。",
+    "Sorry, the AI model's rate limit or quota is used up (429); please try again later. ",
+)
+MODEL_DOWN = Text("抱歉，AI 模型服务出错了（{status}）。", "Sorry, the AI model's service failed ({status}). ")
+MODEL_TIMEOUT = Text("抱歉，AI 模型超时没有回答。", "Sorry, the AI model timed out. ")
+MODEL_UNREACHABLE = Text(
+    "抱歉，连不上 AI 模型的服务器，请管理员检查 SITEBOT_LLM_BASE_URL 和网络。",
+    "Sorry, the AI model's server cannot be reached; an administrator should check SITEBOT_LLM_BASE_URL and the "
+    "network. ",
+)
+MODEL_REJECTED = Text(
+    "抱歉，AI 模型拒绝了请求（{status}，模型名或参数不对？），请管理员检查 SITEBOT_LLM_MODEL。",
+    "Sorry, the AI model rejected the request ({status}: wrong model name or settings?); an administrator should "
+    "check SITEBOT_LLM_MODEL. ",
+)
 CONFUSED = Text("抱歉，AI 模型没有给出有效的操作。", "Sorry, the AI model did not come up with a valid action. ")
 NOTHING_RECORDED = Text("这条消息什么都没有记录。", "Nothing from this message was recorded.")
-PARTLY_RECORDED = Text("上面的记录已保存，其余没有记录。", "The entries above were recorded; nothing else was.")
 HINT = Text(
     "我的理解是：{call}，可以用 {command} 命令直接{verb}。",
     "My reading: {call} — you can {verb} it directly with {command}.",
@@ -86,7 +108,6 @@ TRY_AGAIN = Text(
     "请换个说法或稍后再试，也可以发送 /help 查看命令。",
     "Please rephrase or try again later, or send /help for the commands.",
 )
-REPEATED = Text("（本条消息已记录过，没有重复记录）", "(already recorded for this message; not recorded again)")
 HINT_IN_PROMPT = Text(
     "规则解析器的猜测（把握不大，仅供参考）：{calls}",
     "The rule parser's guess (low confidence, only a suggestion): {calls}",
@@ -97,15 +118,36 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
-Kind = Literal["done", "refused", "invalid", "repeat"]
+Kind = Literal["done", "refused", "invalid", "repeat", "planned", "said"]
+
+ASK_TOOL = "ask_user"
+ANSWER_TOOL = "answer"
+# Words that claim an action was taken; in a model's answer they are never shown (no tool did it).
+_ACTED = r"(?:recorded|logged|saved|deleted|removed|cleared|updated|added|paid|settled|undone|changed|wiped|booked)"
+CLAIM_RE = re.compile(
+    r"已(?:经)?(?:帮你|为你|为您|给你)?(?:记|录|登记|保存|存|删|删除|删掉|清空|撤回|撤销|更新|修改|改|结算|结清|支付|付"
+    r"|转|完成|处理|添加|新增|设置)"
+    r"|(?:记|录|删|删除|删掉|清空|撤回|撤销|改|保存|结算|添加|登记)(?:好|完|上|掉)?了(?![吗么呢没])"
+    rf"|(?<![a-z])(?:i|we)(?:'ve| have)?\s+(?:just\s+|now\s+|already\s+)?{_ACTED}(?![a-z])"
+    rf"|(?<![a-z])(?:has|have|had)\s+been\s+{_ACTED}(?![a-z])"
+    rf"|(?<![a-z])(?:is|are|was|were)\s+(?:now\s+)?{_ACTED}(?![a-z])"
+    rf"|^\s*(?:done|{_ACTED})\b",
+    re.IGNORECASE,
+)
+NO_ACTION = Text(
+    "我没有做任何改动：这条消息没有对应的操作，什么都没有记录或删除。",
+    "I did not change anything: no action matched this message, so nothing was recorded or deleted.",
+)
+MODEL_READING = Text("AI 模型的理解，请核对：", "The AI model's reading; please check:")
 
 
 @dataclass
 class AgentReply:
-    text: str  # the reply to show
-    results: list[Result]  # tool results, in order
+    text: str  # what to show: the question, the answer, an apology, or "" when the results say it all
+    results: list[Result]  # what the reads answered, in order
     model_calls: int
     ok: bool  # False when the model failed and we answered with an apology
+    writes: list[Call] = field(default_factory=list)  # validated writes the model asked for: to propose, never run
 
 
 @dataclass
@@ -123,7 +165,8 @@ class Turn:
     model_calls: int = 0
     rounds: list[list[str]] = field(default_factory=list)  # per model call: its tool call ids, in order
     outcomes: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # by (model call, tool call id)
-    writes: dict[str, _Outcome] = field(default_factory=dict)  # "tool:canonical args" → the write that ran
+    planned: dict[str, tuple[tuple[int, str], Call]] = field(default_factory=dict)  # canonical write → (slot, call)
+    said: list[tuple[str, str]] = field(default_factory=list)  # (ask_user|answer, text) in order
     # LangGraph runs one message's parallel tool calls on worker threads; the session is not thread-safe.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -135,6 +178,15 @@ class Turn:
             for i in dict.fromkeys(ids)
             if (o := self.outcomes.get((n, i))) and o.kind in ("done", "refused")
         ]
+
+    def writes(self) -> list[Call]:
+        """The writes asked for, in the order the model gave them (its tool calls run on several threads)."""
+
+        def position(slot: tuple[int, str]) -> tuple[int, int]:
+            ids = self.rounds[slot[0] - 1] if 0 < slot[0] <= len(self.rounds) else []
+            return slot[0], ids.index(slot[1]) if slot[1] in ids else len(ids)
+
+        return [call for slot, call in sorted(self.planned.values(), key=lambda item: position(item[0]))]
 
     def settled(self) -> bool:
         """True when every call of the last model answer ran or was refused by its tool: nothing to fix."""
@@ -160,6 +212,9 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
     Validation still uses the full pydantic model (limits, extra fields forbidden); this is what the model reads.
     """
     schema = model.model_json_schema()
+    for name, prop in list(schema.get("properties", {}).items()):
+        if prop.get("internal"):  # set by buttons and the router only
+            del schema["properties"][name]
     defs = schema.pop("$defs", {})
     out = _compact(schema, defs)
     out.setdefault("properties", {})
@@ -250,7 +305,7 @@ def as_langchain_tool(spec: ToolSpec) -> BaseTool:
 
 
 def execute(turn: Turn, name: str, arguments: dict[str, Any], *, call_id: str) -> str:
-    """Run one model tool call through run_calls, once per distinct write; the text the model reads back."""
+    """One model tool call: a read runs now; a write is checked and kept to be proposed; the text read back."""
     with turn.lock:
         ctx = turn.ctx
         slot = (turn.model_calls, call_id)
@@ -260,15 +315,32 @@ def execute(turn: Turn, name: str, arguments: dict[str, Any], *, call_id: str) -
             turn.outcomes[slot] = _Outcome("invalid", checked)
             return f"Error: {checked.text}"
         spec, args = checked
-        key = f"{name}:{json.dumps(args.model_dump(), sort_keys=True, ensure_ascii=False, default=_canonical)}"
-        if spec.writes and (earlier := turn.writes.get(key)) is not None:
-            turn.outcomes[slot] = _Outcome("repeat", earlier.result)
-            return f"{ctx.t(REPEATED)}\n{earlier.result.text}"
-        result = run_calls(ctx, [call])[0]
-        outcome = turn.outcomes[slot] = _Outcome("done" if result.ok else "refused", result)
-        if spec.writes and result.ok:
-            turn.writes[key] = outcome
+        if spec.writes:
+            key = f"{name}:{json.dumps(args.model_dump(), sort_keys=True, ensure_ascii=False, default=_canonical)}"
+            turn.planned.setdefault(key, (slot, Call(name, dict(arguments))))
+            turn.outcomes[slot] = _Outcome("planned", Result(ok=True, text=""))
+            return "Planned; the user will be shown it and asked to confirm. Do not call it again."
+        prepared = prepare(ctx, [call])
+        result = prepared if isinstance(prepared, Result) else execute_calls(ctx, prepared)[0]
+        turn.outcomes[slot] = _Outcome("done" if result.ok else "refused", result)
         return result.text
+
+
+def _say_tool(kind: str, field_name: str, description: str) -> BaseTool:
+    """ask_user and answer: the model's words, taken as the tool's argument so nothing else reaches the user."""
+
+    class Words(BaseModel):
+        text: str = Field(description=description, max_length=800)
+
+    def run(runtime: ToolRuntime[Turn], text: str) -> str:
+        turn = runtime.context
+        with turn.lock:
+            turn.said.append((kind, text))
+            turn.outcomes[(turn.model_calls, runtime.tool_call_id or "")] = _Outcome("said", Result(ok=True, text=""))
+        return "Shown to the user."
+
+    Words.__name__ = f"{kind}_args"
+    return StructuredTool.from_function(func=run, name=kind, description=description, args_schema=compact_schema(Words))
 
 
 def _canonical(value: Any) -> str:
@@ -301,7 +373,8 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
     ) -> ModelResponse[Any]:
         turn = request.runtime.context
         turn.model_calls += 1
-        response = handler(request.override(system_message=SystemMessage(turn.system_prompt)))
+        # The model must choose a tool, ask_user or answer: its free text is never the reply.
+        response = handler(request.override(system_message=SystemMessage(turn.system_prompt), tool_choice="required"))
         for message in response.result:
             if isinstance(message, AIMessage):
                 _log_usage(turn.ctx, message, turn.model_calls)
@@ -370,7 +443,11 @@ class Agent:
             use_responses_api=False,
             **extra,
         )
-        self.tools = [as_langchain_tool(spec) for spec in tools.REGISTRY.values()]
+        self.tools = [as_langchain_tool(spec) for spec in tools.REGISTRY.values() if not spec.internal]
+        self.tools += [
+            _say_tool(ASK_TOOL, "text", "Ask the user one short question when something needed is missing or unclear"),
+            _say_tool(ANSWER_TOOL, "text", "Answer in words when no tool fits (chit-chat, what you cannot do)"),
+        ]
         self._planner = self.model.bind_tools(self.tools)
         # Order matters: TurnControl ends the run after settled tool calls before the limit is checked.
         middleware: list[AgentMiddleware[Any, Turn, Any]] = [
@@ -397,6 +474,11 @@ class Agent:
             text = f"{text}\n{ctx.t(HINT_IN_PROMPT, calls=calls)}"
         return text
 
+    @staticmethod
+    def writes(tool_name: str) -> bool:
+        spec = tools.REGISTRY.get(tool_name)
+        return bool(spec and spec.writes)
+
     def tool_schemas(self) -> list[dict[str, Any]]:
         """The tools exactly as they are sent to the model."""
         return [convert_to_openai_tool(t) for t in self.tools]
@@ -415,18 +497,22 @@ class Agent:
     def respond(
         self, ctx: Context, text: str, *, history: list[tuple[str, str]], hint: list[Call] | None = None
     ) -> AgentReply:
-        """Answer one message; what the tools wrote is always reported, even when the model then fails."""
+        """Answer one message: reads answered, writes handed back to be proposed, or the model's question."""
         turn = Turn(ctx=ctx, system_prompt=self.system_prompt(ctx, hint))
         payload: InputAgentState = {"messages": [*_history(history), HumanMessage(text)]}
         config: RunnableConfig = {"recursion_limit": 4 * MAX_MODEL_CALLS + 10}
         try:
             state = self._graph.invoke(payload, config, context=turn)
-        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as error:
-            # the client already retried with backoff (settings.llm_max_retries)
+        except openai.APIError as error:
+            reason = _failure(error)
             log.warning(
-                "llm unavailable for user %s after %d call(s): %s", ctx.user.id, turn.model_calls, type(error).__name__
+                "llm failed for user %s after %d call(s): %s %s",
+                ctx.user.id,
+                turn.model_calls,
+                type(error).__name__,
+                getattr(error, "status_code", ""),
             )
-            return self._apology(turn, UNAVAILABLE, hint)
+            return self._apology(turn, reason, hint)
         except (ModelCallLimitExceededError, GraphRecursionError):
             log.warning("llm loop stopped for user %s after %d calls", ctx.user.id, turn.model_calls)
             return self._apology(turn, CONFUSED, hint)
@@ -434,16 +520,21 @@ class Agent:
             log.exception("llm path failed for user %s", ctx.user.id)
             ctx.session.rollback()
             return self._apology(turn, UNAVAILABLE, hint)
-        results = turn.results()
+        results, writes = turn.results(), turn.writes()
+        said = [words for kind, words in turn.said]
         new = _this_turn(state["messages"])
         final = new[-1] if new else None
-        if isinstance(final, AIMessage) and not final.tool_calls:
-            words = str(final.text).strip()
-            if not words:
-                return self._apology(turn, CONFUSED, hint)
-            return AgentReply("\n\n".join([*(r.text for r in results), words]), results, turn.model_calls, True)
-        if results:
-            return AgentReply("\n\n".join(r.text for r in results), results, turn.model_calls, True)
+        if isinstance(final, AIMessage) and not final.tool_calls and str(final.text).strip():
+            said.append(str(final.text).strip())  # a model that ignored tool_choice: its words are an answer
+        words = "\n".join(dict.fromkeys(w.strip() for w in said if w.strip()))
+        if words and CLAIM_RE.search(words):
+            log.warning("llm answer for user %s claimed an action no tool took; not shown", ctx.user.id)
+            words = ctx.t(NO_ACTION)
+        if writes:
+            reading = ctx.t(MODEL_READING)
+            return AgentReply(reading, results, turn.model_calls, True, writes)
+        if results or words:
+            return AgentReply(words, results, turn.model_calls, True)
         return self._apology(turn, CONFUSED, hint)
 
     def plan(self, ctx: Context, text: str, *, history: Sequence[tuple[str, str]] = ()) -> list[Call]:
@@ -457,14 +548,17 @@ class Agent:
         if not isinstance(message, AIMessage):
             return []
         _log_usage(ctx, message, 1)
-        return [Call(c["name"], dict(c["args"])) for c in message.tool_calls if c["name"] in tools.REGISTRY]
+        return [
+            Call(c["name"], dict(c["args"]))
+            for c in message.tool_calls
+            if c["name"] in tools.REGISTRY and not tools.REGISTRY[c["name"]].internal
+        ]
 
     def _apology(self, turn: Turn, reason: Text, hint: Sequence[Call] | None) -> AgentReply:
         """Say the model failed, report what was nevertheless recorded, and offer the parser's reading."""
         ctx = turn.ctx
         results = turn.results()
-        wrote = any(r.ok and r.audit_id is not None for r in results)
-        lines = [ctx.t(reason) + ctx.t(PARTLY_RECORDED if wrote else NOTHING_RECORDED)]
+        lines = [ctx.t(reason) + ctx.t(NOTHING_RECORDED)]
         for call in hint or ():
             spec = tools.REGISTRY.get(call.tool)
             lines.append(
@@ -479,6 +573,24 @@ class Agent:
             lines.append(ctx.t(TRY_AGAIN))
         text = "\n\n".join([*(r.text for r in results), "\n".join(lines)])
         return AgentReply(text, results, turn.model_calls, False)
+
+
+def _failure(error: openai.APIError) -> Text:
+    """What to tell the user for a failed model call, by its HTTP status (the client already retried)."""
+    if isinstance(error, openai.APITimeoutError):
+        return MODEL_TIMEOUT
+    if isinstance(error, openai.APIConnectionError):
+        return MODEL_UNREACHABLE
+    status = getattr(error, "status_code", None)
+    if status in (401, 403):
+        return KEY_REFUSED
+    if status == 429:
+        return RATE_LIMITED
+    if isinstance(status, int) and status >= 500:
+        return Text(MODEL_DOWN.zh.format(status=status), MODEL_DOWN.en.format(status=status))
+    if isinstance(status, int):
+        return Text(MODEL_REJECTED.zh.format(status=status), MODEL_REJECTED.en.format(status=status))
+    return UNAVAILABLE
 
 
 def _render_prompt(lang: str, *, today: date, user: str, project: str) -> str:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 import tools  # noqa: F401 - importing registers every tool
 from bot.router import Router
+from bot.services import Services
 from bot.settings import Settings
-from storage.db import is_empty, make_engine, make_session_factory, upgrade
+from storage.db import make_engine, make_session_factory
+from storage.startup import prepare
 
-
-@dataclass
-class Services:
-    """What lives as long as the process: settings, engine, sessions and the router."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    router: Router
+if TYPE_CHECKING:  # the Telegram part is imported only when the bot runs
+    from telegram.ext import Application
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Services:
@@ -35,8 +27,14 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] | None =
         from bot.agent import Agent  # langchain loads only when a model is configured
 
         agent = Agent(settings)
-    router = Router(sessions, agent=agent, timezone=settings.timezone, clock=clock)
-    return Services(settings=settings, engine=engine, sessions=sessions, router=router)
+    router = Router(
+        sessions,
+        agent=agent,
+        timezone=settings.timezone,
+        clock=clock,
+        proposal_minutes=settings.proposal_minutes,
+    )
+    return Services(settings=settings, engine=engine, sessions=sessions, router=router, clock=router.clock)
 
 
 def local_today(settings: Settings) -> date:
@@ -45,27 +43,20 @@ def local_today(settings: Settings) -> date:
 
 
 def prepare_database(services: Services, today: date) -> bool:
-    """Migrate, and load the demo when the database holds no project yet; True if the demo was loaded."""
-    upgrade(services.engine)
-    if not is_empty(services.engine):
-        return False
-    from storage.demo import load_demo
+    """Migrate, and load the demo when the database holds no project yet; True if the demo was loaded.
 
-    with services.sessions() as session:
-        return load_demo(session, today)
-
-
-from typing import TYPE_CHECKING, Any  # noqa: E402 - appended with the Telegram wiring
-
-if TYPE_CHECKING:  # the Telegram part is imported only when the bot runs
-    from telegram.ext import Application
+    Several processes starting at once on a new database take turns (storage.startup's lock).
+    """
+    return prepare(services.engine, services.sessions, today)
 
 
 def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Telegram application over the services: handlers, error handler, rate limiter and digest jobs."""
-    from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler, filters
+    """The Telegram application over the services: the inbox queue, the one update handler, start-up and jobs."""
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 
-    from bot import telegram as tg
+    from bot.channels.telegram import handlers as tg
+    from bot.channels.telegram.inbox import InboxQueue
+    from bot.channels.telegram.workers import ChatWorkers
     from bot.render import file_url
 
     settings = services.settings
@@ -77,20 +68,20 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
         .context_types(ContextTypes(bot_data=tg.BotData))
-        # Updates are handled concurrently (a slow model call must not stall other chats); one chat's
-        # messages still go in order (tg.exactly_once holds a per-chat lock).
+        # Every update is stored in the inbox before it is queued (so before Telegram is told it arrived).
+        .update_queue(InboxQueue(services))
+        # Updates are handed to per-chat workers at once: a slow model call must not stall other chats, while
+        # one chat's messages still go in order.
         .concurrent_updates(True)
         # Without retries the limiter raises RetryAfter at once; it does not enforce 1 msg/s per private chat.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(tg.on_startup)
+        .post_stop(tg.on_shutdown)
         .build()
     )
     application.bot_data.services = services
-    private_or_group = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
-    # Order matters: /start and /project are the channel's own; every other command and all text go
-    # to the router, which knows the tool commands (/help, /log, /budget, ...).
-    application.add_handler(CommandHandler("start", tg.on_start, filters=private_or_group))
-    application.add_handler(CommandHandler("project", tg.on_project, filters=private_or_group))
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & private_or_group, tg.on_text))
+    application.bot_data.workers = ChatWorkers(services)
+    application.bot_data.workers.bot = application.bot
+    application.add_handler(TypeHandler(object, tg.on_update))
     application.add_error_handler(tg.on_error)
     return application

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from storage.db import make_engine, upgrade
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -40,9 +40,21 @@ def _ready(settings: Settings, today: date | None) -> Iterator[Services]:
         services.engine.dispose()
 
 
-def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.terminal import UnknownMember, acting_user, check_project, run_chat
+def _past_or_today(settings: Settings, day: date | None) -> bool:
+    """--today replays a past day (tests, catching up); it never moves the clock into the future."""
+    from bot.app import local_today
 
+    if day is not None and day > local_today(settings):
+        print(f"--today {day.isoformat()} is in the future; only a past day can be replayed", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.terminal import UnknownMember, acting_user, check_project, run_chat
+
+    if not _past_or_today(settings, args.today):
+        return 2
     with _ready(settings, args.today) as services:
         with services.sessions() as session:
             try:
@@ -62,11 +74,21 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.telegram import run_polling
+    from bot.app import build_application
+    from bot.channels.telegram.handlers import run_polling
 
+    _log_to_stderr()
     with _ready(settings, None) as services:
-        run_polling(services)
+        run_polling(build_application(services))
     return 0
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs, token included
 
 
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
@@ -78,8 +100,8 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.terminal import UnknownMember, acting_user, check_project
     from bot.planning import plan_json
-    from bot.terminal import UnknownMember, acting_user, check_project
 
     with _ready(settings, args.today) as services:
         with services.sessions() as session:
@@ -122,15 +144,16 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     """`alerts run`: queue today's digest for every bound chat, then send what is pending (or print it)."""
     import asyncio
 
+    from bot.alerts.digest import print_pending, print_unbound_digests, write_digests
     from bot.app import build_application, build_services
-    from bot.digest import print_pending, print_unbound_digests, send_pending, write_digests
+    from bot.channels.telegram.outbox import send_due
 
     services = build_services(settings)
 
     async def deliver(queued: int) -> int:
         application = build_application(services)
         async with application:  # initialize/shutdown: the bot's HTTP client only, no polling, no jobs
-            delivery = await send_pending(services, application.bot)
+            delivery = await send_due(services, application.bot)
         print(
             f"digests queued: {queued}; sent: {delivery.sent}; to retry: {delivery.retry}; failed: {delivery.failed}",
             file=sys.stderr,

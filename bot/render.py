@@ -101,3 +101,29 @@ def file_url(api_url: str) -> str:
     if index < 0:
         return api_url.rstrip("/") + "/file/bot"
     return f"{api_url[:index]}/file{api_url[index:]}"
+
+
+_COMMAND_RE = re.compile(r"^\s*/([A-Za-z_]+)(?:@(\w+))?(?:\s|$)")
+
+
+def command_of(text: str, bot_username: str | None) -> str | None:
+    """The command a message starts with ("/project@site_bot SG3" → "project"), or None; one addressed to
+    another bot (/start@other_bot) is not ours."""
+    match = _COMMAND_RE.match(text)
+    if match is None:
+        return None
+    if match[2] and bot_username and match[2].casefold() != bot_username.casefold():
+        return None
+    return match[1].casefold()
+
+
+def mentions(text: str, bot_username: str | None) -> bool:
+    """Whether a message mentions the bot by its @username."""
+    return bool(bot_username) and re.search(rf"@{re.escape(bot_username or '')}\b", text, re.IGNORECASE) is not None
+
+
+def language_or_none(value: str | None) -> Literal["zh", "en"] | None:
+    """A chat's language setting, when it has one."""
+    if not value:
+        return None
+    return "zh" if value.lower().startswith("zh") else "en" if value.lower().startswith("en") else None

@@ -1,7 +1,18 @@
-"""One message in, one reply out: command → rule parser → LLM agent → "didn't understand".
+"""One message in, one reply out: answer → command → rule parser → LLM agent → "didn't understand".
 
-Every channel (Telegram, terminal) and the CLI's `parse` go through here; all three understanding
-paths end in tools.run_calls, so nothing else writes the database.
+Every channel (Telegram, terminal) and the CLI's `parse` go through here, and every path ends in tools.base, so
+nothing else writes the database. A message is handled in two steps:
+
+1. Understanding, in a read transaction: who writes (a stranger is answered in one sentence and nothing else
+   happens), whether the message answers the question or proposal the user has open (bot.dialogue), else the
+   plan of a command, the parser or the model. Reads run here.
+2. One write transaction (storage.db.begin_write): the channel claims the message (Telegram: its inbox row, so a
+   redelivered or replayed update is handled once), the writes run in a savepoint (all or none), a proposal or
+   question is stored, the short memory is kept, and the channel records the reply (Telegram: its outbox row).
+   All of it commits together, or none of it; a lock conflict runs this step again.
+
+Writes the parser or the model is not sure of are never made: they become a proposal the user confirms with a
+yes (or a manager, for an overrun), executed at most once.
 """
 
 from __future__ import annotations
@@ -9,26 +20,47 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue.answers import Answer, read_answer, yes_or_no
+from bot.dialogue.describe import FOOT, FOOT_ROLES, describe_calls
 from bot.memory import load_history, remember
 from bot.parser import Lexicon, Plan, parse_text
-from storage.models import Project, User
-from tools.base import Attachment, Call, Context, Result, Text, run_calls
+from bot.parser.plan import writes
+from storage.db import begin_write
+from storage.models import PendingAction, Project, Role, User
+from storage.queries import pending as pq
+from tools.base import (
+    ATTEMPTS,
+    CONFLICT,
+    INTERNAL,
+    Attachment,
+    Call,
+    Context,
+    Result,
+    Retry,
+    Text,
+    ToolError,
+    execute,
+    prepare,
+)
+from tools.fmt import UNDO_HINT
+from tools.projects import ROLE_LABELS
 from tools.resolve import visible_projects
+from tools.sanitize import clean
 
 if TYPE_CHECKING:
     from bot.agent import Agent
 
 log = logging.getLogger(__name__)
 
-Source = Literal["command", "rules", "llm", "none"]
+Source = Literal["command", "rules", "llm", "none", "dialogue"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -47,7 +79,36 @@ TOO_LONG = Text(
     "消息太长了（最多 2000 字），什么都没有记录。",
     "That message is too long (2,000 characters at most); nothing was recorded.",
 )
+STRANGER = Text(
+    "你还不是任何项目的成员，我不能查看或记录任何内容。请项目经理或管理员给你发一个邀请链接（/invite），打开后就能使用。",
+    "You are not a member of any project yet, so I can't show or record anything. Ask a project manager or an "
+    "administrator for an invite link (/invite) and open it to join.",
+)
+CANCELLED = Text("好的，已取消，什么都没有记录。", "OK, cancelled; nothing was recorded.")
+EXPIRED = Text(
+    "这条确认已经过期（超过 {minutes} 分钟），什么都没有记录。请重新发一次。",
+    "That confirmation has expired (after {minutes} minutes); nothing was recorded. Please send it again.",
+)
+ALREADY_DONE = Text("这条已经处理过了，没有重复记录。", "That was already done; nothing was recorded twice.")
+NOT_YOURS = Text(
+    "这条确认是{owner}发起的，只有{who}可以确认。", "This proposal is {owner}'s; only {who} can confirm it."
+)
+NOT_YOURS_WHO = Text("发起人", "the person who sent it")
+NO_PENDING = Text("现在没有等待确认的内容。", "There is nothing waiting for a confirmation.")
+EDIT_NOTHING = Text(
+    "你修改了一条消息；它原来没有记录任何内容，按新内容处理：",
+    "You edited a message that had recorded nothing; here is the new one:",
+)
+EDIT_NO_WRITE = Text(
+    "你修改了一条消息，原来记的没有改动：新内容里没有能记录的。要撤回原来的记录请发 /undo。",
+    "You edited a message; what it recorded is unchanged, because the new text has nothing to record. To undo "
+    "the original, send /undo.",
+)
+EDIT_REPLACE = Text("你修改了消息，要替换原来记的吗？", "You edited the message. Replace what it recorded?")
+EDIT_UNDO = Text("撤回原消息记的内容", "undo what the original message recorded")
+ASK_FOOT = Text("（直接回复就行；要做别的也可以直接说。）", "(Just reply; or say something else to move on.)")
 MAX_TEXT = 2000
+MAX_CHAIN = 3  # questions asked in a row about one message before it is dropped
 
 
 def detect_language(text: str, fallback: str) -> Literal["zh", "en"]:
@@ -68,6 +129,20 @@ class Incoming:
     chat_key: str  # "tg:<chat id>" or "term:<user>"
     project_code: str | None = None  # the chat's default project
     today: date | None = None  # set by tests and `--today`; else the clock in the project's timezone
+    message_ref: str | None = None  # "<chat key>:<message id>" of this message (of the original, for an edit)
+    reply_to_ref: str | None = None  # the message it replies to (a proposal shown earlier)
+    edited: bool = False  # the user edited an earlier message: message_ref names it
+    addressed: bool = True  # said to the assistant (not group chatter): unclear chatter gets no reply, no model
+    action: str | None = None  # a pressed button's action ("yes:<token>", "no:<token>", "pick:<token>:<n>")
+    language: Literal["zh", "en"] | None = None  # the chat's language when it has one: every reply uses it
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: what it says and the opaque action the channel sends back when it is pressed."""
+
+    label: str
+    action: str
 
 
 @dataclass
@@ -78,6 +153,45 @@ class Reply:
     calls: list[Call] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     model_calls: int = 0
+    buttons: list[list[Button]] = field(default_factory=list)
+    pending_token: str | None = None  # the proposal or question this reply shows
+    undo_batch: str | None = None  # the write batch this reply reports (its undo button)
+    wrote: bool = False
+    handled: bool = True  # False: the channel had already handled this message, and nothing was done again
+    notice: bool = False  # the text is for the one who pressed a button only; nothing changed in the chat
+
+
+class Delivery(Protocol):
+    """How a channel takes part in a message's write transaction."""
+
+    def claim(self, session: Session) -> bool:
+        """First in the transaction: False when the message was already handled (nothing is done again)."""
+        ...
+
+    def record(self, session: Session, reply: Reply) -> None:
+        """Last before commit: keep the reply (an outbox row), so it is sent even after a crash."""
+        ...
+
+
+@dataclass
+class Outcome:
+    """What understanding a message decided; the write step carries it out."""
+
+    source: Source = "none"
+    text: str = ""  # what to say when nothing runs (help, a question, a refusal)
+    run: list[Call] = field(default_factory=list)  # calls for the write step
+    results: list[Result] = field(default_factory=list)  # reads already answered in the read step
+    propose: list[Call] = field(default_factory=list)  # calls to show and wait for a yes
+    reason: str = ""  # why a proposal is asked (shown above it)
+    roles: frozenset[Role] | None = None  # who else may confirm the proposal
+    ask: Plan | None = None  # a question to keep open (slot, choices)
+    origin: str = ""  # the message a proposal or question is about
+    close: tuple[int, str] | None = None  # an open item to close: (id, status)
+    confirm: PendingAction | None = None  # a proposal being confirmed (its calls are in run)
+    model_calls: int = 0
+    chain: int = 0  # how many questions in a row this message has had
+    remember: bool = True  # False for a stranger, an empty or an oversized message: nothing is kept
+    notice: bool = False  # a button press refused or stale: said to the presser only
 
 
 class Router:
@@ -90,11 +204,13 @@ class Router:
         agent: Agent | None = None,
         timezone: str = "Asia/Shanghai",
         clock: Callable[[], datetime] | None = None,
+        proposal_minutes: int = 10,
     ) -> None:
         self.sessions = sessions
         self.agent = agent
         self.timezone = timezone
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.proposal_minutes = proposal_minutes
 
     # -- planning (also used by `sitebot parse`) -------------------------------------------
 
@@ -109,6 +225,8 @@ class Router:
             project_code=incoming.project_code,
             source_text=incoming.text[:MAX_TEXT],
             now=now,
+            chat_key=incoming.chat_key,
+            message_ref=incoming.message_ref,
         )
         project = self._project(session, incoming.project_code)
         if project is None and incoming.project_code is None:
@@ -117,72 +235,474 @@ class Router:
             if len(visible) == 1:
                 project = visible[0]
                 ctx.project_code = project.code
-        fallback = user.language or (project.language if project else "zh")
-        ctx.language = detect_language(_COMMAND.sub("", incoming.text), fallback)
+        if incoming.language is not None:
+            ctx.language = incoming.language  # the chat's language: help, refusals and errors all in it
+        else:
+            fallback = user.language or (project.language if project else "zh")
+            ctx.language = detect_language(_COMMAND.sub("", incoming.text), fallback)
         zone = ZoneInfo(project.timezone if project else self.timezone)
         ctx.today = incoming.today or now.astimezone(zone).date()
         return ctx
 
-    def plan(self, ctx: Context, text: str) -> Plan:
+    def plan(self, ctx: Context, text: str, *, project_code: str | None = None) -> Plan:
         """The rule-based plan for a message: a slash command or free text."""
         from bot.commands import parse_command
 
+        code = project_code or ctx.project_code
         lexicon = Lexicon.load(ctx.session)
         if text.lstrip().startswith("/"):
-            planned = parse_command(
-                text, lexicon, today=ctx.today, project_code=ctx.project_code, language=ctx.language
-            )
+            planned = parse_command(text, lexicon, today=ctx.today, project_code=code, language=ctx.language)
             if isinstance(planned, str):
                 return Plan(calls=[], source="command", confident=False, question=planned)
             return planned
-        return parse_text(text, lexicon, today=ctx.today, project_code=ctx.project_code, language=ctx.language)
+        return parse_text(text, lexicon, today=ctx.today, project_code=code, language=ctx.language)
 
     # -- handling ------------------------------------------------------------------------------
 
-    def handle(self, incoming: Incoming) -> Reply:
-        """Answer one message; writes happen only through tools.run_calls."""
+    def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
+        """Answer one message: understand it, then write everything it causes in one transaction."""
+        incoming = replace(incoming, text=clean(incoming.text))
         with self.sessions() as session:
             ctx = self.context(session, incoming)
-            reply = self._answer(ctx, incoming)
-            if incoming.text.strip():
-                try:
-                    remember(session, incoming.chat_key, incoming.text[:MAX_TEXT], reply.text, now=ctx.now)
-                except Exception:  # memory is a convenience: never lose a reply over it
-                    session.rollback()
-                    log.exception("could not store conversation turn for %s", incoming.chat_key)
-            return reply
+            try:
+                outcome = self._understand(ctx, incoming)
+            except Exception:
+                session.rollback()
+                log.exception("understanding a message from user %s failed", incoming.user_id)
+                outcome = Outcome(text=ctx.t(INTERNAL))
+            return self._commit(ctx, incoming, outcome, delivery)
 
-    def _answer(self, ctx: Context, incoming: Incoming) -> Reply:
+    # -- step 1: understanding -------------------------------------------------------------------
+
+    def _understand(self, ctx: Context, incoming: Incoming) -> Outcome:
         text = incoming.text.strip()
-        if not text:
-            return Reply(ctx.t(EMPTY), "none")
+        if not text and incoming.action is None:
+            return Outcome(text=ctx.t(EMPTY), remember=False)
         if len(text) > MAX_TEXT:
-            return Reply(ctx.t(TOO_LONG), "none")
-        plan = self.plan(ctx, text)
-        if plan.source == "command" and not plan.calls:
-            return Reply(plan.question or ctx.t(NOT_UNDERSTOOD), "command")
-        if plan.calls and plan.confident:
-            return self._run(ctx, plan.calls, plan.source)
-        if plan.source == "none" and plan.question:
-            return Reply(plan.question, "none")  # a greeting or thanks: answered without a model call
-        if self.agent is not None:
-            history = load_history(ctx.session, incoming.chat_key)
-            answer = self.agent.respond(ctx, text, history=history, hint=plan.calls or None)
-            attachments = [a for r in answer.results for a in r.attachments]
-            return Reply(answer.text, "llm", attachments, results=answer.results, model_calls=answer.model_calls)
-        if plan.question:
-            return Reply(plan.question, "none", calls=[])
-        return Reply(ctx.t(NOT_UNDERSTOOD), "none")
+            return Outcome(text=ctx.t(TOO_LONG), remember=False)
+        if not ctx.user.is_admin and not visible_projects(ctx):
+            # a stranger: one sentence when spoken to, none for group chatter; no model, nothing kept
+            return Outcome(text=ctx.t(STRANGER) if incoming.addressed else "", remember=False)
+        if incoming.action is not None:
+            return self._button(ctx, incoming)
+        if incoming.edited:
+            return self._edit(ctx, incoming, text)
+        pending = self._pending_for(ctx, incoming)
+        closing: tuple[int, str] | None = None
+        if pending is not None:
+            answered = self._answer_pending(ctx, incoming, pending, text)
+            if answered is not None:
+                return answered
+            closing = (pending.id, "dropped")  # another message: the open item is dropped
+        outcome = self._new_message(ctx, incoming, text)
+        outcome.close = outcome.close or closing
+        return outcome
 
-    def _run(self, ctx: Context, calls: list[Call], source: Source) -> Reply:
-        results = run_calls(ctx, calls)
-        text = "\n\n".join(r.text for r in results)
-        attachments = [a for r in results for a in r.attachments]
-        return Reply(text, source, attachments, calls=calls, results=results)
+    def _new_message(self, ctx: Context, incoming: Incoming, text: str, *, chain: int = 0) -> Outcome:
+        plan = self.plan(ctx, text)
+        if not incoming.addressed and not plan.calls and not plan.slot:
+            return Outcome(remember=False)  # group chatter, a greeting among people: not for the assistant
+        outcome = self._from_plan(ctx, plan, text, chain=chain)
+        if outcome is not None:
+            return outcome
+        if not plan.calls and yes_or_no(text) == "yes":
+            return Outcome(source="dialogue", text=ctx.t(NO_PENDING), remember=incoming.addressed)
+        if not incoming.addressed:  # a site message the rules half read: ask, without a model
+            return self._question(plan, text, chain) if plan.question else Outcome(remember=False)
+        if self.agent is not None:
+            return self._by_model(ctx, incoming, text, plan)
+        if plan.question:
+            return self._question(plan, text, chain)
+        return Outcome(text=ctx.t(NOT_UNDERSTOOD))
+
+    def _from_plan(self, ctx: Context, plan: Plan, text: str, *, chain: int = 0) -> Outcome | None:
+        """What a rule plan decides without the model; None when the model (if any) should try."""
+        if plan.source == "command" and not plan.calls:
+            if plan.question and plan.slot:
+                return self._question(plan, text, chain, source="command")
+            return Outcome(source="command", text=plan.question or ctx.t(NOT_UNDERSTOOD))
+        if plan.calls and plan.confirm:
+            return Outcome(source=plan.source, propose=list(plan.calls), reason=plan.question or "", origin=text)
+        if plan.calls and plan.confident:
+            return self._run_or_read(ctx, plan.calls, plan.source)
+        if plan.source == "none" and plan.question:
+            return Outcome(text=plan.question)  # a greeting or thanks: answered without a model call
+        return None
+
+    def _question(self, plan: Plan, text: str, chain: int, *, source: Source = "none") -> Outcome:
+        """A question to ask; kept open when a short answer can complete the message."""
+        assert plan.question is not None
+        if plan.slot and chain < MAX_CHAIN:
+            return Outcome(source=source, text=plan.question, ask=plan, origin=text, chain=chain + 1)
+        return Outcome(source=source, text=plan.question)
+
+    def _run_or_read(self, ctx: Context, calls: list[Call], source: Source) -> Outcome:
+        """Writes go to the write step; a message of reads only is answered here, in the read transaction."""
+        if any(writes(call.tool) for call in calls):
+            return Outcome(source=source, run=list(calls))
+        prepared = prepare(ctx, calls)
+        if isinstance(prepared, Result):
+            return Outcome(source=source, results=[prepared])
+        try:
+            return Outcome(source=source, results=execute(ctx, prepared))
+        except Retry:  # reads never conflict; keep the type honest
+            return Outcome(source=source, text=ctx.t(CONFLICT))
+
+    def _by_model(self, ctx: Context, incoming: Incoming, text: str, plan: Plan) -> Outcome:
+        """The model answers what the rules could not: its reads run now, its writes are proposed, never made."""
+        assert self.agent is not None
+        history = load_history(ctx.session, incoming.chat_key, ctx.user.id)
+        answer = self.agent.respond(ctx, text, history=history, hint=plan.calls or None)
+        outcome = Outcome(source="llm", results=list(answer.results), model_calls=answer.model_calls)
+        if answer.writes:
+            outcome.propose = list(answer.writes)
+            outcome.origin = text
+            outcome.reason = answer.text
+        else:
+            outcome.text = answer.text
+        return outcome
+
+    # -- answers to what is open ----------------------------------------------------------------
+
+    def _pending_for(self, ctx: Context, incoming: Incoming) -> PendingAction | None:
+        """The item this message may answer: the one shown in the message it replies to, else the user's own."""
+        if incoming.reply_to_ref:
+            chat_key, _, message_id = incoming.reply_to_ref.rpartition(":")
+            if message_id.isdigit():
+                shown = pq.by_message(session=ctx.session, chat_key=chat_key, message_id=int(message_id))
+                if shown is not None and shown.status == "open" and yes_or_no(incoming.text) is not None:
+                    return shown
+        return pq.open_for(session=ctx.session, chat_key=incoming.chat_key, user_id=ctx.user.id)
+
+    def _expired(self, ctx: Context, pending: PendingAction) -> bool:
+        return pending.expires_at <= ctx.now
+
+    def _may_confirm(self, ctx: Context, pending: PendingAction) -> bool:
+        """The proposer, or a member holding one of the roles the proposal names (a manager for an overrun)."""
+        roles = pending.context.get("roles")
+        if roles:
+            project = ctx.session.get(Project, pending.project_id) if pending.project_id else None
+            role = ctx.role_in(project) if project is not None else (Role.admin if ctx.user.is_admin else None)
+            return role is not None and role.value in roles
+        return pending.user_id == ctx.user.id
+
+    def _answer_pending(self, ctx: Context, incoming: Incoming, pending: PendingAction, text: str) -> Outcome | None:
+        """The outcome when the message answers the open item; None when it is a new message."""
+        lexicon = Lexicon.load(ctx.session)
+        said = read_answer(
+            text,
+            slot=pending.context.get("slot") if pending.kind == "question" else None,
+            choices=list(pending.context.get("choices") or []),
+            lexicon=lexicon,
+            project=ctx.project_code,
+        )
+        if said is None:
+            return None
+        if self._expired(ctx, pending):
+            return Outcome(
+                source="dialogue", text=ctx.t(EXPIRED, minutes=self.proposal_minutes), close=(pending.id, "expired")
+            )
+        if pending.kind == "proposal":
+            return self._confirm(ctx, pending, said.kind)
+        return self._complete(ctx, incoming, pending, said)
+
+    def _confirm(self, ctx: Context, pending: PendingAction, said: str) -> Outcome:
+        if said not in ("yes", "no"):
+            return Outcome(source="dialogue", text=ctx.t(NO_PENDING))
+        if not self._may_confirm(ctx, pending):
+            owner = ctx.session.get(User, pending.user_id)
+            roles = pending.context.get("roles")
+            who = "/".join(roles) if roles else ctx.t(NOT_YOURS_WHO)
+            return Outcome(source="dialogue", text=ctx.t(NOT_YOURS, owner=owner.name if owner else "?", who=who))
+        if said == "no":
+            return Outcome(source="dialogue", text=ctx.t(CANCELLED), close=(pending.id, "cancelled"))
+        calls = [Call(c["tool"], dict(c["args"])) for c in pending.calls]
+        return Outcome(source="dialogue", run=calls, confirm=pending, origin=str(pending.context.get("origin", "")))
+
+    def _complete(self, ctx: Context, incoming: Incoming, pending: PendingAction, said: Answer) -> Outcome:
+        """A short answer to a question: the original message read again with it."""
+        origin = str(pending.context.get("origin", ""))
+        chain = int(pending.context.get("chain", 1))
+        if said.kind == "no":
+            return Outcome(source="dialogue", text=ctx.t(CANCELLED), close=(pending.id, "cancelled"))
+        slot = pending.context.get("slot")
+        choices = list(pending.context.get("choices") or [])
+        value = said.value
+        if said.kind == "yes":
+            if len(choices) != 1:
+                return Outcome(source="dialogue", text=pending.text, close=None)  # which one? the question stands
+            value = choices[0]
+        project = value if slot == "project" else None
+        if slot == "project":
+            again = origin
+        elif pending.context.get("replace") and value:
+            again = origin.replace(str(pending.context["replace"]), value, 1)
+        else:
+            again = f"{origin} {value}"
+        plan = self.plan(ctx, again, project_code=project)
+        outcome = self._from_plan(ctx, plan, again, chain=chain)
+        if outcome is None or (not outcome.run and not outcome.propose and not outcome.results and not outcome.ask):
+            return Outcome(
+                source="dialogue", text=plan.question or ctx.t(NOT_UNDERSTOOD), close=(pending.id, "dropped")
+            )
+        if project is not None and (outcome.run or outcome.propose):
+            # the answer names the project: every call is for it
+            outcome.run = [Call(c.tool, {**c.args, "project": project}) for c in outcome.run]
+            outcome.propose = [Call(c.tool, {**c.args, "project": project}) for c in outcome.propose]
+        outcome.close = (pending.id, "done")
+        outcome.source = "dialogue"
+        return outcome
+
+    def _button(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """A pressed button: its opaque action is resolved here, and the presser checked like a typed answer."""
+        action = incoming.action or ""
+        verb, _, rest = action.partition(":")
+        token, _, index = rest.partition(":")
+        pending = pq.by_token(session=ctx.session, token=token) if token else None
+        if verb == "undo":
+            return self._run_or_read(ctx, [Call("undo_last", {"batch": token})], "dialogue")
+
+        def notice(text: str, close: tuple[int, str] | None = None) -> Outcome:
+            return Outcome(source="dialogue", text=text, notice=True, close=close, remember=False)
+
+        if pending is None or pending.chat_key != incoming.chat_key:
+            return notice(ctx.t(NO_PENDING))
+        if pending.status != "open":
+            return notice(ctx.t(ALREADY_DONE if pending.status == "done" else NO_PENDING))
+        if self._expired(ctx, pending):
+            return notice(ctx.t(EXPIRED, minutes=self.proposal_minutes), (pending.id, "expired"))
+        if verb in ("yes", "no") and pending.kind == "proposal":
+            outcome = self._confirm(ctx, pending, verb)
+            outcome.notice = not outcome.run and outcome.close is None  # refused: only the presser hears it
+            return outcome
+        if verb == "pick" and index.isdigit():
+            choices = list(pending.context.get("choices") or [])
+            if pending.user_id != ctx.user.id:
+                owner = ctx.session.get(User, pending.user_id)
+                return notice(ctx.t(NOT_YOURS, owner=owner.name if owner else "?", who=ctx.t(NOT_YOURS_WHO)))
+            if 0 <= int(index) < len(choices):
+                return self._complete(ctx, incoming, pending, Answer("choice", choices[int(index)]))
+        return notice(ctx.t(NO_PENDING))
+
+    def _edit(self, ctx: Context, incoming: Incoming, text: str) -> Outcome:
+        """An edited message: what it wrote may be replaced by what it now says, after a yes."""
+        from storage.queries.audit import batch_of_message
+
+        logs = batch_of_message(session=ctx.session, message_ref=incoming.message_ref or "", user_id=ctx.user.id)
+        if not logs:
+            outcome = self._new_message(ctx, incoming, text)
+            if outcome.text:
+                outcome.text = f"{ctx.t(EDIT_NOTHING)}\n{outcome.text}"
+            return outcome
+        plan = self.plan(ctx, text)
+        calls = list(plan.calls) if plan.calls and (plan.confident or plan.confirm) and plan.writes else []
+        if not calls:
+            return Outcome(source="dialogue", text=ctx.t(EDIT_NO_WRITE))
+        undo = Call("undo_last", {"batch": logs[0].batch})
+        return Outcome(source="dialogue", propose=[undo, *calls], reason=ctx.t(EDIT_REPLACE), origin=text)
+
+    # -- step 2: the write transaction -------------------------------------------------------------
+
+    def _commit(self, ctx: Context, incoming: Incoming, outcome: Outcome, delivery: Delivery | None) -> Reply:
+        session = ctx.session
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                begin_write(session)
+                if delivery is not None and not delivery.claim(session):
+                    session.rollback()
+                    return Reply(text="", source=outcome.source, handled=False)
+                reply = self._write(ctx, incoming, outcome)
+                if delivery is not None:
+                    delivery.record(session, reply)
+                session.commit()
+                return reply
+            except Retry as conflict:
+                session.rollback()
+                log.warning("message from user %s: conflict on attempt %d: %s", ctx.user.id, attempt, conflict)
+            except Exception:
+                session.rollback()
+                log.exception("writing the answer to user %s failed", ctx.user.id)
+                return self._fallback(ctx, outcome, delivery, ctx.t(INTERNAL))
+        return self._fallback(ctx, outcome, delivery, ctx.t(CONFLICT))
+
+    def _fallback(self, ctx: Context, outcome: Outcome, delivery: Delivery | None, text: str) -> Reply:
+        """Nothing was written; the channel still records that the message was answered, with this apology."""
+        reply = Reply(text=text, source=outcome.source)
+        if delivery is None:
+            return reply
+        session = ctx.session
+        try:
+            begin_write(session)
+            if not delivery.claim(session):
+                session.rollback()
+                return Reply(text="", source=outcome.source, handled=False)
+            delivery.record(session, reply)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("could not record the apology for user %s", ctx.user.id)
+            raise
+        return reply
+
+    def _write(self, ctx: Context, incoming: Incoming, outcome: Outcome) -> Reply:
+        """Carry out an outcome inside the write transaction (the caller commits)."""
+        session = ctx.session
+        if outcome.confirm is not None:
+            # executed at most once: a doubled confirmation finds the proposal closed
+            if not pq.resolve(
+                session=session, pending_id=outcome.confirm.id, status="done", user_id=ctx.user.id, now=ctx.now
+            ):
+                return Reply(text=ctx.t(ALREADY_DONE), source="dialogue")
+            origin = outcome.confirm.context.get("origin")
+            if origin:
+                ctx.source_text = str(origin)[:MAX_TEXT]
+        elif outcome.close is not None:
+            pq.resolve(
+                session=session, pending_id=outcome.close[0], status=outcome.close[1], user_id=ctx.user.id, now=ctx.now
+            )
+        results = list(outcome.results)
+        texts = [r.text for r in results] + ([outcome.text] if outcome.text else [])
+        reply = Reply(text="", source=outcome.source, model_calls=outcome.model_calls, notice=outcome.notice)
+        if outcome.run:
+            ran = self._execute(self._actor(ctx, outcome), outcome.run)
+            results += ran
+            texts += [r.text for r in ran]
+            reply.calls = list(outcome.run)
+            proposal = next((r.proposal for r in ran if r.proposal is not None), None)
+            if proposal is not None:  # a tool asks for a yes first (an overrun, a cap)
+                self._propose(
+                    ctx, incoming, reply, list(proposal.calls), "", outcome.origin or incoming.text, proposal.roles
+                )
+                texts.append(reply.text)
+        elif outcome.propose:
+            self._preview_and_propose(ctx, incoming, reply, outcome)
+            texts.append(reply.text)
+        elif outcome.ask is not None:
+            self._ask(ctx, incoming, reply, outcome)
+        reply.results = results
+        reply.wrote = any(r.wrote for r in results)
+        reply.attachments = [a for r in results for a in r.attachments]
+        if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
+            reply.undo_batch = ctx.batch
+            texts.append(ctx.t(UNDO_HINT))
+        reply.text = "\n\n".join(t for t in texts if t)
+        if incoming.action and not reply.wrote and not reply.pending_token and outcome.close is None:
+            reply.notice = True  # a press that changed nothing (refused, stale): only the presser is told
+        if outcome.remember:
+            remember(
+                session, incoming.chat_key, ctx.user.id, incoming.text[:MAX_TEXT] or "(button)", reply.text, now=ctx.now
+            )
+        return reply
+
+    def _actor(self, ctx: Context, outcome: Outcome) -> Context:
+        """Who the calls run as: the proposer of a confirmed proposal (confirmed_by names who said yes)."""
+        if outcome.confirm is None:
+            return ctx
+        proposer = ctx.session.get(User, outcome.confirm.user_id) or ctx.user
+        return replace(ctx, user=proposer, confirmed_by=ctx.user.id)
+
+    def _execute(self, ctx: Context, calls: list[Call]) -> list[Result]:
+        prepared = prepare(ctx, calls)
+        if isinstance(prepared, Result):
+            return [prepared]
+        return execute(ctx, prepared)
+
+    def _preview_and_propose(self, ctx: Context, incoming: Incoming, reply: Reply, outcome: Outcome) -> None:
+        """Check the proposed calls would run (in a savepoint rolled back), then keep them for a yes."""
+        prepared = prepare(ctx, outcome.propose)
+        if isinstance(prepared, Result):
+            reply.text = prepared.text
+            return
+        savepoint = ctx.session.begin_nested()
+        try:
+            preview = execute(ctx, prepared)
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+        calls, roles = list(outcome.propose), outcome.roles
+        needed = next((r.proposal for r in preview if r.proposal is not None), None)
+        if needed is not None:
+            calls, roles = list(needed.calls), needed.roles
+        elif not all(r.ok for r in preview):
+            reply.text = "\n".join(r.text for r in preview)  # it would be refused: say why, propose nothing
+            return
+        reason = outcome.reason if needed is None else "\n".join(filter(None, [outcome.reason, preview[0].text]))
+        self._propose(ctx, incoming, reply, calls, reason, outcome.origin or incoming.text, roles)
+
+    def _propose(
+        self,
+        ctx: Context,
+        incoming: Incoming,
+        reply: Reply,
+        calls: list[Call],
+        reason: str,
+        origin: str,
+        roles: frozenset[Role] | None,
+    ) -> None:
+        project = self._project(
+            ctx.session, next((c.args.get("project") for c in calls if c.args.get("project")), None) or ctx.project_code
+        )
+        body = describe_calls(calls, ctx.language, ctx.today)
+        if roles:
+            names = "/".join(ctx.t(ROLE_LABELS[r]) for r in sorted(roles, key=lambda r: list(Role).index(r)))
+            foot = ctx.t(FOOT_ROLES, roles=names, minutes=self.proposal_minutes)
+        else:
+            foot = ctx.t(FOOT, minutes=self.proposal_minutes)
+        text = "\n".join(part for part in (reason, body, foot) if part)
+        pq.close_open(
+            session=ctx.session, chat_key=incoming.chat_key, user_id=ctx.user.id, status="superseded", now=ctx.now
+        )
+        item = pq.create(
+            session=ctx.session,
+            chat_key=incoming.chat_key,
+            user_id=ctx.user.id,
+            project_id=project.id if project else None,
+            kind="proposal",
+            calls=[call.to_json() for call in calls],
+            text=text,
+            context={"origin": origin[:MAX_TEXT], "roles": sorted(r.value for r in roles) if roles else None},
+            now=ctx.now,
+            expires_at=ctx.now + timedelta(minutes=self.proposal_minutes),
+        )
+        reply.text = text
+        reply.pending_token = item.token
+        yes, no = ("✅ 确认", "❌ 取消") if ctx.language == "zh" else ("✅ Confirm", "❌ Cancel")
+        reply.buttons = [[Button(yes, f"yes:{item.token}"), Button(no, f"no:{item.token}")]]
+
+    def _ask(self, ctx: Context, incoming: Incoming, reply: Reply, outcome: Outcome) -> None:
+        plan = outcome.ask
+        assert plan is not None
+        project = self._project(ctx.session, ctx.project_code)
+        pq.close_open(
+            session=ctx.session, chat_key=incoming.chat_key, user_id=ctx.user.id, status="superseded", now=ctx.now
+        )
+        item = pq.create(
+            session=ctx.session,
+            chat_key=incoming.chat_key,
+            user_id=ctx.user.id,
+            project_id=project.id if project else None,
+            kind="question",
+            calls=[call.to_json() for call in plan.calls],
+            text=plan.question or "",
+            context={
+                "origin": outcome.origin[:MAX_TEXT],
+                "slot": plan.slot,
+                "choices": plan.choices[:8],
+                "replace": plan.replace,
+                "chain": outcome.chain,
+            },
+            now=ctx.now,
+            expires_at=ctx.now + timedelta(minutes=self.proposal_minutes),
+        )
+        reply.pending_token = item.token
+        reply.buttons = [[Button(choice, f"pick:{item.token}:{i}")] for i, choice in enumerate(plan.choices[:8])]
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _project(self, session: Session, code: str | None) -> Project | None:
+    def _project(self, session: Session, code: Any) -> Project | None:
         if not code:
             return None
-        return session.scalar(select(Project).where(Project.code == code))
+        return session.scalar(select(Project).where(Project.code == str(code)))
+
+
+__all__ = ["Button", "Delivery", "Incoming", "Reply", "Router", "ToolError", "detect_language"]

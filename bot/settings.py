@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SITEBOT_", env_file=".env", extra="ignore")
+    # An empty value (SITEBOT_TELEGRAM_TOKEN= in a copied .env.example) means "not set".
+    model_config = SettingsConfigDict(env_prefix="SITEBOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite:///sitebot.db"
     telegram_token: SecretStr | None = None
@@ -21,6 +22,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 30.0
     llm_max_retries: int = 2
+    proposal_minutes: int = Field(10, ge=1, le=24 * 60)  # a proposal or question waits this long for an answer
 
     @field_validator("admin_ids", mode="before")
     @classmethod

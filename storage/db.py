@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,7 +21,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
+WRITE = "sitebot_write"  # execution option: this connection's transaction will write
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite would BEGIN only before the first INSERT, so the reads a write depends on ran outside its
+    # transaction; we BEGIN ourselves (see _sqlite_begin), which also makes SAVEPOINT work as documented.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,14 +36,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """BEGIN IMMEDIATE for a write transaction: the database's write lock is taken before the first read, so
+    nothing a tool checked (what is owed, a daily cap) can change before it commits; BEGIN for reads."""
+    immediate = connection.get_execution_options().get(WRITE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-connection set-up each database needs."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's write transaction (ending its read transaction, which wrote nothing).
+
+    On SQLite the write lock is taken at once (BEGIN IMMEDIATE); on PostgreSQL checks that must hold until
+    commit take their own keys with storage.locks.lock.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write: the read transaction has unflushed changes")
+        session.commit()
+    session.connection(execution_options={WRITE: True})
+
+
+def in_write(session: Session) -> bool:
+    """Whether the session is inside a transaction begun by begin_write."""
+    return session.in_transaction() and bool(session.connection().get_execution_options().get(WRITE))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -21,10 +21,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -139,6 +141,9 @@ class CostEntry(Base):
     entry_date: Mapped[date] = mapped_column(Date)
     vendor: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal | None] = mapped_column(Fixed(4))  # 2 (吨) when priced by the unit
+    unit: Mapped[str | None] = mapped_column(String(10))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -272,11 +277,26 @@ class FundTxn(Base):
 
 
 class User(Base):
+    """A person who talks to the assistant.
+
+    Identity is the Telegram id for Telegram users and the name for local (terminal, imported) users, which have
+    no Telegram id; a Telegram display name is only a label and never matched.
+    """
+
     __tablename__ = "app_user"
+    __table_args__ = (
+        Index(
+            "uq_app_user_local_name",
+            "name",
+            unique=True,
+            sqlite_where=text("telegram_id IS NULL"),
+            postgresql_where=text("telegram_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     language: Mapped[str | None] = mapped_column(String(8))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -307,41 +327,110 @@ class Chat(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, chat's timezone
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     language: Mapped[str | None] = mapped_column(String(8))
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the bot was blocked or removed (403)
 
 
 class Notification(Base):
     """Outbox: a message to send, written in the same transaction as its cause."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_status", "status", "id"),)
+    __table_args__ = (
+        Index("ix_notification_status", "status", "id"),
+        Index("ix_notification_update", "update_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update this answers
+    reply_to: Mapped[int | None] = mapped_column(BigInteger)  # the message it quotes
+    available_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # not before (retry backoff)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a sender took it (lease)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # which process (a dead one's claim is taken over)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # what Telegram gave the sent message
+
+    files: Mapped[list[OutboxFile]] = relationship(
+        order_by="OutboxFile.position", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled: a redelivered update is written once."""
+class OutboxFile(Base):
+    """A file sent with an outbox message (a chart, an export)."""
 
-    __tablename__ = "processed_update"
+    __tablename__ = "outbox_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InboxUpdate(Base):
+    """Every Telegram update, stored before Telegram is told it arrived; done in the transaction of its writes.
+
+    pending → done (handled: its writes and its reply committed together) | failed (gave up after attempts).
+    A process handling an update holds a lease (lease_owner, lease_until) so a second process waits; a lease
+    that ran out (the process died) is taken over, and the update is handled again from the start.
+    """
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_update_pending", "status", "chat_id", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    status: Mapped[str] = mapped_column(String(20), default="received")  # received|done|failed
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram chat id: updates of a chat go in order
+    kind: Mapped[str] = mapped_column(String(20), default="message")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PendingAction(Base):
+    """What the assistant is waiting for from one user in one chat: an answer to its question, or a yes to a
+    proposed write. At most one is open per chat and user; it is executed at most once."""
+
+    __tablename__ = "pending_action"
+    __table_args__ = (Index("ix_pending_action_open", "chat_key", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # opaque id for buttons, never content
+    chat_key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # proposal|question
+    # open → done | cancelled | dropped (another message came) | expired | superseded (a newer one)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)  # what the user was shown
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # slot, choices, source text, roles
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the Telegram message showing it (buttons)
 
 
 class AuditLog(Base):
     """One row per write (a tool call), with every row it changed, so it can be undone."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_user", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_log_user", "user_id", "id"),
+        Index("ix_audit_log_project_user", "project_id", "user_id", "id"),
+        Index("ix_audit_log_message", "message_ref"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
@@ -355,16 +444,20 @@ class AuditLog(Base):
     undo_of: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id", ondelete="SET NULL"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    chat_key: Mapped[str | None] = mapped_column(String(64))  # where the message was written
+    message_ref: Mapped[str | None] = mapped_column(String(64))  # "<chat key>:<message id>": an edit finds it
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
 
 
 class ConversationTurn(Base):
-    """The LLM's short memory: the last turns of a chat."""
+    """The LLM's short memory: the last turns of one user in one chat (never another user's words)."""
 
     __tablename__ = "conversation_turn"
-    __table_args__ = (Index("ix_conversation_turn_chat", "chat_key", "id"),)
+    __table_args__ = (Index("ix_conversation_turn_chat_user", "chat_key", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_key: Mapped[str] = mapped_column(String(64))  # "tg:<chat id>" or "term:<user>"
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16))  # user|assistant
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

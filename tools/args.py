@@ -47,6 +47,7 @@ class LogLabor(ToolArgs):
     )
     note: Note = None
     correction: bool = Field(False, description="True only to replace that day's entry (更正/改成)")
+    confirm: bool = Field(False, description="Only when the user confirmed an unusual entry")
 
 
 class WorkerPaymentArgs(ToolArgs):
@@ -83,6 +84,11 @@ class AddCost(ToolArgs):
     date: Day = None
     vendor: str | None = Field(None, max_length=200)
     note: Note = None
+    quantity: Decimal | None = Field(None, gt=0, le=Decimal("100000000"), allow_inf_nan=False, description="Count")
+    unit: str | None = Field(None, max_length=10, description="吨, 包, 车, m3…")
+    unit_price: Decimal | None = Field(
+        None, gt=0, le=Decimal("100000000"), allow_inf_nan=False, description="Yuan per unit"
+    )
     confirm: bool = Field(False, description="Only when a manager confirms going over a stopped budget line")
 
 
@@ -110,7 +116,10 @@ class RecordFund(ToolArgs):
 
 
 class UndoLast(ToolArgs):
-    pass
+    project: ProjectName = None
+    user: str | None = Field(None, max_length=100, description="Admins only: undo this member's last write instead")
+    # A button's undo names the message it reverses; never offered to the model.
+    batch: str | None = Field(None, max_length=40, json_schema_extra={"internal": True})
 
 
 class ListProjects(ToolArgs):

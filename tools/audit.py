@@ -64,6 +64,9 @@ def record(ctx: Context, tool: str, project: Project | None, changes: list[Chang
         source_text=ctx.source_text,
         batch=ctx.batch,
         created_at=ctx.now,
+        chat_key=ctx.chat_key,
+        message_ref=ctx.message_ref,
+        confirmed_by=ctx.confirmed_by,
     )
     ctx.session.add(entry)
     ctx.session.flush()

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Membership, Project, Role, User
+from tools.sanitize import clean
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ class Result:
     data: dict[str, Any] = field(default_factory=dict)
     audit_id: int | None = None  # set for writes: the handle undo_last reverses
     attachments: list[Attachment] = field(default_factory=list)
+    proposal: Proposal | None = None  # set when the calls wait for a yes (NeedsConfirmation)
+
+    @property
+    def wrote(self) -> bool:
+        return self.ok and self.audit_id is not None
 
     def to_json(self) -> str:
         """JSON for a model: Decimals and dates as strings, never Python reprs."""
@@ -81,6 +87,9 @@ class Context:
     # One id per incoming message: undo_last reverses everything one message wrote.
     batch: str = field(default_factory=lambda: uuid.uuid4().hex)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    chat_key: str | None = None  # where the message was written ("tg:<chat id>", "term:<user>")
+    message_ref: str | None = None  # "<chat key>:<message id>": an edit of the message finds what it wrote
+    confirmed_by: int | None = None  # the user who said yes to a proposal these calls come from
 
     def t(self, message: Text, **params: Any) -> str:
         return message.render(self.language, **params)
@@ -95,9 +104,15 @@ class Context:
 
 
 class ToolArgs(BaseModel):
-    """Base of every tool's arguments: strict about unknown fields, strips spaces."""
+    """Base of every tool's arguments: strict about unknown fields, strips spaces, drops invisible characters."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _visible(cls, value: Any) -> Any:
+        """NUL, direction and zero-width characters never reach the database, whoever filled the args."""
+        return clean(value) if isinstance(value, str) else value
 
 
 A = TypeVar("A", bound=ToolArgs)
@@ -114,13 +129,14 @@ class ToolSpec:
     roles: frozenset[Role]
     writes: bool
     description: str
+    internal: bool = False  # reached by buttons and the router only, never offered to the model
 
 
 REGISTRY: dict[str, ToolSpec] = {}
 
 
 def tool(
-    *, args: type[ToolArgs], roles: Iterable[Role] = ANY_MEMBER, writes: bool = False
+    *, args: type[ToolArgs], roles: Iterable[Role] = ANY_MEMBER, writes: bool = False, internal: bool = False
 ) -> Callable[[ToolFunc], ToolFunc]:
     """Register a tool function; its docstring is the description the model reads."""
 
@@ -132,6 +148,7 @@ def tool(
             roles=frozenset(roles),
             writes=writes,
             description=(func.__doc__ or "").strip(),
+            internal=internal,
         )
         return func
 
@@ -158,6 +175,21 @@ def require_role(ctx: Context, project: Project, roles: frozenset[Role]) -> Role
             role=role.value,
         )
     return role
+
+
+def confirmer_role(ctx: Context, project: Project, *, asserted: bool) -> Role | None:
+    """The role of whoever confirmed going past a control: the user who said yes to a proposal (confirmed_by), or
+    the acting user when the message itself confirms (asserted: "确认超预算"); None when nobody confirmed."""
+    if ctx.confirmed_by is not None:
+        confirmer = ctx.session.get(User, ctx.confirmed_by)
+        if confirmer is None:
+            return None
+        if confirmer.is_admin:
+            return Role.admin
+        return ctx.session.scalar(
+            select(Membership.role).where(Membership.user_id == confirmer.id, Membership.project_id == project.id)
+        )
+    return ctx.role_in(project) if asserted else None
 
 
 # -- validation messages ---------------------------------------------------------------
@@ -236,10 +268,12 @@ INTERNAL = Text(
     "Sorry, something went wrong and nothing was recorded. Please try again.",
 )
 CONFLICT = Text(
-    "这条记录刚刚已经有人记过了（可能发了两次），这次没有重复记录。请先查一下再说。",
-    "That was just recorded by someone else (perhaps sent twice), so nothing was written again. Please check first.",
+    "这条没有记录：同一时间有别的记录在改同样的数据，重试了几次都没成功。请查一下再发一次。",
+    "Not recorded: other entries were changing the same figures at the same moment, and retrying did not get "
+    "through. Please check and send it again.",
 )
 NOTHING_WRITTEN = Text("（本条消息的记录都没有保存）", "(nothing from this message was recorded)")
+ATTEMPTS = 4  # a message's transaction is run again this often after a lock conflict or a deadlock
 
 
 @dataclass(frozen=True)
@@ -248,6 +282,46 @@ class Call:
 
     tool: str
     args: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tool": self.tool, "args": dict(self.args)}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Calls a tool would run only after a yes: the user's own, or one from a role named in `roles`."""
+
+    calls: tuple[Call, ...]
+    roles: frozenset[Role] | None = None  # who else may confirm it (e.g. a manager for an overrun)
+
+
+class NeedsConfirmation(Exception):
+    """Raised by a write that may go ahead only when confirmed: its args gain `confirm_args` once the user says yes.
+
+    Nothing of the message is written; the reply shows the question and the calls become a proposal.
+    """
+
+    def __init__(
+        self,
+        message: Text,
+        /,
+        *,
+        confirm_args: dict[str, Any],
+        roles: frozenset[Role] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message.en.format(**params) if params else message.en)
+        self.message = message
+        self.params = params
+        self.confirm_args = confirm_args
+        self.roles = roles
+
+    def render(self, lang: str) -> str:
+        return self.message.render(lang, **self.params)
+
+
+class Retry(Exception):
+    """The message's transaction met a conflict (a lock, a deadlock, a constraint): run it again from the start."""
 
 
 def validate_call(ctx: Context, call: Call) -> tuple[ToolSpec, ToolArgs] | Result:
@@ -261,35 +335,98 @@ def validate_call(ctx: Context, call: Call) -> tuple[ToolSpec, ToolArgs] | Resul
         return Result(ok=False, text=explain_validation(error, ctx.language))
 
 
-def run_calls(ctx: Context, calls: list[Call]) -> list[Result]:
-    """Run one message's calls in one transaction: all are recorded, or none is.
-
-    On a refusal the result list holds just that refusal, so a two-worker message with one
-    unknown name writes neither entry.
-    """
+def prepare(ctx: Context, calls: list[Call]) -> list[tuple[ToolSpec, ToolArgs]] | Result:
+    """Every call validated, or the first refusal (marked as nothing written when there were several)."""
     prepared: list[tuple[ToolSpec, ToolArgs]] = []
     for call in calls:
         checked = validate_call(ctx, call)
         if isinstance(checked, Result):
-            return [_nothing_written(ctx, checked, len(calls))]
+            return _nothing_written(ctx, checked, len(calls))
         prepared.append(checked)
+    return prepared
+
+
+def _is_conflict(error: DBAPIError) -> bool:
+    """A lock timeout, deadlock or serialisation failure: the same transaction may succeed when run again."""
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01", "55P03"):  # serialization_failure, deadlock_detected, lock_not_available
+        return True
+    return "database is locked" in str(getattr(error, "orig", error))
+
+
+def execute(ctx: Context, prepared: list[tuple[ToolSpec, ToolArgs]]) -> list[Result]:
+    """Run one message's validated calls inside a savepoint of the caller's transaction: all or none.
+
+    A refusal (ToolError) or a needed confirmation rolls the savepoint back and is the only result; a conflict
+    (a constraint another transaction won, a deadlock) raises Retry so the caller runs the message again.
+    """
     session = ctx.session
+    n_calls = len(prepared)
+    savepoint = session.begin_nested()
+    results: list[Result] = []
     try:
-        results = [spec.func(ctx, args) for spec, args in prepared]
-        session.commit()
+        for spec, args in prepared:
+            results.append(spec.func(ctx, args))
+        savepoint.commit()
         return results
     except ToolError as error:
-        session.rollback()
-        return [_nothing_written(ctx, Result(ok=False, text=error.render(ctx.language)), len(calls))]
-    except IntegrityError:
-        # Another process wrote the same row between our check and our insert.
-        session.rollback()
-        log.warning("tools %s hit a constraint for user %s", [c.tool for c in calls], ctx.user.id)
-        return [Result(ok=False, text=ctx.t(CONFLICT))]
-    except Exception:
-        session.rollback()
-        log.exception("tools %s failed for user %s", [c.tool for c in calls], ctx.user.id)
-        return [Result(ok=False, text=ctx.t(INTERNAL))]
+        savepoint.rollback()
+        return [_nothing_written(ctx, Result(ok=False, text=error.render(ctx.language)), n_calls)]
+    except NeedsConfirmation as needed:
+        savepoint.rollback()
+        calls = tuple(
+            Call(spec.name, _call_args(args, needed.confirm_args if i == len(results) else None))
+            for i, (spec, args) in enumerate(prepared)
+        )
+        proposal = Proposal(calls=calls, roles=needed.roles)
+        return [Result(ok=False, text=needed.render(ctx.language), proposal=proposal)]
+    except IntegrityError as error:
+        savepoint.rollback()
+        raise Retry(str(error.orig)[:200]) from error
+    except DBAPIError as error:
+        if _is_conflict(error):
+            raise Retry(str(error.orig)[:200]) from error
+        raise
+
+
+def _call_args(args: ToolArgs, extra: dict[str, Any] | None) -> dict[str, Any]:
+    """A call's arguments as JSON-safe values (the contract's strings), with the confirmation's additions."""
+    values = {key: value for key, value in args.model_dump(mode="json", exclude_defaults=True).items()}
+    if extra:
+        values.update(extra)
+    return values
+
+
+def run_calls(ctx: Context, calls: list[Call]) -> list[Result]:
+    """Run one message's calls in their own transaction: all are recorded, or none is.
+
+    Writes run in a write transaction (storage.db.begin_write) and commit here; a conflict runs the message again
+    from the start, up to ATTEMPTS times. On a refusal the result list holds just that refusal, so a two-worker
+    message with one unknown name writes neither entry.
+    """
+    from storage.db import begin_write
+
+    prepared = prepare(ctx, calls)
+    if isinstance(prepared, Result):
+        return [prepared]
+    session = ctx.session
+    writing = any(spec.writes for spec, _ in prepared)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            if writing:
+                begin_write(session)
+            results = execute(ctx, prepared)
+            if writing:
+                session.commit()
+            return results
+        except Retry as conflict:
+            session.rollback()
+            log.warning("tools %s: conflict on attempt %d: %s", [c.tool for c in calls], attempt, conflict)
+        except Exception:
+            session.rollback()
+            log.exception("tools %s failed for user %s", [c.tool for c in calls], ctx.user.id)
+            return [Result(ok=False, text=ctx.t(INTERNAL))]
+    return [Result(ok=False, text=ctx.t(CONFLICT))]
 
 
 def run_tool(ctx: Context, name: str, args: dict[str, Any]) -> Result:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from storage.locks import lock
 from storage.models import BudgetAlert, BudgetLine, BudgetPolicy, CostEntry, Project, Role
 from storage.queries.costs import (
     ZERO,
@@ -16,12 +17,23 @@ from storage.queries.costs import (
     budget_line,
     budget_lines,
 )
+from storage.queries.rows import insert_ignore
 from storage.queries.tasks import project_percent_complete
 from tools import audit, resolve
 from tools.args import AddCost, BudgetStatus
-from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
+from tools.base import (
+    ANY_MEMBER,
+    Context,
+    NeedsConfirmation,
+    Result,
+    Text,
+    ToolError,
+    confirmer_role,
+    require_role,
+    tool,
+)
 from tools.categories import CATEGORIES, CATEGORY_LABELS, ITEM_WORDS, category_label
-from tools.fmt import UNDO_HINT, pct, yuan
+from tools.fmt import day_text, pct, qty, yuan
 
 DEFAULT_THRESHOLDS = (80, 100)
 WRITERS = frozenset({Role.admin, Role.manager, Role.finance})
@@ -80,13 +92,20 @@ def check_thresholds(ctx: Context, project: Project, category: str) -> list[str]
                 BudgetAlert.project_id == project.id, BudgetAlert.category == category, BudgetAlert.threshold.in_(stale)
             )
         )
-    new = [t for t in crossed if t not in known]
+    # Insert-or-ignore: another user's entry crossing the same line at the same moment announced it already, and
+    # that must never fail either write.
+    new = [
+        t
+        for t in crossed
+        if t not in known
+        and insert_ignore(
+            session,
+            BudgetAlert.__table__,
+            {"project_id": project.id, "category": category, "threshold": t, "crossed_on": ctx.today},
+        )
+    ]
     if not new:
         return []
-    session.add_all(
-        BudgetAlert(project_id=project.id, category=category, threshold=t, crossed_on=ctx.today) for t in new
-    )
-    session.flush()
     text = ctx.t(
         _ALERT,
         label=category_label(category, ctx.language, line.label),
@@ -101,20 +120,58 @@ def check_thresholds(ctx: Context, project: Project, category: str) -> list[str]
 
 # -- add_cost -----------------------------------------------------------------------------------
 
+
+def stop_unless_confirmed(
+    ctx: Context, project: Project, asserted: bool, label: str, budget: Decimal, before: Decimal, amount: Decimal
+) -> None:
+    """A write over a "stop" line goes ahead only when a manager or admin confirmed it; else it becomes a proposal
+    that only they can confirm (a cost or a labour entry alike)."""
+    if confirmer_role(ctx, project, asserted=asserted) in CONFIRMERS:
+        return
+    over = before + amount - budget
+    raise NeedsConfirmation(
+        STOP,
+        confirm_args={"confirm": True},
+        roles=CONFIRMERS,
+        label=label,
+        budget=yuan(budget),
+        actual=yuan(before),
+        amount=yuan(amount),
+        over=yuan(over),
+    )
+
+
+_PRICE_MISMATCH = Text(
+    "金额对不上：{quantity}{unit} × {price} = {product}，但金额写的是 {amount}。请确认总价。",
+    "The figures disagree: {quantity} {unit} × {price} = {product}, but the amount says {amount}. Which is it?",
+)
+_PRICE_PARTS = Text("数量和单价要一起给：{quantity}{unit} × 单价", "Give the quantity and the unit price together")
+_PRICED = Text("（{quantity}{unit} × {price} = {amount}）", " ({quantity} {unit} × {price} = {amount})")
+
+
+def _priced(ctx: Context, args: AddCost, amount: Decimal) -> str:
+    """Quantity × unit price shown, and checked to the cent against the amount."""
+    if args.quantity is None and args.unit_price is None:
+        return ""
+    if args.quantity is None or args.unit_price is None:
+        raise ToolError(_PRICE_PARTS, quantity=qty(args.quantity or Decimal(0)), unit=args.unit or "")
+    product = (args.quantity * args.unit_price).quantize(Decimal("0.01"))
+    params = {"quantity": qty(args.quantity, 4), "unit": args.unit or "", "price": yuan(args.unit_price)}
+    if product != amount:
+        raise ToolError(_PRICE_MISMATCH, product=yuan(product), amount=yuan(amount), **params)
+    return ctx.t(_PRICED, amount=yuan(product), **params)
+
+
 _WHICH_CATEGORY = Text("请说明这笔费用的成本科目：{options}", "Which cost category is this? {options}")
 _SEVERAL_CATEGORIES = Text(
     "“{text}”可能属于多个成本科目（{found}），请说明是哪个：{options}",
     "“{text}” could belong to several categories ({found}); which one? {options}",
 )
-_STOP = Text(
-    "没有记录：{label}预算 {budget}，已用 {actual}，本笔 {amount} 将超出预算 {over}。"
-    "该科目设置为超预算禁止，需项目经理或管理员确认：请经理或管理员重新发送这笔费用并注明“确认超预算”。",
-    "Not recorded: {label} budget {budget}, used {actual}; this {amount} would go {over} over budget. "
-    "This line is set to stop overruns: a manager or admin must resend the cost and say “confirm over budget”.",
-)
-_STOP_ROLE = Text(
-    "没有记录：{label}将超出预算 {over}，只有项目经理或管理员（manager/admin）可以确认超预算，你的角色是 {role}。",
-    "Not recorded: {label} would go {over} over budget; only a manager or admin can confirm that, your role is {role}.",
+STOP = Text(
+    "还没有记录：{label}预算 {budget}，已用 {actual}，本笔 {amount} 将超出预算 {over}。"
+    "该科目超预算需项目经理或管理员确认。",
+    "Not recorded yet: {label} budget {budget}, used {actual}; this {amount} would go {over} over budget. This line "
+    "stops overruns unless a manager or admin confirms.",
 )
 _RECORDED = Text(
     "已记录 {code} {label} {amount}，日期 {day}{extra}。", "Recorded {code} {label} {amount} on {day}{extra}."
@@ -186,28 +243,28 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     Set confirm only when a manager explicitly confirms going over a budget line that stops overruns.
     """
     project = resolve.project(ctx, args.project)
-    role = require_role(ctx, project, WRITERS)
+    require_role(ctx, project, WRITERS)
     amount = resolve.money(args.amount)
     day = resolve.work_date(ctx, project, args.date)
     category = _category(ctx, project, args)
+    priced = _priced(ctx, args, amount)
     session = ctx.session
+    lock(session, f"budget:{project.id}:{category}")  # the line's total cannot change before this commits
     line = budget_line(session=session, project_id=project.id, category=category)
     label = category_label(category, ctx.language, line.label if line else None)
     before = actual_for_category(session=session, project_id=project.id, category=category)
     after = before + amount
     over = after - line.amount if line is not None and after > line.amount else None
     if over is not None and line is not None and line.policy == BudgetPolicy.stop:
-        if not args.confirm:
-            raise ToolError(
-                _STOP, label=label, budget=yuan(line.amount), actual=yuan(before), amount=yuan(amount), over=yuan(over)
-            )
-        if role not in CONFIRMERS:
-            raise ToolError(_STOP_ROLE, label=label, over=yuan(over), role=role.value)
+        stop_unless_confirmed(ctx, project, args.confirm, label, line.amount, before, amount)
 
     entry = CostEntry(
         project_id=project.id,
         category=category,
         amount=amount,
+        quantity=args.quantity,
+        unit=args.unit,
+        unit_price=args.unit_price,
         entry_date=day,
         vendor=args.vendor,
         note=args.note,
@@ -221,7 +278,16 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     extra = (ctx.t(_VENDOR, vendor=args.vendor) if args.vendor else "") + (
         ctx.t(_NOTE, note=args.note) if args.note else ""
     )
-    lines = [ctx.t(_RECORDED, code=project.code, label=label, amount=yuan(amount), day=day.isoformat(), extra=extra)]
+    lines = [
+        ctx.t(
+            _RECORDED,
+            code=project.code,
+            label=label,
+            amount=yuan(amount) + priced,
+            day=day_text(day, ctx.language, ctx.today),
+            extra=extra,
+        )
+    ]
     used = used_percent(after, line.amount) if line is not None else None
     if alerts:
         pass  # the crossing alert already gives the line's % used and budget
@@ -240,7 +306,6 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
             # The crossing alert already says the line went over; repeat it only for later entries.
             lines.append(ctx.t(_WARN_OVER, label=label, over=yuan(over)))
     lines += alerts
-    lines.append(ctx.t(UNDO_HINT))
 
     summary = f"{project.code} {category} {amount} {day.isoformat()}"
     log = audit.record(ctx, "add_cost", project, changes, summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from tools.base import Text
@@ -36,3 +37,19 @@ def ratio(value: Decimal | None, places: int = 2) -> str:
     if value is None:
         return "—"
     return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+_WEEKDAYS = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def day_text(day: date, lang: str, today: date | None = None) -> str:
+    """A date a foreman checks at a glance: 11-20（周五）, Nov 20 (Fri); the year only when it is not this one."""
+    weekday = _WEEKDAYS["zh" if lang == "zh" else "en"][day.weekday()]
+    same_year = today is None or today.year == day.year
+    if lang == "zh":
+        return f"{day.strftime('%m-%d') if same_year else day.isoformat()}（{weekday}）"
+    shown = day.strftime("%b %d") if same_year else day.strftime("%b %d %Y")
+    return f"{shown} ({weekday})"

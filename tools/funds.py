@@ -12,7 +12,7 @@ from storage.queries import labor as lq
 from tools import audit, resolve
 from tools.args import FundStatus, RecordFund
 from tools.base import ANY_MEMBER, Context, Result, Text, require_role, tool
-from tools.fmt import UNDO_HINT, yuan
+from tools.fmt import day_text, yuan
 
 FUND_ROLES = frozenset({Role.admin, Role.manager, Role.finance})
 LOOKAHEAD_DAYS = 14
@@ -118,7 +118,7 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
         _RECORDED,
         direction=ctx.t(_DIRECTION[direction]),
         amount=yuan(amount),
-        day=day.isoformat(),
+        day=day_text(day, ctx.language, ctx.today),
         party=party,
         code=project.code,
         balance=yuan(balance),
@@ -135,9 +135,7 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
         "balance": balance,
         "warnings": [code for code, _ in found],
     }
-    return Result(
-        ok=True, text="\n".join([line, *(text for _, text in found), ctx.t(UNDO_HINT)]), data=data, audit_id=log.id
-    )
+    return Result(ok=True, text="\n".join([line, *(text for _, text in found)]), data=data, audit_id=log.id)
 
 
 @tool(args=FundStatus, roles=ANY_MEMBER)

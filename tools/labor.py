@@ -10,12 +10,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from storage.models import LaborEntry, OvertimeMode, PaymentKind, Project, Role, Worker, WorkerPayment
+from storage.locks import lock
+from storage.models import BudgetPolicy, LaborEntry, OvertimeMode, PaymentKind, Project, Role, Worker, WorkerPayment
 from storage.queries import labor as q
+from storage.queries.costs import actual_for_category, budget_line
 from tools import audit, costs, resolve
 from tools.args import LaborSummary, LogLabor, RecordAdvance, SettleWages, WorkerPaymentArgs
-from tools.base import ANY_MEMBER, Attachment, Context, Result, Text, ToolError, require_role, tool
-from tools.fmt import UNDO_HINT, qty, yuan
+from tools.base import ANY_MEMBER, Attachment, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
+from tools.categories import category_label
+from tools.fmt import day_text, qty, yuan
 
 LOG_ROLES = frozenset({Role.admin, Role.manager, Role.foreman})
 ADVANCE_ROLES = frozenset({Role.admin, Role.manager, Role.foreman, Role.finance})
@@ -76,8 +79,8 @@ def compute_pay(project: Project, *, days: Fraction, overtime_hours: Decimal, da
 
 
 def _horizon(ctx: Context) -> date:
-    """The last date anything can be recorded for: everything recorded so far lies on or before it."""
-    return ctx.today + timedelta(days=1)
+    """The last date anything can be recorded for (today): everything recorded so far lies on or before it."""
+    return ctx.today
 
 
 # -- log_labor ------------------------------------------------------------------------------
@@ -97,16 +100,31 @@ _TOO_MUCH_OVERTIME = Text(
 )
 _DUPLICATE = Text(
     "{worker} {day} 在项目 {code} 已经记过：{days} 工，加班 {overtime} 小时，{amount}。同一天不重复记工；"
-    "如需更改，请说“更正 {worker} {day} 半天”这样的话（会替换那一条），或 /undo 撤回后重记。",
+    "如需更改，请说“更正 {worker} {iso} 半天”这样的话（会替换那一条），或 /undo 撤回后重记。",
     "{worker} already has an entry on {day} in {code}: {days} day(s), {overtime} h overtime, {amount}. "
-    "The same day is not recorded twice; to change it, say “correction: {worker} {day} 0.5 day” (it replaces "
+    "The same day is not recorded twice; to change it, say “correction: {worker} {iso} 0.5 day” (it replaces "
     "that entry), or /undo and log again.",
 )
 _OVER_DAILY_LIMIT = Text(
-    "{worker} {day} 在各项目已记 {existing} 工，再记 {days} 工共 {total} 工，超过每天 3 工的上限。",
+    "{worker} {day} 在各项目已记 {existing} 工，再记 {days} 工共 {total} 工，超过每天 3 工的上限，没有记录。",
     "{worker} already has {existing} day(s) on {day} across projects; {days} more makes {total}, above the "
-    "limit of 3 per date.",
+    "limit of 3 per date; nothing recorded.",
 )
+_MORE_THAN_A_DAY = Text(
+    "还没有记录：{worker} {day} 在其他项目已记 {existing} 工，再记 {days} 工，一天共 {total} 工，超过一个工。",
+    "Not recorded yet: {worker} already has {existing} day(s) on {day} in another project; {days} more makes "
+    "{total} in one day, more than a day's work.",
+)
+_OVERTIME_ONLY = Text(
+    "还没有记录：{worker} {day} 只有加班 {hours} 小时，没有当天的工。是只记加班吗？",
+    "Not recorded yet: {worker} has {hours} h of overtime on {day} but no day of work. Only the overtime?",
+)
+_TOO_LONG_A_DAY = Text(
+    "{worker} {day} 一共 {hours} 小时，超过一天 16 小时，没有记录。请核对后重发，例如“{worker} 一天加班3小时”。",
+    "{worker} on {day}: {hours} hours in all, more than 16 in a day; nothing recorded. Please check and send it "
+    "again, e.g. “{worker} 1 day overtime 3 h”.",
+)
+MAX_HOURS_IN_A_DAY = Decimal(16)
 _LOGGED = Text(
     "已记工：{worker} {day}，{days} 工{overtime}，日工资 {rate}，工资 {amount}，项目 {code}。",
     "Logged: {worker} {day}, {days} day(s){overtime}, rate {rate}/day, wages {amount}, project {code}.",
@@ -153,6 +171,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     require_role(ctx, project, LOG_ROLES)
     worker = resolve.worker(ctx, args.worker)
     day = resolve.work_date(ctx, project, args.date)
+    shown_day = day_text(day, ctx.language, ctx.today)
     hours_per_day = project.hours_per_day
     overtime = args.overtime_hours
     _check_places(ctx, _FIELD_OVERTIME, overtime)
@@ -171,16 +190,30 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         overtime += extra
     elif overtime > 0:
         days = Fraction(0)
+        if not args.confirm:
+            raise NeedsConfirmation(
+                _OVERTIME_ONLY,
+                confirm_args={"confirm": True},
+                worker=worker.name,
+                day=shown_day,
+                hours=qty(overtime, 2),
+            )
     else:
-        raise ToolError(_ASK_DAYS, worker=worker.name, day=day.isoformat())
+        raise ToolError(_ASK_DAYS, worker=worker.name, day=shown_day)
+    worked = Fraction(days) * Fraction(hours_per_day) + Fraction(overtime)
+    if worked > MAX_HOURS_IN_A_DAY:
+        raise ToolError(_TOO_LONG_A_DAY, worker=worker.name, day=shown_day, hours=qty(round_fraction(worked, 2), 2))
 
     session = ctx.session
+    # The worker's day across projects is checked and written before anyone else can add to it.
+    lock(session, f"worker-day:{worker.id}:{day.isoformat()}")
     existing = q.entry_on(session=session, project_id=project.id, worker_id=worker.id, day=day)
     if existing is not None and not args.correction:
         raise ToolError(
             _DUPLICATE,
             worker=worker.name,
-            day=day.isoformat(),
+            day=shown_day,
+            iso=day.isoformat(),
             code=project.code,
             days=qty(existing.days, 4),
             overtime=qty(existing.overtime_hours, 2),
@@ -188,18 +221,22 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         )
     stored_days = round_fraction(days, 4)
     already = q.days_on(session=session, worker_id=worker.id, day=day) - (existing.days if existing else 0)
+    figures = {
+        "worker": worker.name,
+        "day": shown_day,
+        "existing": qty(already, 4),
+        "days": qty(stored_days, 4),
+        "total": qty(already + stored_days, 4),
+    }
     if already + stored_days > MAX_DAYS_PER_DATE:
-        raise ToolError(
-            _OVER_DAILY_LIMIT,
-            worker=worker.name,
-            day=day.isoformat(),
-            existing=qty(already, 4),
-            days=qty(stored_days, 4),
-            total=qty(already + stored_days, 4),
-        )
+        raise ToolError(_OVER_DAILY_LIMIT, **figures)
+    elsewhere = q.days_on(session=session, worker_id=worker.id, day=day, other_than=project.id)
+    if elsewhere > 0 and elsewhere + stored_days > 1 and not args.confirm:
+        raise NeedsConfirmation(_MORE_THAN_A_DAY, confirm_args={"confirm": True}, roles=None, **figures)
 
     rate, rate_source = _rate(ctx, worker, day, args.daily_rate)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
+    _labour_line_control(ctx, project, args, pay.amount - (existing.amount if existing else Decimal(0)))
     values = {
         "days": pay.days,
         "overtime_hours": pay.overtime_hours,
@@ -239,7 +276,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         ctx.t(
             _LOGGED,
             worker=worker.name,
-            day=day.isoformat(),
+            day=shown_day,
             days=qty(pay.days, 4),
             overtime=overtime_text,
             rate=yuan(rate),
@@ -264,7 +301,19 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         "amount": pay.amount,
         "warnings": warnings,
     }
-    return Result(ok=True, text="\n".join([line, *warnings, ctx.t(UNDO_HINT)]), data=data, audit_id=log.id)
+    return Result(ok=True, text="\n".join([line, *warnings]), data=data, audit_id=log.id)
+
+
+def _labour_line_control(ctx: Context, project: Project, args: LogLabor, added: Decimal) -> None:
+    """Labour on a "stop" line takes the same control as any cost: over budget only when a manager confirms."""
+    line = budget_line(session=ctx.session, project_id=project.id, category="labor")
+    if line is None or line.policy != BudgetPolicy.stop or added <= 0:
+        return
+    lock(ctx.session, f"budget:{project.id}:labor")
+    before = actual_for_category(session=ctx.session, project_id=project.id, category="labor")
+    if before + added > line.amount:
+        label = category_label("labor", ctx.language, line.label)
+        costs.stop_unless_confirmed(ctx, project, args.confirm, label, line.amount, before, added)
 
 
 # -- advances and settlements -------------------------------------------------------------------
@@ -295,6 +344,8 @@ def _record_payment(
     amount = resolve.money(args.amount)
     day = resolve.work_date(ctx, project, args.date)
     session = ctx.session
+    # What the worker is owed is read and paid against before any other payment can come between.
+    lock(session, f"wages:{project.id}:{worker.id}")
     if kind == PaymentKind.settlement:
         # Not more than was earned by the payment date, nor more than is owed now.
         for until in sorted({day, _horizon(ctx)}):
@@ -306,7 +357,7 @@ def _record_payment(
                     worker=worker.name,
                     code=project.code,
                     outstanding=yuan(owed),
-                    until=until.isoformat(),
+                    until=day_text(until, ctx.language, ctx.today),
                 )
     payment = WorkerPayment(
         project_id=project.id,
@@ -328,7 +379,7 @@ def _record_payment(
         kind=ctx.t(_PAYMENT_LABEL[kind]),
         worker=worker.name,
         amount=yuan(amount),
-        day=day.isoformat(),
+        day=day_text(day, ctx.language, ctx.today),
         code=project.code,
         outstanding=owed_text(ctx, outstanding),
     )
@@ -342,7 +393,7 @@ def _record_payment(
         "date": day,
         "outstanding": outstanding,
     }
-    return Result(ok=True, text=f"{line}\n{ctx.t(UNDO_HINT)}", data=data, audit_id=log.id)
+    return Result(ok=True, text=line, data=data, audit_id=log.id)
 
 
 @tool(args=RecordAdvance, roles=ADVANCE_ROLES, writes=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -186,9 +186,10 @@ _MONEY_PLACES = Text("金额 {amount} 最多精确到分（两位小数）。", 
 
 
 def work_date(ctx: Context, project_row: Project, day: date | None) -> date:
-    """The date an entry is for: today by default, at most one day ahead, not before the project started."""
+    """The date an entry is for: today by default, never after today (in the project's own timezone: a plan is not a
+    record), not before the project started."""
     day = day or ctx.today
-    if day > ctx.today + timedelta(days=1):
+    if day > ctx.today:
         raise ToolError(_FUTURE, day=day.isoformat())
     if project_row.start and day < project_row.start:
         raise ToolError(_BEFORE_START, day=day.isoformat(), code=project_row.code, start=project_row.start.isoformat())

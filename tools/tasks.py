@@ -13,7 +13,7 @@ from tools import audit, resolve
 from tools.args import ScheduleStatus, UpdateTaskProgress
 from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
 from tools.earned_value import planned_percent
-from tools.fmt import UNDO_HINT, qty
+from tools.fmt import day_text, qty
 
 WRITERS = frozenset({Role.admin, Role.manager, Role.foreman})
 AT_RISK_POINTS = Decimal(10)  # actual % trailing planned % by more than this puts a task at risk
@@ -35,7 +35,7 @@ _LOWER = Text(
     "If the earlier report was too high, say this is a correction.",
 )
 _UPDATED = Text(
-    "已更新 {code} 任务“{task}”进度：{old} → {new}（{day}）。", "Updated {code} task “{task}”: {old} → {new} on {day}."
+    "已更新 {code} 任务“{task}”进度：{old} → {new}，{day}。", "Updated {code} task “{task}”: {old} → {new} on {day}."
 )
 _PLAN = Text("计划进度 {planned}，{comparison}", "Planned {planned}; {comparison}")
 _AHEAD = Text("超前 {points} 个百分点", "{points} points ahead")
@@ -102,11 +102,10 @@ def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
             task=task.name,
             old=percent_text(old),
             new=percent_text(percent),
-            day=day.isoformat(),
+            day=day_text(day, ctx.language, ctx.today),
         ),
         ctx.t(_PLAN, planned=percent_text(planned), comparison=_comparison(ctx, percent, planned)),
         *notes,
-        ctx.t(UNDO_HINT),
     ]
     summary = f"{project.code} {task.name} {old}% -> {percent}% {day.isoformat()}"
     log = audit.record(ctx, "update_task_progress", project, changes, summary)

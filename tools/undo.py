@@ -6,18 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, inspect
+from sqlalchemy import ColumnElement, Date, inspect, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapper
 
-from storage.models import AuditLog, Base, PaymentKind, Project, Role, Task, Worker
-from storage.queries.audit import last_undoable_batch
+from storage.locks import lock
+from storage.models import AuditLog, Base, Membership, PaymentKind, Project, Role, Task, User, Worker
+from storage.queries import audit as aq
 from storage.types import Fixed, UTCDateTime
 from tools import audit
 from tools.args import UndoLast
-from tools.base import ANY_MEMBER, REGISTRY, Context, Result, Text, ToolError, tool
+from tools.base import ANY_MEMBER, REGISTRY, Context, Result, Retry, Text, ToolError, tool
 from tools.categories import category_label
-from tools.fmt import qty, yuan
+from tools.fmt import day_text, qty, yuan
 
 WRITING_ROLES = frozenset({Role.admin, Role.manager, Role.foreman, Role.finance})
 
@@ -25,6 +26,17 @@ _NOTHING = Text(
     "没有可以撤回的记录：你最近没有新的录入（已撤回的不会再撤回）。",
     "Nothing to undo: you have no recent entry that is not already undone.",
 )
+_NOTHING_HERE = Text(
+    "没有可以撤回的记录：{who}在项目 {code} 最近没有新的录入（已撤回的不会再撤回）。",
+    "Nothing to undo: {who} has no recent entry in project {code} that is not already undone.",
+)
+_YOU = Text("你", "you")
+_ALREADY = Text("这条已经撤回过了，没有再撤回。", "That was already undone; nothing more was undone.")
+_OTHERS = Text(
+    "不能撤回别人的记录：只有项目管理员可以撤回其他成员的录入。",
+    "You cannot undo someone else's entry: only a project admin may undo another member's writes.",
+)
+_NO_MEMBER = Text("项目 {code} 里没有成员“{name}”。", "Project {code} has no member called “{name}”.")
 _NOT_ALLOWED = Text(
     "不能撤回：你在项目 {code} 的角色现在是 {role}，没有权限修改它。",
     "Cannot undo: your role in project {code} is now {role}, which may not change it.",
@@ -51,15 +63,13 @@ _ROW_TEXT: dict[str, Text] = {
         "{code} {worker} {date} 点工 {days}工{overtime}，{amount}",
         "{code} day labour: {worker} on {date}, {days} day(s){overtime}, {amount}",
     ),
-    "cost_entry": Text("{code} {category} {amount}（{date}）", "{code} {category} {amount} on {date}"),
-    "worker_payment": Text(
-        "{code} {worker} {kind} {amount}（{date}）", "{code} {kind} to {worker}: {amount} on {date}"
-    ),
+    "cost_entry": Text("{code} {category} {amount}，{date}", "{code} {category} {amount} on {date}"),
+    "worker_payment": Text("{code} {worker} {kind} {amount}，{date}", "{code} {kind} to {worker}: {amount} on {date}"),
     "fund_txn": Text(
-        "{code} {direction} {amount}（{date}{counterparty}）",
+        "{code} {direction} {amount}，{date}{counterparty}",
         "{code} money {direction} {amount} on {date}{counterparty}",
     ),
-    "progress_update": Text("{task} 进度报告 {percent}%（{date}）", "progress report {task} {percent}% on {date}"),
+    "progress_update": Text("{task} 进度报告 {percent}%，{date}", "progress report {task} {percent}% on {date}"),
     "task": Text("{code} 任务 {task} 完成度 {percent}%", "{code} task {task} at {percent}%"),
 }
 _OVERTIME = Text("，加班{hours}小时", ", {hours} h overtime")
@@ -128,7 +138,7 @@ class _Describer:
             "code": project.code if project else "",
             "worker": worker.name if worker else "",
             "task": values.get("name") or (task.name if task else ""),
-            "date": day.isoformat() if isinstance(day, date) else "",
+            "date": day_text(day, ctx.language, ctx.today) if isinstance(day, date) else "",
             "amount": yuan(values.get("amount")),
             "days": qty(values.get("days")),
             "percent": qty(values.get("percent"), 2),
@@ -213,16 +223,58 @@ def _recheck_budget(ctx: Context, changes: list[audit.Change]) -> list[str]:
     return lines
 
 
+def _target(ctx: Context, args: UndoLast) -> tuple[list[AuditLog], str]:
+    """The writes to reverse and, when there are none, why: a button's message, or the last write of the user (or
+    of the member an admin names) in the chat's project, or anywhere when the chat has no project."""
+    from tools import resolve
+
+    session = ctx.session
+    if args.batch:
+        logs = aq.batch(session=session, batch_id=args.batch)
+        if not logs:
+            return [], ctx.t(_ALREADY)
+        if logs[0].user_id != ctx.user.id:
+            project = session.get(Project, logs[0].project_id) if logs[0].project_id else None
+            if project is None or ctx.role_in(project) != Role.admin:
+                raise ToolError(_OTHERS)
+        return logs, ""
+    project = resolve.project(ctx, args.project) if (args.project or ctx.project_code) else None
+    user_id, who = ctx.user.id, ctx.t(_YOU)
+    if args.user:
+        if project is None or ctx.role_in(project) != Role.admin:
+            raise ToolError(_OTHERS)
+        member = session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.project_id == project.id, User.name == args.user)
+        )
+        if member is None:
+            raise ToolError(_NO_MEMBER, code=project.code, name=args.user[:40])
+        user_id, who = member.id, member.name
+    lock(session, f"undo:{user_id}")  # two undos of one user run one after the other
+    logs = aq.last_undoable_batch(session=session, user_id=user_id, project_id=project.id if project else None)
+    if logs:
+        return logs, ""
+    if project is not None:
+        return [], ctx.t(_NOTHING_HERE, who=who, code=project.code)
+    return [], ctx.t(_NOTHING)
+
+
 @tool(args=UndoLast, roles=ANY_MEMBER, writes=True)
 def undo_last(ctx: Context, args: UndoLast) -> Result:
-    """Undo the user's own last write: everything their last message recorded (撤回, 撤销, undo).
+    """Undo the user's last write in this chat's project: everything their last message recorded (撤回, 撤销, undo).
 
-    Only the caller's own entries are undone, newest message first; each call goes one message further back.
+    Each call goes one message further back. An admin may name a member (user) to undo that member's last write.
     """
-    logs = last_undoable_batch(session=ctx.session, user_id=ctx.user.id)
+    logs, nothing = _target(ctx, args)
     if not logs:
-        return Result(ok=False, text=ctx.t(_NOTHING), data={"undone": []})
+        return Result(ok=False, text=nothing, data={"undone": []})
     _check_allowed(ctx, logs)
+    # Claim the writes first: a second undo of the same message (a doubled press, another process) gets nothing.
+    if not aq.claim(session=ctx.session, audit_ids=[log.id for log in logs], at=ctx.now):
+        if args.batch:
+            return Result(ok=False, text=ctx.t(_ALREADY), data={"undone": []})
+        raise Retry("another undo claimed these writes")
     describe = _Describer(ctx)
     changes: list[audit.Change] = []
     lines: list[str] = []
@@ -233,8 +285,6 @@ def undo_last(ctx: Context, args: UndoLast) -> Result:
             lines.append(line)
     ctx.session.flush()
     alerts = _recheck_budget(ctx, changes)
-    for log in logs:
-        log.undone_at = ctx.now
     source = next((log.source_text for log in logs if log.source_text), None)
     head = ctx.t(_HEAD, source=ctx.t(_SOURCE, text=source[:60]) if source else "")
     project = ctx.session.get(Project, logs[0].project_id) if logs[0].project_id else None

@@ -23,16 +23,30 @@ def writes(tool: str) -> bool:
 
 @dataclass
 class Plan:
-    """Planned calls: confident=True means safe to run without asking; question is what to ask when unsure."""
+    """Planned calls and how to use them.
+
+    confident: safe to run without asking. confirm: the calls are a proposal, run only after the user says yes
+    (question then says why). question alone: what to ask; slot names the kind of value asked for (project,
+    amount, category, days, worker) and choices the values offered, so a short answer completes the message.
+    """
 
     calls: list[Call] = field(default_factory=list)
     source: Source = "none"
     confident: bool = False
     question: str | None = None
+    confirm: bool = False
+    slot: str | None = None
+    choices: list[str] = field(default_factory=list)
+    replace: str | None = None  # the word of the message a chosen value stands for (张山 → 张三)
 
     def to_json(self) -> dict[str, Any]:
-        """The design's `parse --json` shape."""
-        return {"calls": [{"tool": c.tool, "args": c.args} for c in self.calls], "source": self.source}
+        """The `parse --json` shape: calls and source; confirm when the calls wait for a yes; the question asked."""
+        out: dict[str, Any] = {"calls": [{"tool": c.tool, "args": c.args} for c in self.calls], "source": self.source}
+        if self.confirm and self.calls:
+            out["confirm"] = True
+        if self.question:
+            out["question"] = self.question
+        return out
 
     @property
     def writes(self) -> bool:

@@ -90,12 +90,12 @@ def entry_on(*, session: Session, project_id: int, worker_id: int, day: date) ->
     ).first()
 
 
-def days_on(*, session: Session, worker_id: int, day: date) -> Decimal:
-    """工日 a worker already has on a date, across all projects."""
-    total = session.scalar(
-        select(_fixed(LaborEntry.days, 4)).where(LaborEntry.worker_id == worker_id, LaborEntry.work_date == day)
-    )
-    return total or ZERO_DAYS
+def days_on(*, session: Session, worker_id: int, day: date, other_than: int | None = None) -> Decimal:
+    """工日 a worker already has on a date, across all projects (or all but one)."""
+    query = select(_fixed(LaborEntry.days, 4)).where(LaborEntry.worker_id == worker_id, LaborEntry.work_date == day)
+    if other_than is not None:
+        query = query.where(LaborEntry.project_id != other_than)
+    return session.scalar(query) or ZERO_DAYS
 
 
 # -- period summaries -----------------------------------------------------------------------

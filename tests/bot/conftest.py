@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.app import Services, build_services
+from bot.app import build_services
+from bot.services import Services
 from bot.settings import Settings
 from storage.demo import load_demo
 

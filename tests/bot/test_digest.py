@@ -14,18 +14,20 @@ from sqlalchemy.orm import Session
 from telegram import Bot
 
 from bot import commands_cli
-from bot import telegram as tg
-from bot.app import Services, build_application
-from bot.digest import build_digest, digest_key, send_pending, write_digests
+from bot.alerts.digest import build_digest, digest_key, write_digests
+from bot.app import build_application
+from bot.channels.telegram import handlers as tg
+from bot.channels.telegram.outbox import send_due
+from bot.services import Services
 from bot.settings import Settings
 from storage.models import (
     Chat,
     CostEntry,
     Direction,
     FundTxn,
+    InboxUpdate,
     LaborEntry,
     Notification,
-    ProcessedUpdate,
     Project,
     User,
 )
@@ -105,7 +107,7 @@ def bind(session: Session, project: Project, telegram_chat_id: int = GROUP, **ov
 
 
 def notifications(session: Session) -> list[Notification]:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return list(session.scalars(select(Notification).order_by(Notification.id)))
 
 
@@ -206,7 +208,7 @@ async def test_digest_is_written_once_per_chat_per_day_and_sent_once(
     ) as bot:
         for _ in range(2):  # a second run, or a second process, on the same day
             write_digests(services, today=TODAY)
-            await send_pending(services, bot)
+            await send_due(services, bot)
 
     assert [(n.status, n.attempts) for n in notifications(session)] == [("sent", 1), ("sent", 1)]
     assert sorted(call.chat_id for call in api.calls("sendMessage")) == [GROUP, -2]
@@ -221,10 +223,13 @@ async def test_a_failed_send_stays_pending_and_is_retried(
     api.fail("sendMessage", times=1, status=502, description="Bad Gateway")
     application = build_application(services)
     async with application:
-        first = await send_pending(services, application.bot)
+        first = await send_due(services, application.bot)
         [note] = notifications(session)
         assert (first.sent, first.retry, note.status, note.attempts) == (0, 1, "pending", 1)
-        second = await send_pending(services, application.bot)
+        assert note.available_at is not None and note.available_at > services.clock()  # backing off
+        assert (await send_due(services, application.bot)).sent == 0
+        services.clock = lambda: note.available_at  # type: ignore[assignment, misc]
+        second = await send_due(services, application.bot)
     [note] = notifications(session)
     assert (second.sent, note.status, note.attempts) == (1, "sent", 2)
     assert len(api.sent_texts(GROUP)) == 1
@@ -238,10 +243,13 @@ async def test_a_chat_that_removed_the_bot_is_given_up(
     api.fail("sendMessage", times=1, status=403, description="Forbidden: bot was kicked from the group chat")
     application = build_application(services)
     async with application:
-        delivery = await send_pending(services, application.bot)
-        again = await send_pending(services, application.bot)
+        delivery = await send_due(services, application.bot)
+        again = await send_due(services, application.bot)
     assert (delivery.failed, again.sent) == (1, 0)
     assert [n.status for n in notifications(session)] == ["failed"]
+    chat = session.scalar(select(Chat).where(Chat.telegram_chat_id == GROUP))
+    assert chat is not None and chat.blocked_at is not None  # skipped by the next digests
+    assert write_digests(services, today=TODAY + timedelta(days=1)) == 0
 
 
 # -- sitebot alerts run ------------------------------------------------------------------------------
@@ -304,8 +312,8 @@ async def test_the_sweep_retries_the_outbox_and_forgets_old_update_ids(
     write_digests(services, today=TODAY)
     session.add_all(
         [
-            ProcessedUpdate(update_id=1, status="done", received_at=datetime(2026, 11, 1, tzinfo=UTC)),
-            ProcessedUpdate(update_id=2, status="done", received_at=datetime.now(UTC)),
+            InboxUpdate(update_id=1, status="done", payload={}, received_at=datetime(2026, 11, 1, tzinfo=UTC)),
+            InboxUpdate(update_id=2, status="done", payload={}, received_at=datetime.now(UTC)),
         ]
     )
     session.commit()
@@ -315,5 +323,5 @@ async def test_the_sweep_retries_the_outbox_and_forgets_old_update_ids(
         [sweep] = application.job_queue.get_jobs_by_name("outbox")
         await sweep.run(application)
     assert len(api.sent_texts(GROUP)) == 1
-    session.expire_all()
-    assert session.scalars(select(ProcessedUpdate.update_id)).all() == [2]
+    session.rollback()  # end the read snapshot: see what other sessions committed
+    assert session.scalars(select(InboxUpdate.update_id)).all() == [2]

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.app import Services
 from bot.commands import help_text, parse_command
 from bot.parser import Plan, parse_text
 from bot.router import Incoming
+from bot.services import Services
 from storage.models import AuditLog, LaborEntry, User, Worker
 from tests.bot.test_parser_mechanisms import LEX
 
@@ -210,7 +210,7 @@ def _say(services: Services, session: Session, text: str) -> str:
 
 
 def _days(session: Session, worker: str) -> list[Decimal]:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return list(
         session.scalars(
             select(LaborEntry.days).join(Worker).where(Worker.name == worker, LaborEntry.work_date == TODAY)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.app import Services, build_services
+from bot.app import build_services
 from bot.router import Incoming, Router, detect_language
+from bot.services import Services
 from bot.settings import Settings
 from storage.demo import load_demo
 from storage.models import AuditLog, LaborEntry, User, Worker
@@ -34,7 +35,7 @@ def say(router: Router, session: Session, text: str, *, user: str = "老王", pr
 
 
 def labor_rows(session: Session, worker: str, day: date) -> int:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return (
         session.scalar(
             select(func.count(LaborEntry.id)).join(Worker).where(Worker.name == worker, LaborEntry.work_date == day)
@@ -50,7 +51,7 @@ def test_free_text_write_is_recorded_once_with_what_and_how_to_undo(services: Se
     reply = say(services.router, session, "李四昨天一个工,加班2小时")
     assert reply.source == "rules" and reply.model_calls == 0
     assert labor_rows(session, "李四", date(2026, 11, 24)) == 1
-    for expected in ("李四", "2026-11-24", "SG3", "撤回"):
+    for expected in ("李四", "11-24（周二）", "SG3", "撤回"):
         assert expected in reply.text
     again = say(services.router, session, "李四昨天一个工,加班2小时")
     assert labor_rows(session, "李四", date(2026, 11, 24)) == 1
@@ -62,6 +63,7 @@ def test_undo_by_words_reverses_the_last_message(services: Services, session: Se
     assert labor_rows(session, "王五", TODAY) + labor_rows(session, "赵六", TODAY) >= 2
     reply = say(services.router, session, "撤回上一条")
     assert reply.source == "rules"
+    session.rollback()
     entry = session.scalar(
         select(LaborEntry)
         .join(Worker)
@@ -73,7 +75,7 @@ def test_undo_by_words_reverses_the_last_message(services: Services, session: Se
 def test_one_unknown_worker_in_a_message_writes_nothing(services: Services, session: Session) -> None:
     audits = session.scalar(select(func.count(AuditLog.id)))
     reply = say(services.router, session, "王五、张山今天各半天")
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     assert session.scalar(select(func.count(AuditLog.id))) == audits
     assert "张山" in reply.text
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.app import Services
 from bot.router import Router
+from bot.services import Services
 from bot.settings import Settings
 from storage.db import make_session_factory
 
@@ -26,4 +26,4 @@ def make_services(
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     sessions = make_session_factory(engine)
     router = Router(sessions, agent=None, timezone=settings.timezone, clock=lambda: NOW)
-    return Services(settings=settings, engine=engine, sessions=sessions, router=router)
+    return Services(settings=settings, engine=engine, sessions=sessions, router=router, clock=lambda: NOW)

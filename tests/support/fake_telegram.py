@@ -45,6 +45,16 @@ class Call:
     def text(self) -> str:
         return self.params.get("text", "")
 
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """The inline keyboard sent with it: (label, callback data) per button."""
+        markup = json.loads(self.params.get("reply_markup") or "{}")
+        return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+
+    def action(self, prefix: str) -> str:
+        """The callback data of the button whose data starts with prefix ("undo:", "yes:")."""
+        return next(data for _label, data in self.buttons if data.startswith(prefix))
+
 
 @dataclass
 class _Failure:
@@ -169,8 +179,10 @@ class FakeTelegram:
             }
         if call.method == "getUpdates":
             return 200, {"ok": True, "result": self._take_updates(call)}
-        if call.method in {"sendMessage", "sendDocument"}:
+        if call.method in {"sendMessage", "sendDocument", "sendPhoto"}:
             return 200, {"ok": True, "result": self._message(call)}
+        if call.method == "editMessageText":
+            return 200, {"ok": True, "result": self._message(call, message_id=int(call.params.get("message_id", 0)))}
         return 200, {"ok": True, "result": True}  # setMyCommands, deleteWebhook, sendChatAction, ...
 
     def _take_updates(self, call: Call) -> list[dict[str, Any]]:
@@ -183,10 +195,11 @@ class FakeTelegram:
                     return list(self._updates)
             time.sleep(0.02)
 
-    def _message(self, call: Call) -> dict[str, Any]:
-        with self._lock:
-            self._message_id += 1
-            message_id = self._message_id
+    def _message(self, call: Call, message_id: int | None = None) -> dict[str, Any]:
+        if message_id is None:
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
         chat_id = int(call.params["chat_id"])
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -194,8 +207,12 @@ class FakeTelegram:
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": None},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME},
         }
-        if call.method == "sendMessage":
+        if call.method in ("sendMessage", "editMessageText"):
             message["text"] = call.params.get("text", "")
+        elif call.method == "sendPhoto":
+            message["photo"] = [
+                {"file_id": f"p{message_id}", "file_unique_id": f"pu{message_id}", "width": 1, "height": 1}
+            ]
         else:
             name = next(iter(call.files.values()), (None, b""))[0]
             message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}", "file_name": name}
@@ -295,3 +312,68 @@ def message_update(
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
     return {"update_id": update_id, "message": message}
+
+
+def edited_update(update_id: int, message_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
+    """The user edited an earlier message (same message id, new text)."""
+    update = message_update(update_id, text, message_id=message_id, **kwargs)
+    return {"update_id": update_id, "edited_message": {**update["message"], "edit_date": int(time.time())}}
+
+
+def reply_update(
+    update_id: int, text: str, *, to_message_id: int, to_bot: bool = True, **kwargs: Any
+) -> dict[str, Any]:
+    """A message replying to an earlier one (one of the bot's, by default)."""
+    update = message_update(update_id, text, **kwargs)
+    sender = (
+        {"id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME}
+        if to_bot
+        else {
+            "id": 1,
+            "is_bot": False,
+            "first_name": "X",
+        }
+    )
+    update["message"]["reply_to_message"] = {
+        "message_id": to_message_id,
+        "date": int(time.time()),
+        "chat": update["message"]["chat"],
+        "from": sender,
+        "text": "…",
+    }
+    return update
+
+
+def callback_update(
+    update_id: int,
+    data: str,
+    *,
+    message_id: int,
+    message_text: str = "…",
+    user_id: int = 1001,
+    chat_id: int | None = None,
+    first_name: str = "Li",
+) -> dict[str, Any]:
+    """A pressed inline button on one of the bot's messages."""
+    chat_id = user_id if chat_id is None else chat_id
+    chat: dict[str, Any] = (
+        {"id": chat_id, "type": "private", "first_name": first_name}
+        if chat_id > 0
+        else {"id": chat_id, "type": "group", "title": "工地群"}
+    )
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "SiteBot", "username": BOT_USERNAME},
+                "text": message_text,
+            },
+        },
+    }

@@ -67,9 +67,9 @@ def test_add_cost_records_the_entry_and_reports_the_line(make: Factory, project:
         make.today,
         "海螺水泥",
     )
-    assert "已记录 SG3 材料费 ¥3,000.00，日期 2026-11-25，供应商 海螺水泥，备注 P.O42.5" in result.text
+    assert "已记录 SG3 材料费 ¥3,000.00，日期 11-25（周三），供应商 海螺水泥，备注 P.O42.5" in result.text
     assert "材料费已用 30.0%（预算 ¥10,000.00，剩余 ¥7,000.00）" in result.text
-    assert result.text.endswith("如需撤回，发送 /undo 或说“撤回”。")
+    assert "撤回" not in result.text  # the router adds the undo hint once per message
     log = make.session.get(AuditLog, result.audit_id)
     assert log is not None and log.tool == "add_cost"
     assert log.changes[0]["table"] == "cost_entry" and log.changes[0]["after"]["amount"] == "3000.00"
@@ -82,7 +82,7 @@ def test_add_cost_in_english_names_the_category_in_english(make: Factory, projec
         {"category": "rebar", "amount": "1500.5", "date": "2026-11-24"},
     )
     assert result.ok, result.text
-    assert "Recorded SG3 Materials ¥1,500.50 on 2026-11-24." in result.text
+    assert "Recorded SG3 Materials ¥1,500.50 on Nov 24 (Tue)." in result.text
     assert "Materials: 15.0% of budget used" in result.text
 
 
@@ -195,11 +195,11 @@ def test_bad_dates_are_refused(make: Factory, project: Project, day: str, words:
     assert cost_count(make.session) == 0
 
 
-def test_tomorrow_is_accepted(make: Factory, project: Project) -> None:
+def test_tomorrow_is_refused_a_cost_is_a_record_not_a_plan(make: Factory, project: Project) -> None:
     tomorrow = (make.today + timedelta(days=1)).isoformat()
-    assert run_tool(
-        make.ctx(project=project), "add_cost", {"category": "materials", "amount": "5", "date": tomorrow}
-    ).ok
+    result = run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "5", "date": tomorrow})
+    assert not result.ok and "在未来" in result.text
+    assert cost_count(make.session) == 0
 
 
 @pytest.mark.parametrize("role", [Role.foreman, Role.viewer])
@@ -226,14 +226,16 @@ def stopped(make: Factory) -> Project:
     return project
 
 
-def test_stop_line_refuses_a_cost_over_budget_without_confirm(make: Factory, stopped: Project) -> None:
+def test_stop_line_turns_a_cost_over_budget_into_a_proposal_for_a_manager(make: Factory, stopped: Project) -> None:
     manager = make.user(project=stopped, role=Role.manager)
     ctx = make.ctx(manager, project=stopped)
     assert run_tool(ctx, "add_cost", {"category": "machinery", "amount": "900"}).ok
     result = run_tool(ctx, "add_cost", {"category": "machinery", "amount": "200"})
     assert not result.ok
-    assert "没有记录：机械费预算 ¥1,000.00，已用 ¥900.00，本笔 ¥200.00 将超出预算 ¥100.00" in result.text
-    assert "项目经理或管理员" in result.text and "确认超预算" in result.text
+    assert "还没有记录：机械费预算 ¥1,000.00，已用 ¥900.00，本笔 ¥200.00 将超出预算 ¥100.00" in result.text
+    assert "项目经理或管理员确认" in result.text
+    assert result.proposal is not None and result.proposal.roles == frozenset({Role.manager, Role.admin})
+    assert [c.args.get("confirm") for c in result.proposal.calls] == [True]
     assert cost_count(make.session) == 1
 
 
@@ -247,7 +249,7 @@ def test_stop_line_accepts_an_overrun_a_manager_confirms(make: Factory, stopped:
     assert cost_count(make.session) == 1
 
 
-def test_stop_line_overrun_confirmed_by_finance_is_refused(make: Factory, stopped: Project) -> None:
+def test_stop_line_overrun_confirmed_by_finance_waits_for_a_manager(make: Factory, stopped: Project) -> None:
     finance = make.user(project=stopped, role=Role.finance)
     result = run_tool(
         make.ctx(finance, project=stopped, language="en"),
@@ -255,8 +257,21 @@ def test_stop_line_overrun_confirmed_by_finance_is_refused(make: Factory, stoppe
         {"category": "machinery", "amount": "1200", "confirm": True},
     )
     assert not result.ok
-    assert "only a manager or admin can confirm" in result.text and "finance" in result.text
+    assert "unless a manager or admin confirms" in result.text
+    assert result.proposal is not None and Role.finance not in (result.proposal.roles or set())
     assert cost_count(make.session) == 0
+
+
+def test_stop_line_overrun_proposed_by_finance_runs_when_a_manager_said_yes(make: Factory, stopped: Project) -> None:
+    finance = make.user(project=stopped, role=Role.finance)
+    manager = make.user(project=stopped, role=Role.manager)
+    ctx = make.ctx(finance, project=stopped)
+    ctx.confirmed_by = manager.id
+    result = run_tool(ctx, "add_cost", {"category": "machinery", "amount": "1200", "confirm": True})
+    assert result.ok, result.text
+    assert cost_count(make.session) == 1
+    audit = make.session.scalars(select(AuditLog)).one()
+    assert (audit.user_id, audit.confirmed_by) == (finance.id, manager.id)
 
 
 def test_stop_line_accepts_costs_within_budget_from_finance(make: Factory, stopped: Project) -> None:

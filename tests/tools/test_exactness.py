@@ -44,7 +44,8 @@ def test_ten_thousand_dimes_are_exactly_one_thousand_everywhere(session: Session
 def test_a_racing_duplicate_is_stopped_by_the_database(
     session: Session, make: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two processes pass log_labor's check at once: the unique constraint refuses the second, clearly."""
+    """Were log_labor's locked check ever bypassed, the unique constraint still refuses the second write: the message
+    is run again, still conflicts, and the user is told nothing was recorded."""
     project = make.project()
     make.worker("张三", 350)
     ctx = make.ctx(project=project)
@@ -52,5 +53,5 @@ def test_a_racing_duplicate_is_stopped_by_the_database(
     assert run_tool(ctx, "log_labor", args).ok
     monkeypatch.setattr(labor_queries, "entry_on", lambda **_: None)  # the other process saw no entry yet
     second = run_tool(make.ctx(project=project), "log_labor", args)
-    assert not second.ok and "没有重复记录" in second.text
+    assert not second.ok and "这条没有记录" in second.text
     assert session.scalar(select(func.count(LaborEntry.id))) == 1

@@ -50,7 +50,7 @@ TABLES: tuple[type[Base], ...] = (
 
 
 def counts(session: Session) -> dict[str, int]:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0 for model in TABLES}
 
 

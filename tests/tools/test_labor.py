@@ -28,12 +28,12 @@ YESTERDAY = TODAY - timedelta(days=1)
 
 
 def entries(session: Session) -> list[LaborEntry]:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return list(session.scalars(select(LaborEntry).order_by(LaborEntry.id)))
 
 
 def payments(session: Session) -> list[WorkerPayment]:
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     return list(session.scalars(select(WorkerPayment).order_by(WorkerPayment.id)))
 
 
@@ -61,9 +61,9 @@ def test_one_day_is_logged_at_the_rate_in_force_and_the_reply_says_exactly_what(
         Decimal("350.00"),
     )
     assert entry.kind == "day"
-    for part in ("张三", "2026-11-24", "1 工", "¥350.00", "SG3"):
+    for part in ("张三", "11-24（周二）", "1 工", "¥350.00", "SG3"):
         assert part in result.text
-    assert result.text.endswith(UNDO_HINT.zh)
+    assert UNDO_HINT.zh not in result.text  # the router says it once per message
     assert result.data["rate_source"] == "history"
     audit_row = session.get(AuditLog, result.audit_id)
     assert audit_row is not None and audit_row.tool == "log_labor"
@@ -143,10 +143,13 @@ def test_hourly_overtime_without_a_rate_pays_the_daily_rate_per_hour(session: Se
     assert entries(session)[0].amount == Decimal("412.50")  # 300 + 3 × 37.5
 
 
-def test_overtime_alone_is_an_entry_with_no_days(session: Session, make: Factory) -> None:
+def test_overtime_alone_is_proposed_then_an_entry_with_no_days(session: Session, make: Factory) -> None:
     project = make.project()
     make.worker("张三", 320)
-    assert log(make, project, overtime_hours="2").ok
+    asked = log(make, project, overtime_hours="2")
+    assert not asked.ok and "只有加班 2 小时" in asked.text and entries(session) == []
+    assert asked.proposal is not None and asked.proposal.calls[0].args["confirm"] is True
+    assert log(make, project, overtime_hours="2", confirm=True).ok
     [entry] = entries(session)
     assert (entry.days, entry.overtime_hours, entry.amount) == (Decimal(0), Decimal(2), Decimal("80.00"))
 
@@ -185,9 +188,8 @@ def test_english_reply(session: Session, make: Factory) -> None:
         make, project, make.ctx(project=project, language="en"), worker="mike chen", days="1", overtime_hours="2"
     )
     assert result.ok
-    assert result.text.startswith("Logged: Mike Chen 2026-11-25, 1 day(s), overtime 2 h")
+    assert result.text.startswith("Logged: Mike Chen Nov 25 (Wed), 1 day(s), overtime 2 h")
     assert "¥375.00" in result.text and "project RW" in result.text
-    assert result.text.endswith(UNDO_HINT.en)
 
 
 # -- rate history -------------------------------------------------------------------------------
@@ -255,7 +257,7 @@ def test_a_correction_replaces_that_days_entry_and_undo_restores_it(session: Ses
     assert len(rows) == 1 and rows[0].days == Decimal("0.5") and rows[0].amount == Decimal("175.00")
     assert rows[0].overtime_hours == 0
     assert run_tool(make.ctx(project=project), "undo_last", {}).ok
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     rows = entries(session)
     assert len(rows) == 1 and rows[0].days == Decimal(1) and rows[0].amount == Decimal("437.50")
 
@@ -274,12 +276,34 @@ def test_more_than_three_days_on_one_date_across_projects_is_refused(session: Se
     first, second, third = make.project(), make.project(), make.project()
     make.worker("张三", 300)
     assert log(make, first, days="2").ok
-    refused = log(make, second, days="1.5")
-    assert not refused.ok
+    refused = log(make, second, days="1.5", confirm=True)
+    assert not refused.ok and refused.proposal is None
     assert "已记 2 工" in refused.text and "3 工" in refused.text
-    assert log(make, second, days="1").ok  # exactly 3 in all
-    assert not log(make, third, days="0.5").ok
+    assert log(make, second, days="1", confirm=True).ok  # exactly 3 in all
+    assert not log(make, third, days="0.5", confirm=True).ok
     assert len(entries(session)) == 2
+
+
+def test_more_than_a_day_across_projects_is_proposed_not_written(session: Session, make: Factory) -> None:
+    first, second = make.project(), make.project()
+    make.worker("张三", 300)
+    assert log(make, first, days="1").ok
+    asked = log(make, second, days="0.5")
+    assert not asked.ok and asked.proposal is not None
+    assert "在其他项目已记 1 工" in asked.text and "1.5 工" in asked.text
+    assert first.code not in asked.text  # the other project is not named to someone who may not see it
+    assert len(entries(session)) == 1
+    assert log(make, second, days="0.5", confirm=True).ok
+    assert len(entries(session)) == 2
+
+
+def test_more_than_sixteen_hours_in_a_day_is_refused(session: Session, make: Factory) -> None:
+    project = make.project()
+    make.worker("张三", 300)
+    for args in ({"hours": "24"}, {"days": "1", "overtime_hours": "9"}, {"days": "3"}):
+        refused = log(make, project, **args)
+        assert not refused.ok and "超过一天 16 小时" in refused.text, args
+    assert entries(session) == []
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -302,7 +326,7 @@ def test_more_than_three_days_on_one_date_across_projects_is_refused(session: Se
         ({"days": "1", "daily_rate": "abc"}, "日工资应该是数字"),
         ({"days": "1", "date": "昨天"}, "日期应该是日期"),
         ({"days": "1", "hours": "8"}, "工日和小时数只能给一个"),
-        ({}, "请说明张三 2026-11-25干了几个工"),
+        ({}, "请说明张三 11-25（周三）干了几个工"),
         ({"hours": "7.125"}, "小时数最多两位小数"),
         ({"days": "0.00001"}, "工日最多四位小数"),
         ({"days": "1E-999999"}, "工日最多四位小数"),
@@ -326,10 +350,12 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
     assert session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
-def test_tomorrow_is_allowed(session: Session, make: Factory) -> None:
+def test_tomorrow_is_refused_a_plan_is_not_a_record(session: Session, make: Factory) -> None:
     project = make.project()
     make.worker("张三", 300)
-    assert log(make, project, days="1", date=(TODAY + timedelta(days=1)).isoformat()).ok
+    refused = log(make, project, days="1", date=(TODAY + timedelta(days=1)).isoformat())
+    assert not refused.ok and "在未来" in refused.text
+    assert entries(session) == []
 
 
 def test_unknown_worker_is_refused_with_a_suggestion(session: Session, make: Factory) -> None:
@@ -374,9 +400,7 @@ def test_non_member_cannot_log(session: Session, make: Factory) -> None:
     assert entries(session) == []
 
 
-def test_budget_threshold_lines_are_appended_before_the_undo_hint(
-    session: Session, make: Factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_budget_threshold_lines_end_the_reply(session: Session, make: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make.project()
     make.worker("张三", 300)
     seen: list[tuple[str, str]] = []
@@ -392,7 +416,7 @@ def test_budget_threshold_lines_are_appended_before_the_undo_hint(
     assert result.ok
     assert seen == [(project.code, "labor")]
     lines = result.text.splitlines()
-    assert lines[-2:] == ["⚠ 人工费已用 80%", UNDO_HINT.zh]
+    assert lines[-1:] == ["⚠ 人工费已用 80%"]
     assert result.data["warnings"] == ["⚠ 人工费已用 80%"]
 
 
@@ -405,7 +429,7 @@ def test_crossing_the_labour_budget_alert_line_is_announced_once(session: Sessio
     crossed = log(make, project, worker="李四", days="1")  # 90 %
     assert crossed.ok
     lines = crossed.text.splitlines()
-    assert len(lines) == 3 and "⚠" in lines[1] and "80%" in lines[1] and lines[2] == UNDO_HINT.zh
+    assert len(lines) == 2 and "⚠" in lines[1] and "80%" in lines[1]
     assert "⚠" not in log(make, project, days="0.1", date=YESTERDAY.isoformat()).text  # 93 %: same crossing
 
 
@@ -427,7 +451,6 @@ def test_advance_is_recorded_and_reduces_outstanding(session: Session, make: Fac
     assert (payment.kind, payment.amount, payment.paid_on) == (PaymentKind.advance, Decimal("500.00"), TODAY)
     assert "已记借支：张三 ¥500.00" in result.text and "SG3" in result.text and "未结工资：¥400.00" in result.text
     assert result.data["outstanding"] == Decimal("400.00")
-    assert result.text.endswith(UNDO_HINT.zh)
     assert session.get(AuditLog, result.audit_id) is not None
 
 
@@ -481,7 +504,7 @@ def test_settlement_cannot_pay_wages_earned_after_its_date(session: Session, mak
         make.ctx(project=project), "settle_wages", {"worker": "张三", "amount": "300", "date": YESTERDAY.isoformat()}
     )
     assert not result.ok
-    assert "¥0.00" in result.text and "2026-11-24" in result.text
+    assert "¥0.00" in result.text and "11-24（周二）" in result.text
 
 
 def test_settlement_counts_other_projects_separately(session: Session, make: Factory) -> None:

@@ -44,11 +44,10 @@ def test_progress_is_recorded_with_start_date_and_plan_comparison(make: Factory,
     result = run_tool(make.ctx(foreman, project=project), "update_task_progress", {"task": "主体", "percent": "40"})
     assert result.ok, result.text
     assert result.text.splitlines()[:3] == [
-        "已更新 SG3 任务“主体结构”进度：0% → 40%（2026-11-25）。",
+        "已更新 SG3 任务“主体结构”进度：0% → 40%，11-25（周三）。",
         "计划进度 50%，落后 10 个百分点",
         "实际开始日期记为 2026-11-25",
     ]
-    assert result.text.endswith("如需撤回，发送 /undo 或说“撤回”。")
     make.session.refresh(task)
     assert (task.percent, task.actual_start, task.actual_finish) == (Decimal("40.00"), TODAY, None)
     update = make.session.scalars(select(ProgressUpdate)).one()
@@ -79,7 +78,7 @@ def test_reaching_100_sets_the_actual_finish(make: Factory, project: Project, ta
     run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "30", "date": "2026-11-20"})
     result = run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "100"})
     assert result.ok, result.text
-    assert "Updated SG3 task “主体结构”: 30% → 100% on 2026-11-25." in result.text
+    assert "Updated SG3 task “主体结构”: 30% → 100% on Nov 25 (Wed)." in result.text
     assert "Planned 50%; 50 points ahead" in result.text
     assert "Task complete; actual finish 2026-11-25" in result.text
     make.session.refresh(task)

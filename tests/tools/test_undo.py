@@ -65,7 +65,7 @@ def test_undo_removes_a_created_row(session: Session, make: Factory, site: Proje
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert result.ok, result.text
     assert _cost_amounts(session) == []
-    assert "已撤回" in result.text and "SG3 材料费 ¥8,000.00" in result.text and make.today.isoformat() in result.text
+    assert "已撤回" in result.text and "SG3 材料费 ¥8,000.00" in result.text and "11-25（周三）" in result.text
 
 
 def test_undo_restores_an_updated_row(session: Session, make: Factory, site: Project, manager: User) -> None:
@@ -73,7 +73,7 @@ def test_undo_restores_an_updated_row(session: Session, make: Factory, site: Pro
     _set_percent(make.ctx(manager, project=site), task, "45")
     result = run_tool(make.ctx(manager, project=site, language="en"), "undo_last", {})
     assert result.ok, result.text
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     assert session.get(Task, task.id).percent == Decimal(30)
     assert "restored SG3 task 主体结构 at 30%" in result.text
 
@@ -88,7 +88,7 @@ def test_undo_reverses_every_row_of_the_last_message_only(
     _set_percent(message, task, "20")
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert result.ok, result.text
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     assert _cost_amounts(session) == [Decimal(100)]
     assert session.get(Task, task.id).percent == Decimal(0)
     assert result.text.count("\n") == 3  # head + two removed costs + one restored task
@@ -129,7 +129,7 @@ def test_a_row_changed_since_is_not_undone(
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert not result.ok
     assert "不能安全撤回" in result.text
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     assert _cost_amounts(session) == [Decimal(7500)]
     assert session.scalar(select(func.count(AuditLog.id))) == 1
     assert session.scalar(select(AuditLog.undone_at)) is None
@@ -153,7 +153,7 @@ def test_undo_puts_back_a_deleted_row(session: Session, make: Factory, site: Pro
     session.commit()
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert result.ok, result.text
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     back = session.get(CostEntry, snapshot["id"])
     assert back is not None and back.amount == Decimal(8000) and back.vendor == "沙钢"
     assert back.entry_date == make.today and back.created_at.isoformat() == snapshot["created_at"]
@@ -203,7 +203,7 @@ def test_undo_of_log_labor_removes_the_entry(session: Session, make: Factory, si
     result = run_tool(make.ctx(manager, project=site), "undo_last", {})
     assert result.ok, result.text
     assert session.scalar(select(func.count(LaborEntry.id))) == 0
-    assert f"SG3 张三 {make.today.isoformat()} 点工 1工，¥350.00" in result.text
+    assert "SG3 张三 11-25（周三） 点工 1工，¥350.00" in result.text
 
 
 def test_undo_of_add_cost_takes_back_its_budget_alert(
@@ -225,7 +225,7 @@ def test_undo_of_progress_update_restores_the_task(
     task = make.task(site, "主体结构", planned_start=make.today - timedelta(days=10))
     assert run_tool(make.ctx(manager, project=site), "update_task_progress", {"task": "主体结构", "percent": "30"}).ok
     assert run_tool(make.ctx(manager, project=site), "undo_last", {}).ok
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     restored = session.get(Task, task.id)
     assert (restored.percent, restored.actual_start) == (Decimal(0), None)
     assert session.scalar(select(func.count(ProgressUpdate.id))) == 0
@@ -239,5 +239,5 @@ def test_a_row_changed_twice_in_one_message_goes_back_to_its_first_state(
     _set_percent(message, task, "45")
     _set_percent(message, task, "60")
     assert run_tool(make.ctx(manager, project=site), "undo_last", {}).ok
-    session.expire_all()
+    session.rollback()  # end the read snapshot: see what other sessions committed
     assert session.get(Task, task.id).percent == Decimal(30)

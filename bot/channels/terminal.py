@@ -27,17 +27,25 @@ class UnknownMember(LookupError):
 
 
 def acting_user(session: Session, name: str | None) -> User:
-    """The member named, or the local administrator (created on first use)."""
+    """The local member named, or the local administrator (created on first use).
+
+    Only local users (no Telegram id) are found by name: a Telegram account called "admin" or named like a
+    member is never acted as from the terminal.
+    """
+    local = User.telegram_id.is_(None)
     if name:
-        user = session.scalar(select(User).where(User.name == name))
+        user = session.scalar(select(User).where(local, User.name == name))
         if user is None:
-            known = "、".join(session.scalars(select(User.name).order_by(User.name)))
+            known = "、".join(session.scalars(select(User.name).where(local).order_by(User.name)))
             raise UnknownMember(f"没有成员“{name}” / no member “{name}”. Known: {known or '-'}")
         return user
-    user = session.scalar(select(User).where(User.name == LOCAL_ADMIN))
+    user = session.scalar(select(User).where(local, User.name == LOCAL_ADMIN))
     if user is None:
         user = User(name=LOCAL_ADMIN, is_admin=True)
         session.add(user)
+        session.commit()
+    elif not user.is_admin:
+        user.is_admin = True  # the terminal's operator owns the database
         session.commit()
     return user
 

@@ -5,39 +5,36 @@ decided by the tools (budget_status, schedule_status, fund_status); this module 
 chat's project as the system, keeps the items they flagged, and renders them as one message.
 
 Delivery goes through the notification table (an outbox): the digest row is written first, with a
-unique dedupe key per chat and day, so a second run or a second process writes nothing; sending
-claims a row before it talks to Telegram, so two senders never send the same row.
+unique dedupe key per chat and day, so a second run or a second process writes nothing; the channel
+sends it (bot.channels.telegram.outbox), claiming the row first, so two senders never send it twice.
 When nothing is wrong the digest is a one-line "all clear": a daily line proves the checks ran
 (silence would look the same as a stopped bot), and it is one line, so it adds no alert fatigue.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.render import split_text
+from storage.db import begin_write
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
+from storage.queries import outbox as oq
 from tools.base import Context, Result, Text, run_tool
 from tools.fmt import pct, yuan
 from tools.labor import unlogged_days
 from tools.tasks import percent_text
 
 if TYPE_CHECKING:
-    from telegram import Bot
-
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 KIND = "digest"
-MAX_ATTEMPTS = 5  # a message that failed this often is given up (status failed)
 SYSTEM_USER = "sitebot-digest"
 
 _HEAD = Text("📋 {code} {name} 每日提醒（{day}）", "📋 {code} {name} daily digest ({day})")
@@ -228,7 +225,7 @@ def write_digests(
     time has not come yet today (the start-up catch-up). An existing digest is neither rebuilt
     nor queued again.
     """
-    now = now or services.router.clock()  # the process's one clock (tests set it)
+    now = now or services.clock()  # the process's one clock (tests set it)
     wanted = set(chat_ids) if chat_ids is not None else None
     queued = 0
     with services.sessions() as session:
@@ -240,7 +237,7 @@ def write_digests(
             if due_only and local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None):
                 continue
             key = digest_key(chat.id, day)
-            if cq.notification_exists(session=session, dedupe_key=key):
+            if chat.blocked_at is not None or oq.exists(session=session, dedupe_key=key):
                 continue
             language = digest_language(chat, project)
             try:
@@ -256,99 +253,31 @@ def write_digests(
                 "language": language,
                 "problems": digest.problems,
             }
-            if cq.add_notification(
-                session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now
-            ):
+            begin_write(session)
+            if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
                 queued += 1
                 log.info("queued digest %s (%d problems)", key, digest.problems)
             session.commit()
     return queued
 
 
-# -- delivery ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Delivery:
-    sent: int = 0
-    retry: int = 0
-    failed: int = 0
-
-
-def _claim(services: Services, chat_id: int | None) -> list[tuple[int, int, str]]:
-    """Claim every pending message (of one chat, or all): (notification id, telegram chat id, text)."""
-    claimed = []
-    with services.sessions() as session:
-        for note, chat in cq.pending_notifications(session=session, chat_id=chat_id):
-            if cq.claim_notification(session=session, notification_id=note.id):
-                claimed.append((note.id, chat.telegram_chat_id, str(note.payload.get("text", ""))))
-            session.commit()
-    return claimed
-
-
-def _finish(services: Services, notification_id: int, status: str) -> None:
-    with services.sessions() as session:
-        cq.finish_notification(session=session, notification_id=notification_id, status=status, now=datetime.now(UTC))
-        session.commit()
-
-
-def _attempts(services: Services, notification_id: int) -> int:
-    from storage.models import Notification
-
-    with services.sessions() as session:
-        note = session.get(Notification, notification_id)
-        return note.attempts if note else MAX_ATTEMPTS
-
-
-async def send_pending(services: Services, bot: Bot, *, chat_id: int | None = None) -> Delivery:
-    """Send queued messages through the Bot API; failures stay pending (retried) until MAX_ATTEMPTS."""
-    from telegram.error import BadRequest, Forbidden
-
-    delivery = Delivery()
-    for notification_id, telegram_chat_id, text in await asyncio.to_thread(_claim, services, chat_id):
-        try:
-            for chunk in split_text(text):
-                await bot.send_message(chat_id=telegram_chat_id, text=chunk)
-        except (Forbidden, BadRequest) as error:  # the bot was removed, or the chat is gone: retrying won't help
-            log.warning(
-                "notification %s to chat %s failed for good: %s",
-                notification_id,
-                telegram_chat_id,
-                type(error).__name__,
-            )
-            await asyncio.to_thread(_finish, services, notification_id, "failed")
-            delivery.failed += 1
-        except Exception:
-            attempts = await asyncio.to_thread(_attempts, services, notification_id)
-            status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-            log.exception(
-                "notification %s to chat %s failed (attempt %s); now %s",
-                notification_id,
-                telegram_chat_id,
-                attempts,
-                status,
-            )
-            await asyncio.to_thread(_finish, services, notification_id, status)
-            if status == "failed":
-                delivery.failed += 1
-            else:
-                delivery.retry += 1
-        else:
-            await asyncio.to_thread(_finish, services, notification_id, "sent")
-            delivery.sent += 1
-    return delivery
+# -- without Telegram --------------------------------------------------------------------------
 
 
 def print_pending(services: Services, out: TextIO) -> int:
-    """Without a Telegram token: print queued messages instead of sending them, and mark them sent."""
+    """Without a Telegram token: print queued digests and alerts instead of sending them, and mark them sent."""
     shown = 0
+    now = services.clock()
     with services.sessions() as session:
-        rows = cq.pending_notifications(session=session)
-    for notification_id, telegram_chat_id, text in _claim(services, None):
-        title = next((chat.title for note, chat in rows if note.id == notification_id and chat.title), None)
-        out.write(f"=== chat {telegram_chat_id}{f' ({title})' if title else ''} ===\n{text}\n\n")
-        _finish(services, notification_id, "sent")
-        shown += 1
+        begin_write(session)
+        for note, chat in oq.due(session=session, now=now):
+            if note.kind == "reply" or not oq.claim(session=session, notification_id=note.id, now=now, owner="print"):
+                continue
+            title = f" ({chat.title})" if chat.title else ""
+            out.write(f"=== chat {chat.telegram_chat_id}{title} ===\n{note.payload.get('text', '')}\n\n")
+            oq.finish(session=session, notification_id=note.id, status="sent", now=now)
+            shown += 1
+        session.commit()
     out.flush()
     return shown
 
@@ -356,7 +285,7 @@ def print_pending(services: Services, out: TextIO) -> int:
 def print_unbound_digests(services: Services, out: TextIO, *, today: date | None = None) -> int:
     """Without Telegram: print today's digest of every project no chat is bound to (nothing is queued)."""
     shown = 0
-    now = services.router.clock()
+    now = services.clock()
     with services.sessions() as session:
         for project in cq.projects_without_chat(session=session):
             day = today or now.astimezone(ZoneInfo(project.timezone)).date()

@@ -1,33 +1,39 @@
-"""Jobs on the application's JobQueue: each bound chat's morning digest, and outbox retries.
+"""Jobs on the application's JobQueue: each bound chat's morning digest, the outbox sweep, the inbox replay.
 
-Schedules live in our tables (chat.digest_time, chat.timezone), not in an APScheduler job store:
-jobs are registered at start from the chat rows, and sending is idempotent in the database, so a
-restart, a second process or `sitebot alerts run` never sends a digest twice.
+Schedules live in our tables (chat.digest_time, chat.timezone), not in an APScheduler job store: jobs are
+registered at start from the chat rows, and sending is idempotent in the database, so a restart, a second
+process or `sitebot alerts run` never sends a digest twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import digest
+from telegram import Update
+
+from bot.alerts import digest
+from bot.channels.telegram.outbox import send_due
+from bot.services import Services
+from storage.db import begin_write
 from storage.queries import chats as cq
+from storage.queries import inbox as iq
 
 if TYPE_CHECKING:
     from telegram.ext import Application, Job, JobQueue
 
-    from bot.app import Services
+    from bot.channels.telegram.workers import ChatWorkers
     from storage.models import Chat
 
 log = logging.getLogger(__name__)
 
 # APScheduler's default grace is 1 s: a busy event loop at 08:00 would silently skip the digest.
 DIGEST_GRACE = 3600
-RETRY_EVERY = 300  # seconds between outbox sweeps (failed sends are retried)
+SWEEP_EVERY = 30  # seconds between outbox sweeps (failed sends are retried with their own backoff)
 CATCH_UP_AFTER = 5  # seconds after start: digests whose time passed while the bot was down
-KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
+KEEP_UPDATES = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
 
 
 def job_name(chat_id: int) -> str:
@@ -49,11 +55,6 @@ def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
     )
 
 
-def unschedule_chat(job_queue: JobQueue[Any], chat_id: int) -> None:
-    for job in job_queue.get_jobs_by_name(job_name(chat_id)):
-        job.schedule_removal()
-
-
 def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> int:
     """Register every bound chat's digest, the outbox sweep and the start-up catch-up; returns the chat count."""
     job_queue = application.job_queue
@@ -65,10 +66,10 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
         schedule_chat(job_queue, chat)
     job_queue.run_repeating(
         sweep_job,
-        interval=RETRY_EVERY,
-        first=RETRY_EVERY,
+        interval=SWEEP_EVERY,
+        first=SWEEP_EVERY,
         name="outbox",
-        job_kwargs={"misfire_grace_time": RETRY_EVERY, "coalesce": True},
+        job_kwargs={"misfire_grace_time": SWEEP_EVERY, "coalesce": True},
     )
     job_queue.run_once(
         catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up", job_kwargs={"misfire_grace_time": DIGEST_GRACE}
@@ -81,25 +82,46 @@ async def digest_job(context: Any) -> None:
     services: Services = context.bot_data.services
     chat_id = int(context.job.data)
     await asyncio.to_thread(digest.write_digests, services, chat_ids=[chat_id])
-    await digest.send_pending(services, context.bot, chat_id=chat_id)
+    await send_due(services, context.bot, chat_row=chat_id)
 
 
 async def catch_up_job(context: Any) -> None:
     """At start: digests whose time already passed today (the bot was down at 08:00) go out now."""
     services: Services = context.bot_data.services
     await asyncio.to_thread(digest.write_digests, services, due_only=True)
-    await digest.send_pending(services, context.bot)
+    await send_due(services, context.bot)
 
 
 async def sweep_job(context: Any) -> None:
-    """Send whatever the outbox still holds (earlier failures are retried here); forget old update ids."""
+    """Send whatever the outbox still holds (earlier failures are retried here); forget old updates."""
     services: Services = context.bot_data.services
-    await digest.send_pending(services, context.bot)
-    await asyncio.to_thread(prune_update_ids, services, datetime.now(UTC) - KEEP_UPDATE_IDS)
+    await send_due(services, context.bot)
+    await asyncio.to_thread(prune_updates, services)
 
 
-def prune_update_ids(services: Services, before: datetime) -> int:
+def prune_updates(services: Services) -> int:
     with services.sessions() as session:
-        removed = cq.prune_updates(session=session, before=before)
+        begin_write(session)
+        removed = iq.prune(session=session, before=services.clock() - KEEP_UPDATES)
         session.commit()
         return removed
+
+
+def pending_updates(services: Services) -> list[dict[str, Any]]:
+    """The payloads of updates not handled yet (a crash left them), oldest first."""
+    with services.sessions() as session:
+        return [row.payload for row in iq.pending(session=session)]
+
+
+async def replay(application: Application[Any, Any, Any, Any, Any, Any], workers: ChatWorkers) -> int:
+    """At start, before new updates: what a crash left in the inbox is handled again (in order, once), and what
+    it left in the outbox is sent."""
+    services: Services = application.bot_data.services
+    payloads = await asyncio.to_thread(pending_updates, services)
+    for payload in payloads:
+        update = Update.de_json(payload, application.bot)
+        workers.submit(update)
+    if payloads:
+        log.info("replaying %d update(s) left pending by an earlier run", len(payloads))
+    await send_due(services, application.bot)
+    return len(payloads)

@@ -1,0 +1,1 @@
+"""Channels: how messages reach the router and replies reach people (Telegram, the terminal)."""

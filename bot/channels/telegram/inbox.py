@@ -1,0 +1,30 @@
+"""The update queue that stores first: an update is in the inbox before Telegram is told it arrived.
+
+python-telegram-bot's polling loop puts each fetched update into the application's update queue and only then
+asks for the next batch (which confirms the previous one to Telegram); its webhook server answers 200 only after
+the put returns. Storing inside put() therefore keeps every update through a crash in either mode; if storing
+fails, the put raises, polling does not confirm the batch and the webhook answers 500, so Telegram sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import Update
+
+from bot.channels.telegram.process import store_update
+from bot.services import Services
+
+
+class InboxQueue(asyncio.Queue[Any]):
+    """The application's update queue: Telegram updates are stored in the inbox before they are queued."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    async def put(self, item: Any) -> None:
+        if isinstance(item, Update):
+            await asyncio.to_thread(store_update, self.services, item)
+        await super().put(item)

@@ -1,0 +1,450 @@
+"""One Telegram update, handled once: stored, leased, answered in one transaction with its reply.
+
+Runs in a worker thread (every database call here is blocking). The update's inbox row becomes done in the same
+transaction as the writes it causes and the outbox row of its reply (InboxDelivery), so a crash at any moment
+leaves it pending: after a restart it is handled again, and a redelivered update finds it done.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram import User as TgUser
+from telegram.constants import ChatType
+
+from bot import render
+from bot.router import Incoming, Reply
+from bot.services import Services, dead_processes
+from storage.db import begin_write
+from storage.models import Chat, Membership, Project, Role, User
+from storage.queries import chats as cq
+from storage.queries import inbox as iq
+from storage.queries import outbox as oq
+from tools import resolve
+from tools.base import Context, Text, ToolError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # an update that failed (or crashed the process) this often is given up, with an apology
+LEASE = timedelta(seconds=90)  # how long a process may take over an update before another may take it
+
+APOLOGY = Text(
+    "抱歉，处理这条消息时出错了，什么都没有记录。请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。",
+    "Sorry, something went wrong with that message and nothing was recorded. Please try again in a moment; if it "
+    "was an entry, check whether it was recorded first.",
+)
+_GREETING = Text(
+    "你好，{name}！我是工地助手：记点工、记费用和收付款、更新进度，随时告诉你预算、进度和资金情况。\n"
+    "怎么开始：\n"
+    "1. 在项目群里发送 /project 项目代码（如 /project SG3），把这个群绑定到项目（需要项目经理或管理员）；"
+    "每天早上会推送日报。\n"
+    "2. 直接说话就行，例如：“李四昨天一个工，加班2小时”“买钢筋花了8000”“砌体工程完成40%”“预算还剩多少”。\n"
+    "3. 发送 /help 查看全部命令。",
+    "Hello, {name}! I'm the site assistant: I log day labour, costs and payments, update progress, and tell you "
+    "how the budget, schedule and cash stand.\n"
+    "To begin:\n"
+    "1. In the project's group send /project CODE (e.g. /project RW) to bind the chat to it (a manager or admin "
+    "does this); a digest comes every morning.\n"
+    "2. Then just talk, e.g. “Mike Chen worked 1 day yesterday”, “bought rebar for 8000”, “Roofing 40% done”, "
+    "“budget status”.\n"
+    "3. Send /help for all commands.",
+)
+_NOT_A_MEMBER_YET = Text(
+    "你还不是任何项目的成员，暂时看不到数据。请项目经理或管理员给你发邀请链接（你的 Telegram ID：{telegram_id}）。",
+    "You are not a member of any project yet, so you can't see any data. Ask a project manager or an administrator "
+    "for an invite link (your Telegram ID: {telegram_id}).",
+)
+_BOUND = Text(
+    "本群默认项目已设为 {code} {name}。每天 {time}（{timezone}）推送日报。",
+    "This chat's default project is now {code} {name}. A digest comes every day at {time} ({timezone}).",
+)
+_CURRENT = Text("本群默认项目：{current}。", "This chat's default project: {current}.")
+_NONE = Text("（未设置）", "(none)")
+_CHOOSE = Text(
+    "设置方法：/project 项目代码（需要该项目的经理或管理员）。你可以选择：{options}",
+    "To set it: /project CODE (a manager or admin of that project). You can choose: {options}",
+)
+_NO_PROJECTS = Text("你还没有可以访问的项目。", "You have no project you can access.")
+_BIND_ROLE = Text(
+    "只有项目 {code} 的经理或管理员可以把本群绑定到它（你的角色：{role}）。",
+    "Only a manager or admin of project {code} can bind this chat to it (your role: {role}).",
+)
+_REBIND_ROLE = Text(
+    "本群已经绑定到项目 {code}；只有 {code} 的经理或管理员可以改绑。",
+    "This chat is bound to project {code}; only a manager or admin of {code} can change that.",
+)
+_NO_ROLE = Text("无", "none")
+BINDERS = frozenset({Role.admin, Role.manager})
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who wrote, where: our user and chat rows, the chat's project and the language to answer in."""
+
+    user_id: int
+    chat_id: int
+    project_code: str | None
+    language: Literal["zh", "en"]
+    chat_language: Literal["zh", "en"] | None
+    has_projects: bool
+
+
+@dataclass
+class Handled:
+    """What the async side needs after an update was handled: where replies go and how to answer a button."""
+
+    update_id: int
+    chat_row: int | None = None
+    skipped: bool = False  # done before, leased elsewhere, or not ours
+    callback_id: str | None = None
+    callback_text: str | None = None
+    callback_alert: bool = False
+    bound_chat: int | None = None  # a chat row whose digest schedule changed
+
+
+# -- storing ---------------------------------------------------------------------------------------
+
+
+def update_kind(update: Update) -> str:
+    if update.message is not None:
+        return "message"
+    if update.edited_message is not None:
+        return "edited_message"
+    if update.callback_query is not None:
+        return "callback_query"
+    return "other"
+
+
+def store_update(services: Services, update: Update) -> bool:
+    """Keep an update in the inbox (before Telegram is told it arrived); False if it was already kept."""
+    chat = update.effective_chat
+    with services.sessions() as session:
+        begin_write(session)
+        stored = iq.store(
+            session=session,
+            update_id=update.update_id,
+            chat_id=chat.id if chat else None,
+            kind=update_kind(update),
+            payload=update.to_dict(),
+            now=services.clock(),
+        )
+        session.commit()
+        return stored
+
+
+# -- identity --------------------------------------------------------------------------------------
+
+
+def identify(services: Services, tg_user: TgUser, chat_id: int, chat_title: str | None) -> Member:
+    """Our user and chat for a Telegram sender and chat, created on first contact.
+
+    A user is found by Telegram id only. A new user has no memberships, so every tool refuses it; ids in
+    SITEBOT_ADMIN_IDS are administrators, and only they (the flag follows the settings on every message).
+    """
+    is_admin = tg_user.id in services.settings.admin_ids
+    with services.sessions() as session:
+        user = cq.user_by_telegram_id(session=session, telegram_id=tg_user.id)
+        chat = cq.chat_by_telegram_id(session=session, telegram_chat_id=chat_id)
+        changed = user is None or chat is None or user.is_admin != is_admin or chat.blocked_at is not None
+        if changed:
+            begin_write(session)
+            user = cq.user_by_telegram_id(session=session, telegram_id=tg_user.id)
+            if user is None:
+                name = render.telegram_name(tg_user.first_name, tg_user.last_name, tg_user.username, tg_user.id)
+                user = cq.create_telegram_user(session=session, telegram_id=tg_user.id, name=name, is_admin=is_admin)
+            user.is_admin = is_admin
+            chat = cq.ensure_chat(
+                session=session, telegram_chat_id=chat_id, title=chat_title, timezone=services.settings.timezone
+            )
+            chat.blocked_at = None  # someone writes here again: the bot is back in the chat
+            session.flush()
+        assert user is not None and chat is not None
+        project = session.get(Project, chat.project_id) if chat.project_id else None
+        chat_language = render.language_or_none(chat.language)
+        language = render.pick_language(
+            chat.language, user.language, tg_user.language_code, project.language if project else None
+        )
+        has_projects = (
+            user.is_admin or session.query(Membership.id).filter(Membership.user_id == user.id).first() is not None
+        )
+        member = Member(
+            user_id=user.id,
+            chat_id=chat.id,
+            project_code=project.code if project else None,
+            language=language,
+            chat_language=chat_language,
+            has_projects=has_projects,
+        )
+        if changed:
+            session.commit()
+        return member
+
+
+# -- the transaction's channel part ------------------------------------------------------------------
+
+
+class InboxDelivery:
+    """The router's Delivery for Telegram: the inbox row is claimed first, the reply queued last (one commit)."""
+
+    def __init__(
+        self,
+        *,
+        update_id: int,
+        chat_row: int,
+        reply_to: int | None,
+        language: str,
+        now: datetime,
+        edit_message_id: int | None = None,
+        edit_text: str = "",
+    ) -> None:
+        self.update_id = update_id
+        self.chat_row = chat_row
+        self.reply_to = reply_to
+        self.language = language
+        self.now = now
+        self.edit_message_id = edit_message_id  # a button was pressed on this message: it shows the outcome
+        self.edit_text = edit_text
+        self.notice: str | None = None  # said to the presser only
+
+    def claim(self, session: Session) -> bool:
+        return iq.mark_done(session=session, update_id=self.update_id, now=self.now)
+
+    def record(self, session: Session, reply: Reply) -> None:
+        if reply.notice and self.edit_message_id is not None:
+            self.notice = reply.text  # a refused or stale press: nothing changes in the chat
+            return
+        if not reply.text and not reply.attachments:
+            return
+        buttons = [[{"label": b.label, "action": b.action} for b in row] for row in reply.buttons]
+        if reply.undo_batch and not buttons:
+            label = "↩️ 撤回" if self.language == "zh" else "↩️ Undo"
+            buttons = [[{"label": label, "action": f"undo:{reply.undo_batch}"}]]
+        payload: dict[str, Any] = {"text": reply.text, "buttons": buttons, "pending": reply.pending_token}
+        if self.edit_message_id is not None:
+            payload.update(message_id=self.edit_message_id, text=f"{self.edit_text}\n\n{reply.text}".strip())
+            kind = "edit"
+        else:
+            kind = "reply"
+        files = [oq.File(a.filename, a.mime, a.content) for a in reply.attachments]
+        oq.add(
+            session=session,
+            chat_id=self.chat_row,
+            kind=kind,
+            dedupe_key=f"reply:{self.update_id}",
+            payload=payload,
+            now=self.now,
+            update_id=self.update_id,
+            reply_to=self.reply_to,
+            files=files,
+        )
+
+
+def _give_up(services: Services, update: Update, chat_row: int | None, language: str) -> None:
+    """An update that failed too often: closed as failed, with one apology (never retried forever)."""
+    now = services.clock()
+    with services.sessions() as session:
+        begin_write(session)
+        if iq.mark_done(session=session, update_id=update.update_id, now=now, status="failed") and chat_row:
+            oq.add(
+                session=session,
+                chat_id=chat_row,
+                kind="reply",
+                dedupe_key=f"reply:{update.update_id}",
+                payload={"text": APOLOGY.render(language), "buttons": []},
+                now=now,
+                update_id=update.update_id,
+            )
+        session.commit()
+
+
+def _lease(services: Services, update_id: int) -> int | None:
+    now = services.clock()
+    with services.sessions() as session:
+        begin_write(session)  # read and take in one write transaction (SQLite cannot upgrade a stale read)
+        dead = dead_processes(iq.lease_owners(session=session))
+        attempts = iq.take(
+            session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
+        )
+        session.commit()
+        return attempts
+
+
+def _mark_skipped(services: Services, update_id: int) -> None:
+    with services.sessions() as session:
+        begin_write(session)
+        iq.mark_done(session=session, update_id=update_id, now=services.clock(), status="done")
+        session.commit()
+
+
+# -- handling ---------------------------------------------------------------------------------------
+
+
+def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
+    """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+    handled = Handled(update_id=update.update_id)
+    attempts = _lease(services, update.update_id)
+    if attempts is None:
+        handled.skipped = True
+        return handled
+    message = update.message or update.edited_message
+    query = update.callback_query
+    tg_user = update.effective_user
+    tg_chat = update.effective_chat
+    if tg_user is None or tg_chat is None or (message is None and query is None) or tg_user.is_bot:
+        _mark_skipped(services, update.update_id)
+        handled.skipped = True
+        return handled
+    member = identify(services, tg_user, tg_chat.id, tg_chat.effective_name)
+    handled.chat_row = member.chat_id
+    if attempts > MAX_ATTEMPTS:
+        log.error("update %s failed %d times: given up", update.update_id, attempts - 1)
+        _give_up(services, update, member.chat_id, member.language)
+        return handled
+    group = tg_chat.type != ChatType.PRIVATE
+    chat_key = f"tg:{tg_chat.id}"
+    now = services.clock()
+    if query is not None:
+        handled.callback_id = query.id
+        pressed = query.message
+        delivery = InboxDelivery(
+            update_id=update.update_id,
+            chat_row=member.chat_id,
+            reply_to=None,
+            language=member.language,
+            now=now,
+            edit_message_id=pressed.message_id if pressed is not None else None,
+            edit_text=getattr(pressed, "text", None) or "",
+        )
+        incoming = Incoming(
+            text="",
+            user_id=member.user_id,
+            chat_key=chat_key,
+            project_code=member.project_code,
+            action=str(query.data or ""),
+            language=member.chat_language,
+        )
+        reply = services.router.handle(incoming, delivery)
+        handled.callback_text = delivery.notice or ("✅" if reply.handled else None)
+        handled.callback_alert = delivery.notice is not None
+        return handled
+    assert message is not None
+    text = message.text or message.caption or ""
+    command = render.command_of(text, bot_username)
+    if command in ("start", "project") and update.message is not None:
+        return _channel_command(services, update, member, command, text, bot_username, handled, group)
+    reply_to_bot = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.username == bot_username
+    )
+    addressed = not group or command is not None or reply_to_bot or render.mentions(text, bot_username)
+    replied = message.reply_to_message.message_id if message.reply_to_message is not None else None
+    incoming = Incoming(
+        text=render.clean_text(text, bot_username),
+        user_id=member.user_id,
+        chat_key=chat_key,
+        project_code=member.project_code,
+        message_ref=f"{chat_key}:{message.message_id}",
+        reply_to_ref=f"{chat_key}:{replied}" if replied is not None else None,
+        edited=update.edited_message is not None,
+        addressed=addressed,
+        language=member.chat_language,
+    )
+    delivery = InboxDelivery(
+        update_id=update.update_id,
+        chat_row=member.chat_id,
+        reply_to=message.message_id if group else None,
+        language=member.language,
+        now=now,
+    )
+    reply = services.router.handle(incoming, delivery)
+    log.info(
+        "update %s from user %s in chat %s: %s by %s, %d model calls",
+        update.update_id,
+        member.user_id,
+        tg_chat.id,
+        "answered" if reply.handled else "already handled",
+        reply.source,
+        reply.model_calls,
+    )
+    handled.skipped = not reply.handled
+    return handled
+
+
+def _channel_command(
+    services: Services,
+    update: Update,
+    member: Member,
+    command: str,
+    text: str,
+    bot_username: str | None,
+    handled: Handled,
+    group: bool,
+) -> Handled:
+    """/start and /project: the channel's own commands, in one transaction with the inbox row and the reply."""
+    message = update.message
+    tg_user = update.effective_user
+    assert message is not None and tg_user is not None
+    args = render.clean_text(text, bot_username).split()[1:]
+    now = services.clock()
+    with services.sessions() as session:
+        begin_write(session)
+        if not iq.mark_done(session=session, update_id=update.update_id, now=now):
+            session.rollback()
+            handled.skipped = True
+            return handled
+        user = session.get(User, member.user_id)
+        chat = session.get(Chat, member.chat_id)
+        assert user is not None and chat is not None
+        ctx = Context(session=session, user=user, language=member.language, project_code=member.project_code, now=now)
+        if command == "start":
+            reply = _GREETING.render(member.language, name=tg_user.first_name or tg_user.full_name)
+            if not member.has_projects:
+                reply += "\n\n" + _NOT_A_MEMBER_YET.render(member.language, telegram_id=tg_user.id)
+        else:
+            reply, bound = bind_project(ctx, chat, " ".join(args))
+            if bound:
+                handled.bound_chat = chat.id
+        oq.add(
+            session=session,
+            chat_id=member.chat_id,
+            kind="reply",
+            dedupe_key=f"reply:{update.update_id}",
+            payload={"text": reply, "buttons": []},
+            now=now,
+            update_id=update.update_id,
+            reply_to=message.message_id if group else None,
+        )
+        session.commit()
+    return handled
+
+
+def bind_project(ctx: Context, chat: Chat, wanted: str) -> tuple[str, bool]:
+    """Set the chat's default project: only a manager or admin of that project (and of the one it is bound to)."""
+    session = ctx.session
+    current = session.get(Project, chat.project_id) if chat.project_id else None
+    if not wanted:
+        projects = resolve.visible_projects(ctx)
+        head = ctx.t(_CURRENT, current=f"{current.code} {current.name}" if current else ctx.t(_NONE))
+        if not projects:
+            return f"{head}\n{ctx.t(_NO_PROJECTS)}", False
+        return f"{head}\n{ctx.t(_CHOOSE, options='、'.join(f'{p.code} {p.name}' for p in projects))}", False
+    try:
+        project = resolve.project(ctx, wanted)
+    except ToolError as error:
+        return error.render(ctx.language), False
+    role = ctx.role_in(project)
+    if role not in BINDERS:
+        return ctx.t(_BIND_ROLE, code=project.code, role=role.value if role else ctx.t(_NO_ROLE)), False
+    if current is not None and current.id != project.id and ctx.role_in(current) not in BINDERS:
+        return ctx.t(_REBIND_ROLE, code=current.code), False
+    chat.project_id = project.id
+    chat.timezone = project.timezone
+    session.flush()
+    text = ctx.t(_BOUND, code=project.code, name=project.name, time=chat.digest_time, timezone=chat.timezone)
+    return text, True

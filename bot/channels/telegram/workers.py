@@ -1,0 +1,84 @@
+"""One worker per chat: a chat's updates are answered in the order they came, chats run side by side.
+
+Updates are handed over synchronously, in the order python-telegram-bot delivers them, to the chat's own queue;
+its worker handles one at a time (the database work in a thread) and sends the replies it queued before taking
+the next. An update whose chat is unknown (none in it) gets a worker of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ExtBot
+
+from bot.channels.telegram.outbox import send_due
+from bot.channels.telegram.process import Handled, process_update
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class ChatWorkers:
+    """The per-chat queues and their workers, created as chats speak and ended when idle."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._queues: dict[int, asyncio.Queue[Update]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self.bot: ExtBot[Any] | None = None
+        self.on_bound: Any = None  # called with a chat row id when /project changed its digest schedule
+
+    def submit(self, update: Update) -> None:
+        """Queue an update for its chat (no await: the order of calls is the order of answers)."""
+        chat = update.effective_chat
+        key = chat.id if chat is not None else -update.update_id
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = asyncio.Queue()
+        queue.put_nowait(update)
+        if key not in self._tasks or self._tasks[key].done():
+            self._tasks[key] = asyncio.create_task(self._work(key), name=f"chat-worker:{key}")
+
+    async def _work(self, key: int) -> None:
+        queue = self._queues[key]
+        while not queue.empty():
+            update = queue.get_nowait()
+            try:
+                await self.handle(update)
+            except Exception:
+                log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
+            finally:
+                queue.task_done()
+        if queue.empty():
+            self._queues.pop(key, None)
+
+    async def handle(self, update: Update) -> Handled:
+        """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
+        assert self.bot is not None
+        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username)
+        if handled.callback_id is not None:
+            try:
+                await self.bot.answer_callback_query(
+                    handled.callback_id,
+                    text=(handled.callback_text or "")[:190] or None,
+                    show_alert=handled.callback_alert,
+                )
+            except Exception:  # a late answer (over 15 s) is refused by Telegram; the edit still shows the outcome
+                log.warning("update %s: could not answer the button press", update.update_id)
+        if not handled.skipped:
+            await send_due(self.services, self.bot, update_id=update.update_id)
+        if handled.bound_chat is not None and self.on_bound is not None:
+            await self.on_bound(handled.bound_chat)
+        return handled
+
+    async def drain(self, chats: set[int] | None = None) -> None:
+        """Wait until every queued update (of the given chats) is handled (tests, shutdown)."""
+        while True:
+            tasks = [task for key, task in self._tasks.items() if not task.done() and (chats is None or key in chats)]
+            if not tasks:
+                break
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks = {key: task for key, task in self._tasks.items() if not task.done()}

@@ -1,0 +1,1 @@
+"""Dialogue state: what the assistant asked or proposed, and the answers that complete it."""

@@ -1,0 +1,119 @@
+"""The Telegram inbox: every update stored before Telegram is told it arrived, handled once, replayed after a crash.
+
+An update is inserted with ON CONFLICT DO NOTHING (a redelivery changes nothing). A process takes an update with
+a lease before handling it, so a second process does not do the same work; the update becomes done only in the
+transaction that commits its writes and its reply (mark_done), so a crash at any point leaves it pending and it is
+handled again, from the start, after the restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import InboxUpdate
+from storage.queries.rows import insert_ignore
+
+
+def store(
+    *, session: Session, update_id: int, chat_id: int | None, kind: str, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Keep an update unless it is already kept; True if this call stored it."""
+    return insert_ignore(
+        session,
+        InboxUpdate.__table__,
+        {
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "kind": kind,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "received_at": now,
+        },
+    )
+
+
+def take(
+    *, session: Session, update_id: int, owner: str, now: datetime, until: datetime, dead: list[str]
+) -> int | None:
+    """Lease a pending update for handling; its attempts so far (this one included), or None when it is done or
+    another live process holds it. Leases of owners known to be dead are taken over at once."""
+    takeable = [InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now, InboxUpdate.lease_owner == owner]
+    if dead:
+        takeable.append(InboxUpdate.lease_owner.in_(dead))
+    free = or_(*takeable)
+    result = session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending", free)
+        .values(lease_owner=owner, lease_until=until, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate.attempts)
+    ).first()
+    return int(result[0]) if result is not None else None
+
+
+def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done") -> bool:
+    """Close a pending update (in the transaction of its writes); False when it was already closed."""
+    result = session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
+        .values(status=status, done_at=now, lease_owner=None, lease_until=None)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def lease_owners(*, session: Session) -> list[str]:
+    """Processes holding a lease on a pending update (to find the dead ones)."""
+    return [
+        owner
+        for owner in session.scalars(select(InboxUpdate.lease_owner).where(InboxUpdate.status == "pending").distinct())
+        if owner
+    ]
+
+
+def pending(*, session: Session, limit: int = 1000) -> list[InboxUpdate]:
+    """Updates not handled yet, oldest first (a restart replays them)."""
+    return list(
+        session.scalars(
+            select(InboxUpdate).where(InboxUpdate.status == "pending").order_by(InboxUpdate.update_id).limit(limit)
+        )
+    )
+
+
+def earlier_pending(*, session: Session, chat_id: int, update_id: int) -> bool:
+    """Whether an earlier update of the same chat is still pending (a chat's messages are answered in order)."""
+    return (
+        session.scalar(
+            select(InboxUpdate.update_id)
+            .where(
+                and_(
+                    InboxUpdate.chat_id == chat_id,
+                    InboxUpdate.status == "pending",
+                    InboxUpdate.update_id < update_id,
+                )
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def depth(*, session: Session) -> tuple[int, datetime | None]:
+    """How many updates wait, and when the oldest arrived."""
+    count, oldest = session.execute(
+        select(func.count(InboxUpdate.update_id), func.min(InboxUpdate.received_at)).where(
+            InboxUpdate.status == "pending"
+        )
+    ).one()
+    return int(count or 0), oldest
+
+
+def prune(*, session: Session, before: datetime) -> int:
+    """Forget handled updates received before a time (Telegram redelivers within hours, not weeks)."""
+    result = session.execute(
+        delete(InboxUpdate).where(InboxUpdate.status != "pending", InboxUpdate.received_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

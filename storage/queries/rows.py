@@ -1,0 +1,27 @@
+"""Inserts that may race, decided by the database: INSERT … ON CONFLICT DO NOTHING."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """Insert a row unless it conflicts with a unique key; True if this call inserted it.
+
+    RETURNING tells (rowcount is not reliable for this on every driver: psycopg reports -1). A conflict raises
+    nothing, so it never aborts the caller's transaction (another user's write is never lost over it).
+    """
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    key = next(iter(table.primary_key.columns))
+    return session.execute(statement.returning(key)).first() is not None
