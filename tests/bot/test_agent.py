@@ -23,7 +23,7 @@ from tools import REGISTRY
 from tools.base import Call
 from tools.fmt import UNDO_HINT
 
-PROMPT_BUDGET = 6000
+PROMPT_BUDGET = 6300  # 6,000 until show_chart, whose schema and description take 292
 
 
 @pytest.fixture
@@ -441,7 +441,7 @@ def test_plan_is_empty_when_the_model_fails(fake: FakeOpenAI, make: Factory, sit
     assert agent.plan(make.ctx(project=site), "张三今天一个工") == []
 
 
-def test_system_prompt_and_all_tool_schemas_fit_in_six_thousand_characters(
+def test_system_prompt_and_all_tool_schemas_fit_in_the_prompt_budget(
     fake: FakeOpenAI, agent: Agent, make: Factory, site: Project
 ) -> None:
     fake.script(text("好的"))
