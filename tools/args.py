@@ -136,3 +136,8 @@ class FundStatus(ProjectOnly):
 
 class ProjectHealth(ProjectOnly):
     pass
+
+
+class ShowChart(ToolArgs):
+    project: ProjectName = None
+    kind: Literal["budget", "scurve", "labor"]

@@ -344,14 +344,17 @@ _NO_PROGRESS = Text("（还没有任务进度，无法预测完工成本）", "(
 _NO_LINES = Text("{code} 还没有预算，也没有费用。", "{code} has no budget and no costs yet.")
 
 
+def forecast_at_completion(actual: Decimal, complete: Decimal | None) -> Decimal | None:
+    """A line's cost at completion if it keeps costing what it has so far per unit of work done; None before any."""
+    # EAC = actual ÷ project percent complete: the line's BAC ÷ CPI when the line's EV is complete × budget.
+    return actual * HUNDRED / complete if complete else None
+
+
 def _status_row(
     ctx: Context, label: str, budget: Decimal, actual: Decimal, complete: Decimal | None, thresholds: list[int]
 ) -> tuple[str, dict[str, Any]]:
     used = used_percent(actual, budget)
-    # Forecast at completion: assume the line keeps costing what it has so far per unit of work done,
-    # i.e. EAC = actual ÷ project percent complete (the line's BAC ÷ CPI when the line's EV is
-    # complete × budget). Undefined until some work is reported done.
-    eac = actual * HUNDRED / complete if complete else None
+    eac = forecast_at_completion(actual, complete)
     crossed = reached(actual, budget, thresholds)
     if budget > 0 and actual > budget:
         flag = ctx.t(_FLAG_OVER, over=yuan(actual - budget))

@@ -27,6 +27,7 @@ WHO_MAY: dict[str, frozenset[Role]] = {
     "record_fund": frozenset({Role.admin, Role.manager, Role.finance}),
     "fund_status": ALL,
     "project_health": ALL,
+    "show_chart": ALL,
 }
 
 
@@ -45,6 +46,7 @@ def valid_args(project: Project) -> dict[str, dict[str, Any]]:
         "record_fund": {"project": project.code, "direction": "in", "amount": "200000", "counterparty": "甲方"},
         "fund_status": {"project": project.code},
         "project_health": {"project": project.code},
+        "show_chart": {"project": project.code, "kind": "budget"},
     }
 
 
