@@ -130,8 +130,20 @@ class ScheduleStatus(ProjectOnly):
     pass
 
 
-class FundStatus(ProjectOnly):
-    pass
+class FundStatus(ToolArgs):
+    project: ProjectName = None
+    start: date | None = Field(None, description="Only money moved from this date")
+    end: date | None = Field(None, description="Only money moved up to this date")
+    counterparty: str | None = Field(None, max_length=100, description="Only money from or to this party")
+
+
+class CostSummary(ToolArgs):
+    project: ProjectName = None
+    category: str | None = Field(None, max_length=100, description="labor|materials|machinery|subcontract|overhead")
+    item: str | None = Field(None, max_length=50, description="An item as the user said it: 钢筋, 商砼, crane")
+    vendor: str | None = Field(None, max_length=100, description="Only costs from this supplier")
+    start: date | None = Field(None, description="Period start")
+    end: date | None = Field(None, description="Period end")
 
 
 class ProjectHealth(ProjectOnly):

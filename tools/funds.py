@@ -11,7 +11,7 @@ from storage.queries import funds as fq
 from storage.queries import labor as lq
 from tools import audit, resolve
 from tools.args import FundStatus, RecordFund
-from tools.base import ANY_MEMBER, Context, Result, Text, require_role, tool
+from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
 from tools.fmt import day_text, yuan
 
 FUND_ROLES = frozenset({Role.admin, Role.manager, Role.finance})
@@ -138,12 +138,77 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
     return Result(ok=True, text="\n".join([line, *(text for _, text in found)]), data=data, audit_id=log.id)
 
 
+_MOVES_HEAD = Text(
+    "{code} 收支{filters}：收入 {money_in}，支出 {money_out}（{count} 笔）",
+    "{code} money{filters}: in {money_in}, out {money_out} ({count} movements)",
+)
+_MOVES_PERIOD = Text("，{start} 至 {end}", ", {start} to {end}")
+_MOVES_UNTIL = Text("，截至 {end}", ", up to {end}")
+_MOVES_PARTY = Text("，对方“{party}”", ", with “{party}”")
+_MOVE = Text("· {day} {direction} {amount}{party}", "· {day} {direction} {amount}{party}")
+_MOVES_NONE = Text("没有符合条件的收支。", "No money moved that matches.")
+_START_AFTER_END = Text("开始日期 {start} 晚于结束日期 {end}。", "The start date {start} is after the end date {end}.")
+
+
+def _movements(ctx: Context, project: Project, args: FundStatus) -> Result:
+    """Money in and out in a period or with one party, as asked (这个月收了多少, 付了华新多少)."""
+    end = min(args.end or ctx.today, ctx.today)
+    if args.start is not None and args.start > end:
+        raise ToolError(_START_AFTER_END, start=args.start.isoformat(), end=end.isoformat())
+    money_in, money_out, count, rows = fq.movements(
+        session=ctx.session, project_id=project.id, start=args.start, end=end, counterparty=args.counterparty
+    )
+    shown = day_text(end, ctx.language, ctx.today)
+    filters = (
+        ctx.t(_MOVES_PERIOD, start=day_text(args.start, ctx.language, ctx.today), end=shown)
+        if args.start is not None
+        else ctx.t(_MOVES_UNTIL, end=shown)
+    )
+    if args.counterparty:
+        filters += ctx.t(_MOVES_PARTY, party=args.counterparty)
+    lines = [
+        ctx.t(
+            _MOVES_HEAD,
+            code=project.code,
+            filters=filters,
+            money_in=yuan(money_in),
+            money_out=yuan(money_out),
+            count=count,
+        )
+    ]
+    if not count:
+        lines.append(ctx.t(_MOVES_NONE))
+    for row in rows:
+        party = ctx.t(_FROM_TO[row.direction], counterparty=row.counterparty) if row.counterparty else ""
+        lines.append(
+            ctx.t(
+                _MOVE,
+                day=day_text(row.day, ctx.language, ctx.today),
+                direction=ctx.t(_DIRECTION[row.direction]),
+                amount=yuan(row.amount),
+                party=party,
+            )
+        )
+    data = {
+        "project": project.code,
+        "start": args.start,
+        "end": end,
+        "counterparty": args.counterparty,
+        "money_in": money_in,
+        "money_out": money_out,
+        "count": count,
+    }
+    return Result(ok=True, text="\n".join(lines), data=data)
+
+
 @tool(args=FundStatus, roles=ANY_MEMBER)
 def fund_status(ctx: Context, args: FundStatus) -> Result:
-    """Cash position of a project: balance, money in and out this month, and what must be paid in the next
-    14 days (wages owed + planned payments), with a warning when the balance is too low."""
+    """Cash: the balance, this month's in/out and the next 14 days' needs; with a period or a counterparty, the
+    money moved then or with them."""
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, ANY_MEMBER)
+    if args.start is not None or args.end is not None or args.counterparty:
+        return _movements(ctx, project, args)
     today = ctx.today
     month_start: date = today.replace(day=1)
     figures = fq.fund_figures(session=ctx.session, project_id=project.id, until=today, since=month_start)

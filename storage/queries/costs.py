@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import BudgetLine, CostEntry, LaborEntry
@@ -68,3 +69,73 @@ def budget_line(*, session: Session, project_id: int, category: str) -> BudgetLi
 def budget_total(*, session: Session, project_id: int) -> Decimal:
     """BAC: the sum of a project's budget lines."""
     return session.scalar(select(func.sum(BudgetLine.amount)).where(BudgetLine.project_id == project_id)) or ZERO
+
+
+@dataclass(frozen=True)
+class CostLine:
+    day: date
+    category: str
+    amount: Decimal
+    vendor: str | None
+    note: str | None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching text anywhere, with LIKE's own wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def cost_report(
+    *,
+    session: Session,
+    project_id: int,
+    start: date | None,
+    end: date,
+    category: str | None = None,
+    item: str | None = None,
+    vendor: str | None = None,
+    limit: int = 20,
+) -> tuple[dict[str, tuple[Decimal, int]], list[CostLine]]:
+    """Costs in a period, filtered in SQL: totals and entry counts per category, and the newest entries.
+
+    item matches the note or the supplier (钢筋 finds "钢筋" notes and 沙钢钢筋), vendor the supplier; day labour
+    counts under labor unless an item or a supplier is asked for (labour has neither).
+    """
+    conditions = [CostEntry.project_id == project_id, CostEntry.entry_date <= end]
+    if start is not None:
+        conditions.append(CostEntry.entry_date >= start)
+    if category is not None:
+        conditions.append(CostEntry.category == category)
+    if item:
+        pattern = _like(item)
+        conditions.append(or_(CostEntry.note.like(pattern, escape="\\"), CostEntry.vendor.like(pattern, escape="\\")))
+    if vendor:
+        conditions.append(CostEntry.vendor.like(_like(vendor), escape="\\"))
+    totals: dict[str, tuple[Decimal, int]] = {
+        cat: (amount or ZERO, count)
+        for cat, amount, count in session.execute(
+            select(CostEntry.category, func.sum(CostEntry.amount), func.count(CostEntry.id))
+            .where(*conditions)
+            .group_by(CostEntry.category)
+        )
+    }
+    if not item and not vendor and category in (None, "labor"):
+        labour = [LaborEntry.project_id == project_id, LaborEntry.work_date <= end]
+        if start is not None:
+            labour.append(LaborEntry.work_date >= start)
+        wages, entries = session.execute(
+            select(func.sum(LaborEntry.amount), func.count(LaborEntry.id)).where(*labour)
+        ).one()
+        if entries:
+            amount, count = totals.get("labor", (ZERO, 0))
+            totals["labor"] = (amount + (wages or ZERO), count + int(entries))
+    lines = [
+        CostLine(day, cat, amount, vendor_name, note)
+        for day, cat, amount, vendor_name, note in session.execute(
+            select(CostEntry.entry_date, CostEntry.category, CostEntry.amount, CostEntry.vendor, CostEntry.note)
+            .where(*conditions)
+            .order_by(CostEntry.entry_date.desc(), CostEntry.id.desc())
+            .limit(limit)
+        )
+    ]
+    return totals, lines

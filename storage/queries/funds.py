@@ -68,3 +68,48 @@ def planned_outflows(*, session: Session, project_id: int, start: date, end: dat
         )
     )
     return total or ZERO
+
+
+@dataclass(frozen=True)
+class Movement:
+    day: date
+    direction: Direction
+    amount: Decimal
+    counterparty: str | None
+    note: str | None
+
+
+def movements(
+    *,
+    session: Session,
+    project_id: int,
+    start: date | None,
+    end: date,
+    counterparty: str | None = None,
+    limit: int = 20,
+) -> tuple[Decimal, Decimal, int, list[Movement]]:
+    """Actual money in and out in a period (of one counterparty, matched anywhere in its name): totals, how many
+    movements, and the newest of them."""
+    conditions = [FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= end]
+    if start is not None:
+        conditions.append(FundTxn.txn_date >= start)
+    if counterparty:
+        escaped = counterparty.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(FundTxn.counterparty.like(f"%{escaped}%", escape="\\"))
+    total_in, total_out, count = session.execute(
+        select(
+            _money(_if(FundTxn.direction == Direction.inflow, FundTxn.amount)),
+            _money(_if(FundTxn.direction == Direction.outflow, FundTxn.amount)),
+            func.count(FundTxn.id),
+        ).where(*conditions)
+    ).one()
+    rows = [
+        Movement(day, direction, amount, party, note)
+        for day, direction, amount, party, note in session.execute(
+            select(FundTxn.txn_date, FundTxn.direction, FundTxn.amount, FundTxn.counterparty, FundTxn.note)
+            .where(*conditions)
+            .order_by(FundTxn.txn_date.desc(), FundTxn.id.desc())
+            .limit(limit)
+        )
+    ]
+    return total_in, total_out, int(count or 0), rows

@@ -28,6 +28,7 @@ WHO_MAY: dict[str, frozenset[Role]] = {
     "fund_status": ALL,
     "project_health": ALL,
     "show_chart": ALL,
+    "cost_summary": ALL,
 }
 
 
@@ -47,6 +48,7 @@ def valid_args(project: Project) -> dict[str, dict[str, Any]]:
         "fund_status": {"project": project.code},
         "project_health": {"project": project.code},
         "show_chart": {"project": project.code, "kind": "budget"},
+        "cost_summary": {"project": project.code, "item": "钢筋"},
     }
 
 
