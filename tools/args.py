@@ -23,6 +23,9 @@ Day = Annotated[date | None, Field(None, description="ISO date; omit for today")
 Amount = Annotated[
     Decimal, Field(gt=0, le=Decimal("10000000000"), allow_inf_nan=False, description='Yuan, e.g. "8000"')
 ]
+OptionalAmount = Annotated[
+    Decimal | None, Field(None, gt=0, le=Decimal("10000000000"), allow_inf_nan=False, description="Yuan")
+]
 
 
 class NoArgs(ToolArgs):
@@ -62,8 +65,13 @@ class RecordAdvance(WorkerPaymentArgs):
     pass
 
 
-class SettleWages(WorkerPaymentArgs):
-    pass
+class SettleWages(ToolArgs):
+    project: ProjectName = None
+    worker: Name = Field(description="Worker name")
+    amount: OptionalAmount = None
+    all: bool = Field(False, description="结清: pay everything owed (no amount)")
+    date: Day = None
+    note: Note = None
 
 
 class LaborSummary(ToolArgs):
@@ -84,6 +92,7 @@ class AddCost(ToolArgs):
     date: Day = None
     vendor: str | None = Field(None, max_length=200)
     note: Note = None
+    paid: bool | None = Field(None, description="false when bought on credit (还没付, 挂账); else omit")
     quantity: Decimal | None = Field(None, gt=0, le=Decimal("100000000"), allow_inf_nan=False, description="Count")
     unit: str | None = Field(None, max_length=10, description="吨, 包, 车, m3…")
     unit_price: Decimal | None = Field(

@@ -336,16 +336,19 @@ _SETTLE_TOO_MUCH = Text(
 
 
 def _record_payment(
-    ctx: Context, args: WorkerPaymentArgs, kind: PaymentKind, roles: frozenset[Role], tool_name: str
+    ctx: Context, args: WorkerPaymentArgs | SettleWages, kind: PaymentKind, roles: frozenset[Role], tool_name: str
 ) -> Result:
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, roles)
     worker = resolve.worker(ctx, args.worker)
-    amount = resolve.money(args.amount)
     day = resolve.work_date(ctx, project, args.date)
     session = ctx.session
     # What the worker is owed is read and paid against before any other payment can come between.
     lock(session, f"wages:{project.id}:{worker.id}")
+    if isinstance(args, SettleWages) and args.amount is None:
+        _propose_settling_all(ctx, args, project, worker, day)
+    assert args.amount is not None
+    amount = resolve.money(args.amount)
     if kind == PaymentKind.settlement:
         # Not more than was earned by the payment date, nor more than is owed now.
         for until in sorted({day, _horizon(ctx)}):
@@ -396,6 +399,41 @@ def _record_payment(
     return Result(ok=True, text=line, data=data, audit_id=log.id)
 
 
+_SETTLE_ALL = Text(
+    "还没有记录：{worker}在 {code} 的未结工资是 {owed}（截至 {day}）。全部结清吗？",
+    "Not recorded yet: {worker} is owed {owed} in {code} (as of {day}). Settle all of it?",
+)
+_NOTHING_OWED = Text(
+    "{worker}在 {code} 没有未结工资（{owed}），没有可结清的。",
+    "{worker} is owed nothing in {code} ({owed}); nothing to settle.",
+)
+_SETTLE_HOW_MUCH = Text(
+    "结算多少？请写金额，或说“结清”付清全部未结工资。",
+    "How much is paid? Give the amount, or say “settle all” to pay what is owed.",
+)
+
+
+def _propose_settling_all(ctx: Context, args: SettleWages, project: Project, worker: Worker, day: date) -> None:
+    """结清 with no amount: propose exactly what is owed (a settlement is never of a guessed amount)."""
+    if not args.all:
+        raise ToolError(_SETTLE_HOW_MUCH)
+    owed = min(
+        q.outstanding_wages(session=ctx.session, project_id=project.id, until=until, worker_id=worker.id)
+        for until in {day, _horizon(ctx)}
+    )
+    shown = day_text(day, ctx.language, ctx.today)
+    if owed <= 0:
+        raise ToolError(_NOTHING_OWED, worker=worker.name, code=project.code, owed=owed_text(ctx, owed))
+    raise NeedsConfirmation(
+        _SETTLE_ALL,
+        confirm_args={"amount": format(owed, "f"), "all": False},
+        worker=worker.name,
+        code=project.code,
+        owed=yuan(owed),
+        day=shown,
+    )
+
+
 @tool(args=RecordAdvance, roles=ADVANCE_ROLES, writes=True)
 def record_advance(ctx: Context, args: RecordAdvance) -> Result:
     """Record 借支: money advanced to a worker against wages (amount in yuan). Reduces the worker's outstanding
@@ -405,7 +443,8 @@ def record_advance(ctx: Context, args: RecordAdvance) -> Result:
 
 @tool(args=SettleWages, roles=SETTLE_ROLES, writes=True)
 def settle_wages(ctx: Context, args: SettleWages) -> Result:
-    """Record 结算: wages paid out to a worker (amount in yuan); refused if more than the worker is owed."""
+    """Record 结算: wages paid out to a worker (amount in yuan; all=true to settle what is owed, after a yes);
+    refused if more than the worker is owed."""
     return _record_payment(ctx, args, PaymentKind.settlement, SETTLE_ROLES, "settle_wages")
 
 
