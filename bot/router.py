@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.answers import Answer, read_answer, yes_or_no
-from bot.dialogue.describe import FOOT, FOOT_ROLES, describe_calls
+from bot.dialogue.describe import FOOT, FOOT_OPTIONS, FOOT_ROLES, describe_calls
 from bot.memory import load_history, remember
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
@@ -43,6 +43,7 @@ from tools.base import (
     Attachment,
     Call,
     Context,
+    Proposal,
     Result,
     Retry,
     Text,
@@ -389,10 +390,11 @@ class Router:
     def _answer_pending(self, ctx: Context, incoming: Incoming, pending: PendingAction, text: str) -> Outcome | None:
         """The outcome when the message answers the open item; None when it is a new message."""
         lexicon = Lexicon.load(ctx.session)
+        options = list(pending.context.get("options") or [])
         said = read_answer(
             text,
             slot=pending.context.get("slot") if pending.kind == "question" else None,
-            choices=list(pending.context.get("choices") or []),
+            choices=[str(o["label"]) for o in options] if options else list(pending.context.get("choices") or []),
             lexicon=lexicon,
             project=ctx.project_code,
         )
@@ -402,9 +404,25 @@ class Router:
             return Outcome(
                 source="dialogue", text=ctx.t(EXPIRED, minutes=self.proposal_minutes), close=(pending.id, "expired")
             )
+        if pending.kind == "proposal" and options:
+            return self._pick_option(ctx, pending, said)
         if pending.kind == "proposal":
             return self._confirm(ctx, pending, said.kind)
         return self._complete(ctx, incoming, pending, said)
+
+    def _pick_option(self, ctx: Context, pending: PendingAction, said: Answer) -> Outcome:
+        """One of a proposal's options, picked by its number or words (or a button): its calls run, once."""
+        options = list(pending.context.get("options") or [])
+        if said.kind == "no":
+            return self._confirm(ctx, pending, "no")
+        labels = [str(o["label"]) for o in options]
+        if said.kind != "choice" or said.value not in labels:
+            return Outcome(source="dialogue", text=pending.text)  # which one? the question stands
+        if not self._may_confirm(ctx, pending):
+            return self._confirm(ctx, pending, "yes")  # the refusal
+        chosen = options[labels.index(said.value)]
+        calls = [Call(c["tool"], dict(c["args"])) for c in chosen["calls"]]
+        return Outcome(source="dialogue", run=calls, confirm=pending, origin=str(pending.context.get("origin", "")))
 
     def _confirm(self, ctx: Context, pending: PendingAction, said: str) -> Outcome:
         if said not in ("yes", "no"):
@@ -471,6 +489,12 @@ class Router:
             return notice(ctx.t(ALREADY_DONE if pending.status == "done" else NO_PENDING))
         if self._expired(ctx, pending):
             return notice(ctx.t(EXPIRED, minutes=self.proposal_minutes), (pending.id, "expired"))
+        if verb == "opt" and pending.kind == "proposal" and index.isdigit():
+            labels = [str(o["label"]) for o in pending.context.get("options") or []]
+            if int(index) < len(labels):
+                outcome = self._pick_option(ctx, pending, Answer("choice", labels[int(index)]))
+                outcome.notice = not outcome.run and outcome.close is None
+                return outcome
         if verb in ("yes", "no") and pending.kind == "proposal":
             outcome = self._confirm(ctx, pending, verb)
             outcome.notice = not outcome.run and outcome.close is None  # refused: only the presser hears it
@@ -569,10 +593,8 @@ class Router:
             texts += [r.text for r in ran]
             reply.calls = list(outcome.run)
             proposal = next((r.proposal for r in ran if r.proposal is not None), None)
-            if proposal is not None:  # a tool asks for a yes first (an overrun, a cap)
-                self._propose(
-                    ctx, incoming, reply, list(proposal.calls), "", outcome.origin or incoming.text, proposal.roles
-                )
+            if proposal is not None:  # a tool asks for a yes first (an overrun, a cap) or for a choice
+                self._propose(ctx, incoming, reply, proposal, "", outcome.origin or incoming.text)
                 texts.append(reply.text)
         elif outcome.propose:
             self._preview_and_propose(ctx, incoming, reply, outcome)
@@ -619,35 +641,34 @@ class Router:
         finally:
             if savepoint.is_active:
                 savepoint.rollback()
-        calls, roles = list(outcome.propose), outcome.roles
+        proposal = Proposal(calls=tuple(outcome.propose), roles=outcome.roles)
         needed = next((r.proposal for r in preview if r.proposal is not None), None)
         if needed is not None:
-            calls, roles = list(needed.calls), needed.roles
+            proposal = needed
         elif not all(r.ok for r in preview):
             reply.text = "\n".join(r.text for r in preview)  # it would be refused: say why, propose nothing
             return
-        reason = outcome.reason if needed is None else "\n".join(filter(None, [outcome.reason, preview[0].text]))
-        self._propose(ctx, incoming, reply, calls, reason, outcome.origin or incoming.text, roles)
+        reason = outcome.reason if needed is None else "\n".join(filter(None, [outcome.reason, preview[-1].text]))
+        self._propose(ctx, incoming, reply, proposal, reason, outcome.origin or incoming.text)
 
     def _propose(
-        self,
-        ctx: Context,
-        incoming: Incoming,
-        reply: Reply,
-        calls: list[Call],
-        reason: str,
-        origin: str,
-        roles: frozenset[Role] | None,
+        self, ctx: Context, incoming: Incoming, reply: Reply, proposal: Proposal, reason: str, origin: str
     ) -> None:
+        """Keep calls for a yes (or one of several options for a pick), and show them with their buttons."""
+        calls, roles = list(proposal.calls), proposal.roles
         project = self._project(
             ctx.session, next((c.args.get("project") for c in calls if c.args.get("project")), None) or ctx.project_code
         )
-        body = describe_calls(calls, ctx.language, ctx.today)
-        if roles:
-            names = "/".join(ctx.t(ROLE_LABELS[r]) for r in sorted(roles, key=lambda r: list(Role).index(r)))
-            foot = ctx.t(FOOT_ROLES, roles=names, minutes=self.proposal_minutes)
+        if proposal.options:
+            body = "\n".join(f"{n}. {option.label}" for n, option in enumerate(proposal.options, 1))
+            foot = ctx.t(FOOT_OPTIONS, minutes=self.proposal_minutes)
         else:
-            foot = ctx.t(FOOT, minutes=self.proposal_minutes)
+            body = describe_calls(calls, ctx.language, ctx.today)
+            if roles:
+                names = "/".join(ctx.t(ROLE_LABELS[r]) for r in sorted(roles, key=lambda r: list(Role).index(r)))
+                foot = ctx.t(FOOT_ROLES, roles=names, minutes=self.proposal_minutes)
+            else:
+                foot = ctx.t(FOOT, minutes=self.proposal_minutes)
         text = "\n".join(part for part in (reason, body, foot) if part)
         pq.close_open(
             session=ctx.session, chat_key=incoming.chat_key, user_id=ctx.user.id, status="superseded", now=ctx.now
@@ -660,14 +681,27 @@ class Router:
             kind="proposal",
             calls=[call.to_json() for call in calls],
             text=text,
-            context={"origin": origin[:MAX_TEXT], "roles": sorted(r.value for r in roles) if roles else None},
+            context={
+                "origin": origin[:MAX_TEXT],
+                "roles": sorted(r.value for r in roles) if roles else None,
+                "options": [
+                    {"label": option.label, "calls": [call.to_json() for call in option.calls]}
+                    for option in proposal.options
+                ],
+            },
             now=ctx.now,
             expires_at=ctx.now + timedelta(minutes=self.proposal_minutes),
         )
         reply.text = text
         reply.pending_token = item.token
         yes, no = ("✅ 确认", "❌ 取消") if ctx.language == "zh" else ("✅ Confirm", "❌ Cancel")
-        reply.buttons = [[Button(yes, f"yes:{item.token}"), Button(no, f"no:{item.token}")]]
+        if proposal.options:
+            reply.buttons = [
+                [Button(f"{n}. {option.label}"[:60], f"opt:{item.token}:{n - 1}")]
+                for n, option in enumerate(proposal.options, 1)
+            ] + [[Button(no, f"no:{item.token}")]]
+        else:
+            reply.buttons = [[Button(yes, f"yes:{item.token}"), Button(no, f"no:{item.token}")]]
 
     def _ask(self, ctx: Context, incoming: Incoming, reply: Reply, outcome: Outcome) -> None:
         plan = outcome.ask

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from storage.models import (
     BudgetLine,
     CostEntry,
+    Counterparty,
     Direction,
     FundTxn,
     LaborEntry,
@@ -29,6 +30,7 @@ from storage.models import (
     PaymentKind,
     ProgressUpdate,
     Project,
+    ProjectWorker,
     RateHistory,
     Role,
     Task,
@@ -127,7 +129,7 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             TaskSpec("竣工验收", 191, 220, 600_000, predecessor="外墙装饰", aliases=("验收",)),
         ),
         costs=(
-            CostSpec("labor", 720_000, 2, ("鑫达劳务（主体班组）",), "劳务班组工资"),
+            CostSpec("labor", 720_000, 2, ("鑫达劳务",), "劳务班组工资"),
             CostSpec(
                 "materials",
                 3_200_000,
@@ -142,21 +144,21 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
         funds=(
             FundSpec(-178, IN, 2_400_000, "阳光置业", "业主预付款"),
-            FundSpec(-150, OUT, 600_000, "中建商砼", "混凝土款"),
-            FundSpec(-130, OUT, 900_000, "沙钢钢筋", "钢筋款"),
+            FundSpec(-150, OUT, 400_000, "中建商砼", "混凝土款"),
+            FundSpec(-130, OUT, 500_000, "沙钢钢筋", "钢筋款"),
             FundSpec(-120, IN, 1_500_000, "阳光置业", "第1期进度款"),
             FundSpec(-100, OUT, 240_000, "永茂塔吊租赁", "塔吊租金"),
             FundSpec(-95, OUT, 300_000, "鑫达劳务", "劳务费"),
             FundSpec(-90, IN, 1_200_000, "阳光置业", "第2期进度款"),
-            FundSpec(-80, OUT, 700_000, "中建商砼", "混凝土款"),
-            FundSpec(-58, OUT, 800_000, "沙钢钢筋", "钢筋款"),
+            FundSpec(-80, OUT, 450_000, "中建商砼", "混凝土款"),
+            FundSpec(-58, OUT, 450_000, "沙钢钢筋", "钢筋款"),
             FundSpec(-55, IN, 1_300_000, "阳光置业", "第3期进度款"),
             FundSpec(-45, OUT, 200_000, "永茂塔吊租赁", "塔吊租金"),
             FundSpec(-40, OUT, 220_000, "鑫达劳务", "劳务费"),
-            FundSpec(-30, OUT, 650_000, "中建商砼", "混凝土款"),
+            FundSpec(-30, OUT, 350_000, "中建商砼", "混凝土款"),
             FundSpec(-20, OUT, 80_000, "东方雨虹防水", "防水分包款"),
             FundSpec(-12, OUT, 300_000, "华新水泥", "水泥款"),
-            FundSpec(-5, OUT, 500_000, "沙钢钢筋", "钢筋款"),
+            FundSpec(-5, OUT, 300_000, "沙钢钢筋", "钢筋款"),
             FundSpec(5, OUT, 450_000, "中建商砼", "计划付款：混凝土款", planned=True),
             FundSpec(10, OUT, 85_000, "永茂塔吊租赁", "计划付款：塔吊租金", planned=True),
         ),
@@ -322,6 +324,7 @@ class _Loader:
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
         self.workers: dict[str, Worker] = {}
+        self.parties: dict[tuple[str, str], Counterparty] = {}
 
     def day(self, offset: int) -> date:
         return self.today + timedelta(days=offset)
@@ -331,6 +334,7 @@ class _Loader:
         self._users()
         self._workers()
         self.session.flush()
+        self._assign()
         for spec in PROJECTS:
             self._tasks(spec)
         wages = self._labour()
@@ -381,7 +385,7 @@ class _Loader:
 
     def _workers(self) -> None:
         for name, aliases, trade, rate, earlier in WORKERS:
-            worker = self.session.scalar(select(Worker).where(Worker.name == name))
+            worker = self.session.scalars(select(Worker).where(Worker.name == name).limit(1)).first()
             if worker is not None:  # already known (e.g. imported): keep its own rate history
                 self.workers[name] = worker
                 continue
@@ -394,6 +398,11 @@ class _Loader:
             worker.rates = history
             self.session.add(worker)
             self.workers[name] = worker
+
+    def _assign(self) -> None:
+        """Each worker on the books of the projects they work on (names are found only there)."""
+        for name, code in dict.fromkeys((name, code) for name, code, _first, _last in CREWS):
+            self.session.add(ProjectWorker(project_id=self.projects[code].id, worker_id=self.workers[name].id))
 
     def _rate(self, worker: Worker, day: date) -> Decimal:
         rates = [r for r in worker.rates if r.valid_from <= day]
@@ -562,7 +571,9 @@ class _Loader:
     # -- costs and funds -------------------------------------------------------------------------
 
     def _costs(self, spec: ProjectSpec, wages: Decimal) -> None:
-        """Monthly totals before the sixty days (opening figures), single invoices within them."""
+        """Each supplier's deliveries: monthly totals before the sixty days (opening figures), single invoices within
+        them. A supplier's deliveries cover what it was paid, and what is left over is owed (a payable) — except the
+        overhead, which is paid on the spot (a cost and its payment together)."""
         project = self.projects[spec.code]
         clerk = self.users[COST_CLERK[spec.code]]
         english = spec.language == "en"
@@ -570,43 +581,82 @@ class _Loader:
         history_days = list(range(spec.start + 29, window_start, 30))
         if spec.start < window_start and not history_days:
             history_days = [spec.start]
+        elapsed = Decimal(-spec.start + 1)
+        history_share = Decimal(len(range(spec.start, window_start))) / elapsed
+        paid: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for f in spec.funds:
+            if f.direction == OUT and not f.planned:
+                paid[f.counterparty] += Decimal(f.amount)
+        opening = "monthly total (opening figures)" if english else "期初导入：月度汇总"
         for cost in spec.costs:
             total = Decimal(cost.total) - (wages if cost.category == "labor" else 0)
-            window_days = sorted(self.rng.randint(window_start, LAST) for _ in range(cost.window_entries))
-            elapsed = -spec.start + 1
-            history_total = _cents(total * Decimal(len(range(spec.start, window_start))) / Decimal(elapsed))
-            history = _split(history_total, len(history_days), self.rng)
-            window = _split(total - history_total, len(window_days), self.rng)
-            opening = "monthly total (opening figures)" if english else "期初导入：月度汇总"
-            for offset, amount in zip(history_days, history, strict=True):
-                self.session.add(
-                    CostEntry(
+            left_over = total - sum((paid[v] for v in cost.vendors), Decimal(0))
+            shares = (
+                _split(left_over, len(cost.vendors), self.rng) if left_over > 0 else [Decimal(0)] * len(cost.vendors)
+            )
+            for n, (vendor, share) in enumerate(zip(cost.vendors, shares, strict=True)):
+                booked = paid[vendor] + share
+                history_total = _cents(booked * history_share)
+                entries = max(
+                    1,
+                    round(cost.window_entries / len(cost.vendors))
+                    + (1 if n < cost.window_entries % len(cost.vendors) else 0),
+                )
+                window_days = sorted(self.rng.randint(window_start, LAST) for _ in range(entries))
+                history = _split(history_total, len(history_days), self.rng)
+                window = _split(booked - history_total, len(window_days), self.rng)
+                on_the_spot = cost.category == "overhead"
+                rows = [
+                    (offset, amount, f"{cost.note}，{opening}" if not english else f"{cost.note}, {opening}")
+                    for offset, amount in zip(history_days, history, strict=True)
+                ] + [(offset, amount, cost.note) for offset, amount in zip(window_days, window, strict=True)]
+                party = None if on_the_spot else self._party(spec.code, vendor, cost.category)
+                for offset, amount, note in rows:
+                    if amount <= 0:
+                        continue
+                    entry = CostEntry(
                         project_id=project.id,
                         category=cost.category,
                         amount=amount,
                         entry_date=self.day(offset),
-                        vendor=None,
-                        note=f"{cost.note}，{opening}" if not english else f"{cost.note}, {opening}",
+                        vendor=vendor,
+                        counterparty_id=party.id if party else None,
+                        note=note,
                         created_by=clerk.id,
                     )
-                )
-            for i, (offset, amount) in enumerate(zip(window_days, window, strict=True)):
-                self.session.add(
-                    CostEntry(
-                        project_id=project.id,
-                        category=cost.category,
-                        amount=amount,
-                        entry_date=self.day(offset),
-                        vendor=cost.vendors[i % len(cost.vendors)],
-                        note=cost.note,
-                        created_by=clerk.id,
-                    )
-                )
+                    self.session.add(entry)
+                    if on_the_spot:
+                        self.session.flush()
+                        self.session.add(
+                            FundTxn(
+                                project_id=project.id,
+                                direction=OUT,
+                                amount=amount,
+                                txn_date=self.day(offset),
+                                counterparty=vendor,
+                                cost_entry_id=entry.id,
+                                note=note,
+                                created_by=clerk.id,
+                            )
+                        )
+
+    def _party(self, code: str, name: str, category: str | None) -> Counterparty:
+        """The project's counterparty of that name (a supplier, a subcontractor, or the owner paying in)."""
+        key = (code, name)
+        party = self.parties.get(key)
+        if party is None:
+            kind = "owner" if category is None else "subcontractor" if category == "subcontract" else "supplier"
+            party = Counterparty(project_id=self.projects[code].id, name=name, aliases=[], kind=kind)
+            self.session.add(party)
+            self.session.flush()
+            self.parties[key] = party
+        return party
 
     def _funds(self, spec: ProjectSpec) -> None:
         project = self.projects[spec.code]
         clerk = self.users[COST_CLERK[spec.code]]
         for f in spec.funds:
+            party = self._party(spec.code, f.counterparty, None if f.direction == IN else "materials")
             self.session.add(
                 FundTxn(
                     project_id=project.id,
@@ -614,6 +664,7 @@ class _Loader:
                     amount=Decimal(f.amount),
                     txn_date=self.day(f.offset),
                     counterparty=f.counterparty,
+                    counterparty_id=party.id,
                     note=f.note,
                     planned=f.planned,
                     created_by=clerk.id,

@@ -103,6 +103,7 @@ class Project(Base):
     overtime_rate: Mapped[Decimal | None] = mapped_column(Money())  # yuan per hour (hourly mode)
     budget_thresholds: Mapped[list[int]] = mapped_column(JSON, default=lambda: [80, 100])
     cash_floor: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    day_end: Mapped[str] = mapped_column(String(5), default="18:00")  # when the working day ends (加班到9点)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     budget_lines: Mapped[list[BudgetLine]] = relationship(back_populates="project", order_by="BudgetLine.id")
@@ -141,6 +142,7 @@ class CostEntry(Base):
     entry_date: Mapped[date] = mapped_column(Date)
     vendor: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id", ondelete="SET NULL"), index=True)
     quantity: Mapped[Decimal | None] = mapped_column(Fixed(4))  # 2 (吨) when priced by the unit
     unit: Mapped[str | None] = mapped_column(String(10))
     unit_price: Mapped[Decimal | None] = mapped_column(Money())
@@ -149,17 +151,65 @@ class CostEntry(Base):
 
 
 class Worker(Base):
+    """A person (or a crew, 班组, paid as one). Names are not unique: two 张三 are told apart by the projects they
+    work on, and by the tail of a phone or ID-card number."""
+
     __tablename__ = "worker"
+    __table_args__ = (Index("ix_worker_name", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     trade: Mapped[str | None] = mapped_column(String(50))
-    daily_rate: Mapped[Decimal] = mapped_column(Money())
+    daily_rate: Mapped[Decimal] = mapped_column(Money())  # the default when no project rate is set
     phone: Mapped[str | None] = mapped_column(String(40))
+    id_tail: Mapped[str | None] = mapped_column(String(8))  # last digits of a phone or ID card, to tell two apart
+    is_crew: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     rates: Mapped[list[RateHistory]] = relationship(back_populates="worker", order_by="RateHistory.valid_from")
+
+
+class ProjectWorker(Base):
+    """A worker on a project's books: only these are found by name there, and seen by its members."""
+
+    __tablename__ = "project_worker"
+    __table_args__ = (UniqueConstraint("project_id", "worker_id"), Index("ix_project_worker_worker", "worker_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"))
+    trade: Mapped[str | None] = mapped_column(String(50))  # on this project, when it differs
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectRate(Base):
+    """A worker's daily rate on one project from a date (the project's own rate overrides the worker's)."""
+
+    __tablename__ = "project_rate"
+    __table_args__ = (UniqueConstraint("project_id", "worker_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"))
+    daily_rate: Mapped[Decimal] = mapped_column(Money())
+    valid_from: Mapped[date] = mapped_column(Date)
+
+
+class Counterparty(Base):
+    """A supplier, subcontractor or the owner of one project: costs are booked to it, payments made to it, and
+    what is owed to it is the difference."""
+
+    __tablename__ = "counterparty"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(20), default="supplier")  # supplier|subcontractor|owner|other
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class RateHistory(Base):
@@ -179,8 +229,16 @@ class LaborEntry(Base):
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         # One day-labour entry per worker, project and date: the database backs log_labor's duplicate check
-        # when two processes log the same message at once.
-        UniqueConstraint("project_id", "worker_id", "work_date", "kind", name="uq_labor_entry_once_a_day"),
+        # when two processes log the same message at once. Piece work (包工) may have several a day.
+        Index(
+            "uq_labor_entry_once_a_day",
+            "project_id",
+            "worker_id",
+            "work_date",
+            unique=True,
+            sqlite_where=text("kind = 'day'"),
+            postgresql_where=text("kind = 'day'"),
+        ),
         Index("ix_labor_entry_project_date", "project_id", "work_date", "amount"),
         Index("ix_labor_entry_worker", "worker_id"),
     )
@@ -189,13 +247,15 @@ class LaborEntry(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="RESTRICT"))
     work_date: Mapped[date] = mapped_column(Date)
-    # 'day' (点工). 'piece' (包工: quantity × unit_price) is reserved for piece work.
+    # 'day' (点工), 'piece' (包工: quantity × unit_price), 'opening' (未结 carried over when a project is imported).
     kind: Mapped[str] = mapped_column(String(10), default="day")
     days: Mapped[Decimal] = mapped_column(Fixed(4), default=Decimal(0))  # 工日, overtime excluded
     overtime_hours: Mapped[Decimal] = mapped_column(Fixed(2), default=Decimal(0))
     daily_rate: Mapped[Decimal] = mapped_column(Money())
     overtime_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     quantity: Mapped[Decimal | None] = mapped_column(Fixed(4))
+    unit: Mapped[str | None] = mapped_column(String(10))  # 平, 米, 方 (piece work)
+    item: Mapped[str | None] = mapped_column(String(50))  # 贴砖, 砌墙 (piece work)
     unit_price: Mapped[Decimal | None] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())  # wages for this entry, overtime included
     note: Mapped[str | None] = mapped_column(Text)
@@ -238,6 +298,7 @@ class Task(Base):
     actual_start: Mapped[date | None] = mapped_column(Date)
     actual_finish: Mapped[date | None] = mapped_column(Date)
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    budget_category: Mapped[str | None] = mapped_column(String(40))  # the budget line its cost belongs to
 
     project: Mapped[Project] = relationship(back_populates="tasks", foreign_keys=[project_id])
     predecessor: Mapped[Task | None] = relationship(remote_side=[id])
@@ -269,6 +330,10 @@ class FundTxn(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     txn_date: Mapped[date] = mapped_column(Date)
     counterparty: Mapped[str | None] = mapped_column(String(200))
+    counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id", ondelete="SET NULL"), index=True)
+    # The cost this payment paid on the spot (买钢筋花了8000: one cost, one payment, one undo).
+    cost_entry_id: Mapped[int | None] = mapped_column(ForeignKey("cost_entry.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="transfer")  # transfer|opening (balance carried over)
     note: Mapped[str | None] = mapped_column(Text)
     # A planned (future) payment counts toward upcoming needs, not the balance.
     planned: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -312,6 +377,7 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    alerts: Mapped[bool] = mapped_column(Boolean, default=False)  # a manager's own copy of immediate alerts
 
     user: Mapped[User] = relationship(back_populates="memberships")
     project: Mapped[Project] = relationship()
@@ -328,6 +394,7 @@ class Chat(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     language: Mapped[str | None] = mapped_column(String(8))
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the bot was blocked or removed (403)
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Notification(Base):
@@ -474,3 +541,59 @@ class BudgetAlert(Base):
     category: Mapped[str] = mapped_column(String(40))
     threshold: Mapped[int] = mapped_column(Integer)
     crossed_on: Mapped[date] = mapped_column(Date)
+
+
+class Invite(Base):
+    """A single-use invitation to a project with a role: opened as a t.me deep link or sent as /join CODE."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertState(Base):
+    """A condition the project is in (a budget line past a threshold, a forecast overrun, a late task, low cash):
+    announced once when it starts, again only after it ended and started again (crossing counts them)."""
+
+    __tablename__ = "alert_state"
+    __table_args__ = (UniqueConstraint("project_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))  # "budget:materials:80", "forecast", "late:<task id>", "cash"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    crossing: Mapped[int] = mapped_column(Integer, default=1)  # how many times it started
+    since: Mapped[date] = mapped_column(Date)
+    digested: Mapped[int] = mapped_column(Integer, default=0)  # the crossing the morning digest last reported
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LlmUsage(Base):
+    """Model tokens used by a user on a day (the daily cap is shared by every process)."""
+
+    __tablename__ = "llm_usage"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)  # told once that the cap was reached
+
+
+class ChangeMarker(Base):
+    """A counter bumped whenever names change (workers, projects, tasks, counterparties): every process rebuilds its
+    cached lexicon when the counter moved, with one cheap query."""
+
+    __tablename__ = "change_marker"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -122,6 +122,21 @@ class RecordFund(ToolArgs):
     date: Day = None
     counterparty: str | None = Field(None, max_length=200, description="Who paid or was paid")
     note: Note = None
+    category: str | None = Field(None, max_length=100, description="What a payment bought, if it is a new cost")
+    # Set by the user's pick when nothing is owed to the payee: a payment ahead, or a new cost paid at once.
+    prepay: bool = Field(False, json_schema_extra={"internal": True})
+    with_cost: str | None = Field(None, max_length=40, json_schema_extra={"internal": True})
+
+
+class AddCounterparty(ToolArgs):
+    project: ProjectName = None
+    name: Name = Field(description="Supplier, subcontractor or owner name")
+    kind: Literal["supplier", "subcontractor", "owner", "other"] = "supplier"
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
+
+
+class ListCounterparties(ProjectOnly):
+    pass
 
 
 class UndoLast(ToolArgs):

@@ -34,6 +34,10 @@ class Text:
         template = self.zh if lang == "zh" else self.en
         return template.format(**params) if params else template
 
+    def bind(self, **params: Any) -> Text:
+        """The message with its figures filled in, still in both languages."""
+        return Text(self.zh.format(**params), self.en.format(**params))
+
 
 class ToolError(Exception):
     """A refusal the user should read: translated, specific, and nothing was written."""
@@ -288,11 +292,21 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One of several ways to go on: what the user picks, and the calls it runs."""
+
+    label: str
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True)
 class Proposal:
-    """Calls a tool would run only after a yes: the user's own, or one from a role named in `roles`."""
+    """Calls a tool would run only after a yes: the user's own, or one from a role named in `roles`; or, with
+    options, the user's pick among several ways to go on."""
 
     calls: tuple[Call, ...]
     roles: frozenset[Role] | None = None  # who else may confirm it (e.g. a manager for an overrun)
+    options: tuple[Option, ...] = ()
 
 
 class NeedsConfirmation(Exception):
@@ -308,6 +322,7 @@ class NeedsConfirmation(Exception):
         *,
         confirm_args: dict[str, Any],
         roles: frozenset[Role] | None = None,
+        options: list[tuple[Text, dict[str, Any]]] | None = None,
         **params: Any,
     ) -> None:
         super().__init__(message.en.format(**params) if params else message.en)
@@ -315,6 +330,7 @@ class NeedsConfirmation(Exception):
         self.params = params
         self.confirm_args = confirm_args
         self.roles = roles
+        self.options = options or []  # (label, args added) per way to go on; the user picks one
 
     def render(self, lang: str) -> str:
         return self.message.render(lang, **self.params)
@@ -374,11 +390,15 @@ def execute(ctx: Context, prepared: list[tuple[ToolSpec, ToolArgs]]) -> list[Res
         return [_nothing_written(ctx, Result(ok=False, text=error.render(ctx.language)), n_calls)]
     except NeedsConfirmation as needed:
         savepoint.rollback()
-        calls = tuple(
-            Call(spec.name, _call_args(args, needed.confirm_args if i == len(results) else None))
-            for i, (spec, args) in enumerate(prepared)
-        )
-        proposal = Proposal(calls=calls, roles=needed.roles)
+
+        def calls_with(extra: dict[str, Any]) -> tuple[Call, ...]:
+            return tuple(
+                Call(spec.name, _call_args(args, extra if i == len(results) else None))
+                for i, (spec, args) in enumerate(prepared)
+            )
+
+        options = tuple(Option(label.render(ctx.language), calls_with(extra)) for label, extra in needed.options)
+        proposal = Proposal(calls=calls_with(needed.confirm_args), roles=needed.roles, options=options)
         return [Result(ok=False, text=needed.render(ctx.language), proposal=proposal)]
     except IntegrityError as error:
         savepoint.rollback()

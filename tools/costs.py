@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from storage.locks import lock
-from storage.models import BudgetAlert, BudgetLine, BudgetPolicy, CostEntry, Project, Role
+from storage.models import (
+    BudgetAlert,
+    BudgetLine,
+    BudgetPolicy,
+    CostEntry,
+    Counterparty,
+    Direction,
+    FundTxn,
+    Project,
+    Role,
+)
+from storage.queries import funds as funds_q
 from storage.queries.costs import (
     ZERO,
     actual_by_category,
@@ -19,7 +30,7 @@ from storage.queries.costs import (
 )
 from storage.queries.rows import insert_ignore
 from storage.queries.tasks import project_percent_complete
-from tools import audit, resolve
+from tools import audit, parties, resolve
 from tools.args import AddCost, BudgetStatus
 from tools.base import (
     ANY_MEMBER,
@@ -258,6 +269,21 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     if over is not None and line is not None and line.policy == BudgetPolicy.stop:
         stop_unless_confirmed(ctx, project, args.confirm, label, line.amount, before, amount)
 
+    changes: list[audit.Change] = []
+    party = (
+        parties.find_or_create(
+            ctx,
+            project,
+            args.vendor,
+            kind="subcontractor" if category == "subcontract" else "supplier",
+            changes=changes,
+        )
+        if args.vendor
+        else None
+    )
+    paid = args.paid is not False  # bought and paid on the spot unless said otherwise (还没付, 挂账)
+    if not paid and party is None:
+        raise ToolError(_WHO_IS_OWED)
     entry = CostEntry(
         project_id=project.id,
         category=category,
@@ -266,13 +292,30 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
         unit=args.unit,
         unit_price=args.unit_price,
         entry_date=day,
-        vendor=args.vendor,
+        vendor=party.name if party else args.vendor,
+        counterparty_id=party.id if party else None,
         note=args.note,
         created_by=ctx.user.id,
         created_at=ctx.now,
     )
     session.add(entry)
-    changes = [audit.created(entry)]
+    changes.append(audit.created(entry))
+    if paid:  # the same message moved cash: one cost, one payment, one undo
+        payment = FundTxn(
+            project_id=project.id,
+            direction=Direction.outflow,
+            amount=amount,
+            txn_date=day,
+            counterparty=party.name if party else None,
+            counterparty_id=party.id if party else None,
+            cost_entry_id=entry.id,
+            note=args.note,
+            planned=False,
+            created_by=ctx.user.id,
+            created_at=ctx.now,
+        )
+        session.add(payment)
+        changes.append(audit.created(payment))
     alerts = check_thresholds(ctx, project, category)
 
     extra = (ctx.t(_VENDOR, vendor=args.vendor) if args.vendor else "") + (
@@ -306,6 +349,7 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
             # The crossing alert already says the line went over; repeat it only for later entries.
             lines.append(ctx.t(_WARN_OVER, label=label, over=yuan(over)))
     lines += alerts
+    lines.append(_ledgers(ctx, project, party, amount, paid))
 
     summary = f"{project.code} {category} {amount} {day.isoformat()}"
     log = audit.record(ctx, "add_cost", project, changes, summary)
@@ -322,8 +366,27 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
         "percent_used": used,
         "over_budget": over,
         "alerts": alerts,
+        "paid": paid,
+        "counterparty": party.name if party else None,
     }
     return Result(ok=True, text="\n".join(lines), data=data, audit_id=log.id)
+
+
+_WHO_IS_OWED = Text(
+    "还没付的费用要写欠谁的（供应商），例如“钢筋8000 宏达 还没付”。", "An unpaid cost needs the supplier it is owed to."
+)
+_PAID_CASH = Text("现金：付款 {amount}，账上余额 {balance}。", "Cash: paid {amount}; balance now {balance}.")
+_OWED = Text("未付：应付{party} {owed}（账上现金不变）。", "Not paid: owed to {party} {owed} (cash unchanged).")
+
+
+def _ledgers(ctx: Context, project: Project, party: Counterparty | None, amount: Decimal, paid: bool) -> str:
+    """Which ledgers the cost moved besides the cost itself: cash paid now, or what is owed to the supplier."""
+    if paid:
+        balance = funds_q.balance(session=ctx.session, project_id=project.id, until=ctx.today)
+        return ctx.t(_PAID_CASH, amount=yuan(amount), balance=yuan(balance))
+    assert party is not None
+    owed = funds_q.owed_to(session=ctx.session, project_id=project.id, counterparty_id=party.id, until=ctx.today)
+    return ctx.t(_OWED, party=party.name, owed=yuan(owed))
 
 
 # -- budget_status ------------------------------------------------------------------------------

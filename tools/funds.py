@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from storage.models import Direction, FundTxn, Project, Role
+from storage.locks import lock
+from storage.models import CostEntry, Direction, FundTxn, Project, Role
 from storage.queries import funds as fq
 from storage.queries import labor as lq
 from tools import audit, resolve
 from tools.args import FundStatus, RecordFund
-from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
+from tools.base import ANY_MEMBER, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.fmt import day_text, yuan
 
 FUND_ROLES = frozenset({Role.admin, Role.manager, Role.finance})
@@ -37,11 +38,14 @@ _BELOW_NEEDS = Text(
     "⚠ The balance {balance} does not cover the next {days} days' needs of {needs}; short by {gap}.",
 )
 _STATUS = Text(
-    "{code} 资金状况（截至 {today}）\n余额：{balance}\n本月收入 {month_in}，支出 {month_out}\n"
+    "{code} 资金状况（截至 {today}）\n账上余额：{balance}\n近{days}天收入 {recent_in}，支出 {recent_out}（含工资）\n"
     "未来{days}天需付：{needs}（未结工资 {wages} + 计划付款 {planned}）",
-    "{code} funds as of {today}\nBalance: {balance}\nThis month: in {month_in}, out {month_out}\n"
-    "Needed in the next {days} days: {needs} (wages owed {wages} + planned payments {planned})",
+    "{code} cash as of {today}\nBalance: {balance}\nLast {days} days: in {recent_in}, out {recent_out} (wages "
+    "included)\nNeeded in the next {days} days: {needs} (wages owed {wages} + planned payments {planned})",
 )
+_PAYABLES = Text("应付账款 {total}（{n} 家），最多的：", "Owed to suppliers {total} ({n}), largest:")
+_PAYABLE = Text("· {party}：{owed}", "· {party}: {owed}")
+MAX_PAYABLES = 5
 
 
 @dataclass(frozen=True)
@@ -89,41 +93,122 @@ def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:
     return found
 
 
+_NOTHING_OWED = Text(
+    "还没有记录：目前应付{party} {owed}，这笔付款 {amount} 超出 {extra}。是预付款，还是一笔新的采购（记成本并付款）？",
+    "Not recorded yet: {owed} is owed to {party}; this payment of {amount} is {extra} more. A payment ahead, or a new "
+    "purchase (a cost, paid now)?",
+)
+_PREPAY = Text("只记付款（预付{party}）", "Payment only (ahead, to {party})")
+_WITH_COST = Text("记{label} {amount} 的成本并付款", "Book {amount} of {label} as a cost, and pay it")
+_PAID_PARTY = Text("{party}：应付 {owed}", "{party}: owed {owed}")
+_PAID_AHEAD = Text("{party}：已预付 {ahead}", "{party}: paid {ahead} ahead")
+
+
 @tool(args=RecordFund, roles=FUND_ROLES, writes=True)
 def record_fund(ctx: Context, args: RecordFund) -> Result:
     """Record money actually received (direction "in": owner's progress payment 进度款, 预付款) or paid
-    (direction "out": supplier, subcontractor, wages, fees), in yuan, with who paid or was paid."""
+    (direction "out": a supplier's or subcontractor's invoice, fees), in yuan, with who paid or was paid."""
+    from tools import costs, parties
+    from tools.categories import category_label
+
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, FUND_ROLES)
     direction = Direction(args.direction)
     amount = resolve.money(args.amount)
     day = resolve.work_date(ctx, project, args.date)
+    session = ctx.session
+    changes: list[audit.Change] = []
+    party = (
+        parties.find_or_create(
+            ctx,
+            project,
+            args.counterparty,
+            kind="owner" if direction == Direction.inflow else "supplier",
+            changes=changes,
+        )
+        if args.counterparty
+        else None
+    )
+    cost: CostEntry | None = None
+    if direction == Direction.outflow and party is not None:
+        lock(session, f"payable:{project.id}:{party.id}")
+        session.flush()
+        owed = fq.owed_to(session=session, project_id=project.id, counterparty_id=party.id, until=max(day, ctx.today))
+        if args.with_cost:
+            category = resolve.category(ctx, project, args.with_cost)
+            cost = CostEntry(
+                project_id=project.id,
+                category=category,
+                amount=amount,
+                entry_date=day,
+                vendor=party.name,
+                counterparty_id=party.id,
+                note=args.note,
+                created_by=ctx.user.id,
+                created_at=ctx.now,
+            )
+            session.add(cost)
+            changes.append(audit.created(cost))
+        elif amount > owed and not args.prepay:
+            # Nothing (or less) is owed to them: a payment ahead, or a purchase not booked yet. Never guess.
+            options: list[tuple[Text, dict[str, object]]] = [(_PREPAY.bind(party=party.name), {"prepay": True})]
+            guess = args.category or fq.usual_category(session=session, project_id=project.id, counterparty_id=party.id)
+            if guess is None and args.note:
+                implied, _ = costs.infer_category(args.note)
+                guess = implied.pop() if len(implied) == 1 else None
+            if guess is not None:
+                label = category_label(guess, ctx.language)
+                options.append((_WITH_COST.bind(label=label, amount=yuan(amount)), {"with_cost": guess}))
+            raise NeedsConfirmation(
+                _NOTHING_OWED,
+                confirm_args={"prepay": True},
+                options=options,
+                party=party.name,
+                owed=yuan(owed),
+                amount=yuan(amount),
+                extra=yuan(amount - max(owed, Decimal(0))),
+            )
     txn = FundTxn(
         project_id=project.id,
         direction=direction,
         amount=amount,
         txn_date=day,
-        counterparty=args.counterparty or None,
+        counterparty=party.name if party else None,
+        counterparty_id=party.id if party else None,
+        cost_entry_id=None,
         note=args.note,
         planned=False,
         created_by=ctx.user.id,
         created_at=ctx.now,
     )
-    ctx.session.add(txn)
-    ctx.session.flush()
+    session.add(txn)
+    session.flush()
+    if cost is not None:
+        txn.cost_entry_id = cost.id
+    changes.append(audit.created(txn))
     as_of = max(day, ctx.today)
-    balance = fq.balance(session=ctx.session, project_id=project.id, until=as_of)
-    party = ctx.t(_FROM_TO[direction], counterparty=args.counterparty) if args.counterparty else ""
+    balance = fq.balance(session=session, project_id=project.id, until=as_of)
+    shown = ctx.t(_FROM_TO[direction], counterparty=party.name) if party else ""
     line = ctx.t(
         _RECORDED,
         direction=ctx.t(_DIRECTION[direction]),
         amount=yuan(amount),
         day=day_text(day, ctx.language, ctx.today),
-        party=party,
+        party=shown,
         code=project.code,
         balance=yuan(balance),
     )
-    log = audit.record(ctx, "record_fund", project, [audit.created(txn)], line)
+    lines = [line]
+    if cost is not None:
+        lines += [r for r in costs.check_thresholds(ctx, project, cost.category)]
+    if direction == Direction.outflow and party is not None:
+        left = fq.owed_to(session=session, project_id=project.id, counterparty_id=party.id, until=as_of)
+        lines.append(
+            ctx.t(_PAID_AHEAD, party=party.name, ahead=yuan(-left))
+            if left < 0
+            else ctx.t(_PAID_PARTY, party=party.name, owed=yuan(left))
+        )
+    log = audit.record(ctx, "record_fund", project, changes, line)
     found = warnings(ctx, cash_position(ctx, project, balance))
     data = {
         "txn_id": txn.id,
@@ -131,11 +216,12 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
         "direction": direction.value,
         "amount": amount,
         "date": day,
-        "counterparty": args.counterparty,
+        "counterparty": party.name if party else None,
         "balance": balance,
+        "cost": cost.category if cost else None,
         "warnings": [code for code, _ in found],
     }
-    return Result(ok=True, text="\n".join([line, *(text for _, text in found)]), data=data, audit_id=log.id)
+    return Result(ok=True, text="\n".join([*lines, *(text for _, text in found)]), data=data, audit_id=log.id)
 
 
 _MOVES_HEAD = Text(
@@ -210,34 +296,40 @@ def fund_status(ctx: Context, args: FundStatus) -> Result:
     if args.start is not None or args.end is not None or args.counterparty:
         return _movements(ctx, project, args)
     today = ctx.today
-    month_start: date = today.replace(day=1)
-    figures = fq.fund_figures(session=ctx.session, project_id=project.id, until=today, since=month_start)
+    since = today - timedelta(days=LOOKAHEAD_DAYS - 1)
+    figures = fq.fund_figures(session=ctx.session, project_id=project.id, until=today, since=since)
     position = cash_position(ctx, project, figures.balance)
     found = warnings(ctx, position)
+    owed = [p for p in fq.payables(session=ctx.session, project_id=project.id, until=today) if p.owed > 0]
     text = ctx.t(
         _STATUS,
         code=project.code,
-        today=today.isoformat(),
+        today=day_text(today, ctx.language, today),
         balance=yuan(figures.balance),
-        month_in=yuan(figures.period_in),
-        month_out=yuan(figures.period_out),
         days=LOOKAHEAD_DAYS,
+        recent_in=yuan(figures.period_in),
+        recent_out=yuan(figures.period_out),
         needs=yuan(position.needs),
         wages=yuan(position.wages_owed),
         planned=yuan(position.planned_out),
     )
+    lines = [text]
+    if owed:
+        lines.append(ctx.t(_PAYABLES, total=yuan(sum((p.owed for p in owed), Decimal(0))), n=len(owed)))
+        lines += [ctx.t(_PAYABLE, party=p.name, owed=yuan(p.owed)) for p in owed[:MAX_PAYABLES]]
     data = {
         "project": project.code,
         "as_of": today,
         "balance": figures.balance,
-        "month_in": figures.period_in,
-        "month_out": figures.period_out,
+        "recent_in": figures.period_in,
+        "recent_out": figures.period_out,
         "wages_owed": position.wages_owed,
         "planned_out": position.planned_out,
         "upcoming_needs": position.needs,
+        "payables": [{"counterparty": p.name, "owed": p.owed} for p in owed],
         "cash_floor": position.floor,
         "lookahead_days": LOOKAHEAD_DAYS,
         "warnings": [code for code, _ in found],
         "warning_text": [t for _, t in found],
     }
-    return Result(ok=True, text="\n".join([text, *(t for _, t in found)]), data=data)
+    return Result(ok=True, text="\n".join([*lines, *(t for _, t in found)]), data=data)

@@ -152,11 +152,12 @@ def _check_places(ctx: Context, label: Text, value: Decimal) -> None:
         raise ToolError(_PLACES, field=label.render(ctx.language), value=str(value)[:20])
 
 
-def _rate(ctx: Context, worker: Worker, day: date, given: Decimal | None) -> tuple[Decimal, str]:
-    """The daily rate to pay and where it came from: the entry, the rate history on that day, or the worker."""
+def _rate(ctx: Context, worker: Worker, day: date, given: Decimal | None, project: Project) -> tuple[Decimal, str]:
+    """The daily rate to pay and where it came from: the entry, the rate in force that day (the project's own,
+    else the worker's history), or the worker's default."""
     if given is not None:
         return resolve.money(given), "entry"
-    in_force = q.rate_on(session=ctx.session, worker_id=worker.id, day=day)
+    in_force = q.rate_on(session=ctx.session, worker_id=worker.id, day=day, project_id=project.id)
     if in_force is not None:
         return in_force, "history"
     return worker.daily_rate, "worker"
@@ -169,7 +170,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     entry; otherwise the worker's rate in force that day is used."""
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, LOG_ROLES)
-    worker = resolve.worker(ctx, args.worker)
+    worker = resolve.worker(ctx, args.worker, project)
     day = resolve.work_date(ctx, project, args.date)
     shown_day = day_text(day, ctx.language, ctx.today)
     hours_per_day = project.hours_per_day
@@ -232,9 +233,9 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         raise ToolError(_OVER_DAILY_LIMIT, **figures)
     elsewhere = q.days_on(session=session, worker_id=worker.id, day=day, other_than=project.id)
     if elsewhere > 0 and elsewhere + stored_days > 1 and not args.confirm:
-        raise NeedsConfirmation(_MORE_THAN_A_DAY, confirm_args={"confirm": True}, roles=None, **figures)
+        raise NeedsConfirmation(_MORE_THAN_A_DAY, confirm_args={"confirm": True}, roles=None, options=None, **figures)
 
-    rate, rate_source = _rate(ctx, worker, day, args.daily_rate)
+    rate, rate_source = _rate(ctx, worker, day, args.daily_rate, project)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
     _labour_line_control(ctx, project, args, pay.amount - (existing.amount if existing else Decimal(0)))
     values = {
@@ -340,7 +341,7 @@ def _record_payment(
 ) -> Result:
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, roles)
-    worker = resolve.worker(ctx, args.worker)
+    worker = resolve.worker(ctx, args.worker, project)
     day = resolve.work_date(ctx, project, args.date)
     session = ctx.session
     # What the worker is owed is read and paid against before any other payment can come between.
@@ -656,7 +657,7 @@ def labor_summary(ctx: Context, args: LaborSummary) -> Result:
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, ANY_MEMBER)
     start, end = _period(ctx, args.start, args.end)
-    worker = resolve.worker(ctx, args.worker) if args.worker else None
+    worker = resolve.worker(ctx, args.worker, project) if args.worker else None
     worker_id = worker.id if worker else None
     rows = _QUERIES[args.group_by](
         session=ctx.session, project_id=project.id, start=start, end=end, worker_id=worker_id

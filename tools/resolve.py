@@ -13,7 +13,7 @@ from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz
 from sqlalchemy import select
 
-from storage.models import BudgetLine, Membership, Project, Task, Worker
+from storage.models import BudgetLine, Membership, Project, ProjectWorker, Task, Worker
 from tools.base import Context, Text, ToolError
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 
@@ -91,6 +91,13 @@ _KIND = {
 }
 
 
+def _shown(candidate: Candidate[Any]) -> str:
+    """A candidate as offered in a question: its name, and what tells it from a namesake."""
+    item = candidate.item
+    tail = getattr(item, "id_tail", None)
+    return f"{candidate.names[0]}（尾号{tail}）" if tail else candidate.names[0]
+
+
 def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]]) -> T:
     """The one row a name means, or a translated error naming the candidates."""
     found, near = match(name, candidates)
@@ -98,7 +105,7 @@ def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]])
     if len(found) == 1:
         return found[0]
     if found:
-        names = "、".join(c.names[0] for c in candidates if c.item in found)
+        names = "、".join(_shown(c) for c in candidates if c.item in found)
         raise ToolError(_AMBIGUOUS, name=name[:40], kind=kind_text, options=names)
     message = _UNKNOWN.render(ctx.language, kind=kind_text, name=name[:40])
     if near:
@@ -145,9 +152,26 @@ def project(ctx: Context, name: str | None) -> Project:
 # -- workers, tasks, categories ------------------------------------------------------------
 
 
-def worker(ctx: Context, name: str) -> Worker:
-    workers = ctx.session.scalars(select(Worker).order_by(Worker.id)).all()
-    return pick(ctx, "worker", name, [Candidate(w, (w.name, *w.aliases)) for w in workers])
+def workers_on(ctx: Context, project_row: Project | None) -> list[Worker]:
+    """The workers on a project's books, or on the books of every project the user can see."""
+    query = select(Worker).join(ProjectWorker, ProjectWorker.worker_id == Worker.id).order_by(Worker.id).distinct()
+    if project_row is not None:
+        query = query.where(ProjectWorker.project_id == project_row.id)
+    elif not ctx.user.is_admin:
+        query = query.where(ProjectWorker.project_id.in_([p.id for p in visible_projects(ctx)]))
+    return list(ctx.session.scalars(query))
+
+
+def _worker_names(w: Worker) -> tuple[str, ...]:
+    """A worker's names; two of one name are told apart by the tail of a number (张三 #1234)."""
+    names = (w.name, *w.aliases)
+    return (*names, f"{w.name}{w.id_tail}", f"{w.name}#{w.id_tail}") if w.id_tail else names
+
+
+def worker(ctx: Context, name: str, project_row: Project | None = None) -> Worker:
+    """The worker a name means among those on the project's books (never another project's people)."""
+    candidates = workers_on(ctx, project_row)
+    return pick(ctx, "worker", name, [Candidate(w, _worker_names(w)) for w in candidates])
 
 
 def task(ctx: Context, project_row: Project, name: str) -> Task:

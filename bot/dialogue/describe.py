@@ -122,3 +122,9 @@ def describe_calls(calls: list[Call], lang: str, today: date) -> str:
     if len(lines) == 1:
         return head + lines[0]
     return head + "\n" + "\n".join(f"· {line}" for line in lines)
+
+
+FOOT_OPTIONS = Text(
+    "回复序号选一个（{minutes} 分钟内有效），“不”取消。",
+    "Reply with the number of one (valid for {minutes} minutes); “no” cancels.",
+)

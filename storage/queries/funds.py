@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, type_coerce
+from sqlalchemy import ColumnElement, case, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from storage.models import Direction, FundTxn
+from storage.models import CostEntry, Counterparty, Direction, FundTxn, WorkerPayment
 from storage.types import Money
 
 ZERO = Decimal("0.00")
@@ -34,7 +34,10 @@ class FundFigures:
 
 
 def fund_figures(*, session: Session, project_id: int, until: date, since: date) -> FundFigures:
-    """Balance to a date and money in/out over [since, until], from actual (not planned) transactions."""
+    """Balance to a date and money in/out over [since, until], from actual (not planned) transactions.
+
+    Wages paid (借支 and 结算) are money out like any payment: they come from the worker_payment table.
+    """
     inflow = FundTxn.direction == Direction.inflow
     outflow = FundTxn.direction == Direction.outflow
     in_period = FundTxn.txn_date >= since
@@ -46,6 +49,13 @@ def fund_figures(*, session: Session, project_id: int, until: date, since: date)
             _money(_if(outflow & in_period, FundTxn.amount)),
         ).where(FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= until)
     ).one()
+    wages_out, wages_in_period = session.execute(
+        select(_money(WorkerPayment.amount), _money(_if(WorkerPayment.paid_on >= since, WorkerPayment.amount))).where(
+            WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until
+        )
+    ).one()
+    total_out += wages_out
+    period_out += wages_in_period
     return FundFigures(
         balance=total_in - total_out, total_in=total_in, total_out=total_out, period_in=period_in, period_out=period_out
     )
@@ -113,3 +123,63 @@ def movements(
         )
     ]
     return total_in, total_out, int(count or 0), rows
+
+
+@dataclass(frozen=True)
+class Payable:
+    counterparty_id: int
+    name: str
+    cost: Decimal  # booked to it
+    paid: Decimal  # paid to it
+    owed: Decimal  # cost − paid (negative: paid ahead)
+
+
+def payables(*, session: Session, project_id: int, until: date, counterparty_id: int | None = None) -> list[Payable]:
+    """What is owed to each counterparty: cost booked to it minus money paid to it, up to a date, most owed first."""
+    cost_rows = [
+        CostEntry.project_id == project_id,
+        CostEntry.entry_date <= until,
+        CostEntry.counterparty_id.is_not(None),
+    ]
+    paid_rows = [
+        FundTxn.project_id == project_id,
+        FundTxn.planned.is_(False),
+        FundTxn.direction == Direction.outflow,
+        FundTxn.txn_date <= until,
+        FundTxn.counterparty_id.is_not(None),
+    ]
+    if counterparty_id is not None:
+        cost_rows.append(CostEntry.counterparty_id == counterparty_id)
+        paid_rows.append(FundTxn.counterparty_id == counterparty_id)
+    costs: Any = select(
+        CostEntry.counterparty_id.label("cp"), CostEntry.amount.label("cost"), literal_column("0").label("paid")
+    ).where(*cost_rows)
+    paid: Any = select(
+        FundTxn.counterparty_id.label("cp"), literal_column("0").label("cost"), FundTxn.amount.label("paid")
+    ).where(*paid_rows)
+    flows = union_all(costs, paid).subquery()
+    query = (
+        select(Counterparty.id, Counterparty.name, _money(flows.c.cost), _money(flows.c.paid))
+        .join(flows, flows.c.cp == Counterparty.id)
+        .group_by(Counterparty.id, Counterparty.name)
+    )
+    rows = [Payable(cp_id, name, cost, paid_, cost - paid_) for cp_id, name, cost, paid_ in session.execute(query)]
+    rows.sort(key=lambda p: (-p.owed, p.name))
+    return rows
+
+
+def owed_to(*, session: Session, project_id: int, counterparty_id: int, until: date) -> Decimal:
+    """Cost booked to one counterparty minus what it was paid, up to a date."""
+    found = payables(session=session, project_id=project_id, until=until, counterparty_id=counterparty_id)
+    return found[0].owed if found else ZERO
+
+
+def usual_category(*, session: Session, project_id: int, counterparty_id: int) -> str | None:
+    """The category most of a counterparty's costs were booked to (a payment to it is likely one more)."""
+    return session.scalar(
+        select(CostEntry.category)
+        .where(CostEntry.project_id == project_id, CostEntry.counterparty_id == counterparty_id)
+        .group_by(CostEntry.category)
+        .order_by(func.count(CostEntry.id).desc())
+        .limit(1)
+    )

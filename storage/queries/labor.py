@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, distinct, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from storage.models import LaborEntry, PaymentKind, RateHistory, Worker, WorkerPayment
+from storage.models import LaborEntry, PaymentKind, ProjectRate, RateHistory, Worker, WorkerPayment
 from storage.types import Fixed, Money
 
 ZERO = Decimal("0.00")
@@ -65,8 +65,20 @@ def wages_owed(*, session: Session, project_id: int, until: date) -> Decimal:
     return owed or ZERO
 
 
-def rate_on(*, session: Session, worker_id: int, day: date) -> Decimal | None:
-    """The daily rate in force on a day: the rate-history row with the latest valid_from <= day."""
+def rate_on(*, session: Session, worker_id: int, day: date, project_id: int | None = None) -> Decimal | None:
+    """The daily rate in force on a day: the project's own rate from the latest date <= day, else the worker's
+    rate history."""
+    if project_id is not None:
+        own = session.scalar(
+            select(ProjectRate.daily_rate)
+            .where(
+                ProjectRate.project_id == project_id, ProjectRate.worker_id == worker_id, ProjectRate.valid_from <= day
+            )
+            .order_by(ProjectRate.valid_from.desc())
+            .limit(1)
+        )
+        if own is not None:
+            return own
     return session.scalar(
         select(RateHistory.daily_rate)
         .where(RateHistory.worker_id == worker_id, RateHistory.valid_from <= day)

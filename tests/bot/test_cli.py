@@ -77,11 +77,11 @@ def test_parse_reads_lines_from_stdin_in_one_process(
 def test_chat_on_stdin_answers_each_line_and_writes(
     cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("孙七今天一个工\n预算还剩多少\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("王五今天一个工\n预算还剩多少\n"))
     code, out = run(capsys, "chat", "--project", "SG3", "--today", "2026-11-25")
     assert code == 0
     logged, budget = out.split("预算执行", 1)
-    assert "孙七" in logged and "11-25（周三）" in logged
+    assert "王五" in logged and "11-25（周三）" in logged
     assert "人工费" in budget
 
 

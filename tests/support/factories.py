@@ -6,12 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import (
     BudgetLine,
     Membership,
     Project,
+    ProjectWorker,
     RateHistory,
     Role,
     Task,
@@ -52,7 +54,15 @@ class Factory:
     def budget(self, project: Project, category: str, amount: Decimal | int | str, **overrides: Any) -> BudgetLine:
         return self._save(BudgetLine(project_id=project.id, category=category, amount=Decimal(amount), **overrides))
 
-    def worker(self, name: str | None = None, daily_rate: Decimal | int | str = 300, **overrides: Any) -> Worker:
+    def worker(
+        self,
+        name: str | None = None,
+        daily_rate: Decimal | int | str = 300,
+        *,
+        projects: list[Project] | None = None,
+        **overrides: Any,
+    ) -> Worker:
+        """A worker with a rate history, on the books of the given projects (default: every project made so far)."""
         values: dict[str, Any] = {
             "name": name or f"工人{self._next()}",
             "daily_rate": Decimal(daily_rate),
@@ -62,7 +72,14 @@ class Factory:
         values.update(overrides)
         worker = self._save(Worker(**values))
         self._save(RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=date(2000, 1, 1)))
+        on = projects if projects is not None else list(self.session.scalars(select(Project).order_by(Project.id)))
+        for project in on:
+            self.assign(worker, project)
         return worker
+
+    def assign(self, worker: Worker, project: Project) -> ProjectWorker:
+        """Put a worker on a project's books."""
+        return self._save(ProjectWorker(project_id=project.id, worker_id=worker.id))
 
     def task(self, project: Project, name: str | None = None, **overrides: Any) -> Task:
         values: dict[str, Any] = {

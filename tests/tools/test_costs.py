@@ -70,9 +70,11 @@ def test_add_cost_records_the_entry_and_reports_the_line(make: Factory, project:
     assert "已记录 SG3 材料费 ¥3,000.00，日期 11-25（周三），供应商 海螺水泥，备注 P.O42.5" in result.text
     assert "材料费已用 30.0%（预算 ¥10,000.00，剩余 ¥7,000.00）" in result.text
     assert "撤回" not in result.text  # the router adds the undo hint once per message
+    assert "现金：付款 ¥3,000.00" in result.text  # bought and paid: the cost and the cash moved together
     log = make.session.get(AuditLog, result.audit_id)
     assert log is not None and log.tool == "add_cost"
-    assert log.changes[0]["table"] == "cost_entry" and log.changes[0]["after"]["amount"] == "3000.00"
+    assert [c["table"] for c in log.changes] == ["counterparty", "cost_entry", "fund_txn"]
+    assert log.changes[1]["after"]["amount"] == "3000.00" and log.changes[2]["after"]["amount"] == "3000.00"
 
 
 def test_add_cost_in_english_names_the_category_in_english(make: Factory, project: Project) -> None:

@@ -66,8 +66,11 @@ def test_money_in_is_recorded_and_the_reply_shows_the_new_balance(session: Sessi
 def test_money_out_in_english(session: Session, make: Factory) -> None:
     project = make.project(code="RW")
     add_txn(session, project, "in", "1000", TODAY - timedelta(days=3))
+    ctx = make.ctx(project=project, language="en")
+    invoice = {"category": "materials", "amount": "300", "vendor": "Acme Steel", "paid": False}
+    assert run_tool(ctx, "add_cost", invoice).ok  # delivered, not paid: 300 owed to Acme Steel
     result = run_tool(
-        make.ctx(project=project, language="en"),
+        ctx,
         "record_fund",
         {
             "direction": "out",
@@ -76,10 +79,11 @@ def test_money_out_in_english(session: Session, make: Factory) -> None:
             "date": (TODAY - timedelta(days=1)).isoformat(),
         },
     )
-    assert result.ok
+    assert result.ok, result.text
     assert result.text.startswith(
         "Recorded money out: ¥250.50 on Nov 24 (Tue) to Acme Steel, project RW. Balance now ¥749.50."
     )
+    assert "Acme Steel: owed ¥49.50" in result.text
     assert txns(session)[-1].direction == Direction.outflow
 
 
@@ -175,8 +179,9 @@ def test_fund_status_reports_balance_month_and_upcoming_needs(session: Session, 
     result = run_tool(make.ctx(project=cash), "fund_status", {})
     assert result.ok, result.text
     data = result.data
-    assert data["balance"] == Decimal("49999.50")  # 50000 − 8000 + 20000 − 12000.50; planned ones excluded
-    assert (data["month_in"], data["month_out"]) == (Decimal("20000.00"), Decimal("12000.50"))
+    # 50000 − 8000 + 20000 − 12000.50 − 1000 settled − 900 advanced: wages paid are money out; plans excluded
+    assert data["balance"] == Decimal("48099.50")
+    assert (data["recent_in"], data["recent_out"]) == (Decimal("0.00"), Decimal("1900.00"))  # 11-12 to 11-25
     assert data["planned_out"] == Decimal("16000.00")
     # 张三 is owed 2000; 李四's advance beyond his wages does not reduce what 张三 must be paid.
     assert data["wages_owed"] == Decimal("2000.00")
@@ -184,9 +189,9 @@ def test_fund_status_reports_balance_month_and_upcoming_needs(session: Session, 
     assert data["warnings"] == []
     lines = result.text.splitlines()
     assert lines == [
-        "SG3 资金状况（截至 2026-11-25）",
-        "余额：¥49,999.50",
-        "本月收入 ¥20,000.00，支出 ¥12,000.50",
+        "SG3 资金状况（截至 11-25（周三））",
+        "账上余额：¥48,099.50",
+        "近14天收入 ¥0.00，支出 ¥1,900.00（含工资）",
         "未来14天需付：¥18,000.00（未结工资 ¥2,000.00 + 计划付款 ¥16,000.00）",
     ]
 
@@ -196,17 +201,17 @@ def test_balance_below_the_floor_warns(session: Session, make: Factory, cash: An
     session.commit()
     result = run_tool(make.ctx(project=cash), "fund_status", {})
     assert result.data["warnings"] == ["below_floor"]
-    assert "⚠ 余额 ¥49,999.50 低于项目资金底线 ¥60,000.00。" in result.text
+    assert "⚠ 余额 ¥48,099.50 低于项目资金底线 ¥60,000.00。" in result.text
 
 
 def test_balance_below_the_next_fourteen_days_needs_warns_with_the_gap(
     session: Session, make: Factory, cash: Any
 ) -> None:
-    add_txn(session, cash, "out", "35000", TODAY - timedelta(days=1))  # balance 14,999.50 < 18,000
+    add_txn(session, cash, "out", "35000", TODAY - timedelta(days=1))  # balance 13,099.50 < 18,000
     result = run_tool(make.ctx(project=cash, language="en"), "fund_status", {})
     assert result.data["warnings"] == ["below_upcoming_needs"]
     assert (
-        "⚠ The balance ¥14,999.50 does not cover the next 14 days' needs of ¥18,000.00; short by ¥3,000.50."
+        "⚠ The balance ¥13,099.50 does not cover the next 14 days' needs of ¥18,000.00; short by ¥4,900.50."
         in result.text
     )
 
@@ -241,7 +246,7 @@ def test_any_member_may_read_fund_status_but_not_a_stranger(session: Session, ma
 
 def test_balance_query_counts_only_actual_transactions_to_the_date(session: Session, make: Factory, cash: Any) -> None:
     assert fq.balance(session=session, project_id=cash.id, until=date(2026, 10, 31)) == Decimal("42000.00")
-    assert fq.balance(session=session, project_id=cash.id, until=TODAY + timedelta(days=1)) == Decimal("46999.50")
+    assert fq.balance(session=session, project_id=cash.id, until=TODAY + timedelta(days=1)) == Decimal("45099.50")
 
 
 # -- exactness ----------------------------------------------------------------------------------

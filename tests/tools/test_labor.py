@@ -217,8 +217,10 @@ def test_an_entrys_own_rate_wins_over_the_history(session: Session, make: Factor
 
 def test_worker_without_rate_history_uses_the_workers_rate(session: Session, make: Factory) -> None:
     project = make.project()
-    session.add(Worker(name="张三", daily_rate=Decimal(280), aliases=[]))
+    worker = Worker(name="张三", daily_rate=Decimal(280), aliases=[])
+    session.add(worker)
     session.commit()
+    make.assign(worker, project)
     result = log(make, project, days="1")
     assert result.ok
     assert entries(session)[0].amount == Decimal("280.00")

@@ -29,6 +29,8 @@ WHO_MAY: dict[str, frozenset[Role]] = {
     "project_health": ALL,
     "show_chart": ALL,
     "cost_summary": ALL,
+    "add_counterparty": {Role.admin, Role.manager, Role.finance},
+    "list_counterparties": ALL,
 }
 
 
@@ -49,6 +51,8 @@ def valid_args(project: Project) -> dict[str, dict[str, Any]]:
         "project_health": {"project": project.code},
         "show_chart": {"project": project.code, "kind": "budget"},
         "cost_summary": {"project": project.code, "item": "钢筋"},
+        "add_counterparty": {"project": project.code, "name": "宏达钢材"},
+        "list_counterparties": {"project": project.code},
     }
 
 
