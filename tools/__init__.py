@@ -3,7 +3,21 @@
 Adding a tool is one function with @tool(...) in its module plus, for a new module, one import here.
 """
 
-from tools import charts, costs, funds, health, labor, projects, spending, tasks, undo  # noqa: F401 - registers tools
+from tools import (  # noqa: F401 - importing registers the tools
+    charts,
+    costs,
+    funds,
+    health,
+    labor,
+    members,
+    parties,
+    projects,
+    spending,
+    statements,
+    tasks,
+    undo,
+    workers,
+)
 from tools.base import REGISTRY, Call, Context, Result, ToolError, run_calls, run_tool
 
 TOOLS = REGISTRY

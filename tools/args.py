@@ -177,3 +177,74 @@ class ProjectHealth(ProjectOnly):
 class ShowChart(ToolArgs):
     project: ProjectName = None
     kind: Literal["budget", "scurve", "labor"]
+
+
+class ListWorkers(ProjectOnly):
+    pass
+
+
+class AddWorker(ToolArgs):
+    project: ProjectName = None
+    name: Name = Field(description="Worker name")
+    trade: str | None = Field(None, max_length=50, description="工种: 木工, 钢筋工…")
+    daily_rate: Decimal = Field(gt=0, le=100000, allow_inf_nan=False, description="日工资 in yuan")
+    phone: str | None = Field(None, max_length=40)
+    id_tail: str | None = Field(None, min_length=2, max_length=8, pattern=r"^\d+$", description="Number tail")
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
+    # Set by the user's pick when a namesake is on another project: that same person, or a new one.
+    same_as: int | None = Field(None, json_schema_extra={"internal": True})
+    new_person: bool = Field(False, json_schema_extra={"internal": True})
+
+
+class SetWorkerRate(ToolArgs):
+    project: ProjectName = None
+    worker: Name = Field(description="Worker name")
+    daily_rate: Decimal = Field(gt=0, le=100000, allow_inf_nan=False, description="New 日工资 in yuan")
+    start: date | None = Field(None, description="From this date (从…起); omit for today")
+    reprice: bool | None = Field(None, description="True to re-price entries already logged from that date")
+
+
+class ListTasks(ProjectOnly):
+    pass
+
+
+class AddTask(ToolArgs):
+    project: ProjectName = None
+    name: Name = Field(description="Task name")
+    planned_start: date
+    planned_finish: date
+    planned_cost: Decimal = Field(Decimal(0), ge=0, le=Decimal("10000000000"), allow_inf_nan=False)
+    predecessor: str | None = Field(None, max_length=200)
+    budget_category: str | None = Field(None, max_length=100, description="The budget line its cost belongs to")
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
+
+
+class MarkTask(ToolArgs):
+    project: ProjectName = None
+    task: Name = Field(description="Task name")
+    event: Literal["started", "finished"] = Field(description="开始了 → started; 完工/做完了 → finished")
+    date: Day = None
+
+
+class ListMembers(ProjectOnly):
+    pass
+
+
+class LogPieceWork(ToolArgs):
+    project: ProjectName = None
+    worker: Name = Field(description="Worker or crew (班组) name")
+    item: str = Field(min_length=1, max_length=50, description="What was done: 贴砖, 砌墙, 抹灰")
+    quantity: Decimal = Field(gt=0, le=Decimal("1000000"), allow_inf_nan=False)
+    unit: str | None = Field(None, max_length=10, description="平, 米, 方, 个")
+    unit_price: Decimal = Field(gt=0, le=Decimal("1000000"), allow_inf_nan=False, description="Yuan per unit")
+    date: Day = None
+    note: Note = None
+    confirm: bool = Field(False, description="Only when a manager confirms going over a stopped budget line")
+
+
+class WorkerStatement(ToolArgs):
+    worker: Name = Field(description="Worker name")
+    start: date | None = Field(None, description="Period start; omit for this month")
+    end: date | None = Field(None, description="Period end; omit for today")
+    project: ProjectName = None
+    export: bool = Field(False, description="Attach an xlsx to print or send")

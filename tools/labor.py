@@ -15,7 +15,7 @@ from storage.models import BudgetPolicy, LaborEntry, OvertimeMode, PaymentKind, 
 from storage.queries import labor as q
 from storage.queries.costs import actual_for_category, budget_line
 from tools import audit, costs, resolve
-from tools.args import LaborSummary, LogLabor, RecordAdvance, SettleWages, WorkerPaymentArgs
+from tools.args import LaborSummary, LogLabor, LogPieceWork, RecordAdvance, SettleWages, WorkerPaymentArgs
 from tools.base import ANY_MEMBER, Attachment, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.categories import category_label
 from tools.fmt import day_text, qty, yuan
@@ -237,7 +237,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
 
     rate, rate_source = _rate(ctx, worker, day, args.daily_rate, project)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
-    _labour_line_control(ctx, project, args, pay.amount - (existing.amount if existing else Decimal(0)))
+    _labour_line_control(ctx, project, args.confirm, pay.amount - (existing.amount if existing else Decimal(0)))
     values = {
         "days": pay.days,
         "overtime_hours": pay.overtime_hours,
@@ -305,7 +305,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     return Result(ok=True, text="\n".join([line, *warnings]), data=data, audit_id=log.id)
 
 
-def _labour_line_control(ctx: Context, project: Project, args: LogLabor, added: Decimal) -> None:
+def _labour_line_control(ctx: Context, project: Project, asserted: bool, added: Decimal) -> None:
     """Labour on a "stop" line takes the same control as any cost: over budget only when a manager confirms."""
     line = budget_line(session=ctx.session, project_id=project.id, category="labor")
     if line is None or line.policy != BudgetPolicy.stop or added <= 0:
@@ -314,7 +314,68 @@ def _labour_line_control(ctx: Context, project: Project, args: LogLabor, added: 
     before = actual_for_category(session=ctx.session, project_id=project.id, category="labor")
     if before + added > line.amount:
         label = category_label("labor", ctx.language, line.label)
-        costs.stop_unless_confirmed(ctx, project, args.confirm, label, line.amount, before, added)
+        costs.stop_unless_confirmed(ctx, project, asserted, label, line.amount, before, added)
+
+
+# -- piece work (包工) ---------------------------------------------------------------------------------
+
+_PIECE = Text(
+    "已记包工：{worker} {item} {quantity}{unit} × {price} = {amount}，{day}，项目 {code}。",
+    "Piece work: {worker} {item} {quantity} {unit} × {price} = {amount} on {day}, project {code}.",
+)
+
+
+@tool(args=LogPieceWork, roles=LOG_ROLES, writes=True)
+def log_piece_work(ctx: Context, args: LogPieceWork) -> Result:
+    """Record 包工 (piece work) for a worker or crew: quantity × unit price (张三 贴砖 120平 每平35)."""
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, LOG_ROLES)
+    worker = resolve.worker(ctx, args.worker, project)
+    day = resolve.work_date(ctx, project, args.date)
+    price = resolve.money(args.unit_price)
+    if args.quantity != args.quantity.quantize(DAYS_PLACES):
+        raise ToolError(_DAYS_PLACES, value=str(args.quantity)[:20])
+    amount = resolve.money((args.quantity * price).quantize(Decimal("0.01")))
+    if amount != args.quantity * price:
+        raise ToolError(_PLACES, field="amount", value=str(args.quantity * price))
+    session = ctx.session
+    lock(session, f"worker-day:{worker.id}:{day.isoformat()}")
+    _labour_line_control(ctx, project, args.confirm, amount)
+    entry = LaborEntry(
+        project_id=project.id,
+        worker_id=worker.id,
+        work_date=day,
+        kind="piece",
+        days=Decimal(0),
+        overtime_hours=Decimal(0),
+        daily_rate=Decimal(0),
+        overtime_amount=Decimal(0),
+        quantity=args.quantity,
+        unit=args.unit,
+        item=args.item,
+        unit_price=price,
+        amount=amount,
+        note=args.note,
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
+    session.add(entry)
+    change = audit.created(entry)
+    text = ctx.t(
+        _PIECE,
+        worker=worker.name,
+        item=args.item,
+        quantity=qty(args.quantity, 4),
+        unit=args.unit or "",
+        price=yuan(price),
+        amount=yuan(amount),
+        day=day_text(day, ctx.language, ctx.today),
+        code=project.code,
+    )
+    log = audit.record(ctx, "log_piece_work", project, [change], text)
+    warnings = costs.check_thresholds(ctx, project, "labor")
+    data = {"project": project.code, "worker": worker.name, "item": args.item, "amount": amount, "date": day}
+    return Result(ok=True, text="\n".join([text, *warnings]), data=data, audit_id=log.id)
 
 
 # -- advances and settlements -------------------------------------------------------------------

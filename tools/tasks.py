@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from storage.models import ProgressUpdate, Role
+from storage.models import ProgressUpdate, Project, Role
 from storage.queries.tasks import ScheduleRow, unfinished_tasks
 from tools import audit, resolve
-from tools.args import ScheduleStatus, UpdateTaskProgress
+from tools.args import AddTask, ListTasks, MarkTask, ScheduleStatus, UpdateTaskProgress
 from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
 from tools.earned_value import planned_percent
-from tools.fmt import day_text, qty
+from tools.fmt import day_text, qty, yuan
 
 WRITERS = frozenset({Role.admin, Role.manager, Role.foreman})
 AT_RISK_POINTS = Decimal(10)  # actual % trailing planned % by more than this puts a task at risk
@@ -282,3 +282,153 @@ def schedule_status(ctx: Context, args: ScheduleStatus) -> Result:
         "upcoming": [_state_data(s) for s in upcoming],
     }
     return Result(ok=True, text="\n".join(texts), data=data)
+
+
+# -- managing tasks in chat --------------------------------------------------------------------------
+
+MANAGERS = frozenset({Role.admin, Role.manager})
+
+_TASKS_HEAD = Text("{code} 的任务（{n}）：", "{code} tasks ({n}):")
+_TASK_ROW = Text(
+    "· {name}：计划 {start} 至 {finish}，{cost}，完成 {percent}{state}",
+    "· {name}: planned {start} to {finish}, {cost}, {percent} done{state}",
+)
+_TASK_STARTED = Text("，{day} 开工", ", started {day}")
+_TASK_DONE = Text("，{day} 完工", ", finished {day}")
+_NO_TASKS_YET = Text("{code} 还没有任务。", "{code} has no tasks yet.")
+_TASK_ADDED = Text(
+    "已添加任务“{name}”：计划 {start} 至 {finish}，计划成本 {cost}，项目 {code}。",
+    "Added task “{name}”: planned {start} to {finish}, planned cost {cost}, project {code}.",
+)
+_TASK_EXISTS = Text("项目 {code} 已经有任务“{name}”。", "Project {code} already has a task called “{name}”.")
+_TASK_ORDER = Text(
+    "计划完成 {finish} 早于计划开始 {start}。", "The planned finish {finish} is before the start {start}."
+)
+_MARKED_START = Text("已记任务“{task}”开工：{day}。", "Task “{task}” started on {day}.")
+_ALREADY_STARTED = Text(
+    "任务“{task}”已在 {day} 开工，没有改动。", "Task “{task}” already started on {day}; nothing changed."
+)
+_BUDGET_GAP = Text(
+    "⚠ 任务计划成本合计 {tasks}，预算合计 {budget}，差 {gap}：挣值和预测会不准，请核对任务成本或预算。",
+    "⚠ Task planned costs add up to {tasks} but the budget is {budget} ({gap} apart): earned value and forecasts will "
+    "be off until they agree.",
+)
+
+
+@tool(args=ListTasks, roles=ANY_MEMBER)
+def list_tasks(ctx: Context, args: ListTasks) -> Result:
+    """A project's tasks with planned dates, planned cost, percent complete and actual start/finish."""
+    from sqlalchemy import select
+
+    from storage.models import Task
+
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, ANY_MEMBER)
+    tasks = list(ctx.session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.planned_start)))
+    if not tasks:
+        return Result(
+            ok=True, text=ctx.t(_NO_TASKS_YET, code=project.code), data={"project": project.code, "tasks": []}
+        )
+    lines = [ctx.t(_TASKS_HEAD, code=project.code, n=len(tasks))]
+    for task in tasks:
+        state = ""
+        if task.actual_finish:
+            state = ctx.t(_TASK_DONE, day=day_text(task.actual_finish, ctx.language, ctx.today))
+        elif task.actual_start:
+            state = ctx.t(_TASK_STARTED, day=day_text(task.actual_start, ctx.language, ctx.today))
+        lines.append(
+            ctx.t(
+                _TASK_ROW,
+                name=task.name,
+                start=day_text(task.planned_start, ctx.language, ctx.today),
+                finish=day_text(task.planned_finish, ctx.language, ctx.today),
+                cost=yuan(task.planned_cost),
+                percent=percent_text(task.percent),
+                state=state,
+            )
+        )
+    gap = budget_gap_line(ctx, project)
+    if gap:
+        lines.append(gap)
+    items = [{"task": t.name, "percent": t.percent, "planned_cost": t.planned_cost} for t in tasks]
+    return Result(ok=True, text="\n".join(lines), data={"project": project.code, "tasks": items})
+
+
+def budget_gap_line(ctx: Context, project: Project) -> str | None:
+    """A warning while the tasks' planned costs do not add up to the budget (EV and forecasts rest on both)."""
+    from storage.queries.costs import budget_total
+    from storage.queries.tasks import task_totals
+
+    tasks = task_totals(session=ctx.session, project_id=project.id).planned_cost
+    budget = budget_total(session=ctx.session, project_id=project.id)
+    if tasks == 0 or budget == 0 or tasks == budget:
+        return None
+    return ctx.t(_BUDGET_GAP, tasks=yuan(tasks), budget=yuan(budget), gap=yuan(abs(tasks - budget)))
+
+
+@tool(args=AddTask, roles=MANAGERS, writes=True)
+def add_task(ctx: Context, args: AddTask) -> Result:
+    """Add a task to a project's schedule: name, planned start and finish, planned cost, predecessor."""
+    from sqlalchemy import select
+
+    from storage.models import Task
+
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, MANAGERS)
+    if args.planned_finish < args.planned_start:
+        raise ToolError(_TASK_ORDER, start=args.planned_start.isoformat(), finish=args.planned_finish.isoformat())
+    session = ctx.session
+    if session.scalar(select(Task.id).where(Task.project_id == project.id, Task.name == args.name)) is not None:
+        raise ToolError(_TASK_EXISTS, code=project.code, name=args.name)
+    predecessor = resolve.task(ctx, project, args.predecessor) if args.predecessor else None
+    category = resolve.category(ctx, project, args.budget_category) if args.budget_category else None
+    task = Task(
+        project_id=project.id,
+        name=args.name,
+        aliases=list(args.aliases),
+        planned_start=args.planned_start,
+        planned_finish=args.planned_finish,
+        planned_cost=resolve.money(args.planned_cost) if args.planned_cost > 0 else Decimal(0),
+        predecessor_id=predecessor.id if predecessor else None,
+        budget_category=category,
+    )
+    session.add(task)
+    change = audit.created(task)
+    text = ctx.t(
+        _TASK_ADDED,
+        name=task.name,
+        start=day_text(task.planned_start, ctx.language, ctx.today),
+        finish=day_text(task.planned_finish, ctx.language, ctx.today),
+        cost=yuan(task.planned_cost),
+        code=project.code,
+    )
+    log = audit.record(ctx, "add_task", project, [change], text)
+    lines = [text]
+    gap = budget_gap_line(ctx, project)
+    if gap:
+        lines.append(gap)
+    return Result(ok=True, text="\n".join(lines), data={"project": project.code, "task": task.name}, audit_id=log.id)
+
+
+@tool(args=MarkTask, roles=WRITERS, writes=True)
+def mark_task(ctx: Context, args: MarkTask) -> Result:
+    """A task started (水电安装今天开始了) or finished (外墙做完了) on a date."""
+    project = resolve.project(ctx, args.project)
+    require_role(ctx, project, WRITERS)
+    if args.event == "finished":
+        return update_task_progress(
+            ctx, UpdateTaskProgress(project=project.code, task=args.task, percent=HUNDRED, date=args.date)
+        )
+    task = resolve.task(ctx, project, args.task)
+    day = resolve.work_date(ctx, project, args.date)
+    if task.actual_start is not None:
+        shown = day_text(task.actual_start, ctx.language, ctx.today)
+        return Result(ok=False, text=ctx.t(_ALREADY_STARTED, task=task.name, day=shown), data={"task": task.name})
+    before = audit.snapshot(task)
+    task.actual_start = day
+    change = audit.updated(task, before)
+    text = ctx.t(_MARKED_START, task=task.name, day=day_text(day, ctx.language, ctx.today))
+    log = audit.record(ctx, "mark_task", project, [change], text)
+    return Result(
+        ok=True, text=text, data={"project": project.code, "task": task.name, "actual_start": day}, audit_id=log.id
+    )

@@ -29,8 +29,17 @@ WHO_MAY: dict[str, frozenset[Role]] = {
     "project_health": ALL,
     "show_chart": ALL,
     "cost_summary": ALL,
-    "add_counterparty": {Role.admin, Role.manager, Role.finance},
+    "add_counterparty": frozenset({Role.admin, Role.manager, Role.finance}),
     "list_counterparties": ALL,
+    "list_workers": ALL,
+    "add_worker": frozenset({Role.admin, Role.manager, Role.foreman}),
+    "set_worker_rate": frozenset({Role.admin, Role.manager}),
+    "list_tasks": ALL,
+    "add_task": frozenset({Role.admin, Role.manager}),
+    "mark_task": frozenset({Role.admin, Role.manager, Role.foreman}),
+    "list_members": ALL,
+    "log_piece_work": frozenset({Role.admin, Role.manager, Role.foreman}),
+    "worker_statement": ALL,
 }
 
 
@@ -53,6 +62,28 @@ def valid_args(project: Project) -> dict[str, dict[str, Any]]:
         "cost_summary": {"project": project.code, "item": "钢筋"},
         "add_counterparty": {"project": project.code, "name": "宏达钢材"},
         "list_counterparties": {"project": project.code},
+        "list_workers": {"project": project.code},
+        "add_worker": {"project": project.code, "name": "刘德华", "trade": "木工", "daily_rate": "350"},
+        "set_worker_rate": {"project": project.code, "worker": "张三", "daily_rate": "400", "start": "2026-11-25"},
+        "list_tasks": {"project": project.code},
+        "add_task": {
+            "project": project.code,
+            "name": "外墙装饰",
+            "planned_start": "2026-12-01",
+            "planned_finish": "2027-01-31",
+            "planned_cost": "50000",
+        },
+        "mark_task": {"project": project.code, "task": "砌体工程", "event": "started"},
+        "list_members": {"project": project.code},
+        "log_piece_work": {
+            "project": project.code,
+            "worker": "张三",
+            "item": "贴砖",
+            "quantity": "120",
+            "unit": "平",
+            "unit_price": "35",
+        },
+        "worker_statement": {"project": project.code, "worker": "张三"},
     }
 
 
