@@ -603,6 +603,8 @@ class Router:
             self._ask(ctx, incoming, reply, outcome)
         reply.results = results
         reply.wrote = any(r.wrote for r in results)
+        if reply.wrote:
+            self._announce(ctx, results)
         reply.attachments = [a for r in results for a in r.attachments]
         if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
             reply.undo_batch = ctx.batch
@@ -615,6 +617,25 @@ class Router:
                 session, incoming.chat_key, ctx.user.id, incoming.text[:MAX_TEXT] or "(button)", reply.text, now=ctx.now
             )
         return reply
+
+    def _announce(self, ctx: Context, results: list[Result]) -> None:
+        """A write that started a problem (a line past a threshold, a forecast overrun, late, low cash) is told
+        at once to the project's chats, in this transaction; a failure here never costs the write."""
+        from tools.alerts import announce
+
+        for code in dict.fromkeys(str(r.data["project"]) for r in results if r.wrote and r.data.get("project")):
+            project = self._project(ctx.session, code)
+            if project is None:
+                continue
+            savepoint = ctx.session.begin_nested()
+            try:
+                announce(replace(ctx, language="en" if project.language == "en" else "zh"), project)
+                savepoint.commit()
+            except Retry:
+                raise
+            except Exception:
+                savepoint.rollback()
+                log.exception("could not work out the alerts of project %s", code)
 
     def _actor(self, ctx: Context, outcome: Outcome) -> Context:
         """Who the calls run as: the proposer of a confirmed proposal (confirmed_by names who said yes)."""

@@ -104,6 +104,7 @@ class AddCost(ToolArgs):
 class BudgetStatus(ToolArgs):
     project: ProjectName = None
     category: str | None = Field(None, max_length=100, description="One category only")
+    as_of: date | None = Field(None, description="Status date in the past; omit for today")
 
 
 class UpdateTaskProgress(ToolArgs):
@@ -170,8 +171,9 @@ class CostSummary(ToolArgs):
     end: date | None = Field(None, description="Period end")
 
 
-class ProjectHealth(ProjectOnly):
-    pass
+class ProjectHealth(ToolArgs):
+    project: ProjectName = None
+    as_of: date | None = Field(None, description="Status date in the past; omit for today")
 
 
 class ShowChart(ToolArgs):

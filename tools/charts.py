@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 from storage.models import Project
 from storage.queries.charts import Step, actual_cost_steps, days_worked_by_date, earned_value_steps
 from storage.queries.costs import ZERO, actual_by_category, budget_lines
-from storage.queries.tasks import planned_cost_windows, planned_span, project_percent_complete
+from storage.queries.tasks import planned_cost_windows, planned_span
 from tools import resolve
 from tools.args import ShowChart
 from tools.base import ANY_MEMBER, Attachment, Context, Lang, Result, Text, require_role, tool
 from tools.categories import CATEGORIES, CATEGORY_LABELS, category_label
-from tools.costs import forecast_at_completion
 from tools.earned_value import planned_value
 from tools.fmt import qty
+from tools.forecast import forecast as forecast_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -64,7 +64,9 @@ _BUDGET = Text("预算", "Budget")
 _ACTUAL = Text("实际", "Actual")
 _FORECAST = Text("预计完工", "Forecast at completion")
 _MONEY_AXIS = Text("金额（万元）", "Amount (thousand ¥)")
-_NO_FORECAST = Text("还没有任务进度，暂无预计完工", "No task progress yet, so no forecast at completion")
+_NO_FORECAST = Text(
+    "还没有任务进度：预计完工按各科目自身花费", "No task progress yet: forecasts are each line's own spending"
+)
 _SCURVE_TITLE = Text("{code} {name} S曲线（{start} 至 {today}）", "{code} {name} S-curve ({start} to {today})")
 _PLANNED = Text("计划值", "Planned value (PV)")
 _EARNED = Text("挣值", "Earned value (EV)")
@@ -348,14 +350,16 @@ def budget_bars(ctx: Context, project: Project) -> tuple[list[BudgetBar], Decima
     session = ctx.session
     lines = {line.category: line for line in budget_lines(session=session, project_id=project.id)}
     actual = actual_by_category(session=session, project_id=project.id, until=ctx.today)
-    complete = project_percent_complete(session=session, project_id=project.id)
+    status = forecast_of(session, project, ctx.today, today=ctx.today)  # the same forecast as /budget and /health
+    forecasts = {line.category: line.eac for line in status.lines}
+    complete = status.percent_complete
     own = [category for category in lines if category not in CATEGORIES]
     unbudgeted = sorted(category for category in actual if category not in CATEGORIES and category not in lines)
     bars = []
     for category in [*CATEGORIES, *own, *unbudgeted]:
         line = lines.get(category)
         spent = actual.get(category, ZERO)
-        forecast = forecast_at_completion(spent, complete)
+        forecast = forecasts.get(category)
         bars.append(
             BudgetBar(
                 category=category,
@@ -401,11 +405,14 @@ def scurve_points(ctx: Context, project: Project) -> list[CurvePoint]:
     ]
     earned = earned_value_steps(session=session, project_id=project.id, until=today)
     actual = actual_cost_steps(session=session, project_id=project.id, until=today)
+    status = forecast_of(session, project, today, today=today)
+    # PV and EV measured against the budget, as /health does, when the tasks' planned costs disagree with it.
+    scale = status.ev.bac / status.task_cost if status.task_cost and status.ev.bac else Decimal(1)
     return [
         CurvePoint(
             day=day,
-            planned=cents(planned_value(windows, day)),
-            earned=cents(_as_of(earned, day)),
+            planned=cents(planned_value(windows, day) * scale),
+            earned=cents(_as_of(earned, day) * scale),
             actual=_as_of(actual, day),
         )
         for day in curve_dates(curve_start(ctx, project, earned, actual), today)

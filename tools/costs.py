@@ -23,13 +23,11 @@ from storage.models import (
 from storage.queries import funds as funds_q
 from storage.queries.costs import (
     ZERO,
-    actual_by_category,
     actual_for_category,
     budget_line,
     budget_lines,
 )
 from storage.queries.rows import insert_ignore
-from storage.queries.tasks import project_percent_complete
 from tools import audit, parties, resolve
 from tools.args import AddCost, BudgetStatus
 from tools.base import (
@@ -45,6 +43,7 @@ from tools.base import (
 )
 from tools.categories import CATEGORIES, CATEGORY_LABELS, ITEM_WORDS, category_label
 from tools.fmt import day_text, pct, qty, yuan
+from tools.forecast import METHODS, LineForecast, forecast
 
 DEFAULT_THRESHOLDS = (80, 100)
 WRITERS = frozenset({Role.admin, Role.manager, Role.finance})
@@ -401,26 +400,31 @@ _STATUS_ROW = Text(
 )
 _TOTAL = Text("合计", "Total")
 _FLAG_OVER = Text(" ⚠ 超支 {over}", " ⚠ over by {over}")
+_FLAG_REACHED = Text(" ⚠ 已用完预算", " ⚠ budget reached")
 _FLAG_PAST = Text(" ⚠ 超过{threshold}%预警线", " ⚠ past {threshold}%")
-_FORECAST_OVER = Text("（按目前花费速度预计超支 {over}）", " (at this rate it will end {over} over budget)")
-_NO_PROGRESS = Text("（还没有任务进度，无法预测完工成本）", "(no task progress yet, so no forecast at completion)")
+_FORECAST_OVER = Text("（预计超支 {over}，{method}）", " (forecast {over} over budget, by {method})")
+_METHOD = Text("  预测方法：{method}", "  forecast by {method}")
+_NO_PROGRESS = Text(
+    "（还没有任务进度，预测按各科目自身花费）", "(no task progress yet: forecasts are each line's own spending)"
+)
 _NO_LINES = Text("{code} 还没有预算，也没有费用。", "{code} has no budget and no costs yet.")
 
 
-def forecast_at_completion(actual: Decimal, complete: Decimal | None) -> Decimal | None:
-    """A line's cost at completion if it keeps costing what it has so far per unit of work done; None before any."""
-    # EAC = actual ÷ project percent complete: the line's BAC ÷ CPI when the line's EV is complete × budget.
-    return actual * HUNDRED / complete if complete else None
-
-
 def _status_row(
-    ctx: Context, label: str, budget: Decimal, actual: Decimal, complete: Decimal | None, thresholds: list[int]
+    ctx: Context,
+    label: str,
+    budget: Decimal,
+    actual: Decimal,
+    eac: Decimal | None,
+    method: str | None,
+    thresholds: list[int],
 ) -> tuple[str, dict[str, Any]]:
     used = used_percent(actual, budget)
-    eac = forecast_at_completion(actual, complete)
     crossed = reached(actual, budget, thresholds)
     if budget > 0 and actual > budget:
         flag = ctx.t(_FLAG_OVER, over=yuan(actual - budget))
+    elif budget > 0 and actual == budget:
+        flag = ctx.t(_FLAG_REACHED)
     elif crossed:
         flag = ctx.t(_FLAG_PAST, threshold=max(crossed))
     else:
@@ -435,17 +439,20 @@ def _status_row(
         remaining=yuan(budget - actual),
         eac=yuan(eac) if eac is not None else "—",
     )
-    if eac is not None and budget > 0 and eac > budget:
-        text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget))
+    forecast_over = eac is not None and budget > 0 and eac > budget
+    if forecast_over and eac is not None:
+        text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget), method=ctx.t(METHODS[method or "own_spending"]))
     data = {
         "budget": budget,
         "actual": actual,
         "percent_used": used,
         "remaining": budget - actual,
         "eac": eac,
+        "method": method,
         "thresholds_crossed": crossed,
-        "over_budget": actual > budget,
-        "forecast_over_budget": eac is not None and budget > 0 and eac > budget,
+        "over_budget": budget > 0 and actual > budget,
+        "reached": budget > 0 and actual == budget,
+        "forecast_over_budget": forecast_over,
     }
     return text, data
 
@@ -454,41 +461,53 @@ def _status_row(
 def budget_status(ctx: Context, args: BudgetStatus) -> Result:
     """Budget vs actual per cost category (labour included): % used, remaining, forecast at completion, alerts.
 
-    Optional category limits the answer to one line.
+    Optional category limits the answer to one line; as_of looks at a past date.
     """
+    from tools.tasks import budget_gap_line
+
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, ANY_MEMBER)
-    session = ctx.session
-    lines = budget_lines(session=session, project_id=project.id)
-    actual = actual_by_category(session=session, project_id=project.id)
-    complete = project_percent_complete(session=session, project_id=project.id)
+    as_of = min(args.as_of or ctx.today, ctx.today)
+    status = forecast(ctx.session, project, as_of, today=ctx.today)
     thresholds = thresholds_of(project)
-
-    rows: list[tuple[str, str | None, Decimal]] = [(line.category, line.label, line.amount) for line in lines]
-    budgeted = {line.category for line in lines}
-    rows += [(category, None, ZERO) for category in sorted(actual) if category not in budgeted]
+    lines = status.lines
     if args.category:
         wanted = resolve.category(ctx, project, args.category)
-        rows = [row for row in rows if row[0] == wanted] or [(wanted, None, ZERO)]
-    if not rows:
+        lines = [line for line in lines if line.category == wanted] or [
+            LineForecast(wanted, None, ZERO, ZERO, None, None, "no_budget")
+        ]
+    if not lines:
         return Result(ok=True, text=ctx.t(_NO_LINES, code=project.code), data={"project": project.code, "lines": []})
-
+    shown = day_text(as_of, ctx.language, ctx.today)
     texts = [
-        ctx.t(_STATUS_HEAD, code=project.code, name=project.name, today=ctx.today.isoformat(), complete=pct(complete))
+        ctx.t(_STATUS_HEAD, code=project.code, name=project.name, today=shown, complete=pct(status.percent_complete))
     ]
     items: list[dict[str, Any]] = []
-    for category, custom, budget in rows:
-        label = category_label(category, ctx.language, custom)
-        text, data = _status_row(ctx, label, budget, actual.get(category, ZERO), complete, thresholds)
+    for line in lines:
+        label = category_label(line.category, ctx.language, line.label)
+        text, data = _status_row(ctx, label, line.budget, line.actual, line.eac, line.method, thresholds)
         texts.append(text)
-        items.append({"category": category, "label": label, **data})
-    result: dict[str, Any] = {"project": project.code, "percent_complete": complete, "lines": items}
+        items.append({"category": line.category, "label": label, **data})
+    result: dict[str, Any] = {
+        "project": project.code,
+        "as_of": as_of,
+        "percent_complete": status.percent_complete,
+        "lines": items,
+        "eac": status.eac,
+    }
     if not args.category:
-        total_budget = sum((row[2] for row in rows), ZERO)
-        total_actual = sum(actual.values(), ZERO)
-        text, data = _status_row(ctx, ctx.t(_TOTAL), total_budget, total_actual, complete, thresholds)
+        total_budget = sum((line.budget for line in status.lines), ZERO)
+        total_actual = sum((line.actual for line in status.lines), ZERO)
+        # A project with no budget at all is never "over budget": there is nothing to be over.
+        text, data = _status_row(ctx, ctx.t(_TOTAL), total_budget, total_actual, status.eac, None, thresholds)
+        methods = {line.method for line in status.lines if line.budget > 0}
+        if len(methods) == 1:
+            text += "\n" + ctx.t(_METHOD, method=ctx.t(METHODS[methods.pop()]))
         texts.append(text)
         result["total"] = data
-    if not complete:
+    if not status.percent_complete:
         texts.append(ctx.t(_NO_PROGRESS))
+    gap = budget_gap_line(ctx, project)
+    if gap:
+        texts.append(gap)
     return Result(ok=True, text="\n".join(texts), data=result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from storage.locks import lock
 from storage.models import CostEntry, Direction, FundTxn, Project, Role
@@ -70,6 +71,20 @@ def cash_position(ctx: Context, project: Project, balance: Decimal) -> CashPosit
         planned_out=fq.planned_outflows(session=ctx.session, project_id=project.id, start=today, end=window_end),
         floor=project.cash_floor or Decimal(0),
     )
+
+
+def warning_texts(data: dict[str, Any]) -> list[tuple[str, Text]]:
+    """fund_status's warnings (from its data) in both languages, for alerts and the digest."""
+    found = []
+    balance, floor, needs = data["balance"], data["cash_floor"], data["upcoming_needs"]
+    if "below_floor" in data["warnings"]:
+        found.append(("below_floor", _BELOW_FLOOR.bind(balance=yuan(balance), floor=yuan(floor))))
+    if "below_upcoming_needs" in data["warnings"]:
+        text = _BELOW_NEEDS.bind(
+            balance=yuan(balance), days=LOOKAHEAD_DAYS, needs=yuan(needs), gap=yuan(needs - balance)
+        )
+        found.append(("below_upcoming_needs", text))
+    return found
 
 
 def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from storage.queries.costs import actual_total, budget_total
-from storage.queries.tasks import planned_cost_windows, planned_span, task_totals
+from storage.queries.tasks import planned_span
 from tools import resolve
 from tools.args import ProjectHealth
 from tools.base import ANY_MEMBER, Context, Result, Text, require_role, tool
-from tools.earned_value import EarnedValue, compute, forecast_finish, planned_value
+from tools.earned_value import EarnedValue, forecast_finish
 from tools.fmt import ratio, yuan
 
 _HEAD = Text("{code} {name} 挣值分析（截至 {today}）", "{code} {name} earned value (as of {today})")
@@ -78,21 +77,24 @@ def _money(value: Decimal | None) -> str:
 def project_health(ctx: Context, args: ProjectHealth) -> Result:
     """Earned value health of a project: PV, EV, AC, CV, SV, CPI, SPI, EAC, ETC, VAC, TCPI and forecast finish,
     with plain-words lines (cost efficiency, schedule efficiency, expected overrun)."""
+    from tools.forecast import forecast
+    from tools.tasks import budget_gap_line
+
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, ANY_MEMBER)
-    session, today = ctx.session, ctx.today
-    windows = planned_cost_windows(session=session, project_id=project.id, as_of=today)
-    ev = compute(
-        bac=budget_total(session=session, project_id=project.id),
-        pv=planned_value(((w.planned_start, w.planned_finish, w.planned_cost) for w in windows), today),
-        ev=task_totals(session=session, project_id=project.id).earned,
-        ac=actual_total(session=session, project_id=project.id, until=today),
-    )
+    session = ctx.session
+    today = min(args.as_of or ctx.today, ctx.today)  # the status date: nothing after it counts
+    status = forecast(session, project, today, today=ctx.today)
+    ev = status.ev
+    eac = status.eac if status.eac is not None and (ev.ev and ev.ac) else ev.eac
+    if eac is not None and eac != ev.eac:
+        # One estimate at completion everywhere: the lines' forecasts added up (docs/forecast.md).
+        ev = replace(ev, eac=eac, etc=eac - ev.ac, vac=ev.bac - eac)
     start, finish = project.start, project.finish
     if start is None or finish is None:
         span_start, span_finish = planned_span(session=session, project_id=project.id)
         start, finish = start or span_start, finish or span_finish
-    forecast = forecast_finish(start, finish, ev.pv, ev.ev) if start and finish else None
+    forecast_day = forecast_finish(start, finish, ev.pv, ev.ev) if start and finish else None
 
     lines = [
         ctx.t(_HEAD, code=project.code, name=project.name, today=today.isoformat()),
@@ -108,13 +110,17 @@ def project_health(ctx: Context, args: ProjectHealth) -> Result:
         ),
     ]
     if finish is not None:
-        lines.append(ctx.t(_FINISH, forecast=forecast.isoformat() if forecast else "—", planned=finish.isoformat()))
-    lines += plain_words(ctx, ev, forecast, finish)
+        shown = forecast_day.isoformat() if forecast_day else "—"
+        lines.append(ctx.t(_FINISH, forecast=shown, planned=finish.isoformat()))
+    lines += plain_words(ctx, ev, forecast_day, finish)
+    gap = budget_gap_line(ctx, project)
+    if gap:
+        lines.append(gap)
     data: dict[str, Any] = {
         "project": project.code,
         "as_of": today,
         **asdict(ev),
         "planned_finish": finish,
-        "forecast_finish": forecast,
+        "forecast_finish": forecast_day,
     }
     return Result(ok=True, text="\n".join(lines), data=data)

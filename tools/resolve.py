@@ -154,12 +154,13 @@ def project(ctx: Context, name: str | None) -> Project:
 
 def workers_on(ctx: Context, project_row: Project | None) -> list[Worker]:
     """The workers on a project's books, or on the books of every project the user can see."""
-    query = select(Worker).join(ProjectWorker, ProjectWorker.worker_id == Worker.id).order_by(Worker.id).distinct()
+    # An IN over the assignments, not DISTINCT over the join: PostgreSQL cannot compare json columns.
+    on_books = select(ProjectWorker.worker_id)
     if project_row is not None:
-        query = query.where(ProjectWorker.project_id == project_row.id)
+        on_books = on_books.where(ProjectWorker.project_id == project_row.id)
     elif not ctx.user.is_admin:
-        query = query.where(ProjectWorker.project_id.in_([p.id for p in visible_projects(ctx)]))
-    return list(ctx.session.scalars(query))
+        on_books = on_books.where(ProjectWorker.project_id.in_([p.id for p in visible_projects(ctx)]))
+    return list(ctx.session.scalars(select(Worker).where(Worker.id.in_(on_books)).order_by(Worker.id)))
 
 
 def _worker_names(w: Worker) -> tuple[str, ...]:

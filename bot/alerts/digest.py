@@ -1,20 +1,22 @@
-"""The morning digest: what went wrong in a chat's project, written to the outbox, then sent once.
+"""The morning digest: what newly went wrong in a chat's project, written to the outbox, then sent once.
 
-No business rule lives here. What counts as an overrun, a late or at-risk task or low cash is
-decided by the tools (budget_status, schedule_status, fund_status); this module runs them for the
-chat's project as the system, keeps the items they flagged, and renders them as one message.
+No business rule lives here. What counts as an overrun, a late or at-risk task or low cash is decided by the tools
+(tools.alerts over budget_status, schedule_status and fund_status), which also remember each condition's crossing:
+the digest lists what started since the last digest, and only counts what is still wrong but already said, so a
+line that stays over budget is not repeated every morning (alert fatigue is the known failure).
 
-Delivery goes through the notification table (an outbox): the digest row is written first, with a
-unique dedupe key per chat and day, so a second run or a second process writes nothing; the channel
-sends it (bot.channels.telegram.outbox), claiming the row first, so two senders never send it twice.
-When nothing is wrong the digest is a one-line "all clear": a daily line proves the checks ran
-(silence would look the same as a stopped bot), and it is one line, so it adds no alert fatigue.
+Delivery goes through the notification table (an outbox): the digest row is written with a unique dedupe key per
+chat and day, in the transaction that records the crossings, so a second run or a second process writes nothing;
+the channel sends it (bot.channels.telegram.outbox), claiming the row first, so two senders never send it twice.
+When nothing is wrong the digest is a one-line "all clear": a daily line proves the checks ran (silence would look
+the same as a stopped bot), and it is one line, so it adds no alert fatigue.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -24,10 +26,9 @@ from storage.db import begin_write
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from storage.queries import outbox as oq
-from tools.base import Context, Result, Text, run_tool
-from tools.fmt import pct, yuan
+from tools.alerts import SECTIONS, Crossings, conditions, record
+from tools.base import Context, Text
 from tools.labor import unlogged_days
-from tools.tasks import percent_text
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -42,27 +43,20 @@ _ALL_CLEAR = Text(
     "✅ {code} {name}（{day}）：预算、进度、资金都没有问题。",
     "✅ {code} {name} ({day}): budget, schedule and cash are all fine.",
 )
-_BUDGET = Text("预算", "Budget")
-_SCHEDULE = Text("进度", "Schedule")
-_CASH = Text("资金", "Cash")
+_NOTHING_NEW = Text(
+    "✅ {code} {name}（{day}）：没有新问题；之前提醒过的 {n} 项仍未解决（/budget /schedule /cash）。",
+    "✅ {code} {name} ({day}): nothing new; {n} problem(s) reported before are still open (/budget /schedule /cash).",
+)
+_STILL = Text(
+    "另有 {n} 项之前已提醒、仍未解决：{what}。", "Also {n} problem(s) reported before and still open: {what}."
+)
+_TITLES = {"budget": Text("预算", "Budget"), "schedule": Text("进度", "Schedule"), "cash": Text("资金", "Cash")}
 _LABOR = Text("记工", "Labour log")
 _UNLOGGED = Text(
     "· {days} 没有记工，如有请补记，例如“张三昨天一个工”。",
     "· nothing logged on {days}; if people worked, log it, e.g. “Mike 1 day yesterday”.",
 )
-_OVER = Text("· {label}：已用 {used}，超支 {over}", "· {label}: {used} used, over by {over}")
-_PAST = Text("· {label}：已用 {used}，超过 {threshold}% 预警线", "· {label}: {used} used, past the {threshold}% line")
-_TOTAL = Text("合计", "Total")
-_LATE = Text(
-    "· {task}：延误 {days} 天（计划 {finish} 完成，实际 {actual}）",
-    "· {task}: {days} days late (due {finish}, {actual} done)",
-)
-_AT_RISK = Text("· {task}：计划 {planned} / 实际 {actual}", "· {task}: planned {planned} / actual {actual}")
-_AT_RISK_PRED = Text("，前置任务“{predecessor}”已延误", ", predecessor “{predecessor}” is late")
 _FOOT = Text("详情：/budget　/schedule　/cash", "Details: /budget  /schedule  /cash")
-_CHECK_FAILED = Text(
-    "· （{what}检查没有完成，请稍后发送 /{command} 查看）", "· ({what} check did not run; send /{command} later)"
-)
 
 
 @dataclass
@@ -72,6 +66,14 @@ class Digest:
     text: str
     problems: int
     sections: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """A project's digest content for a day, before it is said in a chat's language."""
+
+    crossings: Crossings
+    missing: list[date]
 
 
 def digest_key(chat_id: int, day: date) -> str:
@@ -108,102 +110,68 @@ def _system_context(session: Any, project: Project, language: Literal["zh", "en"
     )
 
 
-def _budget_items(ctx: Context, result: Result) -> list[str]:
-    items = []
-    lines = list(result.data.get("lines", []))
-    total = result.data.get("total")
-    if total is not None and total.get("over_budget"):
-        lines.append({**total, "label": ctx.t(_TOTAL)})
-    for line in lines:
-        if line.get("over_budget"):
-            items.append(
-                ctx.t(
-                    _OVER,
-                    label=line["label"],
-                    used=pct(line.get("percent_used")),
-                    over=yuan(line["actual"] - line["budget"]),
-                )
-            )
-        elif line.get("thresholds_crossed"):
-            items.append(
-                ctx.t(
-                    _PAST,
-                    label=line["label"],
-                    used=pct(line.get("percent_used")),
-                    threshold=max(line["thresholds_crossed"]),
-                )
-            )
-    return items
+def findings(session: Any, project: Project, *, day: date, remember: bool) -> Findings:
+    """What is wrong with the project on a day; with remember (inside a write transaction), which of it is new
+    since the last digest is recorded, so the next digest does not repeat it."""
+    ctx = _system_context(session, project, "zh", day)
+    found = conditions(ctx, project)
+    crossings = record(ctx, project, found, digest=True) if remember else Crossings(found, [])
+    return Findings(crossings, unlogged_days(ctx, project))
 
 
-def _schedule_items(ctx: Context, result: Result) -> list[str]:
-    items = [
-        ctx.t(
-            _LATE,
-            task=task["task"],
-            days=task["days_late"],
-            finish=task["planned_finish"].isoformat(),
-            actual=percent_text(task["actual_percent"]),
+def render(project: Project, found: Findings, *, day: date, language: Literal["zh", "en"]) -> Digest:
+    """The digest in a chat's language: new problems by section, a count of the old ones, missing labour days."""
+    lang = language
+    shown_day = day.isoformat()
+    sections: dict[str, list[str]] = defaultdict(list)
+    for condition in found.crossings.new:
+        sections[condition.section].append(f"· {condition.text.render(lang)}")
+    if found.missing:
+        days = (
+            "、".join(f"{d.month}-{d.day}" for d in found.missing)
+            if lang == "zh"
+            else ", ".join(d.strftime("%b %d") for d in found.missing)
         )
-        for task in result.data.get("late", [])
-    ]
-    for task in result.data.get("at_risk", []):
-        line = ctx.t(
-            _AT_RISK,
-            task=task["task"],
-            planned=percent_text(task["planned_percent"]),
-            actual=percent_text(task["actual_percent"]),
-        )
-        if task.get("predecessor_late"):
-            line += ctx.t(_AT_RISK_PRED, predecessor=task["predecessor"])
-        items.append(line)
-    return items
+        sections["labor"].append(_UNLOGGED.render(lang, days=days))
+    still = [c for c in found.crossings.known if not c.key.startswith("failed:")]
+    problems = sum(len(items) for items in sections.values())
+    if not sections:
+        if still:
+            text = _NOTHING_NEW.render(lang, code=project.code, name=project.name, day=shown_day, n=len(still))
+        else:
+            text = _ALL_CLEAR.render(lang, code=project.code, name=project.name, day=shown_day)
+        return Digest(text=text, problems=0)
+    lines = [_HEAD.render(lang, code=project.code, name=project.name, day=shown_day)]
+    for key, title in [*((s, _TITLES[s]) for s in SECTIONS), ("labor", _LABOR)]:
+        if key in sections:
+            lines.append(f"{title.render(lang)}：" if lang == "zh" else f"{title.render(lang)}:")
+            lines.extend(sections[key])
+    if still:
+        what = ("、" if lang == "zh" else ", ").join(dict.fromkeys(_short(c.key, lang) for c in still))
+        lines.append(_STILL.render(lang, n=len(still), what=what))
+    lines.append(_FOOT.render(lang))
+    return Digest(text="\n".join(lines), problems=problems, sections=dict(sections))
 
 
-def _cash_items(ctx: Context, result: Result) -> list[str]:
-    return [f"· {text.lstrip('⚠ ').strip()}" for text in result.data.get("warning_text", [])]
+def _short(key: str, lang: str) -> str:
+    """An old problem named in a few words: 材料费超支, 主体结构延误."""
+    from tools.categories import category_label
 
-
-_SECTIONS: tuple[tuple[str, str, Text, str, Callable[[Context, Result], list[str]]], ...] = (
-    ("budget", "budget_status", _BUDGET, "budget", _budget_items),
-    ("schedule", "schedule_status", _SCHEDULE, "schedule", _schedule_items),
-    ("cash", "fund_status", _CASH, "cash", _cash_items),
-)
+    kind, _, rest = key.partition(":")
+    if kind in ("budget", "forecast"):
+        category, _, state = rest.partition(":")
+        label = category_label(category, lang) if category != "total" else ("合计" if lang == "zh" else "total")
+        words = {"over": ("超支", "over budget"), "reached": ("预算用完", "budget reached")}
+        said = words.get(state, ("预计超支", "forecast over") if kind == "forecast" else ("过预警线", "past a line"))
+        return f"{label}{said[0]}" if lang == "zh" else f"{label} {said[1]}"
+    if kind in ("late", "risk"):
+        return f"{rest}{'延误' if kind == 'late' else '滞后'}" if lang == "zh" else f"{rest} {kind}"
+    return "资金紧张" if lang == "zh" else "low cash"
 
 
 def build_digest(session: Any, project: Project, *, day: date, language: Literal["zh", "en"]) -> Digest:
-    """Run the status tools for the project on a day and keep what they flagged."""
-    ctx = _system_context(session, project, language, day)
-    sections: dict[str, list[str]] = {}
-    for key, tool_name, title, command, pick in _SECTIONS:
-        result = run_tool(ctx, tool_name, {"project": project.code})
-        if result.ok:
-            items = pick(ctx, result)
-        else:  # a check that could not run is said, not hidden: "all clear" must mean all checked
-            log.error("digest for %s: %s failed: %s", project.code, tool_name, result.text)
-            items = [ctx.t(_CHECK_FAILED, what=ctx.t(title), command=command)]
-        if items:
-            sections[key] = items
-    missing = unlogged_days(ctx, project)
-    if missing:
-        days = (
-            "、".join(f"{d.month}-{d.day}" for d in missing)
-            if language == "zh"
-            else ", ".join(d.strftime("%b %d") for d in missing)
-        )
-        sections["labor"] = [ctx.t(_UNLOGGED, days=days)]
-    problems = sum(len(items) for items in sections.values())
-    if not sections:
-        text = ctx.t(_ALL_CLEAR, code=project.code, name=project.name, day=day.isoformat())
-        return Digest(text=text, problems=0)
-    lines = [ctx.t(_HEAD, code=project.code, name=project.name, day=day.isoformat())]
-    titled = [(key, title) for key, _tool, title, _command, _pick in _SECTIONS] + [("labor", _LABOR)]
-    for key, title in titled:
-        if key in sections:
-            lines.append(f"{ctx.t(title)}：" if language == "zh" else f"{ctx.t(title)}:")
-            lines.extend(sections[key])
-    lines.append(ctx.t(_FOOT))
-    return Digest(text="\n".join(lines), problems=problems, sections=sections)
+    """A project's digest for a day, everything wrong counted as new (nothing is recorded)."""
+    return render(project, findings(session, project, day=day, remember=False), day=day, language=language)
 
 
 def digest_language(chat: Chat, project: Project) -> Literal["zh", "en"]:
@@ -221,43 +189,53 @@ def write_digests(
 ) -> int:
     """Queue today's digest for every bound chat (or those listed); returns how many were queued.
 
-    A chat's "today" is its own date unless today is given. due_only skips chats whose digest
-    time has not come yet today (the start-up catch-up). An existing digest is neither rebuilt
-    nor queued again.
+    A chat's "today" is its own date unless today is given. due_only skips chats whose digest time has not come
+    yet today (the start-up catch-up). An existing digest is neither rebuilt nor queued again. A project's new
+    problems are recorded once for all its chats of that day, in the transaction that queues their digests.
     """
     now = now or services.clock()  # the process's one clock (tests set it)
     wanted = set(chat_ids) if chat_ids is not None else None
-    queued = 0
+    due: dict[tuple[int, date], list[Chat]] = defaultdict(list)
+    projects: dict[int, Project] = {}
     with services.sessions() as session:
         for chat, project in cq.bound_chats(session=session):
             if wanted is not None and chat.id not in wanted:
+                continue
+            if chat.blocked_at is not None or not chat.digest_enabled:
                 continue
             local_now = now.astimezone(ZoneInfo(chat.timezone))
             day = today or local_now.date()
             if due_only and local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None):
                 continue
-            key = digest_key(chat.id, day)
-            if chat.blocked_at is not None or oq.exists(session=session, dedupe_key=key):
+            if oq.exists(session=session, dedupe_key=digest_key(chat.id, day)):
                 continue
-            language = digest_language(chat, project)
+            due[(project.id, day)].append(chat)
+            projects[project.id] = project
+    queued = 0
+    for (project_id, day), chats in due.items():
+        project = projects[project_id]
+        with services.sessions() as session:
             try:
-                digest = build_digest(session, project, day=day, language=language)
+                begin_write(session)
+                found = findings(session, project, day=day, remember=True)
+                for chat in chats:
+                    language = digest_language(chat, project)
+                    digest = render(project, found, day=day, language=language)
+                    payload = {
+                        "text": digest.text,
+                        "project": project.code,
+                        "date": day.isoformat(),
+                        "language": language,
+                        "problems": digest.problems,
+                    }
+                    key = digest_key(chat.id, day)
+                    if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
+                        queued += 1
+                        log.info("queued digest %s (%d problems)", key, digest.problems)
+                session.commit()
             except Exception:
                 session.rollback()
-                log.exception("could not build the digest for chat %s (project %s)", chat.id, project.code)
-                continue
-            payload = {
-                "text": digest.text,
-                "project": project.code,
-                "date": day.isoformat(),
-                "language": language,
-                "problems": digest.problems,
-            }
-            begin_write(session)
-            if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
-                queued += 1
-                log.info("queued digest %s (%d problems)", key, digest.problems)
-            session.commit()
+                log.exception("could not build the digest for project %s", project.code)
     return queued
 
 

@@ -183,3 +183,8 @@ def usual_category(*, session: Session, project_id: int, counterparty_id: int) -
         .order_by(func.count(CostEntry.id).desc())
         .limit(1)
     )
+
+
+def keeps_cash(*, session: Session, project_id: int) -> bool:
+    """Whether a project keeps a cash book at all (any money recorded in or out, planned or not)."""
+    return session.scalar(select(FundTxn.id).where(FundTxn.project_id == project_id).limit(1)) is not None

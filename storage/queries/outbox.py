@@ -91,6 +91,7 @@ def due(
     now: datetime,
     chat_id: int | None = None,
     update_id: int | None = None,
+    kind: str | None = None,
     dead: list[str] | None = None,
     limit: int = 200,
 ) -> list[tuple[Notification, Chat]]:
@@ -107,6 +108,8 @@ def due(
         query = query.where(Notification.chat_id == chat_id)
     if update_id is not None:
         query = query.where(Notification.update_id == update_id)
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
     return [(note, chat) for note, chat in session.execute(query)]
 
 

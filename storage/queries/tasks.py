@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, case, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Task
+from storage.models import ProgressUpdate, Task
 
 _COST_UNITS = Decimal(100)  # cents per yuan
 _PERCENT_UNITS = Decimal(100)  # hundredths per percent
@@ -130,3 +130,46 @@ def unfinished_tasks(*, session: Session, project_id: int) -> list[ScheduleRow]:
         .order_by(Task.planned_start, Task.planned_finish, Task.id)
     )
     return [ScheduleRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    """Tasks of one budget line (or of none): planned cost and the value earned by a date, both exact."""
+
+    category: str | None
+    planned_cost: Decimal
+    earned: Decimal
+
+
+def earned_by_line(*, session: Session, project_id: int, as_of: date, current: bool) -> list[LineProgress]:
+    """Planned cost and earned value per budget line, each task at the percent reported on or before as_of (its
+    latest progress report by then). A task never reported counts its stored percent only when as_of is today or
+    later (current), else nothing: EV on a past date uses what was reported by then."""
+    latest = (
+        select(
+            ProgressUpdate.task_id.label("task_id"),
+            ProgressUpdate.percent.label("percent"),
+            func.row_number()
+            .over(
+                partition_by=ProgressUpdate.task_id,
+                order_by=(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(ProgressUpdate.reported_on <= as_of)
+        .subquery()
+    )
+    reported = select(ProgressUpdate.task_id).where(ProgressUpdate.task_id == Task.id).exists()
+    fallback = case((reported, literal_column("0")), else_=_raw(Task.percent)) if current else literal_column("0")
+    percent = func.coalesce(_raw(latest.c.percent), fallback)
+    cost = _raw(Task.planned_cost)
+    query = (
+        select(Task.budget_category, func.sum(cost), func.sum(cost * percent))
+        .outerjoin(latest, (latest.c.task_id == Task.id) & (latest.c.n == 1))
+        .where(Task.project_id == project_id)
+        .group_by(Task.budget_category)
+    )
+    return [
+        LineProgress(category, Decimal(_int(cents)) / _COST_UNITS, Decimal(_int(weighted)).scaleb(-6))
+        for category, cents, weighted in session.execute(query)
+    ]

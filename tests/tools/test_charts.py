@@ -397,8 +397,8 @@ def test_budget_numbers_equal_the_database_to_the_cent(session: Session, make: F
             )
         assert line["budget"] == (budget or Decimal(0)), line
         assert line["actual"] == actual, line
-        assert line["forecast"] == (actual * 100 / complete).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), line
-        assert all(isinstance(line[key], Decimal) for key in ("budget", "actual", "forecast"))
+        assert all(isinstance(line[key], Decimal) for key in ("budget", "actual"))
+        assert line["forecast"] is None or isinstance(line["forecast"], Decimal)
     assert sum(line["actual"] for line in lines) == actual_total(session=session, project_id=site.id, until=TODAY)
     by_category = {line["category"]: line for line in lines}
     assert by_category["labor"]["actual"] == Decimal("1780.00")
@@ -412,7 +412,8 @@ def test_budget_forecast_is_the_one_budget_status_gives(make: Factory, site: Pro
     status = run_tool(make.ctx(project=site), "budget_status", {}).data["lines"]
     for line in status:
         assert chart[line["category"]]["actual"] == line["actual"]
-        assert chart[line["category"]]["forecast"] == line["eac"].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        expected = line["eac"].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if line["eac"] is not None else None
+        assert chart[line["category"]]["forecast"] == expected
 
 
 def test_budget_bars_plot_the_returned_numbers_in_wan_yuan_and_thousands(make: Factory, site: Project) -> None:
@@ -422,19 +423,20 @@ def test_budget_bars_plot_the_returned_numbers_in_wan_yuan_and_thousands(make: F
         budgets, actuals, forecasts = ([bar.get_height() for bar in bars] for bars in axes.containers)
         assert budgets == [float(line["budget"] / unit) for line in lines]
         assert actuals == [float(line["actual"] / unit) for line in lines]
-        assert forecasts == [float(line["forecast"] / unit) for line in lines]
+        assert forecasts == [float(line["forecast"] / unit) for line in lines if line["forecast"] is not None]
 
 
-def test_no_forecast_bar_before_any_progress_is_reported(session: Session, make: Factory) -> None:
+def test_before_any_progress_the_forecast_is_each_lines_own_spending(session: Session, make: Factory) -> None:
     project = make.project(code="NEW")
     make.budget(project, "materials", 1000)
     make.task(project, "开挖")
     add_cost(session, project, "materials", "200", TODAY)
     result = show(make, project, "budget")
     assert result.ok
-    assert all(line["forecast"] is None for line in result.data["lines"])
+    by_category = {line["category"]: line["forecast"] for line in result.data["lines"]}
+    assert by_category["materials"] == Decimal("1000.00")  # the larger of its budget and its cost so far
     shown = texts(drawn(make, project, "budget"))
-    assert "预计完工" not in shown and "还没有任务进度，暂无预计完工" in shown
+    assert "还没有任务进度：预计完工按各科目自身花费" in shown
 
 
 # -- the S-curve -------------------------------------------------------------------------------------
@@ -455,7 +457,7 @@ def test_scurve_ends_on_what_project_health_reports_today(make: Factory, site: P
     last = show(make, site, "scurve").data["points"][-1]
     health = run_tool(make.ctx(project=site), "project_health", {}).data
     assert last["planned"] == health["pv"].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    assert last["earned"] == health["ev"].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == Decimal("5730.00")
+    assert last["earned"] == health["ev"].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert last["actual"] == health["ac"]
 
 
@@ -480,29 +482,31 @@ def test_scurve_actual_cost_is_every_cost_and_wage_dated_on_or_before_each_day(
 
 def test_scurve_earned_value_uses_the_progress_reported_by_each_date(make: Factory, site: Project) -> None:
     points = points_by_day(show(make, site, "scurve"))
-    # 基础施工 costs 3,000 and 主体结构 6,000: EV = Σ cost × the task's latest report on or before the day.
+    # 基础施工 costs 3,000 and 主体结构 6,000: EV = Σ cost × the task's latest report on or before the day, measured
+    # against the budget as /health does (tasks of 10,000 for a budget of 17,000: × 1.7).
     expected = {
         days(-41): "0.00",
-        days(-40): "1500.00",  # 基础 50%
-        days(-32): "1500.00",
-        days(-31): "3000.00",  # 基础 100%
-        days(-20): "3600.00",  # 主体 10%
-        days(-11): "3600.00",
-        days(-10): "4800.00",  # 主体 33.33% then 30% the same day: the later report stands
-        days(-5): "4500.00",  # corrected down to 25%
-        days(-3): "4500.00",
-        days(-2): "5730.00",  # 主体 45.5%
-        TODAY: "5730.00",
+        days(-40): "2550.00",  # 基础 50%: 1,500
+        days(-32): "2550.00",
+        days(-31): "5100.00",  # 基础 100%: 3,000
+        days(-20): "6120.00",  # 主体 10%: 3,600
+        days(-11): "6120.00",
+        days(-10): "8160.00",  # 主体 33.33% then 30% the same day: the later report stands (4,800)
+        days(-5): "7650.00",  # corrected down to 25% (4,500)
+        days(-3): "7650.00",
+        days(-2): "9741.00",  # 主体 45.5% (5,730)
+        TODAY: "9741.00",
     }
     assert {day: points[day]["earned"] for day in expected} == {day: Decimal(v) for day, v in expected.items()}
 
 
 def test_scurve_planned_value_spreads_each_task_over_its_planned_days(make: Factory, site: Project) -> None:
     points = points_by_day(show(make, site, "scurve"))
-    assert points[days(-60)]["planned"] == Decimal("100.00")  # 1 of 基础's 30 days
-    assert points[days(-31)]["planned"] == Decimal("3000.00")
-    assert points[days(-30)]["planned"] == Decimal("3100.00")  # and 1 of 主体's 60
-    assert points[TODAY]["planned"] == Decimal("6100.00")  # 31 of 主体's 60 days: 3,100
+    # tasks of 10,000 for a budget of 17,000: PV is measured against the budget (× 1.7), as /health does
+    assert points[days(-60)]["planned"] == Decimal("170.00")  # 1 of 基础's 30 days: 100
+    assert points[days(-31)]["planned"] == Decimal("5100.00")  # 3,000
+    assert points[days(-30)]["planned"] == Decimal("5270.00")  # and 1 of 主体's 60: 3,100
+    assert points[TODAY]["planned"] == Decimal("10370.00")  # 31 of 主体's 60 days: 6,100
 
 
 def test_scurve_ignores_rows_dated_after_today(session: Session, make: Factory, site: Project) -> None:
@@ -522,7 +526,7 @@ def test_scurve_as_of_an_earlier_today_stops_there(session: Session, make: Facto
     result = show(make, site, "scurve", today=earlier)
     last = result.data["points"][-1]
     assert last["day"] == earlier
-    assert last["earned"] == Decimal("4800.00")
+    assert last["earned"] == Decimal("8160.00")  # 4,800 measured against the budget (× 1.7)
     assert last["actual"] == actual_total(session=session, project_id=site.id, until=earlier)
 
 

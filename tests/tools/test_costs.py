@@ -315,12 +315,28 @@ def test_a_crossing_states_the_lines_use_once(make: Factory, project: Project) -
     assert crossing.text.count("82.0%") == 1, crossing.text
 
 
-def test_budget_status_flags_a_forecast_over_budget(make: Factory, project: Project) -> None:
-    make.task(project, "主体结构", planned_cost=Decimal(10000), percent=Decimal(50))
+def test_a_line_whose_tasks_earn_less_than_it_costs_is_forecast_over_budget_by_earned_value(
+    make: Factory, project: Project
+) -> None:
+    make.task(project, "主体结构", planned_cost=Decimal(10000), percent=Decimal(50), budget_category="materials")
     run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "6000"})
     status = run_tool(make.ctx(project=project), "budget_status", {"category": "materials"})
-    assert "预计完工 ¥12,000.00（按目前花费速度预计超支 ¥2,000.00）" in status.text
+    # EV 5,000 for AC 6,000: BAC 10,000 × 6,000 / 5,000
+    assert "预计完工 ¥12,000.00（预计超支 ¥2,000.00，按该科目任务进度（挣值））" in status.text
     assert status.data["lines"][0]["forecast_over_budget"] is True
+
+
+def test_an_efficient_project_is_not_forecast_over_budget_by_one_line_spent_early(
+    make: Factory, project: Project
+) -> None:
+    make.task(project, "主体结构", planned_cost=Decimal(15000), percent=Decimal(50))  # no line mapped
+    run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "6000"})
+    status = run_tool(make.ctx(project=project), "budget_status", {})
+    # EV 7,500 for AC 6,000 over the whole project: CPI 1.25, so every line is forecast under its budget
+    by_line = {line["category"]: line for line in status.data["lines"]}
+    assert by_line["materials"]["eac"] == Decimal(8000) and by_line["labor"]["eac"] == Decimal(4000)
+    assert status.data["eac"] == Decimal(12000)
+    assert not any(line["forecast_over_budget"] for line in status.data["lines"])
 
 
 def test_project_thresholds_are_used(make: Factory) -> None:
@@ -378,16 +394,20 @@ def test_budget_status_shows_every_line_with_labour_and_a_total(make: Factory, p
     result = run_tool(make.ctx(viewer, project=project), "budget_status", {})
     assert result.ok, result.text
     text = result.text
-    assert "SG3 阳光花园3号楼 预算执行（截至 2026-11-25，工程完成 50.0%）" in text
+    assert "SG3 阳光花园3号楼 预算执行（截至 11-25（周三），工程完成 50.0%）" in text
+    # Tasks cost 1,000 of a 16,000 budget: EV is scaled to the budget (8,000) and the gap is said. CPI 8,000/9,800.
     assert (
-        "材料费：已用 85.0% ⚠ 超过80%预警线\n  预算 ¥10,000.00｜实际 ¥8,500.00｜剩余 ¥1,500.00｜预计完工 ¥17,000.00"
+        "材料费：已用 85.0% ⚠ 超过80%预警线\n  预算 ¥10,000.00｜实际 ¥8,500.00｜剩余 ¥1,500.00｜预计完工 ¥12,250.00"
     ) in text
-    assert "人工费：已用 20.0%\n  预算 ¥5,000.00｜实际 ¥1,000.00｜剩余 ¥4,000.00｜预计完工 ¥2,000.00" in text
+    assert "人工费：已用 20.0%\n  预算 ¥5,000.00｜实际 ¥1,000.00｜剩余 ¥4,000.00｜预计完工 ¥6,125.00" in text
     assert "安全费：已用 0.0%" in text
     assert "管理费：已用 —" in text and "实际 ¥300.00" in text
-    assert "合计：已用 61.3%" in text and "预算 ¥16,000.00｜实际 ¥9,800.00" in text
+    assert "合计：已用 61.3%" in text and "预算 ¥16,000.00｜实际 ¥9,800.00｜剩余 ¥6,200.00｜预计完工 ¥19,600.00" in text
+    assert "预测方法：按项目整体成本效率（CPI）" in text
+    assert "任务计划成本合计 ¥1,000.00，预算合计 ¥16,000.00" in text
     by_category = {line["category"]: line for line in result.data["lines"]}
-    assert by_category["materials"]["eac"] == Decimal(17000)
+    assert by_category["materials"]["eac"] == Decimal(12250)
+    assert result.data["eac"] == Decimal(19600)
     assert by_category["labor"]["actual"] == Decimal(1000)
     assert result.data["total"]["actual"] == Decimal("9800.00")
 
@@ -398,8 +418,8 @@ def test_budget_status_flags_an_overrun(make: Factory, project: Project) -> None
     text = run_tool(ctx, "budget_status", {"category": "材料"}).text
     assert "Materials: 102.5% used ⚠ over by ¥250.00" in text
     assert "Total" not in text
-    assert "(no task progress yet, so no forecast at completion)" in text
-    assert "forecast —" in text
+    assert "(no task progress yet: forecasts are each line's own spending)" in text
+    assert "forecast ¥10,250.00" in text  # the larger of budget and cost: an overrun already there, nothing guessed
 
 
 def test_budget_status_for_a_category_without_budget_or_cost(make: Factory, project: Project) -> None:

@@ -50,14 +50,19 @@ class _Job:
 
 
 def _claim(
-    services: Services, *, chat_row: int | None = None, update_id: int | None = None, limit: int = 100
+    services: Services,
+    *,
+    chat_row: int | None = None,
+    update_id: int | None = None,
+    kind: str | None = None,
+    limit: int = 100,
 ) -> list[_Job]:
     now = services.clock()
     jobs: list[_Job] = []
     with services.sessions() as session:
         begin_write(session)
         dead = dead_processes(oq.claim_owners(session=session))
-        due = oq.due(session=session, now=now, chat_id=chat_row, update_id=update_id, dead=dead, limit=limit)
+        due = oq.due(session=session, now=now, chat_id=chat_row, update_id=update_id, kind=kind, dead=dead, limit=limit)
         for note, chat in due:
             if not oq.claim(session=session, notification_id=note.id, now=now, owner=services.owner, dead=dead):
                 continue
@@ -113,7 +118,7 @@ def markup(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
     )
 
 
-async def _deliver(bot: ExtBot[None], job: _Job) -> int | None:
+async def _deliver(bot: ExtBot[Any], job: _Job) -> int | None:
     """Send one outbox message; the id of the message that carries its buttons."""
     text = str(job.payload.get("text") or "")
     buttons = markup(list(job.payload.get("buttons") or []))
@@ -154,11 +159,16 @@ async def _deliver(bot: ExtBot[None], job: _Job) -> int | None:
 
 
 async def send_due(
-    services: Services, bot: ExtBot[None], *, chat_row: int | None = None, update_id: int | None = None
+    services: Services,
+    bot: ExtBot[Any],
+    *,
+    chat_row: int | None = None,
+    update_id: int | None = None,
+    kind: str | None = None,
 ) -> Sent:
-    """Send what the outbox holds (of one chat or one update, if given), oldest first."""
+    """Send what the outbox holds (of one chat, one update or one kind, if given), oldest first."""
     outcome = Sent()
-    for job in await asyncio.to_thread(_claim, services, chat_row=chat_row, update_id=update_id):
+    for job in await asyncio.to_thread(_claim, services, chat_row=chat_row, update_id=update_id, kind=kind):
         try:
             message_id = await _deliver(bot, job)
         except RetryAfter as error:

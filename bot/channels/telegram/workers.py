@@ -70,6 +70,7 @@ class ChatWorkers:
                 log.warning("update %s: could not answer the button press", update.update_id)
         if not handled.skipped:
             await send_due(self.services, self.bot, update_id=update.update_id)
+            await send_due(self.services, self.bot, kind="alert")  # a write may have started a problem
         if handled.bound_chat is not None and self.on_bound is not None:
             await self.on_bound(handled.bound_chat)
         return handled

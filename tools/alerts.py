@@ -1,0 +1,254 @@
+"""What is wrong with a project now, and what newly went wrong: the conditions the morning digest and the
+immediate alerts report, each announced once per crossing.
+
+A condition has a key (a budget line past 80%, over budget or forecast over budget, a task late or at risk, cash
+below the floor or the next 14 days' needs). Its state is kept in alert_state: when a key appears it starts a new
+crossing; while it stays, nothing new is said; when it goes away and comes back, that is the next crossing. The
+decisions themselves are the read tools' (budget_status, schedule_status, fund_status): nothing is judged twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from storage.locks import lock
+from storage.models import AlertState, Chat, Membership, Project, Role, User
+from storage.queries import outbox as oq
+from storage.queries.rows import insert_ignore
+from tools.base import Context, Result, Text, run_tool
+from tools.categories import CATEGORIES, category_label
+from tools.fmt import pct, yuan
+from tools.tasks import percent_text
+
+log = logging.getLogger(__name__)
+
+_OVER = Text("{label}：已用 {used}，超支 {over}", "{label}: {used} used, over by {over}")
+_REACHED = Text("{label}：预算已用完（{used}）", "{label}: budget reached ({used})")
+_PAST = Text("{label}：已用 {used}，超过 {threshold}% 预警线", "{label}: {used} used, past the {threshold}% line")
+_FORECAST = Text("{label}：预计完工 {eac}，将超支 {over}", "{label}: forecast at completion {eac}, {over} over budget")
+_TOTAL = Text("项目合计", "Project total")
+_LATE = Text(
+    "{task}：延误 {days} 天（计划 {finish} 完成，实际 {actual}）",
+    "{task}: {days} days late (due {finish}, {actual} done)",
+)
+_AT_RISK = Text("{task}：计划 {planned} / 实际 {actual}", "{task}: planned {planned} / actual {actual}")
+_AT_RISK_PRED = Text("，前置任务“{predecessor}”已延误", ", predecessor “{predecessor}” is late")
+_ALERT_HEAD = Text("🔔 {code} {name}：", "🔔 {code} {name}:")
+_CHECK_FAILED = Text(
+    "{what}检查没有完成，请稍后发送 /{command} 查看", "the {what} check did not run; send /{command} later"
+)
+_WHAT = {"budget": Text("预算", "budget"), "schedule": Text("进度", "schedule"), "cash": Text("资金", "cash")}
+SECTIONS = ("budget", "schedule", "cash")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Something wrong now: its key, its section, and the line that says it (in both languages)."""
+
+    key: str
+    section: str  # budget | schedule | cash
+    text: Text
+
+
+def _label(line: dict[str, Any]) -> Text:
+    """A budget line's name in both languages (a project's own line keeps its own name)."""
+    category = line["category"]
+    if category == "total":
+        return _TOTAL
+    if category in CATEGORIES:
+        return Text(category_label(category, "zh"), category_label(category, "en"))
+    return Text(str(line["label"]), str(line["label"]))
+
+
+def _said(template: Text, label: Text, **params: Any) -> Text:
+    return Text(template.zh.format(label=label.zh, **params), template.en.format(label=label.en, **params))
+
+
+def _budget(ctx: Context, result: Result) -> list[Condition]:
+    found: list[Condition] = []
+    lines = list(result.data.get("lines", []))
+    total = result.data.get("total")
+    if total is not None and total.get("budget"):  # a project with no budget at all is over nothing
+        lines.append({**total, "category": "total", "label": None})
+    for line in lines:
+        category, label = line["category"], _label(line)
+        used = pct(line.get("percent_used"))
+        if line.get("over_budget"):
+            over = yuan(line["actual"] - line["budget"])
+            found.append(Condition(f"budget:{category}:over", "budget", _said(_OVER, label, used=used, over=over)))
+        elif line.get("reached"):
+            found.append(Condition(f"budget:{category}:reached", "budget", _said(_REACHED, label, used=used)))
+        elif line.get("thresholds_crossed") and category != "total":
+            threshold = max(line["thresholds_crossed"])
+            text = _said(_PAST, label, used=used, threshold=threshold)
+            found.append(Condition(f"budget:{category}:{threshold}", "budget", text))
+        if line.get("forecast_over_budget") and not line.get("over_budget"):
+            text = _said(_FORECAST, label, eac=yuan(line["eac"]), over=yuan(line["eac"] - line["budget"]))
+            found.append(Condition(f"forecast:{category}", "budget", text))
+    return found
+
+
+def _schedule(ctx: Context, result: Result) -> list[Condition]:
+    found = [
+        Condition(
+            f"late:{task['task']}",
+            "schedule",
+            _LATE.bind(
+                task=task["task"],
+                days=task["days_late"],
+                finish=task["planned_finish"].isoformat(),
+                actual=percent_text(task["actual_percent"]),
+            ),
+        )
+        for task in result.data.get("late", [])
+    ]
+    for task in result.data.get("at_risk", []):
+        text = _AT_RISK.bind(
+            task=task["task"],
+            planned=percent_text(task["planned_percent"]),
+            actual=percent_text(task["actual_percent"]),
+        )
+        if task.get("predecessor_late"):
+            extra = _AT_RISK_PRED.bind(predecessor=task["predecessor"])
+            text = Text(text.zh + extra.zh, text.en + extra.en)
+        found.append(Condition(f"risk:{task['task']}", "schedule", text))
+    return found
+
+
+def _cash(ctx: Context, result: Result) -> list[Condition]:
+    from storage.queries.funds import keeps_cash
+    from tools.funds import warning_texts
+
+    project = ctx.session.scalar(select(Project).where(Project.code == result.data["project"]))
+    if project is None or not keeps_cash(session=ctx.session, project_id=project.id):
+        return []  # a project that keeps no cash book has no balance to warn about
+    return [Condition(f"cash:{code}", "cash", text) for code, text in warning_texts(result.data)]
+
+
+_READS = {
+    "budget": ("budget_status", _budget),
+    "schedule": ("schedule_status", _schedule),
+    "cash": ("fund_status", _cash),
+}
+
+
+def conditions(ctx: Context, project: Project) -> list[Condition]:
+    """Everything wrong with the project now (a check that could not run is said as such, never hidden)."""
+    found: list[Condition] = []
+    for section in SECTIONS:
+        tool_name, pick = _READS[section]
+        result = run_tool(ctx, tool_name, {"project": project.code})
+        if result.ok:
+            found += pick(ctx, result)
+        else:
+            log.error("alerts for %s: %s failed: %s", project.code, tool_name, result.text)
+            failed = Text(
+                _CHECK_FAILED.zh.format(what=_WHAT[section].zh, command=section),
+                _CHECK_FAILED.en.format(what=_WHAT[section].en, command=section),
+            )
+            found.append(Condition(f"failed:{section}", section, failed))
+    return found
+
+
+@dataclass(frozen=True)
+class Crossings:
+    """The project's conditions split by what is news: started since last asked, or already known."""
+
+    new: list[Condition]
+    known: list[Condition]
+
+
+def record(ctx: Context, project: Project, found: list[Condition], *, digest: bool) -> Crossings:
+    """Update the project's alert states (inside a write transaction) and say which conditions are new.
+
+    For the digest, new means not yet in a digest; for an immediate alert, new means it has just started.
+    """
+    session = ctx.session
+    lock(session, f"alerts:{project.id}")
+    states = {s.key: s for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
+    keys = {c.key for c in found}
+    started: set[str] = set()
+    for condition in found:
+        if condition.key.startswith("failed:"):
+            continue
+        state = states.get(condition.key)
+        if state is None:
+            insert_ignore(
+                session,
+                AlertState.__table__,
+                {
+                    "project_id": project.id,
+                    "key": condition.key,
+                    "active": True,
+                    "crossing": 1,
+                    "since": ctx.today,
+                    "digested": 0,
+                    "detail": {},
+                },
+            )
+            started.add(condition.key)
+        elif not state.active:
+            state.active = True
+            state.crossing += 1
+            state.since = ctx.today
+            started.add(condition.key)
+    for key, state in states.items():
+        if state.active and key not in keys:
+            state.active = False  # recovered: the next time it happens is a new crossing
+    session.flush()
+    if not digest:
+        return Crossings([c for c in found if c.key in started], [c for c in found if c.key not in started])
+    fresh = {s.key: s for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
+    new = [c for c in found if c.key.startswith("failed:") or fresh[c.key].digested < fresh[c.key].crossing]
+    session.execute(
+        update(AlertState)
+        .where(AlertState.project_id == project.id, AlertState.active.is_(True))
+        .values(digested=AlertState.crossing)
+    )
+    return Crossings(new, [c for c in found if c not in new])
+
+
+# -- immediate alerts ---------------------------------------------------------------------------------
+
+IMMEDIATE = ("budget:", "forecast:", "late:", "cash:")  # what is worth a message at once (risks wait for the digest)
+
+
+def announce(ctx: Context, project: Project) -> int:
+    """After a write: conditions that just started go at once to the project's chats and to its managers who
+    asked for alerts (/alerts on), once per crossing (the outbox's dedupe key); how many messages were queued."""
+    found = [c for c in conditions(ctx, project) if c.key.startswith(IMMEDIATE)]
+    crossings = record(ctx, project, found, digest=False)
+    if not crossings.new:
+        return 0
+    session = ctx.session
+    states = {s.key: s.crossing for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
+    chats = list(session.scalars(select(Chat).where(Chat.project_id == project.id, Chat.blocked_at.is_(None))))
+    managers = session.scalars(
+        select(User.telegram_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.project_id == project.id,
+            Membership.alerts.is_(True),
+            Membership.role.in_([Role.admin, Role.manager]),
+            User.telegram_id.is_not(None),
+        )
+    ).all()
+    private = [
+        chat
+        for chat in session.scalars(select(Chat).where(Chat.telegram_chat_id.in_([m for m in managers if m])))
+        if chat.blocked_at is None and chat.id not in {c.id for c in chats}
+    ]
+    queued = 0
+    for chat in [*chats, *private]:
+        language = "en" if (chat.language or project.language) == "en" else "zh"
+        head = _ALERT_HEAD.render(language, code=project.code, name=project.name)
+        for condition in crossings.new:
+            key = f"alert:{chat.id}:{project.id}:{condition.key}:{states.get(condition.key, 1)}"
+            payload: dict[str, Any] = {"text": f"{head}{condition.text.render(language)}", "buttons": []}
+            if oq.add(session=session, chat_id=chat.id, kind="alert", dedupe_key=key, payload=payload, now=ctx.now):
+                queued += 1
+    return queued
