@@ -121,3 +121,73 @@ def _message(sessions: sessionmaker[Session], job: Job) -> Done:
         text=reply.text,
         data=[dict(r.data) for r in reply.results],
     )
+
+
+# -- start-up --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """What one process starting on the database saw: the demo loaded by it, the local administrator's id."""
+
+    loaded: bool = False
+    admin_id: int | None = None
+    error: str | None = None
+
+
+def start_together(db_url: str, n: int, entry: str, today: date) -> list[Started]:
+    """n processes, forked from this warm one (so none waits for its imports), start on db_url at one moment.
+
+    entry "chat" is what `sitebot chat` and `sitebot start` do before the first message: migrate and load the
+    demo into an empty database, then find or create the local administrator; "admin" is that last step alone
+    (on a database already set up); "demo" is `sitebot demo`.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")  # this pool process runs no other thread
+    barrier = context.Barrier(n)
+    results = context.Queue()
+    children = [context.Process(target=_start, args=(db_url, entry, today, barrier, results)) for _ in range(n)]
+    for child in children:
+        child.start()
+    started = [results.get(timeout=2 * BARRIER_TIMEOUT) for _ in children]
+    for child in children:
+        child.join(BARRIER_TIMEOUT)
+    return started
+
+
+def _start(db_url: str, entry: str, today: date, barrier: Barrier, results: Any) -> None:
+    import argparse
+
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    try:
+        barrier.wait(BARRIER_TIMEOUT)
+        if entry == "demo":
+            from bot.commands_cli import cmd_demo
+
+            with _quiet():
+                cmd_demo(settings, argparse.Namespace(today=today))
+            results.put(Started())
+            return
+        from bot.app import build_services, prepare_database
+        from bot.channels.terminal import acting_user
+
+        services = build_services(settings)
+        try:
+            loaded = prepare_database(services, today) if entry == "chat" else False
+            with services.sessions() as session:
+                admin = acting_user(session, None)
+                results.put(Started(loaded=loaded, admin_id=admin.id))
+        finally:
+            services.engine.dispose()
+    except BaseException:
+        results.put(Started(error=traceback.format_exc()))
+
+
+def _quiet() -> Any:
+    import contextlib
+    import io
+
+    return contextlib.redirect_stdout(io.StringIO())
