@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integrity import procs
 from tests.integrity.procs import Done, Job
+from tools.base import CONFLICT, INTERNAL
 
 MAX_PROCESSES = 8
 RESULT_TIMEOUT = 300.0  # seconds for a whole round: generous, a loaded CI machine must not flake
@@ -60,3 +61,19 @@ def run_threads(sessions: sessionmaker[Session], jobs: Sequence[Job]) -> list[Do
         thread.join(RESULT_TIMEOUT)
     assert all(not thread.is_alive() for thread in threads), "a job did not finish in time"
     return [d for d in done if d is not None]
+
+
+UNCLEAR = (CONFLICT.render("zh"), INTERNAL.render("zh"), "请稍后再试", "有人记过")
+
+
+def assert_clear(done: list[Done]) -> None:
+    """No job raised, and nobody was told to try again later or that someone else recorded their entry."""
+    assert [d.error for d in done] == [None] * len(done), "\n".join(d.error or "" for d in done)
+    for d in done:
+        assert not any(words in d.text for words in UNCLEAR), d.text
+
+
+def fresh(session: Session) -> Session:
+    session.rollback()  # end the test session's snapshot: read what the processes committed
+    session.expire_all()
+    return session

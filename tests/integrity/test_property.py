@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from storage.db import make_session_factory
 from storage.models import AuditLog, LaborEntry, Membership, PaymentKind, Project, Role, User, Worker, WorkerPayment
-from tests.integrity.conftest import run_threads
+from tests.integrity.conftest import assert_clear, fresh, run_threads
 from tests.integrity.procs import TODAY, Done, Job
-from tests.integrity.test_races import assert_clear, fresh
 from tests.support.factories import Factory
 from tools import run_tool
 
@@ -136,15 +135,14 @@ def ledger(session: Session, books: Books) -> Ledger:
     ids = [p.id for p in books.projects]
     rows: Ledger = {}
     found = [
-        ("labor_entry", e.project_id, e.worker_id, "labour", e.amount)
+        ("labour", e.project_id, e.worker_id, e.amount)
         for e in session.scalars(select(LaborEntry).where(LaborEntry.project_id.in_(ids)))
     ] + [
-        ("worker_payment", p.project_id, p.worker_id, p.kind.value, p.amount)
+        (p.kind.value, p.project_id, p.worker_id, p.amount)
         for p in session.scalars(select(WorkerPayment).where(WorkerPayment.project_id.in_(ids)))
     ]
-    for _table, project_id, worker_id, what, amount in found:
-        count, total = rows.get((what, project_id, worker_id), (0, Decimal(0)))
-        rows[what, project_id, worker_id] = (count + 1, total + amount)
+    for what, project_id, worker_id, amount in found:
+        book(rows, (what, project_id, worker_id), amount, +1)
     return rows
 
 
@@ -190,7 +188,7 @@ def apply_reply(session: Session, expected: Ledger, op: Op, done: Done) -> None:
         [Op("undo", "manager", 0, 0, "", 1)],
     ]
 )
-@example(  # two settlements of all that is owed at once, and an advance between
+@example(  # two settlements of all that is owed (two days) at once
     rounds=[[Op("settle", "finance", 0, 0, "600", 1), Op("settle", "manager", 0, 0, "600", 1)]]
 )
 @example(  # the same worker and date in both projects, over the cap together

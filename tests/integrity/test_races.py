@@ -27,28 +27,12 @@ from storage.models import (
     WorkerPayment,
 )
 from storage.queries.labor import outstanding_wages
-from tests.integrity.conftest import Processes
-from tests.integrity.procs import TODAY, Done, Job
+from tests.integrity.conftest import Processes, assert_clear, fresh
+from tests.integrity.procs import TODAY, Job
 from tests.support.factories import Factory
 from tools import run_tool
-from tools.base import CONFLICT, INTERNAL
 
 pytestmark = pytest.mark.slow
-
-UNCLEAR = (CONFLICT.render("zh"), INTERNAL.render("zh"), "请稍后再试", "有人记过")
-
-
-def assert_clear(done: list[Done]) -> None:
-    """No job raised, and nobody was told to try again later or that someone else recorded their entry."""
-    assert [d.error for d in done] == [None] * len(done), "\n".join(d.error or "" for d in done)
-    for d in done:
-        assert not any(words in d.text for words in UNCLEAR), d.text
-
-
-def fresh(session: Session) -> Session:
-    session.rollback()  # end the test session's snapshot: read what the processes committed
-    session.expire_all()
-    return session
 
 
 def members(make: Factory, project: Project, role: Role, n: int, prefix: str) -> list[User]:
