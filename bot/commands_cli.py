@@ -11,7 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
+from storage.startup import migrate
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
-        upgrade(engine)
+        migrate(engine)
     finally:
         engine.dispose()
     print("database is up to date")
@@ -125,14 +126,14 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from storage.db import make_session_factory
-    from storage.demo import load_demo
+    from storage.startup import demo
 
     engine = make_engine(settings.database_url)
-    upgrade(engine)
     today = args.today or datetime.now(ZoneInfo(settings.timezone)).date()
-    with make_session_factory(engine)() as session:
-        loaded = load_demo(session, today)
-    engine.dispose()
+    try:
+        loaded = demo(engine, make_session_factory(engine), today)
+    finally:
+        engine.dispose()
     if loaded:
         print(f"demo loaded for {today.isoformat()}: projects SG3, BJ, RW with 60 days of history")
     else:
@@ -161,7 +162,7 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
         return 1 if delivery.retry or delivery.failed else 0
 
     try:
-        upgrade(services.engine)
+        migrate(services.engine)
         queued = write_digests(services, today=args.today)
         if settings.telegram_token is not None:
             return asyncio.run(deliver(queued))
@@ -185,7 +186,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     engine = make_engine(settings.database_url)
     try:
-        upgrade(engine)
+        migrate(engine)
         with make_session_factory(engine)() as session:
             report = import_file(session, args.file, today=datetime.now(ZoneInfo(settings.timezone)).date())
     finally:

@@ -1,9 +1,10 @@
 """Start-up: migrate, and load the demo into an empty database, one process at a time.
 
-Several processes started at once on a new database (a deploy of two bot processes, `make run` twice) would race
-to create the schema, the demo and the local administrator. They take turns instead: a PostgreSQL session
-advisory lock, or on SQLite an exclusive lock on a file next to the database; whoever comes second finds the
-work done.
+Several processes started at once on a new database (a deploy of two bot processes, `make run` twice, `sitebot
+demo` next to a starting bot) would race to create the schema and the demo. They take turns instead: a PostgreSQL
+session advisory lock, or on SQLite an exclusive lock on a file next to the database; whoever comes second finds
+the work done. Every command that migrates goes through here (migrate, prepare, demo), never storage.db.upgrade
+alone. (The local administrator is created race-free by itself: bot.channels.terminal.acting_user.)
 """
 
 from __future__ import annotations
@@ -52,12 +53,28 @@ def startup_lock(engine: Engine) -> Iterator[None]:
         os.close(descriptor)
 
 
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration, one process at a time (every command that migrates uses this)."""
+    with startup_lock(engine):
+        upgrade(engine)
+
+
 def prepare(engine: Engine, sessions: sessionmaker[Session], today: date) -> bool:
     """Migrate to the newest schema and load the demo when no project exists; True if the demo was loaded."""
     with startup_lock(engine):
         upgrade(engine)
         if not is_empty(engine):
             return False
+        from storage.demo import load_demo
+
+        with sessions() as session:
+            return load_demo(session, today)
+
+
+def demo(engine: Engine, sessions: sessionmaker[Session], today: date) -> bool:
+    """`sitebot demo`: migrate and load the demo unless it is there (SG3 exists); True if this call loaded it."""
+    with startup_lock(engine):
+        upgrade(engine)
         from storage.demo import load_demo
 
         with sessions() as session:

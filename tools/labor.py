@@ -249,9 +249,12 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     if existing is not None:  # a correction replaces that day's entry; undo restores it
         before = audit.snapshot(existing)
         replaced = ctx.t(_REPLACED, days=qty(existing.days, 4), amount=yuan(existing.amount))
+        lowered = pay.amount < existing.amount
         for key, value in values.items():
             setattr(existing, key, value)
         entry, change = existing, audit.updated(existing, before)
+        if lowered:
+            keep_settlements_covered(ctx, project.id, worker.id)
     else:
         entry = LaborEntry(
             project_id=project.id,
@@ -379,6 +382,33 @@ def log_piece_work(ctx: Context, args: LogPieceWork) -> Result:
 
 
 # -- advances and settlements -------------------------------------------------------------------
+
+_SETTLED_BEYOND = Text(
+    "没有改动：{worker}在 {code} 已结算 {settled}，这样改后记录的工资只有 {wages}，已结算的就超过了工资。"
+    "如果确实记错了，请先撤回或更正那笔结算。",
+    "Nothing changed: {worker} has been paid {settled} in settlements in {code}; after this the wages recorded "
+    "would be {wages}, less than was settled. If the entry is wrong, undo or correct the settlement first.",
+)
+
+
+def keep_settlements_covered(ctx: Context, project_id: int, worker_id: int) -> None:
+    """After a worker's labour was reduced (a correction, an undo): refuse when settlements would exceed the wages
+    left. A settlement never pays more than was earned (checked under the worker's wages lock); taking the labour
+    back afterwards must not break that, so the same lock is taken before the totals are compared."""
+    session = ctx.session
+    lock(session, f"wages:{project_id}:{worker_id}")
+    session.flush()
+    wages, settled = q.wages_and_settled(session=session, project_id=project_id, worker_id=worker_id)
+    if settled > wages:
+        project, worker = session.get(Project, project_id), session.get(Worker, worker_id)
+        raise ToolError(
+            _SETTLED_BEYOND,
+            worker=worker.name if worker else "?",
+            code=project.code if project else "?",
+            settled=yuan(settled),
+            wages=yuan(wages),
+        )
+
 
 _PAYMENT_LABEL = {
     PaymentKind.advance: Text("借支", "advance"),

@@ -19,6 +19,7 @@ from tools.args import UndoLast
 from tools.base import ANY_MEMBER, REGISTRY, Context, Result, Retry, Text, ToolError, tool
 from tools.categories import category_label
 from tools.fmt import day_text, qty, yuan
+from tools.labor import keep_settlements_covered
 
 WRITING_ROLES = frozenset({Role.admin, Role.manager, Role.foreman, Role.finance})
 
@@ -223,6 +224,19 @@ def _recheck_budget(ctx: Context, changes: list[audit.Change]) -> list[str]:
     return lines
 
 
+def _labour_reduced(changes: list[audit.Change]) -> list[tuple[int, int]]:
+    """(project id, worker id) of each worker whose wages these changes lowered."""
+    lowered: set[tuple[int, int]] = set()
+    for change in changes:
+        if change["table"] != "labor_entry":
+            continue
+        before, after = change["before"] or {}, change["after"] or {}
+        if Decimal(str(after.get("amount") or 0)) < Decimal(str(before.get("amount") or 0)):
+            row = after or before
+            lowered.add((int(row["project_id"]), int(row["worker_id"])))
+    return sorted(lowered)
+
+
 def _target(ctx: Context, args: UndoLast) -> tuple[list[AuditLog], str]:
     """The writes to reverse and, when there are none, why: a button's message, or the last write of the user (or
     of the member an admin names) in the chat's project, or anywhere when the chat has no project."""
@@ -284,6 +298,8 @@ def undo_last(ctx: Context, args: UndoLast) -> Result:
             changes.append(reversal)
             lines.append(line)
     ctx.session.flush()
+    for project_id, worker_id in _labour_reduced(changes):  # never leaves settlements above the wages left
+        keep_settlements_covered(ctx, project_id, worker_id)
     alerts = _recheck_budget(ctx, changes)
     source = next((log.source_text for log in logs if log.source_text), None)
     head = ctx.t(_HEAD, source=ctx.t(_SOURCE, text=source[:60]) if source else "")

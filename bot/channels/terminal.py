@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.router import Incoming, Reply, Router
-from storage.models import Project, User
+from storage.db import begin_write
+from storage.models import Project, User, utcnow
+from storage.queries.rows import insert_ignore
 
 LOCAL_ADMIN = "admin"
 _PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
@@ -39,14 +41,17 @@ def acting_user(session: Session, name: str | None) -> User:
             known = "、".join(session.scalars(select(User.name).where(local).order_by(User.name)))
             raise UnknownMember(f"没有成员“{name}” / no member “{name}”. Known: {known or '-'}")
         return user
-    user = session.scalar(select(User).where(local, User.name == LOCAL_ADMIN))
-    if user is None:
-        user = User(name=LOCAL_ADMIN, is_admin=True)
-        session.add(user)
-        session.commit()
-    elif not user.is_admin:
-        user.is_admin = True  # the terminal's operator owns the database
-        session.commit()
+    admin = select(User).where(local, User.name == LOCAL_ADMIN)
+    user = session.scalar(admin)
+    if user is not None and user.is_admin:
+        return user
+    # Several terminals started at once all find no administrator: the insert is decided by the database (the
+    # unique local name), and whoever comes second uses the row the first made.
+    begin_write(session)
+    insert_ignore(session, User.__table__, {"name": LOCAL_ADMIN, "is_admin": True, "created_at": utcnow()})
+    user = session.scalars(admin).one()
+    user.is_admin = True  # the terminal's operator owns the database
+    session.commit()
     return user
 
 

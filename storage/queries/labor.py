@@ -46,6 +46,19 @@ def outstanding_wages(*, session: Session, project_id: int, until: date, worker_
     return (session.scalar(wages) or ZERO) - (session.scalar(paid) or ZERO)
 
 
+def wages_and_settled(*, session: Session, project_id: int, worker_id: int) -> tuple[Decimal, Decimal]:
+    """A worker's wages recorded in a project and the settlements paid against them, all dates."""
+    wages = select(_money(LaborEntry.amount)).where(
+        LaborEntry.project_id == project_id, LaborEntry.worker_id == worker_id
+    )
+    settled = select(_money(WorkerPayment.amount)).where(
+        WorkerPayment.project_id == project_id,
+        WorkerPayment.worker_id == worker_id,
+        WorkerPayment.kind == PaymentKind.settlement,
+    )
+    return session.scalar(wages) or ZERO, session.scalar(settled) or ZERO
+
+
 def wages_owed(*, session: Session, project_id: int, until: date) -> Decimal:
     """Wages the project still has to pay up to a date: Σ over workers of max(outstanding, 0).
 

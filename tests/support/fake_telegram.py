@@ -84,6 +84,7 @@ class FakeTelegram:
         self._failures: dict[str, _Failure] = {}
         self._lock = threading.Lock()
         self._message_id = 1000
+        self._offset = 0  # getUpdates' highest offset so far
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
 
@@ -185,14 +186,23 @@ class FakeTelegram:
             return 200, {"ok": True, "result": self._message(call, message_id=int(call.params.get("message_id", 0)))}
         return 200, {"ok": True, "result": True}  # setMyCommands, deleteWebhook, sendChatAction, ...
 
+    @property
+    def confirmed(self) -> int:
+        """The highest update id the bot confirmed (asked for updates after it): Telegram will not send it again."""
+        with self._lock:
+            return self._offset - 1
+
     def _take_updates(self, call: Call) -> list[dict[str, Any]]:
+        """As Telegram: updates from the offset on (the ones before it are confirmed and forgotten), at most limit."""
         offset = int(call.params.get("offset", "0") or 0)
+        limit = int(call.params.get("limit", "100") or 100)
         deadline = time.monotonic() + min(float(call.params.get("timeout", "0") or 0), 0.5)
         while True:
             with self._lock:
+                self._offset = max(self._offset, offset)
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 if self._updates or time.monotonic() >= deadline:
-                    return list(self._updates)
+                    return list(self._updates[:limit])
             time.sleep(0.02)
 
     def _message(self, call: Call, message_id: int | None = None) -> dict[str, Any]:

@@ -498,6 +498,22 @@ def test_settlement_above_outstanding_is_refused_showing_the_outstanding(session
     assert run_tool(ctx, "settle_wages", {"worker": "张三", "amount": "500"}).ok
 
 
+def test_labour_already_settled_cannot_be_taken_back_below_what_was_paid(session: Session, make: Factory) -> None:
+    project = make.project(code="SG3")
+    make.worker("张三", 300)
+    _worked(make, project, 2)  # 600
+    ctx = make.ctx(project=project)
+    assert run_tool(ctx, "settle_wages", {"worker": "张三", "amount": "600"}).ok
+    day = (TODAY - timedelta(days=1)).isoformat()
+    lowered = log(make, project, days="0.5", date=day, correction=True)
+    assert not lowered.ok
+    assert "已结算 ¥600.00" in lowered.text and "工资只有 ¥450.00" in lowered.text and "没有改动" in lowered.text
+    assert [e.amount for e in entries(session)] == [Decimal("300.00"), Decimal("300.00")]
+    undone = run_tool(make.ctx(project=project), "undo_last", {})  # the settlement itself may be undone
+    assert undone.ok, undone.text
+    assert log(make, project, days="0.5", date=day, correction=True).ok  # then the day can be corrected
+
+
 def test_settlement_cannot_pay_wages_earned_after_its_date(session: Session, make: Factory) -> None:
     project = make.project()
     make.worker("张三", 300)

@@ -94,6 +94,27 @@ def test_undo_reverses_every_row_of_the_last_message_only(
     assert result.text.count("\n") == 3  # head + two removed costs + one restored task
 
 
+def test_undoing_labour_that_was_settled_is_refused_while_the_settlement_stands(
+    session: Session, make: Factory, site: Project, manager: User
+) -> None:
+    make.worker("张三", 300)
+    foreman = make.user("老李", project=site, role=Role.foreman)
+    yesterday = (make.today - timedelta(days=1)).isoformat()
+    assert run_tool(make.ctx(manager, project=site), "log_labor", {"worker": "张三", "days": "1"}).ok
+    assert run_tool(make.ctx(foreman, project=site), "log_labor", {"worker": "张三", "days": "1", "date": yesterday}).ok
+    assert run_tool(make.ctx(manager, project=site), "record_advance", {"worker": "张三", "amount": "100"}).ok
+    assert run_tool(make.ctx(manager, project=site), "settle_wages", {"worker": "张三", "amount": "500"}).ok
+
+    refused = run_tool(make.ctx(foreman, project=site), "undo_last", {})  # wages 300 left, 500 settled
+    assert not refused.ok
+    assert "已结算 ¥500.00" in refused.text and "¥300.00" in refused.text and "先撤回或更正那笔结算" in refused.text
+    session.rollback()
+    assert session.scalar(select(func.count(LaborEntry.id))) == 2
+    assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.undone_at.is_not(None))) == 0
+    assert run_tool(make.ctx(manager, project=site), "undo_last", {}).ok  # the settlement
+    assert run_tool(make.ctx(foreman, project=site), "undo_last", {}).ok  # then the labour: 300 − 100 advanced
+
+
 def test_someone_elses_write_is_not_undone_by_a_non_admin(
     session: Session, make: Factory, site: Project, manager: User
 ) -> None:
