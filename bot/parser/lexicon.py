@@ -76,6 +76,8 @@ class Lexicon:
     _task_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _all_tasks_re: re.Pattern[str] | None = field(default=None, repr=False)
     _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _by_full: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zhangsan → workers
+    _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
 
     @classmethod
     def build(
@@ -127,6 +129,12 @@ class Lexicon:
         for candidate in self.workers:  # warm the pinyin cache (and pypinyin itself) before the first message
             for word in candidate.names:
                 pinyin_keys(fold(word))
+        for candidate in self.workers:
+            for word in candidate.names:
+                full, initials = pinyin_keys(_squash(fold(word)))
+                for key, index in ((full, self._by_full), (initials, self._by_initials)):
+                    if candidate.item not in index.setdefault(key, []):
+                        index[key].append(candidate.item)
         number("两千五")  # and cn2an
 
     # -- finding names in (folded) text ------------------------------------------------------------
@@ -167,6 +175,15 @@ class Lexicon:
             return []
         own = self.lines[project or ""]
         return [Hit(own[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def pinyin_worker(self, word: str) -> str | None:
+        """The one worker a word typed in pinyin names (zhangsan, zs), as resolve_worker would find it surely; no
+        fuzzy suggestions, so an English word in a message (worked, advance) costs a dictionary look-up."""
+        key = _squash(fold(word))
+        if key in self._worker_by_word:
+            return self._worker_by_word[key]
+        found = self._by_full.get(key) or (self._by_initials.get(key, []) if len(key) >= 2 else [])
+        return found[0] if len(found) == 1 else None
 
     def resolve_worker(self, name: str) -> tuple[list[str], list[str]]:
         """Sure matches (exact, alias, pinyin: as tools.resolve does) and near names to suggest.

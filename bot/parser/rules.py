@@ -551,9 +551,9 @@ class Analysis:
             if hit.end - hit.begin > 1:
                 leftover = leftover[: hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end :]
         for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
-            sure, _ = self.lexicon.resolve_worker(m[0])
-            if len(sure) == 1:
-                found.append(Worker(sure[0], m.start(), m.end()))
+            named = self.lexicon.pinyin_worker(m[0])
+            if named is not None:
+                found.append(Worker(named, m.start(), m.end()))
         for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
             chunk = m[0]
             before = self.text[m.start() - 1] if m.start() else ""  # names found are masked: 张三李山 stays a name
