@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.parser.analysis import Analysis, normalise
 from bot.parser.dates import find as find_dates
 from bot.parser.lexicon import Lexicon, fold
 from bot.parser.numbers import decimal_text, number
 from bot.parser.plan import Plan
-from bot.parser.rules import Analysis, normalise, unread_question, unread_time
+from bot.parser.rules import unread_question, unread_time
 from tools.base import FIELD_LABELS, Call, Text
 
 

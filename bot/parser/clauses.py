@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.parser.analysis import Analysis, normalise
 from bot.parser.lexicon import Lexicon
 from bot.parser.plan import Plan
-from bot.parser.rules import Analysis, clause_kind, normalise, parse_clause, prelude
+from bot.parser.rules import clause_kind, parse_clause, prelude
 from tools.base import Call, Text
 
 # Where one clause ends: a line, a comma (not inside 5,200), a semicolon, a full stop (not in 0.5 or 11.24), an
