@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.parser import dates as dates_mod
 from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
-from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, number
+from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, decimal_text, number
 from bot.parser.plan import Plan
 from tools.base import Call, Text
 
@@ -130,10 +130,19 @@ SETTLE_RE = _re(
     r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
     r"|(paid|pay)(?![a-z]).*wages|wages paid"
 )
+# Wages settled in full (给张三结清工资, 把李四的工资结了): everything owed, when no amount is said.
+SETTLE_ALL_RE = _re(
+    r"结清|结完|结掉|全结|全部结|都结|结了|(?<![a-z])(settle\w* (?:all|everything|in full|up)|pay \w+ off|paid \w+ off)"
+)
+# A confirmation said in the message itself for a cost or a day over a stopped budget line.
+CONFIRM_OVER_RE = _re(
+    r"[,，;；]?\s*(?:确认超预算|确认超支|超预算也?记|超支也?记|超了也记"
+    r"|(?<![a-z])confirm(?:ed)?,?\s+(?:the\s+)?(?:over(?:\s*-?\s*)budget|overrun)(?![a-z]))"
+)
 # Things no tool records: absence, and money paid back (张三还了300借支 is not a new advance).
 NEGATION_RE = _re(
     r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
-    r"|还了|还钱|还款|归还|还清|还回|退回|退了"
+    r"|还了|还钱|还款|归还|还清|还回|退回|退了|退款|退钱|退货"
     r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
     r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])"
 )
@@ -207,8 +216,8 @@ DAYS_RE = _re(
 )
 HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
 LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
-BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
-NAME_AND_NUMBER_RE = _re(r"[\s,.;、]*\|+\s*[:=]?\s*(?:\d+(?:\.\d+)?|半)[\s,.;、]*")
+BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|\.\d+|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
+NAME_AND_NUMBER_RE = _re(r"[\s,.;、]*\|+\s*[:=]?\s*(?:\d+(?:\.\d+)?|\.\d+|半)[\s,.;、]*")
 EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
 MAX_BARE_DAYS = Decimal(3)
 OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
@@ -221,6 +230,37 @@ RATE_RE = _re(
     r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
     r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)"
 )
+# A minus sign before a figure (-5000, −1, 负300); a dash after a digit or a letter is a range or a code.
+NEGATIVE_RE = _re(rf"(?<![\d.a-z])(?:-|−|负)\s*(?={NUMBER})(?!(?:{NUMBER})\s*(?:层|楼|f(?![a-z])))")  # 负一层: a floor
+# A clock time: 晚上9点, 十点半, 9点30, 21:00, 9pm.
+_PERIOD = r"上午|早上|早晨|中午|下午|傍晚|晚上|夜里|夜间|半夜|凌晨"
+_EVENING = ("下午", "傍晚", "晚上", "夜里", "夜间")
+_NIGHT = ("半夜", "凌晨")
+_NOON = ("中午",)
+
+
+def _clock_re(side: str) -> str:
+    return (
+        rf"(?:(?P<p{side}>{_PERIOD})\s*)?"
+        rf"(?:(?P<h{side}>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(?:点|时)"
+        rf"(?:\s*(?P<half{side}>半)|\s*(?P<m{side}>\d{{1,2}}|[一二三四五十]{{1,3}})\s*分?|钟)?"
+        rf"|(?P<hh{side}>(?<![\d.])\d{{1,2}}):(?P<mm{side}>\d{{2}})(?!\d)"
+        rf"|(?P<hx{side}>(?<![\d.])\d{{1,2}})(?=\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])))"
+        rf"(?:\s*(?P<ap{side}>am|pm|a\.m\.|p\.m\.)(?![a-z]))?"
+    )
+
+
+# Until a time: 加班到9点, 干到晚上十点, overtime until 9pm.
+CLOCK_UNTIL_RE = _re(
+    rf"(?:(?P<pre>{_PERIOD})\s*)?"
+    r"(?:(?P<ot>加班|overtime|ot)\s*(?:干|做)?\s*|(?:干|做|上班|忙|搞|弄|work(?:ed)?)\s*(?:活)?\s*(?:了)?\s*)?"
+    rf"(?:到|至|until|till|to)\s*{_clock_re('a')}"
+)
+# A span of work: 7点到12点, 从下午1点到6点, 7:00-12:00.
+CLOCK_SPAN_RE = _re(rf"(?:从\s*)?{_clock_re('a')}\s*(?:到|至|-|~|—|to|until|till)\s*{_clock_re('b')}")
+OT_NEAR_RE = _re(r"加班|overtime|(?<![a-z])ot(?![a-z])")
+# A figure said to be what the work counts as (算一天半, 按一天算, 记1.5个工).
+COUNTED_RE = _re(r"(?:算|按|记|计)\s*(?:成|为|作)?\s*$")
 NOT_MONEY_AFTER_RE = _re(
     r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
     r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
@@ -271,6 +311,18 @@ QUESTIONS = {
         "{price} per {unit}: how many? Please give the count or the total.",
     ),
     "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
+    "how_many": Text(
+        "单价 {price} 元，一共多少？请写上数量（例如“2吨”）或总金额。",
+        "{price} per unit: how many? Please give the count (e.g. “2 tons”) or the total.",
+    ),
+    "price_disagrees": Text(
+        "金额对不上：{count}{unit} × {price} = {product}，但总价写的是 {total}。是哪个？",
+        "The figures disagree: {count} {unit} × {price} = {product}, but the total says {total}. Which is it?",
+    ),
+    "count_times_price": Text(
+        "按 {count}{unit} × 单价 {price} = {product} 元记", "{count} {unit} × {price} = {product}"
+    ),
+    "total_over_price": Text("总价 {total} ÷ 单价 {price} = {count}", "total {total} ÷ {price} each = {count}"),
     "which_category": Text(
         "这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
         "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead",
@@ -321,6 +373,55 @@ QUESTIONS = {
         "I could not tell what “{words}” goes with, so nothing was recorded rather than guessed. Please give one "
         "thing per part, separated by commas or lines, e.g. “Mike 1 day today, advance 500”.",
     ),
+    "sign": Text(
+        "“{figure}”带负号，我不知道该怎么记：是退款、退货冲账，还是写错了？负数不会记，这次没有记录。"
+        "退回的钱请说“退回…”，写错了请发正确的数。",
+        "“{figure}” has a minus sign, and I cannot tell what it means: a refund? a mistake? Nothing was recorded; "
+        "if it was a mistake, send the right figure.",
+    ),
+    "clock_which": Text(
+        "“{clock}”是早上还是晚上？请写“晚上{hour}点”或“{late}:00”这样，以免算错加班。",
+        "Is “{clock}” morning or evening? Please write “{hour}pm” or “{late}:00”, so the overtime is right.",
+    ),
+    "clock_before_end": Text(
+        "“{clock}”不晚于下班时间 {day_end}，算不出加班。请直接写加班几小时，例如“加班2小时”。",
+        "“{clock}” is not after the {day_end} end of the working day, so it gives no overtime. Please say the "
+        "hours, e.g. “overtime 2 h”.",
+    ),
+    "clock_span_which": Text(
+        "“{clock}”是几点到几点？请写上“上午”“下午”或 24 小时制，例如“7:00到17:00”。",
+        "Which hours are “{clock}”? Please write am/pm or 24-hour times, e.g. “7:00 to 17:00”.",
+    ),
+    "clock_minutes": Text(
+        "“{clock}”算不出整数的加班小时，请直接写几小时，例如“加班2.5小时”。",
+        "“{clock}” does not give whole or half hours; please say the hours, e.g. “overtime 2.5 h”.",
+    ),
+    "overtime_until": Text(
+        "加班到 {end}，按下班时间 {day_end} 算 {hours} 小时",
+        "overtime until {end}, from the {day_end} end of day: {hours} h",
+    ),
+    "worked_until": Text(
+        "干到 {end}，按下班时间 {day_end} 算一天加班 {hours} 小时",
+        "worked until {end}: a day plus {hours} h overtime after the {day_end} end of day",
+    ),
+    "worked_until_more": Text(
+        "干到 {end}，按下班时间 {day_end} 算加班 {hours} 小时",
+        "worked until {end}: {hours} h overtime after the {day_end} end of day",
+    ),
+    "span_hours": Text("{start} 到 {end} 算 {hours} 小时", "{start} to {end} counted as {hours} h"),
+    "span_overtime": Text("{start} 到 {end} 算加班 {hours} 小时", "{start} to {end} counted as {hours} h overtime"),
+    "overtime_only": Text(
+        "{worker} {day} 只有加班 {hours} 小时，没有当天的工：只记加班吗？",
+        "{worker} on {day}: {hours} h overtime and no day of work. Only the overtime?",
+    ),
+    "too_much_in_a_day": Text(
+        "{worker} {day} 记 {figure}，一天里不可能有这么多（最多 3 个工、16 小时）。请核对后重发。",
+        "{worker} on {day}: {figure} is more than one day can hold (3 days, 16 hours at most). Please check it.",
+    ),
+    "settle_all": Text(
+        "给{worker}结清全部未结工资：确认后按实际欠的金额结算。",
+        "Settle everything {worker} is owed: the amount owed is shown before it is recorded.",
+    ),
     "ambiguous": Text(
         "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
         "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",
@@ -354,6 +455,22 @@ _NOT_NAMES = {
 }
 
 
+class Asked(str):
+    """A question that a short answer can complete: the slot it asks for, the values offered and the word of the
+    message a chosen value replaces. A plain str question is asked all the same, with no slot."""
+
+    slot: str | None
+    choices: tuple[str, ...]
+    replaces: str | None
+
+    def __new__(
+        cls, text: str, slot: str | None = None, choices: tuple[str, ...] = (), replace: str | None = None
+    ) -> Asked:
+        asked = super().__new__(cls, text)
+        asked.slot, asked.choices, asked.replaces = slot, choices, replace
+        return asked
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), ideographic space and tabs as spaces, trimmed."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
@@ -372,6 +489,21 @@ class Quantity:
     value: Decimal
     begin: int
     end: int
+    said: str | None = None  # how the figure was worked out (a clock time): the write is proposed with it
+
+
+@dataclass
+class Clock:
+    """A clock time (加班到9点, 到21:00) or a span of them (7点到12点) in the text, in minutes after midnight;
+    start is None for a time something lasted until."""
+
+    begin: int
+    end: int
+    start: int | None
+    stop: int | None  # None: morning or evening cannot be told
+    overtime: bool  # said of overtime (加班到, overtime until)
+    words: str
+    span: bool = False  # from a time to a time
 
 
 @dataclass
@@ -387,6 +519,7 @@ class Analysis:
     work: list[str] = field(default_factory=list)  # low, with found spans blanked
     rate: Decimal | None = None  # a daily rate the message names for its labour entries
     labour: bool = False  # every clause of it that says what it does says labour (clauses.py): 张三 1 is days
+    money: bool = False  # a payment (/settle 张三 1): a bare number after a name is money, never days
 
     def __post_init__(self) -> None:
         self.low = fold(self.raw)
@@ -406,6 +539,7 @@ class Analysis:
         self.worker_hits = self.lexicon.find_workers(self.text)
         for hit in self.worker_hits:
             self.mask(hit.begin, hit.end, "|")
+        self.negative = self._negative()
 
     @property
     def text(self) -> str:
@@ -425,6 +559,57 @@ class Analysis:
 
     def t(self, key: str, **params: Any) -> str:
         return QUESTIONS[key].render(self.language, **params)
+
+    def asked(
+        self, key: str, *, slot: str, choices: tuple[str, ...] = (), replace: str | None = None, **params: Any
+    ) -> Asked:
+        """A question whose short answer completes the message (see Asked)."""
+        return Asked(self.t(key, **params), slot, choices, replace)
+
+    # -- signs -----------------------------------------------------------------------------------
+
+    def _negative(self) -> str | None:
+        """A figure written with a minus sign (-5000, −1, 负300), as typed: never read as positive. Dates and
+        names are masked first (2026-11-24 is no minus); a range (3-5) has a digit before its dash."""
+        m = NEGATIVE_RE.search(self.text)
+        if m is None:
+            return None
+        figure = NUMBER_RE.match(self.text, m.end())
+        return self.raw[m.start() : figure.end() if figure else m.end()].strip()
+
+    # -- clock times -----------------------------------------------------------------------------
+
+    @cached_property
+    def clocks(self) -> list[Clock]:
+        """Clock times said of work (加班到9点, 干到晚上十点, 7点到12点, overtime until 9pm), found and masked."""
+        found: list[Clock] = []
+        text = self.text
+        for m in CLOCK_SPAN_RE.finditer(text):
+            first, last = _clock(m, "a"), _clock(m, "b")
+            if first is None or last is None:
+                continue
+            start, stop = _span(first, last)
+            overtime = bool(
+                OT_NEAR_RE.search(text, max(0, m.start() - 4), m.start()) or OT_AFTER_RE.match(text, m.end())
+            )
+            words = self.raw[m.start() : m.end()].strip()
+            found.append(Clock(m.start(), m.end(), start, stop, overtime, words, span=True))
+            self.mask(m.start(), m.end())
+        text = self.text
+        for m in CLOCK_UNTIL_RE.finditer(text):
+            until = _clock(m, "a")
+            if until is None:
+                continue
+            words = self.raw[m.start() : m.end()].strip()
+            found.append(Clock(m.start(), m.end(), None, until[0] if until[1] else None, bool(m["ot"]), words))
+            self.mask(m.start(), m.end())
+        return sorted(found, key=lambda c: c.begin)
+
+    @cached_property
+    def clock_question(self) -> str | None:
+        """What to ask about a clock time that cannot be read surely (到9点: morning or evening?)."""
+        _ = self.quantities
+        return self._clock_doubt
 
     # -- project, dates --------------------------------------------------------------------------
 
@@ -476,7 +661,8 @@ class Analysis:
 
     @cached_property
     def quantities(self) -> list[Quantity]:
-        """Day rate, overtime, hours and days, found and masked in that order."""
+        """Day rate, clock times, overtime, hours and days, found and masked in that order."""
+        clocks = self.clocks
         text = self.text
         found: list[Quantity] = []
         for m in RATE_RE.finditer(text):
@@ -522,7 +708,10 @@ class Analysis:
         # give days (王五 1 / 赵六 半天) with no word of money: a bare number after a name is that one's 工日
         # (王五1 赵六1 with no word of labour may be anything: asked)
         roster = any(q.kind in ("days", "hours") for q in found) and not MONEY_WORD_RE.search(self.low)
-        if self.labour or roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
+        bare_days = (
+            self.labour or roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text)
+        )
+        if bare_days and not self.money:
             text = self.text
             for hit in self.worker_hits:
                 bare = BARE_DAYS_RE.match(text, hit.end)
@@ -537,7 +726,59 @@ class Analysis:
                 if value is not None and 0 < value <= MAX_BARE_DAYS:
                     found.append(Quantity("days", value, each.start(), each.end()))
                     self.mask(each.start(), each.end())
+        found += self._from_clocks(clocks, found)
         return sorted(found, key=lambda q: q.begin)
+
+    _clock_doubt: str | None = None
+
+    def _from_clocks(self, clocks: list[Clock], found: list[Quantity]) -> list[Quantity]:
+        """What clock times say: the hours of a span; the overtime after the project's day end of a time worked
+        until (a day of work too when none is given). A figure counted after it (干到十点 算一天半) is what was
+        meant, and the time only says why."""
+        out: list[Quantity] = []
+        day_end = _minutes(self.lexicon.day_end(self.project))
+        shown_end = _clock_text(day_end)
+        for clock in clocks:
+            if clock.stop is None:
+                hour = re.search(r"\d+|[一二两三四五六七八九十]+", clock.words)
+                hour_value = number(hour[0]) if hour else None
+                late = int(hour_value) + 12 if hour_value is not None else 21
+                self._clock_doubt = self.t(
+                    "clock_span_which" if clock.span else "clock_which",
+                    clock=clock.words,
+                    hour=hour[0] if hour else "9",
+                    late=late,
+                )
+                continue
+            if clock.span and clock.start is not None:
+                hours = _hours(clock.stop - clock.start)
+                if hours is None or hours <= 0:
+                    self._clock_doubt = self.t("clock_span_which", clock=clock.words)
+                    continue
+                key = "span_overtime" if clock.overtime else "span_hours"
+                said = self.t(
+                    key, start=_clock_text(clock.start), end=_clock_text(clock.stop), hours=decimal_text(hours)
+                )
+                out.append(Quantity("overtime" if clock.overtime else "hours", hours, clock.begin, clock.end, said))
+                continue
+            counted = [q for q in found if q.kind in ("days", "hours") and COUNTED_RE.search(self.low, 0, q.begin)]
+            if counted and not clock.overtime:
+                continue  # 干到晚上十点 算一天半: the figure counted is the one meant
+            hours = _hours(clock.stop - day_end)
+            if hours is None or hours <= 0:
+                question = "clock_minutes" if hours is None else "clock_before_end"
+                self._clock_doubt = self.t(question, clock=clock.words, day_end=shown_end)
+                continue
+            params = {"end": _clock_text(clock.stop), "day_end": shown_end, "hours": decimal_text(hours)}
+            if clock.overtime:
+                out.append(Quantity("overtime", hours, clock.begin, clock.end, self.t("overtime_until", **params)))
+            elif any(q.kind in ("days", "hours") for q in found):
+                out.append(Quantity("overtime", hours, clock.begin, clock.end, self.t("worked_until_more", **params)))
+            else:
+                said = self.t("worked_until", **params)
+                out.append(Quantity("days", Decimal(1), clock.begin, clock.begin, said))
+                out.append(Quantity("overtime", hours, clock.begin, clock.end, said))
+        return out
 
     @cached_property
     def workers(self) -> tuple[list[Worker], str | None]:
@@ -703,10 +944,76 @@ def _name_like(chunk: str) -> bool:
     return chunk[0] in "老小阿" and len(chunk) == 2 and chunk[1] in SURNAMES
 
 
+def _clock(m: re.Match[str], side: str) -> tuple[int, bool] | None:
+    """One clock time of a match: minutes after midnight and whether morning or evening is certain (晚上9点,
+    21:00, 9pm), or None when it is no time of day."""
+    hour = number(m[f"h{side}"] or m[f"hh{side}"] or m[f"hx{side}"] or "")
+    if hour is None or hour != int(hour) or not 0 <= hour <= 24:
+        return None
+    h, minute = int(hour), 30 if m[f"half{side}"] else 0
+    said = m[f"m{side}"] or m[f"mm{side}"]
+    if said:
+        value = number(said)
+        if value is None or value != int(value) or not 0 <= value < 60:
+            return None
+        minute = int(value)
+    period = m[f"p{side}"] or m.groupdict().get("pre") or ""  # 晚上加班到9点: the evening is said before
+    ap = (m[f"ap{side}"] or "").replace(".", "")
+    if h > 12:
+        return h * 60 + minute, True  # 21点, 21:00
+    if period in _EVENING or ap == "pm":
+        h = h + 12 if h < 12 else (24 if period else 12)  # 晚上12点 is midnight, 12pm noon
+    elif period in _NIGHT:
+        h = h + 24 if h <= 6 else 24 if h == 12 else h + 12
+    elif period in _NOON:
+        h = h + 12 if h < 6 else h
+    elif not period and not ap:
+        return h * 60 + minute, False
+    return h * 60 + minute, True
+
+
+def _span(start: tuple[int, bool], stop: tuple[int, bool]) -> tuple[int | None, int | None]:
+    """A span of work (7点到12点, 下午1点到6点): a start with no morning or evening said is a morning one from 5 to
+    11; an end that would come before it is in the afternoon; anything else cannot be told."""
+    begin, begin_sure = start
+    end, end_sure = stop
+    if not begin_sure and not 5 * 60 <= begin < 12 * 60:
+        return None, None
+    if not end_sure and end <= begin:
+        end += 12 * 60
+    if end <= begin or end > 36 * 60:
+        return None, None
+    return begin, end
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def _clock_text(minutes: int) -> str:
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def _hours(minutes: int) -> Decimal | None:
+    """Minutes as hours, when they make quarter hours (the tools keep two decimal places)."""
+    return Decimal(minutes) / 60 if minutes % 15 == 0 else None
+
+
 # -- building plans ---------------------------------------------------------------------------------
 
 
 def ask(question: str | None) -> Plan:
+    """No calls, and the question; a question that a short answer completes keeps its slot and choices."""
+    if isinstance(question, Asked):
+        return Plan(
+            calls=[],
+            source="rules",
+            question=str(question),
+            slot=question.slot,
+            choices=list(question.choices),
+            replace=question.replaces,
+        )
     return Plan(calls=[], source="rules", confident=False, question=question)
 
 

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.parser.analysis import Analysis, normalise
-from bot.parser.lexicon import Lexicon
+from bot.parser.analysis import CONFIRM_OVER_RE, Analysis, normalise
+from bot.parser.lexicon import Lexicon, fold
 from bot.parser.plan import Plan
 from bot.parser.rules import clause_kind, parse_clause, prelude
 from tools.base import Call, Text
@@ -106,6 +106,20 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     early = prelude(raw, lexicon, language)
     if early is not None:
         return early
+    # 确认超预算 said in the message: the overrun is confirmed for its costs and days, and the words are no clause
+    confirmed = CONFIRM_OVER_RE.search(fold(raw)) is not None
+    if confirmed:
+        text = CONFIRM_OVER_RE.sub(" ", fold(unicodedata.normalize("NFKC", text)))
+        raw = normalise(text)
+    plan = _parse(text, raw, lexicon, today=today, project_code=project_code, language=language)
+    if confirmed:
+        plan.calls = [
+            Call(c.tool, {**c.args, "confirm": True}) if c.tool in ("add_cost", "log_labor") else c for c in plan.calls
+        ]
+    return plan
+
+
+def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
     spaced = unicodedata.normalize("NFKC", text).strip()
 
     def analyse(part: str, kind: str | None = None) -> Analysis:
@@ -205,6 +219,7 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
         return Plan(calls=[], source="rules", question=_Q["projects"].render(language))
     project = next(iter(named.values()), "")
     calls: list[Call] = []
+    reasons: list[str] = []
     dates = workers = ""
     for i, (part, words, an) in enumerate(zip(parts, said, own, strict=True)):
         context = []
@@ -226,8 +241,10 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
         if part.kind is None:
             return _ask(words, None, language)
         plan = parse_clause(analyse(" ".join([*context, words]), part.kind) if context else an)
-        if not plan.calls or not plan.confident:
+        if not plan.calls or not (plan.confident or plan.confirm):
             return _ask(words, plan.question, language)
+        if plan.confirm and plan.question:  # a part proposed (a clock time read): the whole message is
+            reasons.append(plan.question)
         if plan.writes != (part.kind in _WRITES):  # 借支200，明天下雨吗: the advance would be read, not written
             return _ask(words, None, language)
         calls += plan.calls
@@ -235,6 +252,8 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
     for worker, day in days:
         if days.count((worker, day)) > 1:
             return Plan(calls=[], source="rules", question=_Q["twice"].render(language, worker=worker, day=day))
+    if reasons:
+        return Plan(calls=calls, source="rules", confirm=True, question="；".join(dict.fromkeys(reasons)))
     return Plan(calls=calls, source="rules", confident=True)
 
 

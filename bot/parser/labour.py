@@ -4,6 +4,7 @@ corrections of a day already logged."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from bot.parser.analysis import (
@@ -24,6 +25,9 @@ from bot.parser.analysis import (
 from bot.parser.numbers import decimal_text
 from bot.parser.plan import Plan
 from tools.base import Call
+
+MAX_DAYS = Decimal(3)  # 工 in one day for one worker, as the tool allows
+MAX_HOURS = Decimal(16)  # hours worked in one day, overtime included
 
 
 def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correction: bool = False) -> Plan:
@@ -61,12 +65,15 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
     for i in range(len(groups) - 2, -1, -1):
         if not groups[i]:
             if any(workers[i].end <= s.begin < bounds[i] for s in an.spans):
-                return ask(an.t("how_much_work", who=workers[i].name))
+                return ask(an.asked("how_much_work", slot="days", who=workers[i].name))
             groups[i] = groups[i + 1]
     calls: list[Call] = []
+    said: list[str] = []
     for worker, group in zip(workers, groups, strict=True):
         if not group:
-            return ask(an.t("fix_how_much" if correction else "how_much_work", who=worker.name, day=day.isoformat()))
+            if correction:
+                return ask(an.t("fix_how_much", who=worker.name, day=day.isoformat()))
+            return ask(an.asked("how_much_work", slot="days", who=worker.name))
         args: dict[str, Any] = an.with_project(worker=worker.name, date=day.isoformat())
         for kind in ("days", "hours", "overtime"):
             values = [q.value for q in group if q.kind == kind]
@@ -82,10 +89,35 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
             if "days" not in args and "hours" not in args:  # 加班改成3小时: the day's 工 would be lost
                 return ask(an.t("fix_how_much", who=worker.name, day=day.isoformat()))
             args["correction"] = True
+        too_much = _too_much(an, args)
+        if too_much:
+            return ask(an.t("too_much_in_a_day", worker=worker.name, day=day.isoformat(), figure=too_much))
+        said += [q.said for q in group if q.said]
+        if "overtime_hours" in args and "days" not in args and "hours" not in args and not correction:
+            said.append(an.t("overtime_only", worker=worker.name, day=day.isoformat(), hours=args["overtime_hours"]))
         calls.append(Call("log_labor", args))
     if an.amounts:  # money in a labour message: not ours to guess
         return ask(an.t("ambiguous"))
+    if said:  # a figure worked out (a clock time) or an unusual day: proposed, with how it was read
+        return Plan(calls=calls, source="rules", confirm=True, question="；".join(dict.fromkeys(said)))
     return Plan(calls=calls, source="rules", confident=True)
+
+
+def _too_much(an: Analysis, args: dict[str, Any]) -> str | None:
+    """More than one day can hold (3 工, 16 hours with overtime): the figures as said, to ask about them."""
+    days = Decimal(args.get("days", 0))
+    hours = Decimal(args.get("hours", 0))
+    overtime = Decimal(args.get("overtime_hours", 0))
+    worked = days * an.lexicon.hours_per_day(an.project) + hours + overtime
+    if days <= MAX_DAYS and worked <= MAX_HOURS:
+        return None
+    zh = an.language == "zh"
+    parts = [f"{args['days']} 工" if zh else f"{args['days']} day(s)"] if days else []
+    parts += [f"{args['hours']} 小时" if zh else f"{args['hours']} h"] if hours else []
+    parts += (
+        [f"加班 {args['overtime_hours']} 小时" if zh else f"{args['overtime_hours']} h overtime"] if overtime else []
+    )
+    return ("、" if zh else ", ").join(parts)
 
 
 def _roster_then_details(an: Analysis, quantities: list[Quantity]) -> list[Worker] | None:

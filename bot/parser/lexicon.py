@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,6 +21,8 @@ from storage.models import BudgetLine, Project, Task, Worker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 from tools.resolve import Candidate, match, pinyin_keys
 
+DAY_END = "18:00"  # when a working day ends, for overtime said as a clock time (加班到9点): no project setting yet
+HOURS_PER_DAY = Decimal(8)
 SUGGEST_PINYIN = 80  # pinyin similarity (0-100) above which a worker is offered as "did you mean"
 RELOAD_AFTER = 60.0  # seconds: even with an unchanged version, names (aliases) edited in place are picked up
 
@@ -67,6 +70,8 @@ class Lexicon:
     workers: tuple[Candidate[str], ...] = ()  # item: the stored name
     tasks: dict[str, tuple[Candidate[str], ...]] = field(default_factory=dict)  # project code → tasks
     lines: dict[str, dict[str, str]] = field(default_factory=dict)  # project code → {label or key: key}
+    day_ends: dict[str, str] = field(default_factory=dict)  # project code → HH:MM, when its working day ends
+    day_hours: dict[str, Decimal] = field(default_factory=dict)  # project code → hours in one 工
     version: tuple[Any, ...] = ()
     _project_re: re.Pattern[str] | None = field(default=None, repr=False)
     _project_by_word: dict[str, str] = field(default_factory=dict, repr=False)
@@ -87,6 +92,8 @@ class Lexicon:
         workers: Sequence[tuple[str, Sequence[str]]] = (),
         tasks: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
         lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
+        day_ends: Mapping[str, str] | None = None,
+        day_hours: Mapping[str, Decimal] | None = None,
         version: tuple[Any, ...] = (),
     ) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
@@ -101,6 +108,8 @@ class Lexicon:
                 code: {fold(label or key): key for key, label in rows if key not in CATEGORIES}
                 for code, rows in (lines or {}).items()
             },
+            day_ends=dict(day_ends or {}),
+            day_hours=dict(day_hours or {}),
             version=version,
         )
         lex._compile()
@@ -167,6 +176,14 @@ class Lexicon:
 
     def task_names(self, project: str | None) -> list[str]:
         return [c.item for c in self.tasks.get(project or "", ())]
+
+    def day_end(self, project: str | None) -> str:
+        """When the project's working day ends (HH:MM): overtime said as a clock time counts from it."""
+        return self.day_ends.get(project or "", DAY_END)
+
+    def hours_per_day(self, project: str | None) -> Decimal:
+        """Hours in one 工 on the project (8 unless the project says otherwise)."""
+        return self.day_hours.get(project or "", HOURS_PER_DAY)
 
     def find_lines(self, text: str, project: str | None) -> list[Hit]:
         """A project's own budget lines (其他直接费, 安全费...) named in text."""
@@ -236,8 +253,10 @@ def _version(session: Session) -> tuple[Any, ...]:
 
 
 def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
-    projects = session.execute(select(Project.id, Project.code, Project.name, Project.aliases)).all()
-    code_of = {pid: code for pid, code, _, _ in projects}
+    projects = session.execute(
+        select(Project.id, Project.code, Project.name, Project.aliases, Project.hours_per_day)
+    ).all()
+    code_of = {pid: code for pid, code, _, _, _ in projects}
     workers = session.execute(select(Worker.name, Worker.aliases).order_by(Worker.id)).all()
     tasks: dict[str, list[tuple[str, list[str]]]] = {}
     for project_id, name, aliases in session.execute(
@@ -252,10 +271,12 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
     ):
         lines.setdefault(code_of[project_id], []).append((category, label))
     return Lexicon.build(
-        projects=[(code, name, aliases or []) for _, code, name, aliases in projects],
+        projects=[(code, name, aliases or []) for _, code, name, aliases, _ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
         tasks=tasks,
         lines=lines,
+        # No project stores when its working day ends (the schema has no such column): every project's is DAY_END.
+        day_hours={code: hours for _, code, _, _, hours in projects if hours},
         version=version,
     )
 

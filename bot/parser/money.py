@@ -4,11 +4,13 @@ and a count × a unit price)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.parser.analysis import (
     COST_WORD_RE,
     EACH_RE,
+    SETTLE_ALL_RE,
     Analysis,
     Worker,
     ask,
@@ -19,6 +21,7 @@ from bot.parser.lexicon import Hit
 from bot.parser.numbers import NUMBER, decimal_text, number
 from bot.parser.plan import Plan
 from tools.base import Call
+from tools.categories import CATEGORIES, CATEGORY_LABELS
 
 
 def _money_text(value: Decimal) -> str:
@@ -36,8 +39,10 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
         return ask(an.t("each_amount"))
     if len(workers) == 1:
         amount = an.amount(strict=True)
+        if amount is None and tool == "settle_wages" and SETTLE_ALL_RE.search(an.low):
+            return _settle_all(an, workers[0])
         if amount is None:
-            return ask(an.t("how_much_money"))
+            return ask(an.asked("how_much_money", slot="amount"))
         if isinstance(amount, str):
             return ask(amount)
         amounts = [amount]
@@ -56,6 +61,15 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
     return Plan(calls=calls, source="rules", confident=True)
 
 
+def _settle_all(an: Analysis, worker: Worker) -> Plan:
+    """给张三结清工资: everything owed, proposed; the tool shows the amount owed before anything is recorded."""
+    day = an.entry_date(described=True)
+    if isinstance(day, str):
+        return ask(day)
+    call = Call("settle_wages", an.with_project(worker=worker.name, date=day.isoformat(), all=True))
+    return Plan(calls=[call], source="rules", confirm=True, question=an.t("settle_all", worker=worker.name))
+
+
 def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | str:
     """Several workers paid: each its own amount (赵六借一千 孙七借八百), or one amount each (各借一千, 每人500).
 
@@ -63,7 +77,7 @@ def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | 
     """
     found = an.amounts
     if not found:
-        return an.t("how_much_money")
+        return an.asked("how_much_money", slot="amount")
     if any(a[2] < workers[0].begin for a in found):
         return an.t("each_amount")
     bounds = [w.begin for w in workers[1:]] + [len(an.low)]
@@ -157,29 +171,32 @@ def plan_cost(an: Analysis) -> Plan:
                 args["note"] = item
             calls.append(Call("add_cost", args))
         return Plan(calls=calls, source="rules", confident=True)
-    priced = _priced_total(an) if an.amounts else None
+    priced = _priced(an) if an.amounts else None
     if isinstance(priced, str):
         return ask(priced)
-    amount: Decimal | str | None
-    if priced is not None:  # a stated total must agree with count × price
-        if any(a[0] != priced for a in an.amounts if not _inside_price(an, a)):
-            return ask(an.t("which_amount"))
-        amount = priced
-    else:
-        amount = an.amount(strict=True)
+    amount: Decimal | str | None = priced.amount if priced is not None else an.amount(strict=True)
     if amount is None:
-        return ask(an.t("how_much_money") if COST_WORD_RE.search(an.low) else None)
+        return ask(an.asked("how_much_money", slot="amount") if COST_WORD_RE.search(an.low) else None)
     if isinstance(amount, str):
         return ask(amount)
     category, note, clear = an.category()
     if category is None or not clear:
-        return ask(an.t("which_category", amount=_money_text(amount)))
+        labels = tuple(CATEGORY_LABELS[key].render(an.language) for key in CATEGORIES)
+        return ask(an.asked("which_category", slot="category", choices=labels, amount=_money_text(amount)))
     day = an.entry_date(described=True)
     if isinstance(day, str):
         return ask(day)
     args = an.with_project(category=category, amount=_money_text(amount), date=day.isoformat())
     if note:
         args["note"] = note
+    if priced is None or priced.plain:
+        return one("add_cost", args)
+    args["quantity"] = decimal_text(priced.quantity)
+    if priced.unit:
+        args["unit"] = priced.unit
+    args["unit_price"] = decimal_text(priced.price)
+    if priced.said:  # a figure taken for a count or a total: proposed, with the computation
+        return Plan(calls=[Call("add_cost", args)], source="rules", confirm=True, question=priced.said)
     return one("add_cost", args)
 
 
@@ -220,12 +237,15 @@ def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
 _UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
 _EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
 PER_UNIT_RE = re.compile(
-    rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
+    rf"单价\s*(?:是|为|:)?\s*(?P<p5>{NUMBER})\s*(?:元|块)?(?:\s*(?:/|每|一)\s*(?P<u5>{_UNIT}))?"
+    rf"|(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
     rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
     rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
     rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})"
 )
 COUNT_RE = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
+# A figure said to be the whole amount (共8000, 总价8000, total 8000).
+TOTAL_BEFORE_RE = re.compile(r"(?:一共|总共|共计|共|合计|总价|总计|(?<![a-z])total(?: of)?)\s*(?:是|为|:)?\s*$")
 # A price per something the parser could not pair with a count (餐费每人30, 2000 per week): never a guessed total.
 PER_MARK_RE = re.compile(
     r"每|(?<![a-z])(per|each|apiece|a day|an hour|a ton|a load|a week|a month)(?![a-z])|/\s*[^\s\d]"
@@ -259,19 +279,30 @@ def _price_spans(an: Analysis) -> list[re.Match[str]]:
 
 
 def _price_text(m: re.Match[str]) -> str:
-    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or ""
+    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or m["p5"] or ""
 
 
 def _inside_price(an: Analysis, amount: tuple[Decimal, bool, int, int]) -> bool:
     return any(m.start() <= amount[2] < m.end() for m in _price_spans(an))
 
 
-def _priced_total(an: Analysis) -> Decimal | str | None:
-    """A unit price and a count of the same unit (租了两天 一天一千二, 20吨 每吨450) → their product.
+@dataclass
+class Priced:
+    """A cost said as a count and a unit price: amount = quantity × price, exactly."""
 
-    一天一千二 with no count is one day's price; 每天一千二 with no count, several counts or several prices is
-    asked about: never a guessed total.
-    """
+    amount: Decimal
+    quantity: Decimal
+    unit: str | None
+    price: Decimal
+    said: str | None = None  # how a bare figure was taken (a count or a total): the cost is proposed with it
+    plain: bool = False  # one of a thing at its price (一车4.5万): the amount alone says it all
+
+
+def _priced(an: Analysis) -> Priced | str | None:
+    """A unit price and a count of its unit (钢筋2吨单价4000, 20吨 每吨450, 3车砂子一车800) → their product, the
+    count and the price; a total said as well must agree. A price with no count asks how many; a price next to one
+    bare figure takes it for the count, or for the total when it is money (8000元, 共8000), and is proposed.
+    Several prices or counts are asked about: never a guessed total, never a unit price stored as one."""
     prices = _price_spans(an)
     if not prices:
         return an.t("which_amount") if PER_MARK_RE.search(an.text) else None
@@ -279,19 +310,62 @@ def _priced_total(an: Analysis) -> Decimal | str | None:
         return an.t("which_amount")
     price = prices[0]
     value = number(_price_text(price))
-    unit = _unit(price["u1"] or price["u2"] or price["u3"] or price["u4"])
+    said_unit = price["u1"] or price["u2"] or price["u3"] or price["u4"] or price["u5"]
+    unit = _unit(said_unit) if said_unit else None
     if value is None or value <= 0:
         return None
-    counts = {
-        number(m["n"])
-        for m in COUNT_RE.finditer(an.low)
-        if _unit(m["u"]) == unit and not (price.start() <= m.start() < price.end())
-    }
-    counts.discard(None)
-    if len(counts) > 1:
+    plain = list(an.low)
+    for span in an.spans:  # 11月 is a date, not a count of months
+        plain[span.begin : span.stop] = " " * (span.stop - span.begin)
+    counts: dict[Decimal, str] = {}
+    for m in COUNT_RE.finditer("".join(plain)):
+        count = number(m["n"])
+        if (
+            count is not None
+            and (unit is None or _unit(m["u"]) == unit)
+            and not price.start() <= m.start() < price.end()
+        ):
+            counts[count] = _unit(m["u"])
+    others = {a[0]: a for a in an.amounts if not _inside_price(an, a)}
+    price_text = decimal_text(value)
+    if len(counts) > 1 or len(set(counts.values())) > 1 or len(others) > 1:
         return an.t("which_amount")
-    if not counts:
-        return value if price["per"] == "一" else an.t("how_many_units", price=decimal_text(value), unit=unit)
-    count = counts.pop()
-    assert count is not None
-    return value * count
+    if counts:
+        count, unit = next(iter(counts.items()))
+        product = count * value
+        for total in others:
+            if total != product:
+                return an.t(
+                    "price_disagrees",
+                    count=decimal_text(count),
+                    unit=unit,
+                    price=price_text,
+                    product=decimal_text(product),
+                    total=decimal_text(total),
+                )
+        return Priced(product, count, unit, value)
+    if not others and price["per"] == "一":
+        return Priced(value, Decimal(1), unit, value, plain=True)  # 租了一个月6000, 一车4.5万: one, at that price
+    if not others:
+        if unit:
+            return an.asked("how_many_units", slot="amount", price=price_text, unit=unit)
+        return an.asked("how_many", slot="amount", price=price_text)
+    words, items, own = an.categories
+    if len({hit.value + hit.word for hit in (*words, *items, *own)}) > 1:
+        return an.t("which_amount")  # 水泥每吨450 钢筋 3000: the figure is another item's
+    figure, marked, begin, _ = next(iter(others.values()))
+    if marked or TOTAL_BEFORE_RE.search(an.low, 0, begin):  # 8000元, 共8000: the total
+        quantity = figure / value
+        if quantity != quantity.quantize(Decimal("0.0001")):
+            return an.t("which_amount")
+        said = an.t("total_over_price", total=decimal_text(figure), price=price_text, count=decimal_text(quantity))
+        return Priced(figure, quantity, unit, value, said + (unit or ""))
+    product = figure * value
+    said = an.t(
+        "count_times_price",
+        count=decimal_text(figure),
+        unit=unit or "",
+        price=price_text,
+        product=decimal_text(product),
+    )
+    return Priced(product, figure, unit, value, said)

@@ -25,6 +25,7 @@ from bot.parser.analysis import (
     HEDGE_RE,
     LIST_RE,
     MAX_LENGTH,
+    MONEY_WORD_RE,
     NEGATION_RE,
     ORDINAL_RE,
     PART_DAY_ABSENCE_RE,
@@ -89,7 +90,7 @@ def write_plan(an: Analysis) -> Plan | None:
         return plan_labor(an)  # work without a worker: asks which worker
     if ADVANCE_RE.search(low) or SETTLE_RE.search(low):
         return plan_payment(an, "record_advance")  # asks which worker
-    if an.amounts:
+    if an.amounts and _about_money(an):
         return plan_cost(an)
     category, _, _ = an.category()
     if category and COST_WORD_RE.search(low):
@@ -125,6 +126,22 @@ _GREETING = {
         "/help for all commands.",
     ),
 }
+
+
+def _about_money(an: Analysis) -> bool:
+    """A figure is a cost only next to a word of money, a cost category or item, or a name the lexicon knows: a
+    number among words nothing reads (asdkjh 哈哈 qwe 123) is not understood, never a cost to file."""
+    words, items, own = an.categories
+    return bool(
+        any(marked for _, marked, _, _ in an.amounts)
+        or MONEY_WORD_RE.search(an.low)
+        or COST_WORD_RE.search(an.low)
+        or words
+        or items
+        or own
+        or an.projects
+        or an.lexicon.find_tasks(an.text, an.project)
+    )
 
 
 def courtesy(low: str, language: str) -> Plan | None:
@@ -177,12 +194,16 @@ def parse_clause(an: Analysis) -> Plan:
     low = an.low
     pending: Plan | None = None
     if not QUERY_RE.search(low):
+        if an.negative:  # -5000, 借支-300: a refund? a mistake? Never read as positive
+            return ask(an.t("sign", figure=an.negative))
         plan = write_plan(an)
+        if plan is not None and plan.writes and an.clock_question:
+            return ask(an.clock_question)
         if plan is not None and (plan.calls or plan.question) and HEDGE_RE.search(an.names_masked):
             return ask(an.t("unsure"))
         if plan is not None and plan.calls:
             plan = _with_project(an, plan)
-            if plan.writes and plan.confident:
+            if plan.writes and (plan.confident or plan.confirm):
                 dropped = _dropped(an, plan)
                 if dropped:
                     return ask(

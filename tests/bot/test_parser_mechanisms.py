@@ -312,7 +312,18 @@ def test_a_rate_without_a_count_it_can_multiply_is_asked_about(text: str) -> Non
 
 def test_a_number_before_a_measure_word_does_not_make_the_item_a_name() -> None:
     assert _calls("买了8卷电缆 每卷350") == [
-        ("add_cost", {"category": "materials", "amount": "2800", "date": "2026-11-25", "note": "电缆"})
+        (
+            "add_cost",
+            {
+                "category": "materials",
+                "amount": "2800",
+                "date": "2026-11-25",
+                "note": "电缆",
+                "quantity": "8",
+                "unit": "卷",
+                "unit_price": "350",
+            },
+        )
     ]
 
 
