@@ -70,6 +70,16 @@ BUDGET_RE = _re(
     r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
     r"|spent|spend|budget|overrun|(?<![a-z])cost"
 )
+# Budget words proper: a question with them is about cost against budget (budget_status) ...
+BUDGET_ONLY_RE = _re(r"预算|超支|超了|超没|超出|还剩|剩多少|剩下|budget|overrun|left(?![a-z])|remaining")
+# ... without them, about what was spent, which a period, an item or a supplier can filter (cost_summary).
+SPENT_RE = _re(r"买了多少|买了几|进了多少|采购了多少|spent|spend|bought|cost")
+# Money that moved in or out, asked about (这个月收了多少钱, 付了华新多少): fund_status.
+MOVED_RE = _re(
+    r"收了?[^,.!?]{0,10}?(?:多少|几)|收到[^,.!?]{0,10}?(?:多少|几)|(?:进账|回款|到账|入账)[^,.!?]{0,4}?(?:多少|几)"
+    r"|(?:付|转|打|汇|拨)了?[^,.!?]{0,10}?(?:多少|几)|(?:付出去|支出)[^,.!?]{0,4}?(?:多少|几)"
+    r"|(?<![a-z])(?:paid|pay|received|receive|came in|went out)(?![a-z])"
+)
 LABOR_WEAK_RE = _re(r"工资|借支|预支|借了|欠|没结|未结|结了多少|汇总|统计|wages|advances|owed|outstanding")
 SCHEDULE_RE = _re(
     r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
@@ -421,6 +431,10 @@ QUESTIONS = {
     "settle_all": Text(
         "给{worker}结清全部未结工资：确认后按实际欠的金额结算。",
         "Settle everything {worker} is owed: the amount owed is shown before it is recorded.",
+    ),
+    "not_applied": Text(
+        "注意：没有按“{words}”筛选，这项查询不能按它分。",
+        "Note: not filtered by “{words}”: this report cannot be split that way.",
     ),
     "ambiguous": Text(
         "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",

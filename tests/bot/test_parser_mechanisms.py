@@ -369,7 +369,7 @@ def test_one_of_something_is_not_an_amount_of_money() -> None:
 
 
 def test_income_and_spending_is_the_cash_position() -> None:
-    assert _calls("这个月收支") == [("fund_status", {})]
+    assert _calls("这个月收支") == [("fund_status", {"start": "2026-11-01", "end": "2026-11-25"})]  # of this month
 
 
 @pytest.mark.parametrize("text", ["王五还了500借支", "赵六借的1000还清了", "Tom repaid 200"])
