@@ -813,12 +813,26 @@ class Analysis:
             if not _name_like(chunk) or (before and (before.isdigit() or before in CN_NUMBER_CHARS)):  # 20包水泥
                 continue
             sure, near = self.lexicon.resolve_worker(chunk)
+            typed = self.raw[m.start() : m.end()]  # a chosen name replaces the one typed ("是" takes the only one)
             if len(sure) == 1:  # only a homophone (赵柳 for 赵六): a different name, so ask, never take it
-                return found, self.t("unknown_near", name=chunk, near=sure[0])
+                return found, self.asked(
+                    "unknown_near", slot="worker", choices=(sure[0],), replace=typed, name=chunk, near=sure[0]
+                )
             elif sure:
-                return found, self.t("ambiguous_worker", name=chunk, options="、".join(sure))
+                options = tuple(sure)
+                return found, self.asked(
+                    "ambiguous_worker",
+                    slot="worker",
+                    choices=options,
+                    replace=typed,
+                    name=chunk,
+                    options="、".join(sure),
+                )
             elif near:
-                return found, self.t("unknown_near", name=chunk, near="、".join(near[:2]))
+                options = tuple(near[:2])
+                return found, self.asked(
+                    "unknown_near", slot="worker", choices=options, replace=typed, name=chunk, near="、".join(options)
+                )
             else:
                 return found, self.t("unknown", name=chunk)
         found.sort(key=lambda w: w.begin)

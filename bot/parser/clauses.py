@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.parser.analysis import CONFIRM_OVER_RE, Analysis, normalise
@@ -242,7 +242,7 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
             return _ask(words, None, language)
         plan = parse_clause(analyse(" ".join([*context, words]), part.kind) if context else an)
         if not plan.calls or not (plan.confident or plan.confirm):
-            return _ask(words, plan.question, language)
+            return _ask(words, plan.question, language, plan if plan.slot in ("worker", "project") else None)
         if plan.confirm and plan.question:  # a part proposed (a clock time read): the whole message is
             reasons.append(plan.question)
         if plan.writes != (part.kind in _WRITES):  # 借支200，明天下雨吗: the advance would be read, not written
@@ -268,7 +268,9 @@ def _dated_later(later: list[Analysis], parts: list[_Part]) -> bool:
     )
 
 
-def _ask(part: str, question: str | None, language: str) -> Plan:
+def _ask(part: str, question: str | None, language: str, slotted: Plan | None = None) -> Plan:
+    """A question about one part; a worker or project asked about keeps its slot, since the chosen name replaces the
+    one typed (or the project is every part's) wherever the part stands in the message."""
     part = re.sub(r"\s+", " ", part)
     if len(part) > _PART_CHARS:
         part = part[: _PART_CHARS - 1] + "…"
@@ -276,4 +278,6 @@ def _ask(part: str, question: str | None, language: str) -> Plan:
         text = _Q["part"].render(language, part=part, question=question)
     else:
         text = _Q["unread_part"].render(language, part=part)
+    if slotted is not None:
+        return replace(slotted, question=text)
     return Plan(calls=[], source="rules", confident=False, question=text)

@@ -38,7 +38,8 @@ def plan_progress(an: Analysis) -> Plan:
             calls.append(Call("update_task_progress", args))
         return Plan(calls=calls, source="rules", confident=True)
     if len(names) != 1:
-        return ask(an.t("which_task", options="、".join(an.lexicon.task_names(an.project)) or "—"))
+        options = tuple(an.lexicon.task_names(an.project))
+        return ask(an.asked("which_task", slot="task", choices=options, options="、".join(options) or "—"))
     day = an.entry_date()
     if isinstance(day, str):
         return ask(day)

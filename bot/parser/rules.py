@@ -341,13 +341,14 @@ def _with_project(an: Analysis, plan: Plan) -> Plan:
     if not plan.writes:
         return plan
     options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
+    codes = tuple(code for code, _, _ in an.lexicon.projects)
     for m in PLACE_RE.finditer(an.low):
         if not any(h.begin <= m.start() < h.end for h in an.projects):
+            # no slot: 1号楼 would still be in the message the answer completes
             return ask(an.t("which_place", place=an.raw[m.start() : m.end()], options=options))
     if an.project is not None:
         return plan
-    codes = [code for code, _, _ in an.lexicon.projects]
     if len(codes) != 1:
-        return ask(an.t("which_project_of", options=options))
+        return ask(an.asked("which_project_of", slot="project", choices=codes[:8], options=options))
     plan.calls = [Call(call.tool, {"project": codes[0], **call.args}) for call in plan.calls]
     return plan
