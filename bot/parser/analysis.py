@@ -267,7 +267,12 @@ CLOCK_UNTIL_RE = _re(
     rf"(?:到|至|until|till|to)\s*{_clock_re('a')}"
 )
 # A span of work: 7点到12点, 从下午1点到6点, 7:00-12:00.
-CLOCK_SPAN_RE = _re(rf"(?:从\s*)?{_clock_re('a')}\s*(?:到|至|-|~|—|to|until|till)\s*{_clock_re('b')}")
+CLOCK_SPAN_RE = _re(
+    rf"(?:从\s*)?{_clock_re('a')}\s*(?:(?:开始)?\s*(?:干|做|上班|工作|加班)\s*)?(?:到|至|-|~|—|to|until|till)\s*"
+    rf"{_clock_re('b')}"
+)
+# Off work at a time: 晚上9点下班, 10点才收工.
+CLOCK_OFF_RE = _re(rf"{_clock_re('a')}\s*(?:才|就)?\s*(?:下班|收工|走的|走了|结束|finished|knocked off)")
 OT_NEAR_RE = _re(r"加班|overtime|(?<![a-z])ot(?![a-z])")
 # A figure said to be what the work counts as (算一天半, 按一天算, 记1.5个工).
 COUNTED_RE = _re(r"(?:算|按|记|计)\s*(?:成|为|作)?\s*$")
@@ -610,12 +615,15 @@ class Analysis:
             found.append(Clock(m.start(), m.end(), start, stop, overtime, words, span=True))
             self.mask(m.start(), m.end())
         text = self.text
-        for m in CLOCK_UNTIL_RE.finditer(text):
+        for m in (*CLOCK_UNTIL_RE.finditer(text), *CLOCK_OFF_RE.finditer(text)):
+            if any(c.begin < m.end() and m.start() < c.end for c in found):
+                continue
             until = _clock(m, "a")
             if until is None:
                 continue
             words = self.raw[m.start() : m.end()].strip()
-            found.append(Clock(m.start(), m.end(), None, until[0] if until[1] else None, bool(m["ot"]), words))
+            overtime = bool(m.groupdict().get("ot"))
+            found.append(Clock(m.start(), m.end(), None, until[0] if until[1] else None, overtime, words))
             self.mask(m.start(), m.end())
         return sorted(found, key=lambda c: c.begin)
 
@@ -773,7 +781,14 @@ class Analysis:
                 said = self.t(
                     key, start=_clock_text(clock.start), end=_clock_text(clock.stop), hours=decimal_text(hours)
                 )
-                out.append(Quantity("overtime" if clock.overtime else "hours", hours, clock.begin, clock.end, said))
+                kind = "overtime" if clock.overtime else "hours"
+                earlier = next((q for q in out if q.kind == kind and q.said and q.end <= clock.begin), None)
+                if earlier is not None:  # 7点到12点 下午1点到5点: one day's spans add up
+                    earlier.value += hours
+                    earlier.said = f"{earlier.said}{'，' if self.language == 'zh' else ', '}{said}"
+                    earlier.end = clock.end
+                    continue
+                out.append(Quantity(kind, hours, clock.begin, clock.end, said))
                 continue
             counted = [q for q in found if q.kind in ("days", "hours") and COUNTED_RE.search(self.low, 0, q.begin)]
             if counted and not clock.overtime:

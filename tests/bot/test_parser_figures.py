@@ -274,3 +274,22 @@ def test_a_part_proposed_makes_the_whole_message_a_proposal() -> None:
     calls, question = _proposed("张三今天一天，晚上加班到9点，借支200")
     assert [tool for tool, _ in calls] == ["log_labor", "record_advance"]
     assert "21:00" in question
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("李四今天从早上7点干到晚上7点", {"hours": "12"}),
+        ("李四今天7点到12点 下午1点到5点", {"hours": "9"}),
+        ("李四今天一天 晚上9点下班", {"days": "1", "overtime_hours": "3"}),
+        ("李四今天晚上10点才收工", {"days": "1", "overtime_hours": "4"}),
+    ],
+)
+def test_spans_and_times_off_work_are_read_and_proposed(text: str, args: dict[str, str]) -> None:
+    calls, _ = _proposed(text)
+    assert calls == [("log_labor", {"worker": "李四", "date": "2026-11-25", **args})]
+
+
+@pytest.mark.parametrize("text", ["王五今天8点来的 干了一天", "张三今天一天 加班到晚上9点多"])
+def test_a_clock_time_nothing_explains_is_asked_about(text: str) -> None:
+    _asked(text)
