@@ -237,7 +237,8 @@ def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
 _UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
 _EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
 PER_UNIT_RE = re.compile(
-    rf"单价\s*(?:是|为|:)?\s*(?P<p5>{NUMBER})\s*(?:元|块)?(?:\s*(?:/|每|一)\s*(?P<u5>{_UNIT}))?"
+    rf"(?:单价|(?<![a-z])(?:unit\s+price|price\s+per\s+unit|price\s+each)(?:\s+(?:of|is|at))?)\s*(?:是|为|:)?\s*[$¥]?"
+    rf"(?P<p5>{NUMBER})\s*(?:元|块)?(?:\s*(?:/|每|一|per|a)\s*(?P<u5>{_UNIT}|{_EN_UNIT}))?"
     rf"|(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
     rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
     rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
@@ -248,7 +249,8 @@ COUNT_RE = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
 TOTAL_BEFORE_RE = re.compile(r"(?:一共|总共|共计|共|合计|总价|总计|(?<![a-z])total(?: of)?)\s*(?:是|为|:)?\s*$")
 # A price per something the parser could not pair with a count (餐费每人30, 2000 per week): never a guessed total.
 PER_MARK_RE = re.compile(
-    r"每|(?<![a-z])(per|each|apiece|a day|an hour|a ton|a load|a week|a month)(?![a-z])|/\s*[^\s\d]"
+    r"每|单价|@|(?<![a-z])(per|each|apiece|unit price|a day|an hour|a ton|a load|a week|a month)(?![a-z])"
+    r"|/\s*[^\s\d]"
 )
 _UNIT_WORDS = {
     "立方": "方",
@@ -265,6 +267,25 @@ _UNIT_WORDS = {
     "bag": "包",
     "month": "月",
 }
+
+
+_EN_UNITS = {
+    "吨": "ton",
+    "包": "bag",
+    "车": "load",
+    "方": "m³",
+    "天": "day",
+    "小时": "hour",
+    "台班": "shift",
+    "月": "month",
+}
+
+
+def _shown(an: Analysis, unit: str | None) -> str:
+    """A unit as a question shows it: the stored word (吨) in Chinese, the English one in English."""
+    if not unit:
+        return ""
+    return _EN_UNITS.get(unit, unit) if an.language == "en" else unit
 
 
 def _unit(word: str) -> str:
@@ -333,12 +354,14 @@ def _priced(an: Analysis) -> Priced | str | None:
     if counts:
         count, unit = next(iter(counts.items()))
         product = count * value
-        for total in others:
+        for total, (_, marked, begin, _) in others.items():
+            if total != product and not (marked or TOTAL_BEFORE_RE.search(an.low, 0, begin)):
+                return an.t("which_amount")  # 单价4000 运费200: another cost, or the total?
             if total != product:
                 return an.t(
                     "price_disagrees",
                     count=decimal_text(count),
-                    unit=unit,
+                    unit=_shown(an, unit),
                     price=price_text,
                     product=decimal_text(product),
                     total=decimal_text(total),
@@ -348,7 +371,7 @@ def _priced(an: Analysis) -> Priced | str | None:
         return Priced(value, Decimal(1), unit, value, plain=True)  # 租了一个月6000, 一车4.5万: one, at that price
     if not others:
         if unit:
-            return an.asked("how_many_units", slot="amount", price=price_text, unit=unit)
+            return an.asked("how_many_units", slot="amount", price=price_text, unit=_shown(an, unit))
         return an.asked("how_many", slot="amount", price=price_text)
     words, items, own = an.categories
     if len({hit.value + hit.word for hit in (*words, *items, *own)}) > 1:
@@ -359,7 +382,7 @@ def _priced(an: Analysis) -> Priced | str | None:
         if quantity != quantity.quantize(Decimal("0.0001")):
             return an.t("which_amount")
         said = an.t("total_over_price", total=decimal_text(figure), price=price_text, count=decimal_text(quantity))
-        return Priced(figure, quantity, unit, value, said + (unit or ""))
+        return Priced(figure, quantity, unit, value, f"{said} {_shown(an, unit)}".rstrip())
     product = figure * value
     said = an.t(
         "count_times_price",

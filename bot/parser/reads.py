@@ -52,6 +52,7 @@ _VENDOR_RES = [
     re.compile(rf"(?:在|从|跟|向)\s*{_NAME}\s*(?:那里|那边|那儿|这里|那)?\s*(?:买|进|采购|拿|花|用)"),
     re.compile(r"(?<![a-z])(?:at|from|with)\s+(?P<cp>[a-z][a-z &.]{1,40}?)\s*(?:so far|in total|this|last|\?|$)"),
 ]
+HOW_MUCH_RE = re.compile(r"多少|几|(?<![a-z])how much(?![a-z])")
 _NOT_PARTY = re.compile(
     r"^(?:了|的|我们|他们|你们|大家|一共|总共|出去|进来|过来|工资|工钱|钱|款|材料|费用|多少|几|so far|in total"
     r"|we|us|them|it|this|that)$"
@@ -178,6 +179,9 @@ def read_tool(an: Analysis) -> str | None:
         return "labor_summary"
     if SCHEDULE_RE.search(text):
         return "schedule_status"
+    words, items, own = an.categories
+    if (words or items or own) and HOW_MUCH_RE.search(text):
+        return "budget_status"  # 本月机械费多少, 钢筋一共多少钱: spending, filtered by plan_read
     if (
         an.worker_hits
         and (an.quantities or ATTENDED_RE.search(text))
