@@ -262,7 +262,7 @@ def _clock_re(side: str) -> str:
 
 # Until a time: 加班到9点, 干到晚上十点, overtime until 9pm.
 CLOCK_UNTIL_RE = _re(
-    rf"(?:(?P<pre>{_PERIOD})\s*)?"
+    rf"(?:(?P<pre>{_PERIOD})\s*(?:都|也|还|又|再)?\s*)?"
     r"(?:(?P<ot>加班|overtime|ot)\s*(?:干|做)?\s*|(?:干|做|上班|忙|搞|弄|work(?:ed)?)\s*(?:活)?\s*(?:了)?\s*)?"
     rf"(?:到|至|until|till|to)\s*{_clock_re('a')}"
 )

@@ -39,7 +39,7 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
     if question:
         return ask(question)
     if not workers:
-        return ask(an.t("which_worker"))
+        return ask(an.asked("which_worker", slot="worker"))
     quantities = an.quantities if quantities is None else quantities
     if named_twice(an):
         details = _roster_then_details(an, quantities)

@@ -34,7 +34,7 @@ def plan_payment(an: Analysis, tool: str) -> Plan:
     if question:
         return ask(question)
     if not workers:
-        return ask(an.t("which_worker"))
+        return ask(an.asked("which_worker", slot="worker"))
     if named_twice(an):
         return ask(an.t("each_amount"))
     if len(workers) == 1:
@@ -93,7 +93,7 @@ def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | 
 def plan_fund(an: Analysis, direction: str) -> Plan:
     amount = an.amount(strict=True)
     if amount is None:
-        return ask(an.t("how_much_money"))
+        return ask(an.asked("how_much_money", slot="amount"))
     if isinstance(amount, str):
         return ask(amount)
     day = an.entry_date(described=True)

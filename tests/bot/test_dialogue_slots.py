@@ -128,3 +128,12 @@ def test_settling_everything_proposes_what_is_owed_and_pays_it_on_yes(services: 
     session.rollback()
     paid = session.scalar(select(WorkerPayment).order_by(WorkerPayment.id.desc()).limit(1))
     assert paid is not None and paid.amount > 0
+
+
+def test_which_worker_is_completed_by_a_name(services: Services, session: Session) -> None:
+    _clear(session, "孙七", TODAY)
+    asked = _say(services, session, "今天一天")
+    assert "哪位工人" in asked.text
+    done = _say(services, session, "孙七")
+    assert done.wrote, done.text
+    assert [e.days for e in _labour(session, "孙七", TODAY)] == [Decimal(1)]

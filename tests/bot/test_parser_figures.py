@@ -208,6 +208,11 @@ def test_a_counted_figure_after_the_clock_time_is_what_is_written() -> None:
     ]
 
 
+def test_an_evening_said_before_overtime_is_every_worker_s() -> None:
+    calls, _ = _proposed("王五和赵六今天各一天，晚上都加班到9点")
+    assert [args["overtime_hours"] for _, args in calls] == ["3", "3"]
+
+
 def test_a_clock_time_is_proposed_in_english_too() -> None:
     calls, question = _proposed("Mike 1 day today, overtime until 9pm", language="en")
     assert calls[0][1]["overtime_hours"] == "3" and "21:00" in question
