@@ -2,8 +2,8 @@
 
 `parse_text(text, Lexicon.load(session), today=..., project_code=..., language=...)` returns a Plan; see analysis.py
 for how a message is read, rules.py for how its action is decided and checked (labour.py, money.py, progress.py and
-reads.py plan each kind), clauses.py for messages of several actions, numbers.py and dates.py for the values,
-lexicon.py for the names.
+reads.py plan each kind), clauses.py for messages of several actions, numbers.py, dates.py and clocks.py for the
+values, questions.py for what it asks, lexicon.py for the names.
 """
 
 from bot.parser.clauses import parse_text

@@ -17,10 +17,24 @@ from functools import cached_property
 from typing import Any
 
 from bot.parser import dates as dates_mod
+from bot.parser.clocks import (
+    CLOCK_OFF_RE,
+    CLOCK_SPAN_RE,
+    CLOCK_UNTIL_RE,
+    COUNTED_RE,
+    OT_NEAR_RE,
+    Clock,
+    clock_at,
+    clock_text,
+    minutes_of,
+    quarter_hours,
+    work_span,
+)
 from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
 from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, decimal_text, number
 from bot.parser.plan import Plan
-from tools.base import Call, Text
+from bot.parser.questions import QUESTIONS
+from tools.base import Call
 
 MAX_LENGTH = 200  # longer messages are not site notes: leave them to the model
 MAX_AMOUNT = Decimal("10000000000")
@@ -242,40 +256,6 @@ RATE_RE = _re(
 )
 # A minus sign before a figure (-5000, −1, 负300); a dash after a digit or a letter is a range or a code.
 NEGATIVE_RE = _re(rf"(?<![\d.a-z])(?:-|−|负)\s*(?={NUMBER})(?!(?:{NUMBER})\s*(?:层|楼|f(?![a-z])))")  # 负一层: a floor
-# A clock time: 晚上9点, 十点半, 9点30, 21:00, 9pm.
-_PERIOD = r"上午|早上|早晨|中午|下午|傍晚|晚上|夜里|夜间|半夜|凌晨"
-_EVENING = ("下午", "傍晚", "晚上", "夜里", "夜间")
-_NIGHT = ("半夜", "凌晨")
-_NOON = ("中午",)
-
-
-def _clock_re(side: str) -> str:
-    return (
-        rf"(?:(?P<p{side}>{_PERIOD})\s*)?"
-        rf"(?:(?P<h{side}>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(?:点|时)"
-        rf"(?:\s*(?P<half{side}>半)|\s*(?P<m{side}>\d{{1,2}}|[一二三四五十]{{1,3}})\s*分?|钟)?"
-        rf"|(?P<hh{side}>(?<![\d.])\d{{1,2}}):(?P<mm{side}>\d{{2}})(?!\d)"
-        rf"|(?P<hx{side}>(?<![\d.])\d{{1,2}})(?=\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])))"
-        rf"(?:\s*(?P<ap{side}>am|pm|a\.m\.|p\.m\.)(?![a-z]))?"
-    )
-
-
-# Until a time: 加班到9点, 干到晚上十点, overtime until 9pm.
-CLOCK_UNTIL_RE = _re(
-    rf"(?:(?P<pre>{_PERIOD})\s*(?:都|也|还|又|再)?\s*)?"
-    r"(?:(?P<ot>加班|overtime|ot)\s*(?:干|做)?\s*|(?:干|做|上班|忙|搞|弄|work(?:ed)?)\s*(?:活)?\s*(?:了)?\s*)?"
-    rf"(?:到|至|until|till|to)\s*{_clock_re('a')}"
-)
-# A span of work: 7点到12点, 从下午1点到6点, 7:00-12:00.
-CLOCK_SPAN_RE = _re(
-    rf"(?:从\s*)?{_clock_re('a')}\s*(?:(?:开始)?\s*(?:干|做|上班|工作|加班)\s*)?(?:到|至|-|~|—|to|until|till)\s*"
-    rf"{_clock_re('b')}"
-)
-# Off work at a time: 晚上9点下班, 10点才收工.
-CLOCK_OFF_RE = _re(rf"{_clock_re('a')}\s*(?:才|就)?\s*(?:下班|收工|走的|走了|结束|finished|knocked off)")
-OT_NEAR_RE = _re(r"加班|overtime|(?<![a-z])ot(?![a-z])")
-# A figure said to be what the work counts as (算一天半, 按一天算, 记1.5个工).
-COUNTED_RE = _re(r"(?:算|按|记|计)\s*(?:成|为|作)?\s*$")
 NOT_MONEY_AFTER_RE = _re(
     r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
     r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
@@ -302,150 +282,6 @@ SURNAMES = set(
     "巩佘邝"
 )
 
-QUESTIONS = {
-    "unknown_near": Text("没有找到工人“{name}”，你是说{near}吗？", "No worker called “{name}”. Did you mean {near}?"),
-    "unknown": Text(
-        "没有找到工人“{name}”。请检查名字，或先添加这个工人。",
-        "No worker called “{name}”. Check the name, or add the worker first.",
-    ),
-    "ambiguous_worker": Text("“{name}”可能是：{options}，请说清楚是哪位。", "“{name}” could be: {options}. Which one?"),
-    "which_worker": Text("是哪位工人？请写上名字。", "Which worker? Please give the name."),
-    "one_worker": Text(
-        "一次只能给一位工人记借支或结算，请分开发。", "One worker at a time for advances and settlements, please."
-    ),
-    "each_amount": Text(
-        "几位工人的金额不明确：是每人各多少，还是一共？请每人写上金额，例如“张三500 李四800”。",
-        "Whose amount is which? Give each worker an amount, e.g. “Mike 500, Tom 800”.",
-    ),
-    "how_much_work": Text(
-        "{who}干了多少？例如“一天”“半天”“8小时”。", "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."
-    ),
-    "how_much_money": Text("金额是多少？", "How much is it?"),
-    "how_many_units": Text(
-        "单价 {price} 元/{unit}，一共多少{unit}？请写上总数或总金额。",
-        "{price} per {unit}: how many? Please give the count or the total.",
-    ),
-    "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
-    "how_many": Text(
-        "单价 {price} 元，一共多少？请写上数量（例如“2吨”）或总金额。",
-        "{price} per unit: how many? Please give the count (e.g. “2 tons”) or the total.",
-    ),
-    "price_disagrees": Text(
-        "金额对不上：{count}{unit} × {price} = {product}，但总价写的是 {total}。是哪个？",
-        "The figures disagree: {count} {unit} × {price} = {product}, but the total says {total}. Which is it?",
-    ),
-    "count_times_price": Text(
-        "按 {count}{unit} × 单价 {price} = {product} 元记", "{count} {unit} × {price} = {product}"
-    ),
-    "total_over_price": Text("总价 {total} ÷ 单价 {price} = {count}", "total {total} ÷ {price} each = {count}"),
-    "which_category": Text(
-        "这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
-        "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead",
-    ),
-    "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
-    "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
-    "which_place": Text(
-        "“{place}”是哪个项目？请写上项目：{options}", "Which project is “{place}”? Please name one: {options}"
-    ),
-    "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
-    "past_or_ahead": Text(
-        "是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
-        "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, e.g. {past}.",
-    ),
-    "which_direction": Text(
-        "这笔钱是收入还是支出？例如“收到甲方20万”或“付给钢材厂10万”。",
-        "Is this money in or out? E.g. “received 200k from the owner” or “paid 50k to Acme”.",
-    ),
-    "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
-    "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
-    "unsure": Text(
-        "数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
-        "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”.",
-    ),
-    "fix_which_day": Text(
-        "更正哪一天的记工？请写上日期，例如“更正 {worker} {day} 半天”。",
-        "Which day's entry is to be corrected? Please give the date, e.g. “correction: {worker} {day} 0.5 day”.",
-    ),
-    "fix_how_much": Text(
-        "{who}那天改成多少？请写全那天的工日或小时（有加班一起写），"
-        "例如“更正 {who} {day} 一个工加班2小时”，会替换那天的记录。",
-        "What should {who}'s entry become? Give that day's days or hours in full (with any overtime), "
-        "e.g. “correction: {who} {day} 1 day overtime 2”; it replaces that day's entry.",
-    ),
-    "fix_other": Text(
-        "这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
-        "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
-        "and record it again.",
-    ),
-    "unread": Text(
-        "没看懂“{words}”，怕记错，这次没有记录。请换个说法再发，日期请写成“昨天”“前天”“11月23日”这样。",
-        "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
-        "way; give dates like “yesterday” or “Nov 23”.",
-    ),
-    "dropped": Text(
-        "“{words}”和这条里的其他内容分不开，怕记错，这次没有记录。请一件事一句，用逗号或换行分开，"
-        "例如“张三今天1工，借支200”。",
-        "I could not tell what “{words}” goes with, so nothing was recorded rather than guessed. Please give one "
-        "thing per part, separated by commas or lines, e.g. “Mike 1 day today, advance 500”.",
-    ),
-    "sign": Text(
-        "“{figure}”带负号，我不知道该怎么记：是退款、退货冲账，还是写错了？负数不会记，这次没有记录。"
-        "退回的钱请说“退回…”，写错了请发正确的数。",
-        "“{figure}” has a minus sign, and I cannot tell what it means: a refund? a mistake? Nothing was recorded; "
-        "if it was a mistake, send the right figure.",
-    ),
-    "clock_which": Text(
-        "“{clock}”是早上还是晚上？请写“晚上{hour}点”或“{late}:00”这样，以免算错加班。",
-        "Is “{clock}” morning or evening? Please write “{hour}pm” or “{late}:00”, so the overtime is right.",
-    ),
-    "clock_before_end": Text(
-        "“{clock}”不晚于下班时间 {day_end}，算不出加班。请直接写加班几小时，例如“加班2小时”。",
-        "“{clock}” is not after the {day_end} end of the working day, so it gives no overtime. Please say the "
-        "hours, e.g. “overtime 2 h”.",
-    ),
-    "clock_span_which": Text(
-        "“{clock}”是几点到几点？请写上“上午”“下午”或 24 小时制，例如“7:00到17:00”。",
-        "Which hours are “{clock}”? Please write am/pm or 24-hour times, e.g. “7:00 to 17:00”.",
-    ),
-    "clock_minutes": Text(
-        "“{clock}”算不出整数的加班小时，请直接写几小时，例如“加班2.5小时”。",
-        "“{clock}” does not give whole or half hours; please say the hours, e.g. “overtime 2.5 h”.",
-    ),
-    "overtime_until": Text(
-        "加班到 {end}，按下班时间 {day_end} 算 {hours} 小时",
-        "overtime until {end}, from the {day_end} end of day: {hours} h",
-    ),
-    "worked_until": Text(
-        "干到 {end}，按下班时间 {day_end} 算一天加班 {hours} 小时",
-        "worked until {end}: a day plus {hours} h overtime after the {day_end} end of day",
-    ),
-    "worked_until_more": Text(
-        "干到 {end}，按下班时间 {day_end} 算加班 {hours} 小时",
-        "worked until {end}: {hours} h overtime after the {day_end} end of day",
-    ),
-    "span_hours": Text("{start} 到 {end} 算 {hours} 小时", "{start} to {end} counted as {hours} h"),
-    "span_overtime": Text("{start} 到 {end} 算加班 {hours} 小时", "{start} to {end} counted as {hours} h overtime"),
-    "overtime_only": Text(
-        "{worker} {day} 只有加班 {hours} 小时，没有当天的工：只记加班吗？",
-        "{worker} on {day}: {hours} h overtime and no day of work. Only the overtime?",
-    ),
-    "too_much_in_a_day": Text(
-        "{worker} {day} 记 {figure}，一天里不可能有这么多（最多 3 个工、16 小时）。请核对后重发。",
-        "{worker} on {day}: {figure} is more than one day can hold (3 days, 16 hours at most). Please check it.",
-    ),
-    "settle_all": Text(
-        "给{worker}结清全部未结工资：确认后按实际欠的金额结算。",
-        "Settle everything {worker} is owed: the amount owed is shown before it is recorded.",
-    ),
-    "not_applied": Text(
-        "注意：没有按“{words}”筛选，这项查询不能按它分。",
-        "Note: not filtered by “{words}”: this report cannot be split that way.",
-    ),
-    "ambiguous": Text(
-        "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
-        "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",
-    ),
-}
 
 _NOT_NAMES = {
     "今天",
@@ -509,20 +345,6 @@ class Quantity:
     begin: int
     end: int
     said: str | None = None  # how the figure was worked out (a clock time): the write is proposed with it
-
-
-@dataclass
-class Clock:
-    """A clock time (加班到9点, 到21:00) or a span of them (7点到12点) in the text, in minutes after midnight;
-    start is None for a time something lasted until."""
-
-    begin: int
-    end: int
-    start: int | None
-    stop: int | None  # None: morning or evening cannot be told
-    overtime: bool  # said of overtime (加班到, overtime until)
-    words: str
-    span: bool = False  # from a time to a time
 
 
 @dataclass
@@ -604,10 +426,10 @@ class Analysis:
         found: list[Clock] = []
         text = self.text
         for m in CLOCK_SPAN_RE.finditer(text):
-            first, last = _clock(m, "a"), _clock(m, "b")
+            first, last = clock_at(m, "a"), clock_at(m, "b")
             if first is None or last is None:
                 continue
-            start, stop = _span(first, last)
+            start, stop = work_span(first, last)
             overtime = bool(
                 OT_NEAR_RE.search(text, max(0, m.start() - 4), m.start()) or OT_AFTER_RE.match(text, m.end())
             )
@@ -618,7 +440,7 @@ class Analysis:
         for m in (*CLOCK_UNTIL_RE.finditer(text), *CLOCK_OFF_RE.finditer(text)):
             if any(c.begin < m.end() and m.start() < c.end for c in found):
                 continue
-            until = _clock(m, "a")
+            until = clock_at(m, "a")
             if until is None:
                 continue
             words = self.raw[m.start() : m.end()].strip()
@@ -758,8 +580,8 @@ class Analysis:
         until (a day of work too when none is given). A figure counted after it (干到十点 算一天半) is what was
         meant, and the time only says why."""
         out: list[Quantity] = []
-        day_end = _minutes(self.lexicon.day_end(self.project))
-        shown_end = _clock_text(day_end)
+        day_end = minutes_of(self.lexicon.day_end(self.project))
+        shown_end = clock_text(day_end)
         for clock in clocks:
             if clock.stop is None:
                 hour = re.search(r"\d+|[一二两三四五六七八九十]+", clock.words)
@@ -773,14 +595,12 @@ class Analysis:
                 )
                 continue
             if clock.span and clock.start is not None:
-                hours = _hours(clock.stop - clock.start)
+                hours = quarter_hours(clock.stop - clock.start)
                 if hours is None or hours <= 0:
                     self._clock_doubt = self.t("clock_span_which", clock=clock.words)
                     continue
                 key = "span_overtime" if clock.overtime else "span_hours"
-                said = self.t(
-                    key, start=_clock_text(clock.start), end=_clock_text(clock.stop), hours=decimal_text(hours)
-                )
+                said = self.t(key, start=clock_text(clock.start), end=clock_text(clock.stop), hours=decimal_text(hours))
                 kind = "overtime" if clock.overtime else "hours"
                 earlier = next((q for q in out if q.kind == kind and q.said and q.end <= clock.begin), None)
                 if earlier is not None:  # 7点到12点 下午1点到5点: one day's spans add up
@@ -793,12 +613,12 @@ class Analysis:
             counted = [q for q in found if q.kind in ("days", "hours") and COUNTED_RE.search(self.low, 0, q.begin)]
             if counted and not clock.overtime:
                 continue  # 干到晚上十点 算一天半: the figure counted is the one meant
-            hours = _hours(clock.stop - day_end)
+            hours = quarter_hours(clock.stop - day_end)
             if hours is None or hours <= 0:
                 question = "clock_minutes" if hours is None else "clock_before_end"
                 self._clock_doubt = self.t(question, clock=clock.words, day_end=shown_end)
                 continue
-            params = {"end": _clock_text(clock.stop), "day_end": shown_end, "hours": decimal_text(hours)}
+            params = {"end": clock_text(clock.stop), "day_end": shown_end, "hours": decimal_text(hours)}
             if clock.overtime:
                 out.append(Quantity("overtime", hours, clock.begin, clock.end, self.t("overtime_until", **params)))
             elif any(q.kind in ("days", "hours") for q in found):
@@ -985,62 +805,6 @@ def _name_like(chunk: str) -> bool:
     if chunk[0] in SURNAMES:
         return True
     return chunk[0] in "老小阿" and len(chunk) == 2 and chunk[1] in SURNAMES
-
-
-def _clock(m: re.Match[str], side: str) -> tuple[int, bool] | None:
-    """One clock time of a match: minutes after midnight and whether morning or evening is certain (晚上9点,
-    21:00, 9pm), or None when it is no time of day."""
-    hour = number(m[f"h{side}"] or m[f"hh{side}"] or m[f"hx{side}"] or "")
-    if hour is None or hour != int(hour) or not 0 <= hour <= 24:
-        return None
-    h, minute = int(hour), 30 if m[f"half{side}"] else 0
-    said = m[f"m{side}"] or m[f"mm{side}"]
-    if said:
-        value = number(said)
-        if value is None or value != int(value) or not 0 <= value < 60:
-            return None
-        minute = int(value)
-    period = m[f"p{side}"] or m.groupdict().get("pre") or ""  # 晚上加班到9点: the evening is said before
-    ap = (m[f"ap{side}"] or "").replace(".", "")
-    if h > 12:
-        return h * 60 + minute, True  # 21点, 21:00
-    if period in _EVENING or ap == "pm":
-        h = h + 12 if h < 12 else (24 if period else 12)  # 晚上12点 is midnight, 12pm noon
-    elif period in _NIGHT:
-        h = h + 24 if h <= 6 else 24 if h == 12 else h + 12
-    elif period in _NOON:
-        h = h + 12 if h < 6 else h
-    elif not period and not ap:
-        return h * 60 + minute, False
-    return h * 60 + minute, True
-
-
-def _span(start: tuple[int, bool], stop: tuple[int, bool]) -> tuple[int | None, int | None]:
-    """A span of work (7点到12点, 下午1点到6点): a start with no morning or evening said is a morning one from 5 to
-    11; an end that would come before it is in the afternoon; anything else cannot be told."""
-    begin, begin_sure = start
-    end, end_sure = stop
-    if not begin_sure and not 5 * 60 <= begin < 12 * 60:
-        return None, None
-    if not end_sure and end <= begin:
-        end += 12 * 60
-    if end <= begin or end > 36 * 60:
-        return None, None
-    return begin, end
-
-
-def _minutes(clock: str) -> int:
-    hours, _, minutes = clock.partition(":")
-    return int(hours) * 60 + int(minutes or 0)
-
-
-def _clock_text(minutes: int) -> str:
-    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
-
-
-def _hours(minutes: int) -> Decimal | None:
-    """Minutes as hours, when they make quarter hours (the tools keep two decimal places)."""
-    return Decimal(minutes) / 60 if minutes % 15 == 0 else None
 
 
 # -- building plans ---------------------------------------------------------------------------------
