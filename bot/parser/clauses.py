@@ -220,6 +220,7 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
     project = next(iter(named.values()), "")
     calls: list[Call] = []
     reasons: list[str] = []
+    caveats: list[str] = []
     dates = workers = ""
     for i, (part, words, an) in enumerate(zip(parts, said, own, strict=True)):
         context = []
@@ -245,6 +246,8 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
             return _ask(words, plan.question, language, plan if plan.slot in ("worker", "project") else None)
         if plan.confirm and plan.question:  # a part proposed (a clock time read): the whole message is
             reasons.append(plan.question)
+        if plan.caveat:  # a read that could not apply part of its question says so
+            caveats.append(plan.caveat)
         if plan.writes != (part.kind in _WRITES):  # 借支200，明天下雨吗: the advance would be read, not written
             return _ask(words, None, language)
         calls += plan.calls
@@ -252,9 +255,11 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
     for worker, day in days:
         if days.count((worker, day)) > 1:
             return Plan(calls=[], source="rules", question=_Q["twice"].render(language, worker=worker, day=day))
+    caveat = "\n".join(dict.fromkeys(caveats)) or None
     if reasons:
-        return Plan(calls=calls, source="rules", confirm=True, question="；".join(dict.fromkeys(reasons)))
-    return Plan(calls=calls, source="rules", confident=True)
+        question = "；".join(dict.fromkeys(reasons))
+        return Plan(calls=calls, source="rules", confirm=True, question=question, caveat=caveat)
+    return Plan(calls=calls, source="rules", confident=True, caveat=caveat)
 
 
 def _dated_later(later: list[Analysis], parts: list[_Part]) -> bool:

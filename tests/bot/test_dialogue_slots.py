@@ -78,14 +78,17 @@ def test_how_much_money_is_completed_by_the_amount(services: Services, session: 
     assert newest is not None and newest.amount == Decimal("7518.75") and newest.category == "materials"
 
 
-def test_which_category_is_completed_by_a_category_word(services: Services, session: Session) -> None:
+@pytest.mark.parametrize(("answer", "category"), [("管理费", "overhead"), ("人工费", "labor")])
+def test_which_category_is_completed_by_a_category_word(
+    services: Services, session: Session, answer: str, category: str
+) -> None:
     asked = _say(services, session, "今天花了3000")
     assert "科目" in asked.text and asked.buttons  # the categories offered as buttons
-    done = _say(services, session, "管理费")
+    done = _say(services, session, answer)
     assert done.wrote, done.text
     session.rollback()
     newest = session.scalar(select(CostEntry).order_by(CostEntry.id.desc()).limit(1))
-    assert newest is not None and newest.amount == Decimal(3000) and newest.category == "overhead"
+    assert newest is not None and newest.amount == Decimal(3000) and newest.category == category
 
 
 def test_how_much_work_is_completed_by_the_days(services: Services, session: Session) -> None:

@@ -68,6 +68,12 @@ def test_what_a_report_cannot_apply_is_named_in_a_caveat(text: str, named: str) 
     assert plan.to_json()["note"] == plan.caveat
 
 
+def test_a_caveat_of_a_read_in_a_longer_message_is_kept() -> None:
+    plan = parse_text("张三今天一天，上个月预算还剩多少", LEX, today=TODAY, project_code="SG3", language="zh")
+    assert [c.tool for c in plan.calls] == ["log_labor", "budget_status"]
+    assert plan.caveat is not None and "上个月" in plan.caveat
+
+
 def test_the_caveat_is_said_after_the_answer(demo_services: Services, session: Session) -> None:
     user = session.scalar(select(User.id).where(User.name == "老王"))
     assert user is not None
