@@ -67,7 +67,8 @@ def plan_read(an: Analysis, tool: str) -> Plan:
     if tool == "budget_status" and not BUDGET_ONLY_RE.search(an.low):
         vendor = _party(an, _VENDOR_RES) or _firm(an)
         _, item, _ = an.category()
-        if an.spans or item or vendor:  # 这个月材料费花了多少, 钢筋一共花了多少钱: filtered spending
+        ahead = any(span.start > an.today for span in an.spans)  # 下个月要花多少: a forecast, not spending
+        if (an.spans or item or vendor) and not ahead:  # 这个月材料费花了多少, 钢筋一共花了多少钱: filtered spending
             tool = "cost_summary"
     if tool == "budget_status":
         category, _, clear = an.category()
@@ -180,7 +181,8 @@ def read_tool(an: Analysis) -> str | None:
     if SCHEDULE_RE.search(text):
         return "schedule_status"
     words, items, own = an.categories
-    if (words or items or own) and HOW_MUCH_RE.search(text):
+    planned = MODE_RE.search(text) or any(span.start > an.today for span in an.spans)  # 明天要多少钢筋: a plan
+    if (words or items or own) and HOW_MUCH_RE.search(text) and not planned:
         return "budget_status"  # 本月机械费多少, 钢筋一共多少钱: spending, filtered by plan_read
     if (
         an.worker_hits

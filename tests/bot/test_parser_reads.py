@@ -68,6 +68,12 @@ def test_what_a_report_cannot_apply_is_named_in_a_caveat(text: str, named: str) 
     assert plan.to_json()["note"] == plan.caveat
 
 
+@pytest.mark.parametrize("text", ["明天要多少钢筋", "帮我算下下周需要多少水泥"])
+def test_how_much_of_an_item_is_needed_is_no_read_of_spending(text: str) -> None:
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language="zh")
+    assert plan.calls == []
+
+
 def test_a_caveat_of_a_read_in_a_longer_message_is_kept() -> None:
     plan = parse_text("张三今天一天，上个月预算还剩多少", LEX, today=TODAY, project_code="SG3", language="zh")
     assert [c.tool for c in plan.calls] == ["log_labor", "budget_status"]
