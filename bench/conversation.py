@@ -20,9 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.terminal import acting_user
-
 from bot.app import build_services, prepare_database
+from bot.channels.terminal import acting_user
 from bot.parser import Lexicon, parse_text
 from bot.router import Incoming
 from bot.settings import Settings

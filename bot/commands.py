@@ -14,11 +14,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.parser.analysis import Analysis, normalise
 from bot.parser.dates import find as find_dates
 from bot.parser.lexicon import Lexicon, fold
 from bot.parser.numbers import decimal_text, number
-from bot.parser.plan import Plan
-from bot.parser.rules import Analysis, normalise, unread_question, unread_time
+from bot.parser.plan import Plan, writes
+from bot.parser.rules import unread_question, unread_time
+from tools import args as tool_args
 from tools.base import FIELD_LABELS, Call, Text
 
 
@@ -147,6 +149,17 @@ _NO_WORKER = Text("没有找到工人“{name}”{near}", "No worker called “{
 _NEAR = Text("，你是说{names}吗？", ". Did you mean {names}?")
 _NO_TASK = Text("没有找到任务“{name}”。现有：{options}", "No task called “{name}”. Known: {options}")
 _NO_PROJECT = Text("没有找到项目“{name}”", "No project called “{name}”")
+_UNKNOWN_KEY = Text(
+    "不认识参数“{key}”，这次没有记录。/{name} 可用的参数：{keys}",
+    "Unknown key “{key}”; nothing was recorded. /{name} takes: {keys}",
+)
+_UNKNOWN_CATEGORY = Text(
+    "不认识成本科目“{word}”。可用：人工费/材料费/机械费/分包费/管理费，或物品如 钢筋、吊车。",
+    "“{word}” is not a cost category I know. Use labor/materials/machinery/subcontract/overhead, or an item "
+    "like rebar or crane.",
+)
+# /settle 张三 结清 (or settle all): pay everything owed.
+_ALL_RE = re.compile(r"结清|全部|所有|(?<![a-z])all(?![a-z])", re.I)
 _FIELD_EXTRA = {"direction": Text("收支方向（in 或 out）", "direction (in or out)")}
 
 _COMMAND_RE = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?:\s+(.*))?$", re.S)
@@ -198,6 +211,15 @@ _DIRECTIONS = {
 }
 
 
+def _taken(tool: str) -> frozenset[str]:
+    """The keys a command reads: its tool's arguments that key=value can set (undo and projects take none)."""
+    if tool in ("undo_last", "list_projects"):
+        return frozenset()
+    model = getattr(tool_args, "".join(part.title() for part in tool.split("_")), None)
+    fields = model.model_fields if model is not None else {}
+    return frozenset(key for key in (*_KEYS.values(), "all") if key in fields)
+
+
 def help_text(name: str | None, language: str) -> str:
     """One command's help, or the overview of all of them."""
     if name and name.lstrip("/") in COMMANDS:
@@ -221,7 +243,7 @@ def parse_command(text: str, lexicon: Lexicon, *, today: date, project_code: str
     if not rest and command.required:
         return command.help.render(language)
     try:
-        return _Builder(command, raw_rest, lexicon, today, project_code, language).build()
+        return _Builder(command, raw_rest, lexicon, today, project_code, language, name).build()
     except _Reply as reply:
         return reply.value
 
@@ -234,15 +256,24 @@ class _Reply(Exception):
 
 class _Builder:
     def __init__(
-        self, command: Command, rest: str, lexicon: Lexicon, today: date, project_code: str | None, language: str
+        self,
+        command: Command,
+        rest: str,
+        lexicon: Lexicon,
+        today: date,
+        project_code: str | None,
+        language: str,
+        command_name: str = "",
     ) -> None:
         self.command, self.lexicon, self.today, self.language = command, lexicon, today, language
         self.keys: dict[str, str] = {}
         free = rest
+        taken = _taken(command.tool)
         for m in _KEY_VALUE_RE.finditer(fold(rest)):
-            key = _KEYS.get(m[1])
-            if key is None:
-                continue
+            key = _KEYS.get(m[1], m[1])
+            if key not in taken:  # never dropped in silence: a key the command does not take (user=admin) is named
+                known = " ".join(k for k, v in _KEYS.items() if v in taken and k == v) or "—"
+                raise _Reply(self._ask(_UNKNOWN_KEY.render(language, key=m[1][:30], name=command_name, keys=known)))
             value = rest[m.start(2) : m.end(2)].strip("\"'")
             self.keys[key] = value
             free = free[: m.start()] + " " * (m.end() - m.start()) + free[m.end() :]
@@ -264,7 +295,12 @@ class _Builder:
             project_code_named = True
         else:
             project_code_named = False
-        self.an = Analysis(free, lexicon, today, project_code, language)
+        # a bare number in a payment command is its amount (/settle 张三 1), never days
+        money = command.tool in ("record_advance", "settle_wages")
+        self.settle_all = command.tool == "settle_wages" and bool(_ALL_RE.search(free))
+        if self.settle_all:
+            free = _ALL_RE.sub(lambda m: " " * len(m[0]), free)
+        self.an = Analysis(free, lexicon, today, project_code, language, money=money)
         if project_code_named:
             self.an.projects = []
         self.args: dict[str, Any] = {}
@@ -358,6 +394,9 @@ class _Builder:
         tool = self.command.tool
         if tool in ("undo_last", "list_projects"):
             return Plan(calls=[Call(tool, {})], source="command", confident=True)
+        signed = self.an.negative or next((v for v in self.keys.values() if v.lstrip()[:1] in ("-", "−")), None)
+        if signed and writes(tool):  # /log 王五 -1: a refund? a mistake? never read as positive
+            return self._ask(self.an.t("sign", figure=signed))
         return getattr(self, f"_{tool}")()
 
     def _log_labor(self) -> Plan | str:
@@ -396,23 +435,38 @@ class _Builder:
             values["correction"] = True
         return self._done([Call("log_labor", {**self.args, "worker": w, **values}) for w in workers], [])
 
+    def _flag(self, key: str) -> bool:
+        """A yes/no key (all=true, correction=false); anything else is refused by name."""
+        if key not in self.keys:
+            return False
+        value = fold(self.keys[key])
+        if value in _YES or value in _NO:
+            return value in _YES
+        raise _Reply(
+            _BAD_VALUE.render(self.language, key=key, value=self.keys[key][:30])
+            + "\n\n"
+            + self.command.help.render(self.language)
+        )
+
     def _correction(self) -> bool:
         """更正 in the text, or correction=true; correction=false wins over the word."""
         if "correction" not in self.keys:
             return self.correction
-        value = fold(self.keys["correction"])
-        if value in _YES or value in _NO:
-            return value in _YES
-        raise _Reply(
-            _BAD_VALUE.render(self.language, key="correction", value=self.keys["correction"][:30])
-            + "\n\n"
-            + self.command.help.render(self.language)
-        )
+        return self._flag("correction")
 
     def _payment(self, tool: str) -> Plan | str:
         workers = self._workers()
         if len(workers) > 1:
             return self._ask(self.an.t("one_worker"))
+        if tool == "settle_wages" and (self.settle_all or self._flag("all")):
+            if not workers:
+                return self._missing(["worker"])
+            if self._amount() is not None:
+                return self._ask(self.an.t("which_amount"))
+            self._entry_date()
+            args = {**self.args, "worker": workers[0], "date": self.args["date"], "all": True}
+            question = self.an.t("settle_all", worker=workers[0])
+            return Plan(calls=[Call(tool, args)], source="command", confirm=True, question=question)
         amount = self._amount()
         missing = [f for f, v in (("worker", workers), ("amount", amount)) if not v]
         if missing:
@@ -446,6 +500,10 @@ class _Builder:
             clear = category is not None
         else:
             category, _, clear = self.an.category()
+        if category is None and clear:
+            word = self.keys.get("category") or self._leftover(*((a[2], a[3]) for a in self.an.amounts))
+            if word:  # /cost 杂七杂八 101: say which word is no category, not that one is missing
+                return self._ask(_UNKNOWN_CATEGORY.render(self.language, word=word[:30]))
         missing = [f for f, v in (("category", category and clear), ("amount", amount)) if not v]
         if missing:
             return self._missing(missing)
@@ -507,6 +565,8 @@ class _Builder:
         self._entry_date()
         assert percent is not None
         args = {**self.args, "task": task, "percent": decimal_text(percent), "date": self.args["date"]}
+        if self._flag("correction"):
+            args["correction"] = True
         if "note" in self.keys:
             args["note"] = self.keys["note"]
         return self._done([Call("update_task_progress", args)], [])
@@ -529,7 +589,15 @@ class _Builder:
         return self._project_only("schedule_status")
 
     def _fund_status(self) -> Plan | str:
-        return self._project_only("fund_status")
+        args = dict(self.args)
+        if self.an.period:
+            args["start"], args["end"] = self.an.period[0].isoformat(), self.an.period[1].isoformat()
+        for key in ("start", "end"):
+            if key in self.keys:
+                args[key] = self._date(key).isoformat()
+        if "counterparty" in self.keys:
+            args["counterparty"] = self.keys["counterparty"]
+        return self._done([Call("fund_status", args)], [])
 
     def _project_health(self) -> Plan | str:
         return self._project_only("project_health")

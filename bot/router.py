@@ -325,7 +325,7 @@ class Router:
         if plan.calls and plan.confirm:
             return Outcome(source=plan.source, propose=list(plan.calls), reason=plan.question or "", origin=text)
         if plan.calls and plan.confident:
-            return self._run_or_read(ctx, plan.calls, plan.source)
+            return self._run_or_read(ctx, plan.calls, plan.source, plan.caveat)
         if plan.source == "none" and plan.question:
             return Outcome(text=plan.question)  # a greeting or thanks: answered without a model call
         return None
@@ -337,15 +337,16 @@ class Router:
             return Outcome(source=source, text=plan.question, ask=plan, origin=text, chain=chain + 1)
         return Outcome(source=source, text=plan.question)
 
-    def _run_or_read(self, ctx: Context, calls: list[Call], source: Source) -> Outcome:
-        """Writes go to the write step; a message of reads only is answered here, in the read transaction."""
+    def _run_or_read(self, ctx: Context, calls: list[Call], source: Source, caveat: str | None = None) -> Outcome:
+        """Writes go to the write step; a message of reads only is answered here, in the read transaction; a caveat
+        (what the question named that the read could not apply) is said after the results."""
         if any(writes(call.tool) for call in calls):
             return Outcome(source=source, run=list(calls))
         prepared = prepare(ctx, calls)
         if isinstance(prepared, Result):
             return Outcome(source=source, results=[prepared])
         try:
-            return Outcome(source=source, results=execute(ctx, prepared))
+            return Outcome(source=source, results=execute(ctx, prepared), text=caveat or "")
         except Retry:  # reads never conflict; keep the type honest
             return Outcome(source=source, text=ctx.t(CONFLICT))
 

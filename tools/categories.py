@@ -43,6 +43,7 @@ CATEGORY_WORDS: dict[str, str] = {
     "subcontractor": "subcontract",
     "subcontracts": "subcontract",
     "管理费": "overhead",
+    "管理": "overhead",
     "企业管理费": "overhead",
     "现场经费": "overhead",
     "其他": "overhead",

@@ -1,7 +1,7 @@
 """Is a message an answer to what the assistant asked? Yes and no, a value of the kind asked for, or a choice.
 
-Only a short message that is nothing but the answer counts ("是", "SG3", "7518.75", "人工费", "2"); anything
-longer is a new message and the open question is dropped.
+Only a short message that is nothing but the answer counts ("是", "SG3", "7518.75", "人工费", "2", a task's
+name); anything longer is a new message and the open question is dropped.
 """
 
 from __future__ import annotations
@@ -87,10 +87,16 @@ def read_answer(
     if slot == "worker":
         sure, _ = lexicon.resolve_worker(text.strip())
         return Answer("value", sure[0]) if len(sure) == 1 else None
+    if slot == "task":
+        tasks = lexicon.find_tasks(fold(text.strip()), project)
+        if len({h.value for h in tasks}) == 1 and sum(h.end - h.begin for h in tasks) >= len(bare) - 1:
+            return Answer("value", tasks[0].value)
+        return None
     return None
 
 
 def _amount(bare: str) -> Decimal | None:
-    token = re.sub(r"(元|块|块钱|yuan|rmb|¥|￥)", "", bare)
+    """Money (7518.75, 500元) or a count of things (2吨, 40包) for a price said per unit."""
+    token = re.sub(r"(元|块|块钱|yuan|rmb|¥|￥|吨|包|袋|车|方|立方|桶|箱|卷|根|张|米|平米|天|个月|台班|趟)$", "", bare)
     value = number(token) if token else None
     return value if value is not None and value > 0 else None

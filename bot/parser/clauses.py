@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.parser.lexicon import Lexicon
+from bot.parser.analysis import CONFIRM_OVER_RE, Analysis, normalise
+from bot.parser.lexicon import Lexicon, fold
 from bot.parser.plan import Plan
-from bot.parser.rules import Analysis, clause_kind, normalise, parse_clause, prelude
+from bot.parser.rules import clause_kind, parse_clause, prelude
 from tools.base import Call, Text
 
 # Where one clause ends: a line, a comma (not inside 5,200), a semicolon, a full stop (not in 0.5 or 11.24), an
@@ -105,6 +106,20 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
     early = prelude(raw, lexicon, language)
     if early is not None:
         return early
+    # 确认超预算 said in the message: the overrun is confirmed for its costs and days, and the words are no clause
+    confirmed = CONFIRM_OVER_RE.search(fold(raw)) is not None
+    if confirmed:
+        text = CONFIRM_OVER_RE.sub(" ", fold(unicodedata.normalize("NFKC", text)))
+        raw = normalise(text)
+    plan = _parse(text, raw, lexicon, today=today, project_code=project_code, language=language)
+    if confirmed:
+        plan.calls = [
+            Call(c.tool, {**c.args, "confirm": True}) if c.tool in ("add_cost", "log_labor") else c for c in plan.calls
+        ]
+    return plan
+
+
+def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: str | None, language: str) -> Plan:
     spaced = unicodedata.normalize("NFKC", text).strip()
 
     def analyse(part: str, kind: str | None = None) -> Analysis:
@@ -204,6 +219,8 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
         return Plan(calls=[], source="rules", question=_Q["projects"].render(language))
     project = next(iter(named.values()), "")
     calls: list[Call] = []
+    reasons: list[str] = []
+    caveats: list[str] = []
     dates = workers = ""
     for i, (part, words, an) in enumerate(zip(parts, said, own, strict=True)):
         context = []
@@ -225,8 +242,12 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
         if part.kind is None:
             return _ask(words, None, language)
         plan = parse_clause(analyse(" ".join([*context, words]), part.kind) if context else an)
-        if not plan.calls or not plan.confident:
-            return _ask(words, plan.question, language)
+        if not plan.calls or not (plan.confident or plan.confirm):
+            return _ask(words, plan.question, language, plan if plan.slot in ("worker", "project") else None)
+        if plan.confirm and plan.question:  # a part proposed (a clock time read): the whole message is
+            reasons.append(plan.question)
+        if plan.caveat:  # a read that could not apply part of its question says so
+            caveats.append(plan.caveat)
         if plan.writes != (part.kind in _WRITES):  # 借支200，明天下雨吗: the advance would be read, not written
             return _ask(words, None, language)
         calls += plan.calls
@@ -234,7 +255,11 @@ def _plan_parts(text: str, parts: list[_Part], analyse: Callable[[str, str | Non
     for worker, day in days:
         if days.count((worker, day)) > 1:
             return Plan(calls=[], source="rules", question=_Q["twice"].render(language, worker=worker, day=day))
-    return Plan(calls=calls, source="rules", confident=True)
+    caveat = "\n".join(dict.fromkeys(caveats)) or None
+    if reasons:
+        question = "；".join(dict.fromkeys(reasons))
+        return Plan(calls=calls, source="rules", confirm=True, question=question, caveat=caveat)
+    return Plan(calls=calls, source="rules", confident=True, caveat=caveat)
 
 
 def _dated_later(later: list[Analysis], parts: list[_Part]) -> bool:
@@ -248,7 +273,9 @@ def _dated_later(later: list[Analysis], parts: list[_Part]) -> bool:
     )
 
 
-def _ask(part: str, question: str | None, language: str) -> Plan:
+def _ask(part: str, question: str | None, language: str, slotted: Plan | None = None) -> Plan:
+    """A question about one part; a worker or project asked about keeps its slot, since the chosen name replaces the
+    one typed (or the project is every part's) wherever the part stands in the message."""
     part = re.sub(r"\s+", " ", part)
     if len(part) > _PART_CHARS:
         part = part[: _PART_CHARS - 1] + "…"
@@ -256,4 +283,6 @@ def _ask(part: str, question: str | None, language: str) -> Plan:
         text = _Q["part"].render(language, part=part, question=question)
     else:
         text = _Q["unread_part"].render(language, part=part)
+    if slotted is not None:
+        return replace(slotted, question=text)
     return Plan(calls=[], source="rules", confident=False, question=text)

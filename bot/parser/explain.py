@@ -83,15 +83,11 @@ def _alternation(words: Sequence[str]) -> re.Pattern[str]:
 _KNOWN_RE = _alternation(_WORDS)
 _CORRECTION_RE = _alternation(CORRECTION_WORDS)
 _SEE_THROUGH = frozenset(_PARTICLES)
-# Counts of things (50吨, 一车, 20 bags) and clock times after a time of day or 到/从 (干到晚上十点).
+# Counts of things (50吨, 一车, 20 bags); a clock time the parser did not read is never blanked (it is asked about).
 _COUNT_RE = re.compile(
     rf"(?:{NUMBER})\s*(?:个|只|件|套|条|根|张|台|辆|箱|桶|包|袋|卷|捆|盒|片|瓶|罐|组|批|车|趟"
     r"|吨|方|立方|米|平米|平方|公斤|斤|kg|层|间|樘|m(?![a-z])|t(?![a-z])|tons?|bags?|trucks?|loads?"
     r"|pcs)"
-)
-_CLOCK_RE = re.compile(
-    rf"(?:上午|下午|晚上|早上|中午|傍晚|夜里|到|至|从)\s*(?:{NUMBER})\s*点(?:半|钟|\d{{1,2}}分?"
-    r"|[一二三四五六七八九十]+分?)?"
 )
 # English words that change the day of a record: never left unread.
 _EN_TIME_RE = re.compile(
@@ -127,8 +123,7 @@ def unread(
                 state[i] = " "
                 see_through[i] = see_through[i] or particle
 
-    for pattern in (_COUNT_RE, _CLOCK_RE):
-        blank(pattern, masked)
+    blank(_COUNT_RE, masked)
     if correction:
         blank(_CORRECTION_RE, low)
     blank(_KNOWN_RE, masked)

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,6 +21,8 @@ from storage.models import BudgetLine, Project, Task, Worker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 from tools.resolve import Candidate, match, pinyin_keys
 
+DAY_END = "18:00"  # when a working day ends, for overtime said as a clock time (加班到9点): no project setting yet
+HOURS_PER_DAY = Decimal(8)
 SUGGEST_PINYIN = 80  # pinyin similarity (0-100) above which a worker is offered as "did you mean"
 RELOAD_AFTER = 60.0  # seconds: even with an unchanged version, names (aliases) edited in place are picked up
 
@@ -67,6 +70,8 @@ class Lexicon:
     workers: tuple[Candidate[str], ...] = ()  # item: the stored name
     tasks: dict[str, tuple[Candidate[str], ...]] = field(default_factory=dict)  # project code → tasks
     lines: dict[str, dict[str, str]] = field(default_factory=dict)  # project code → {label or key: key}
+    day_ends: dict[str, str] = field(default_factory=dict)  # project code → HH:MM, when its working day ends
+    day_hours: dict[str, Decimal] = field(default_factory=dict)  # project code → hours in one 工
     version: tuple[Any, ...] = ()
     _project_re: re.Pattern[str] | None = field(default=None, repr=False)
     _project_by_word: dict[str, str] = field(default_factory=dict, repr=False)
@@ -76,6 +81,8 @@ class Lexicon:
     _task_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _all_tasks_re: re.Pattern[str] | None = field(default=None, repr=False)
     _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _by_full: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zhangsan → workers
+    _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
 
     @classmethod
     def build(
@@ -85,6 +92,8 @@ class Lexicon:
         workers: Sequence[tuple[str, Sequence[str]]] = (),
         tasks: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
         lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
+        day_ends: Mapping[str, str] | None = None,
+        day_hours: Mapping[str, Decimal] | None = None,
         version: tuple[Any, ...] = (),
     ) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
@@ -99,6 +108,8 @@ class Lexicon:
                 code: {fold(label or key): key for key, label in rows if key not in CATEGORIES}
                 for code, rows in (lines or {}).items()
             },
+            day_ends=dict(day_ends or {}),
+            day_hours=dict(day_hours or {}),
             version=version,
         )
         lex._compile()
@@ -127,6 +138,12 @@ class Lexicon:
         for candidate in self.workers:  # warm the pinyin cache (and pypinyin itself) before the first message
             for word in candidate.names:
                 pinyin_keys(fold(word))
+        for candidate in self.workers:
+            for word in candidate.names:
+                full, initials = pinyin_keys(_squash(fold(word)))
+                for key, index in ((full, self._by_full), (initials, self._by_initials)):
+                    if candidate.item not in index.setdefault(key, []):
+                        index[key].append(candidate.item)
         number("两千五")  # and cn2an
 
     # -- finding names in (folded) text ------------------------------------------------------------
@@ -160,6 +177,14 @@ class Lexicon:
     def task_names(self, project: str | None) -> list[str]:
         return [c.item for c in self.tasks.get(project or "", ())]
 
+    def day_end(self, project: str | None) -> str:
+        """When the project's working day ends (HH:MM): overtime said as a clock time counts from it."""
+        return self.day_ends.get(project or "", DAY_END)
+
+    def hours_per_day(self, project: str | None) -> Decimal:
+        """Hours in one 工 on the project (8 unless the project says otherwise)."""
+        return self.day_hours.get(project or "", HOURS_PER_DAY)
+
     def find_lines(self, text: str, project: str | None) -> list[Hit]:
         """A project's own budget lines (其他直接费, 安全费...) named in text."""
         pattern = self._line_re.get(project or "")
@@ -167,6 +192,15 @@ class Lexicon:
             return []
         own = self.lines[project or ""]
         return [Hit(own[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def pinyin_worker(self, word: str) -> str | None:
+        """The one worker a word typed in pinyin names (zhangsan, zs), as resolve_worker would find it surely; no
+        fuzzy suggestions, so an English word in a message (worked, advance) costs a dictionary look-up."""
+        key = _squash(fold(word))
+        if key in self._worker_by_word:
+            return self._worker_by_word[key]
+        found = self._by_full.get(key) or (self._by_initials.get(key, []) if len(key) >= 2 else [])
+        return found[0] if len(found) == 1 else None
 
     def resolve_worker(self, name: str) -> tuple[list[str], list[str]]:
         """Sure matches (exact, alias, pinyin: as tools.resolve does) and near names to suggest.
@@ -219,8 +253,10 @@ def _version(session: Session) -> tuple[Any, ...]:
 
 
 def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
-    projects = session.execute(select(Project.id, Project.code, Project.name, Project.aliases)).all()
-    code_of = {pid: code for pid, code, _, _ in projects}
+    projects = session.execute(
+        select(Project.id, Project.code, Project.name, Project.aliases, Project.hours_per_day)
+    ).all()
+    code_of = {pid: code for pid, code, _, _, _ in projects}
     workers = session.execute(select(Worker.name, Worker.aliases).order_by(Worker.id)).all()
     tasks: dict[str, list[tuple[str, list[str]]]] = {}
     for project_id, name, aliases in session.execute(
@@ -235,10 +271,12 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
     ):
         lines.setdefault(code_of[project_id], []).append((category, label))
     return Lexicon.build(
-        projects=[(code, name, aliases or []) for _, code, name, aliases in projects],
+        projects=[(code, name, aliases or []) for _, code, name, aliases, _ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
         tasks=tasks,
         lines=lines,
+        # No project stores when its working day ends (the schema has no such column): every project's is DAY_END.
+        day_hours={code: hours for _, code, _, _, hours in projects if hours},
         version=version,
     )
 

@@ -22,7 +22,7 @@ _MULT = {
     "百": Decimal(100),
     "亿": Decimal(100000000),
 }
-_ARABIC_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([万w千k百亿])?(\d+)?([千百])?$")
+_ARABIC_UNIT = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)([万w千k百亿])?(\d+)?([千百])?$")  # .5 is 0.5
 _ENGLISH = {
     "one": 1,
     "two": 2,
@@ -42,7 +42,7 @@ _ENGLISH = {
 
 # One number as typed: Arabic (with thousands commas, decimals, a unit and a colloquial tail: 1万5) or Chinese.
 NUMBER = (
-    r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?[万w千k百亿](?![a-z]))?(?:\d(?:[千百])?(?!\d))?"
+    r"(?:(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+)(?:\s?[万w千k百亿](?![a-z]))?(?:\d(?:[千百])?(?!\d))?"
     r"|[零〇一二两俩三四五六七八九十百千万亿]+(?:点[零〇一二两三四五六七八九]+)?)"
 )
 NUMBER_RE = re.compile(NUMBER)

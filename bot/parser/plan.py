@@ -27,7 +27,8 @@ class Plan:
 
     confident: safe to run without asking. confirm: the calls are a proposal, run only after the user says yes
     (question then says why). question alone: what to ask; slot names the kind of value asked for (project,
-    amount, category, days, worker) and choices the values offered, so a short answer completes the message.
+    amount, category, days, worker, task) and choices the values offered, so a short answer completes the message.
+    caveat: a read that could not apply part of the question names it, shown after the answer.
     """
 
     calls: list[Call] = field(default_factory=list)
@@ -38,14 +39,18 @@ class Plan:
     slot: str | None = None
     choices: list[str] = field(default_factory=list)
     replace: str | None = None  # the word of the message a chosen value stands for (张山 → 张三)
+    caveat: str | None = None  # what part of a question the answer could not apply, said after the answer
 
     def to_json(self) -> dict[str, Any]:
-        """The `parse --json` shape: calls and source; confirm when the calls wait for a yes; the question asked."""
+        """The `parse --json` shape: calls and source; confirm when the calls wait for a yes; the question asked;
+        note when part of a question could not be applied."""
         out: dict[str, Any] = {"calls": [{"tool": c.tool, "args": c.args} for c in self.calls], "source": self.source}
         if self.confirm and self.calls:
             out["confirm"] = True
         if self.question:
             out["question"] = self.question
+        if self.caveat:
+            out["note"] = self.caveat
         return out
 
     @property

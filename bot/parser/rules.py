@@ -1,1265 +1,71 @@
-"""The offline parser: one message → planned tool calls, with no network and no model.
+"""The offline parser's entry for one action: one message → planned tool calls, with no network and no model.
 
-How a message is read: normalise it (NFKC, lower case), find the names the database knows (projects, workers,
-tasks), dates and periods, labour quantities, money and percentages, mask each as it is found, then decide the
-intent from keywords and what was found. It acts only when sure: a write with an unknown or doubtful worker,
-a missing quantity, amount or category, a future date or anything ambiguous plans no write and asks instead.
+A message is read by analysis.Analysis; rules.py decides what it asks for (a write: labour.py, money.py,
+progress.py; a read: reads.py) and checks a planned write is fully explained before it is made. It acts only when
+sure: a write with an unknown or doubtful worker, a missing quantity, amount or category, a future date, a word it
+could not read or anything ambiguous plans no write and asks instead.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
-from functools import cached_property
-from typing import Any
+from datetime import date
 
-from bot.parser import dates as dates_mod
 from bot.parser import explain
-from bot.parser.lexicon import Hit, Lexicon, find_categories, find_items, fold
-from bot.parser.numbers import CN_NUMBER_CHARS, NUMBER, NUMBER_RE, decimal_text, number
+from bot.parser.analysis import (
+    ADVANCE_RE,
+    BLOCK_RE,
+    CHANGE_RE,
+    CORRECTION_RE,
+    COST_WORD_RE,
+    DONE_RE,
+    FIX_RE,
+    FUND_IN_RE,
+    FUND_OUT_RE,
+    HEDGE_RE,
+    LIST_RE,
+    MAX_LENGTH,
+    MONEY_WORD_RE,
+    NEGATION_RE,
+    ORDINAL_RE,
+    PART_DAY_ABSENCE_RE,
+    PERCENT_RE,
+    PLACE_RE,
+    PROGRESS_WORD_RE,
+    QUERY_RE,
+    QUESTIONS,
+    RATE_RE,
+    REPORT_RE,
+    SETTLE_RE,
+    UNDO_RE,
+    VAGUE_AMOUNT_RE,
+    Analysis,
+    Call,
+    ask,
+    explicit_percents,
+    normalise,
+    one,
+)
+from bot.parser.labour import plan_correction, plan_labor
+from bot.parser.lexicon import Lexicon, find_categories, find_items, fold
+from bot.parser.money import COUNT_RE, CP_ANY, PER_UNIT_RE, counterparty, plan_cost, plan_fund, plan_payment
 from bot.parser.plan import Plan
-from tools.base import Call, Text
-
-MAX_LENGTH = 200  # longer messages are not site notes: leave them to the model
-MAX_AMOUNT = Decimal("10000000000")
-
-# -- the words that decide an intent ----------------------------------------------------------------
-
-_N = r"(?:\d+(?:\.\d+)?|[一二两俩三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an?)"
-_HOUR_UNIT = r"(?:小时|钟头|个钟|钟|h(?![a-z])|hours?(?![a-z])|hrs?(?![a-z]))"
-_DAY_UNIT = r"(?:天|工日|工(?![资地人程种头钱期作具友长棚序])|days?(?![a-z]))"
-
-
-def _re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-BLOCK_RE = _re(
-    r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
-    r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)"
-)
-UNDO_RE = _re(
-    r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
-    r"|(删掉|删除|删了)(上一|刚才|刚刚|最后)"
-    r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)"
-)
-LIST_RE = _re(
-    r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
-    r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects"
-)
-QUERY_RE = _re(
-    r"多少|(?<![那这前头后近好])几(?:[个天工号次]|(?!\s*[十百千万]))|怎么样|怎样|如何|吗|么|呢\s*(?=$|[,.!?;。~])"
-    r"|没有?$|没有?\?|\?|有没有|(?P<verb>[\u4e00-\u9fff])[没不](?P=verb)|是否|汇总|统计|查一?下?|看看"
-    r"|看一下|看下|情况|报表|导出|分析|明细|状况|清单|还剩|剩多少|够不够|超了|超支|了没"
-    r"|(?<![a-z])(how|what|what's|whats|which|show|status|report|summary|list|any|are we|is it|did|do we"
-    r"|export)(?![a-z])"
-)
-HEALTH_RE = _re(r"健康|挣值|赢得值|cpi|spi|eac|earned value|health|绩效|(?<![a-z])(ev|pv|vac|tcpi)(?![a-z])")
-FUND_RE = _re(
-    r"账上|账户|余额|资金|现金|钱够|有多少钱|还有多少钱|钱还有|收支|进出账|流水"
-    r"|(?<![a-z])(cash|balance|funds?|bank)(?![a-z])"
-)
-LABOR_STRONG_RE = _re(
-    r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
-    r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
-    r"|工日|days did|days worked|days has|worked how"
-)
-BUDGET_RE = _re(
-    r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"
-    r"|spent|spend|budget|overrun|(?<![a-z])cost"
-)
-LABOR_WEAK_RE = _re(r"工资|借支|预支|借了|欠|没结|未结|结了多少|汇总|统计|wages|advances|owed|outstanding")
-SCHEDULE_RE = _re(
-    r"进度(?!款)|工期|延期|滞后|拖期|拖|延误|落后|计划|schedule|behind|(?<![a-z])late(?![a-z])|delayed"
-    r"|on track|overdue|at risk"
-)
-# A figure the writer is not sure of is not recorded: hedges, ranges, round guesses (好像, 两三天, 几千, 一千多).
-HEDGE_RE = _re(
-    r"好像|大概|大约|差不多|左右|估计|可能|也许|记不清|不确定|说不准|不太清楚|不记得|或者|还是"
-    r"|几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万天个工块元小]|[十百千万]\s*[来多余]|[千百万]把"
-    r"|(?<![a-z])(maybe|probably|roughly|approximately|approx|or so|not sure|i think)(?![a-z])"
-    r"|半多|过半|多一点|出头|以上|不到|将近|接近|快要|快完"
-    r"|(?<![a-z])(almost|nearly|over|more than|less than)\s"
-    r"|(?<![a-z])(about|around|some|like)\s*[$¥]?\d|\d\s*(ish|odd|or so)(?![a-z])|~\s*\d"
-)
-# A round guess at an amount (几千, 一两千, 千把块, 三千多): said in a statement, it is asked about, not read as a
-# question (花了几千块 is no "how much").
-VAGUE_AMOUNT_RE = _re(
-    r"几\s*[十百千万]|[一二两三四五六七八九][两三四五六七八九]\s*[十百千万]|[十百千万]\s*[来多余]|[千百万]把"
-)
-# A yes/no question whether a worker came or worked (赵六昨天干了一天吗？, did Mike work yesterday?) is a read of
-# that worker's labour; one about a plan or a record to make (要不要给张三记一天？, should I log Tom?) is not.
-ATTENDED_RE = _re(
-    r"干|来|上班|上工|出工|做工|到岗|在工地|(?<![a-z])(work|worked|came|come|show(ed)? up|on site)(?![a-z])"
-)
-ASKING_RE = _re(
-    r"吗|么|没有?\s*\??$|了没|(?P<v>[\u4e00-\u9fff])[没不](?P=v)|\?|(?<![a-z])(did|was|were|has|have)(?![a-z])"
-)
-MODE_RE = _re(r"要|会|该|需要|准备|打算|记|算|给|(?<![a-z])(should|shall|will|would|log|record|add)(?![a-z])")
-# A building, phase or section the lexicon does not know (1号楼 in the 3号楼 chat): maybe another project.
-PLACE_RE = _re(
-    r"(?:\d+|[一二三四五六七八九十]+)\s*(?:号楼|栋|幢|#楼?|标段|标"
-    r"|期(?!\s*的?\s*(?:进度款|工程款|付款|拨款|款)))"
-)  # 第4期进度款 is an instalment
-# 第4期, 第二次, 第3批: an ordinal, never an amount.
-ORDINAL_RE = _re(rf"第\s*(?:{NUMBER})\s*(?:期|次|批|笔|车|趟|个|位|名)")
-REPORT_RE = _re(r"考勤|出勤|汇总|统计|明细|报表|台账|流水|工资表|记工表|timesheet|attendance|summary|report")
-EXPORT_RE = _re(r"导出|excel|xlsx|表格|export")
-BY_TRADE_RE = _re(r"按工种|分工种|by trade|per trade")
-BY_DAY_RE = _re(r"按天|按日|每天|by day|per day|daily")
-
-FUND_IN_RE = _re(
-    r"收到|收了|到账|回款|(打|转|汇|拨)(过)?来|拨款|入账|进账"
-    rf"|(打|转|汇|拨)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*过来"
-    r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
-    r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
-    r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in"
-    r"|(?<![a-z])got(?![a-z]).*(?<![a-z])from(?![a-z])"
-)
-FUND_OUT_RE = _re(
-    r"(?:付|支付|转|打|汇)(?:款|账)?给"
-    rf"|(?:付|支付|转|打|汇)了?\s*(?:{NUMBER})\s*(?:元|块)?\s*给"
-    r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
-    r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])"
-)
-ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
-SETTLE_RE = _re(
-    r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
-    r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
-    r"|(paid|pay)(?![a-z]).*wages|wages paid"
-)
-# Things no tool records: absence, and money paid back (张三还了300借支 is not a new advance).
-NEGATION_RE = _re(
-    r"没来|没有来|没干|没上班|没出工|没去|不来|没到|请假|休息|旷工|缺勤"
-    r"|还了|还钱|还款|归还|还清|还回|退回|退了"
-    r"|(?<![a-z])(repaid|paid back|returned|refund|refunded)(?![a-z])"
-    r"|(?<![a-z])(absent|off|didn't|did not|didnt|no show|not)(?![a-z])"
-)
-PART_DAY_ABSENCE_RE = _re(
-    r"(?:上午|下午|晚上|中午|早上|上半天|下半天|前半天|后半天)\s*(?:就|都|也)?\s*"
-    r"(?:没来|没有来|没干|没上班|没出工|没在|不在|请假|休息|走了)"
-)
-CHANGE_RE = _re(r"改成|改为|修改|调整|调成|换成|change|update (the )?rate")
-CORRECTION_RE = _re(r"报高了|报多了|报错了|搞错|更正|纠正|改正|应该是|其实是|correction|overstated|should be")
-# A day already logged, corrected (更正 张三 昨天 半天, 张三昨天改成半天, 王五昨天不是一天是半天): the entry is
-# replaced.
-FIX_RE = _re(
-    r"更正|纠正|改正|订正|修正|改成|改为|改到|调成|调为|换成|记错|搞错|弄错|写错|记成|写成|报错|错了"
-    r"|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是|不是"
-    r"|(?<![a-z])(correction|correct|corrected|should be|should have been|wrong|mistake|mistaken|change)"
-    r"(?![a-z])"
-)
-# A correction said of the whole message (更正：张三昨天一天，李四半天): every worker named is corrected.
-FIX_ALL_RE = _re(
-    r"^\s*(更正|纠正|改正|订正|修正|correction|correct(?![a-z]))"
-    r"|(更正|纠正|改正|订正|修正|correction)\s*$"
-)
-# What the entry is to become follows these (张三昨天一个工改成半天: 一个工 was the old figure) ...
-FIX_NEW_RE = _re(
-    r"改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|实际上是|而是"
-    r"|(?<![a-z])(should be|should have been|to)(?![a-z])"
-)
-# ... and the old figure follows these (不是一天, not a full day, instead of 1 day).
-FIX_OLD_RE = _re(
-    r"(?:不是|原来是?|原先是?|本来是?|之前是?|原来记的?|记成了?|写成了?|从"
-    r"|(?<![a-z])(?:not|instead of|rather than|from|was)(?![a-z]))\s*(?:记了?|写了?|的)?\s*$"
-)
-# A bare number after the new-figure word (改为0.5, 应该是1) is the days of the corrected entry.
-FIX_BARE_RE = _re(
-    r"(?:改成|改为|改到|调成|调为|换成|应该是|应是|应为|应该算|其实是|实际是|是|从"
-    r"|(?<![a-z])(?:to|be|been|from|not|was))"
-    r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半|half(?![a-z]))"
-    r"(?![\d.%a-z]|\s*(?:[万千百元块号月日/-]|(?:k|w|yuan|rmb|cny|bucks?|dollars?)(?![a-z])))"
-)
-# A correction of something other than labour days (工资改成300, 改成材料费, 借支改成500) is not written here.
-FIX_OTHER_RE = _re(
-    r"工资|工钱|日薪|工价|单价|价格|借支|预支|结算|金额|钱|款|费|账|进度|(?<!\d)%"
-    r"|(?<![a-z])(wages?|pay|paid|rate|amount|price|cost|money|advance|settle\w*|progress|percent)"
-    r"(?![a-z])"
-)
-PROGRESS_WORD_RE = _re(r"完成|进度|到了|到|已经|done|complete|completed|finished|progress")
-COST_WORD_RE = _re(r"花了|花|买|付|费|采购|cost|spent|bought|paid")
-
-PERCENT_RE = _re(
-    r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent(?![a-z])|pct(?![a-z]))"
-    r"|百分之\s*(?P<cn>[\d.]+|[零一二两三四五六七八九十百点]+)"
-    r"|(?<![\d一二三四五六七八九十])(?P<cheng>[一二三四五六七八九]|\d)\s*成(?!本|功)"
-    r"|(?P<half>一半|过半)"
-)
-# A bare figure ending a clause after a word of progress (管网铺设完成80, 砌体做到60了): that task's percent.
-PROGRESS_BARE_RE = _re(
-    r"(?:完成了?|做到了?|干到了?|到了?|进度(?:是|为|到了?)?)\s*(?P<n>\d{1,3}(?:\.\d+)?)"
-    r"(?=\s*(?:了|啦)?\s*(?:$|[,.!?;。]))"
-)
-MONEY_WORD_RE = _re(r"[元块钱款费账]|花|买|付|收|借|结|工资|(?<![a-z])(yuan|rmb|cny|paid|pay|cost)(?![a-z])")
-# A task finished, said without a figure (沥青摊铺昨天做完了): 100% when the message has no number of its own.
-DONE_RE = _re(
-    r"完工|竣工了|全部完成|全完了|(?:做|干|弄|搞)完了|(?:已经|已|都)?完成了$"
-    r"|(?<![a-z])(done|fully done|all done|complete|completed|finished)(?![a-z])"
-)
-DAYS_RE = _re(
-    rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_DAY_UNIT}(?P<h2>半)?|(?P<half>半\s*个?\s*(?:天|工日|工))"
-    r"|(?P<full>一?整天|全天|(?:a\s+)?(?:full|whole)\s+day)|(?P<enhalf>half\s+(?:a\s+)?day)"
-    # 晌 (northern usage): half a day's work, 一个晌 = 半晌 = 0.5 工, 两晌 = 1; 晌午 is noon.
-    rf"|(?P<shang>{_N})\s*个?\s*晌(?!午)|(?P<shanghalf>半\s*个?\s*晌(?!午))"
-)
-HOURS_RE = _re(rf"(?P<n>{_N})\s*个?\s*(?P<h1>半)?\s*{_HOUR_UNIT}|(?P<half>半\s*个?\s*(?:小时|钟头))")
-LABOR_CONTEXT_RE = _re(r"点工|记工|出工|上工|开工|来了|到了|考勤|出勤|工日|attendance|timesheet|day labou?r")
-BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|半)(?![\d.%]|\s*(?:[万千百kw元块号月日/-]|[a-z]))")
-NAME_AND_NUMBER_RE = _re(r"[\s,.;、]*\|+\s*[:=]?\s*(?:\d+(?:\.\d+)?|半)[\s,.;、]*")
-EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
-MAX_BARE_DAYS = Decimal(3)
-OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
-OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
-OT_BARE_RE = _re(
-    rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
-    r"(?!\s*(?:个|半|小时|钟|天|工|h|\d|\.|[a-z]))"
-)
-RATE_RE = _re(
-    r"(?:日工资|日薪|工价|daily rate|rate)\s*[:=]?\s*(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?(?:\s*/\s*天)?"
-    r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)"
-)
-NOT_MONEY_AFTER_RE = _re(
-    r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
-    r"|根|张|台|人|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
-    r"|hours?|days?|tons?|pcs|bags?|trucks?|h(?![a-z])|st|nd|rd|th)"
-)
-MONEY_AFTER_RE = _re(r"^\s*(元|块|rmb|yuan|cny)")
-EACH_RE = _re(r"各|每人|每个人|一人|都|(?<![a-z])(each|apiece|per head)(?![a-z])")
-DESCRIBED_RE = _re(r"\s*(?:的|那|这)?\s*(?:工资|工钱|钱|账|款|进度款|工程款|预付款|货款|租金|房租|生活费|wages|pay)")
-DESCRIBED_BEFORE_RE = _re(r"(?:工资|工钱|租金|租费|房租|费|款|(?<![a-z])(?:for|of))\s*$")
-MONEY_BEFORE_RE = _re(r"(¥|￥|\$|rmb|cny)\s*$")
-
-# Words around names in labour and payment messages; what is left over may be an unknown name.
-FILLER_RE = _re(
-    r"记一下|记一笔|记下|帮我|帮忙|麻烦|请|登记|记录|记工|两人|俩人|三人|\d+人|每人|一共|总共"
-    r"|都是|都|各|还有|以及|来了|来|干了|干|做了|上午|下午|晚上|中午|全天|整天|点工|加班|生活费"
-    r"|借支|预支|借了|借|结算|结清|结了|结账|发了|发|工资|付了|付|日工资|按|算|的|了|和|跟|与|及"
-    r"|给|是|也|在|工地|活|钱|块|元|谢谢|多谢|辛苦了|辛苦|你好|您好|各位|大家"
-)
-SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
-    "温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗"
-    "谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓缪褚娄窦戚岑晏卞姬仇栾隋刁荣巫寇桑郎甄丛仲虞敖"
-    "巩佘邝"
-)
-
-_Q = {
-    "unknown_near": Text("没有找到工人“{name}”，你是说{near}吗？", "No worker called “{name}”. Did you mean {near}?"),
-    "unknown": Text(
-        "没有找到工人“{name}”。请检查名字，或先添加这个工人。",
-        "No worker called “{name}”. Check the name, or add the worker first.",
-    ),
-    "ambiguous_worker": Text("“{name}”可能是：{options}，请说清楚是哪位。", "“{name}” could be: {options}. Which one?"),
-    "which_worker": Text("是哪位工人？请写上名字。", "Which worker? Please give the name."),
-    "one_worker": Text(
-        "一次只能给一位工人记借支或结算，请分开发。", "One worker at a time for advances and settlements, please."
-    ),
-    "each_amount": Text(
-        "几位工人的金额不明确：是每人各多少，还是一共？请每人写上金额，例如“张三500 李四800”。",
-        "Whose amount is which? Give each worker an amount, e.g. “Mike 500, Tom 800”.",
-    ),
-    "how_much_work": Text(
-        "{who}干了多少？例如“一天”“半天”“8小时”。", "How much did {who} work? E.g. “1 day”, “half day”, “8 hours”."
-    ),
-    "how_much_money": Text("金额是多少？", "How much is it?"),
-    "how_many_units": Text(
-        "单价 {price} 元/{unit}，一共多少{unit}？请写上总数或总金额。",
-        "{price} per {unit}: how many? Please give the count or the total.",
-    ),
-    "which_amount": Text("金额不明确，请只写一个金额。", "Which amount? Please give one amount."),
-    "which_category": Text(
-        "这笔{amount}元记到哪个成本科目？人工费/材料费/机械费/分包费/管理费",
-        "Which cost category for {amount}? labor/materials/machinery/subcontract/overhead",
-    ),
-    "which_task": Text("是哪个任务？现有：{options}", "Which task? Known: {options}"),
-    "future": Text("日期 {day} 还没到，不能记录。", "{day} is in the future; it cannot be recorded."),
-    "which_place": Text(
-        "“{place}”是哪个项目？请写上项目：{options}", "Which project is “{place}”? Please name one: {options}"
-    ),
-    "which_project_of": Text("记到哪个项目？请写上项目：{options}", "Which project? Please name one: {options}"),
-    "past_or_ahead": Text(
-        "是 {past} 还是 {ahead}？还没到的日期不能记录；过去的请写全日期，例如 {past}。",
-        "{past} or {ahead}? A day still to come cannot be recorded; for a past one write it in full, e.g. {past}.",
-    ),
-    "which_direction": Text(
-        "这笔钱是收入还是支出？例如“收到甲方20万”或“付给钢材厂10万”。",
-        "Is this money in or out? E.g. “received 200k from the owner” or “paid 50k to Acme”.",
-    ),
-    "which_date": Text("日期不明确，请写一个具体日期。", "Which date? Please give one day."),
-    "which_project": Text("提到了多个项目，请一次只说一个。", "Several projects are named; please name one."),
-    "unsure": Text(
-        "数目不确定的我不记。请给一个确切的数，例如“张三昨天一天”“水泥2500”。",
-        "I only record exact figures. Please give the exact number, e.g. “Mike 1 day yesterday”.",
-    ),
-    "fix_which_day": Text(
-        "更正哪一天的记工？请写上日期，例如“更正 {worker} {day} 半天”。",
-        "Which day's entry is to be corrected? Please give the date, e.g. “correction: {worker} {day} 0.5 day”.",
-    ),
-    "fix_how_much": Text(
-        "{who}那天改成多少？请写全那天的工日或小时（有加班一起写），"
-        "例如“更正 {who} {day} 一个工加班2小时”，会替换那天的记录。",
-        "What should {who}'s entry become? Give that day's days or hours in full (with any overtime), "
-        "e.g. “correction: {who} {day} 1 day overtime 2”; it replaces that day's entry.",
-    ),
-    "fix_other": Text(
-        "这样只能更正记工（几个工、几小时、加班）。其他记录请撤回（/undo）后重记。",
-        "Only day labour (days, hours, overtime) can be corrected this way. For anything else, /undo it "
-        "and record it again.",
-    ),
-    "unread": Text(
-        "没看懂“{words}”，怕记错，这次没有记录。请换个说法再发，日期请写成“昨天”“前天”“11月23日”这样。",
-        "I could not read “{words}”, so nothing was recorded rather than guessed. Please say it another "
-        "way; give dates like “yesterday” or “Nov 23”.",
-    ),
-    "dropped": Text(
-        "“{words}”和这条里的其他内容分不开，怕记错，这次没有记录。请一件事一句，用逗号或换行分开，"
-        "例如“张三今天1工，借支200”。",
-        "I could not tell what “{words}” goes with, so nothing was recorded rather than guessed. Please give one "
-        "thing per part, separated by commas or lines, e.g. “Mike 1 day today, advance 500”.",
-    ),
-    "ambiguous": Text(
-        "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
-        "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",
-    ),
-}
-
-_NOT_NAMES = {
-    "今天",
-    "昨天",
-    "前天",
-    "明天",
-    "工人",
-    "老板",
-    "甲方",
-    "乙方",
-    "业主",
-    "工地",
-    "工程",
-    "项目",
-    "材料",
-    "师傅",
-    "小工",
-    "大工",
-    "老师",
-    "同事",
-    "大家",
-    "他们",
-    "我们",
-    "自己",
-    "工资",
-}
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), ideographic space and tabs as spaces, trimmed."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-@dataclass
-class Worker:
-    name: str
-    begin: int
-    end: int
-
-
-@dataclass
-class Quantity:
-    kind: str  # days | hours | overtime
-    value: Decimal
-    begin: int
-    end: int
-
-
-@dataclass
-class Analysis:
-    """Everything found in one message; masks what it finds so later steps do not read it twice."""
-
-    raw: str  # normalised, case kept
-    lexicon: Lexicon
-    today: date
-    chat_project: str | None
-    language: str
-    low: str = ""
-    work: list[str] = field(default_factory=list)  # low, with found spans blanked
-    rate: Decimal | None = None  # a daily rate the message names for its labour entries
-    labour: bool = False  # every clause of it that says what it does says labour (clauses.py): 张三 1 is days
-
-    def __post_init__(self) -> None:
-        self.low = fold(self.raw)
-        self.work = list(self.low)
-        self.projects = self.lexicon.find_projects(self.low)
-        for hit in self.projects:
-            self.mask(hit.begin, hit.end)
-        # A date overlapping a worker's name is no date (李四月初: no 四月), unless it is the whole name.
-        names = [(h.begin, h.end) for h in self.lexicon.find_workers(self.text)]
-        self.spans = [
-            s
-            for s in dates_mod.find(self.text, self.today)
-            if (s.begin, s.stop) in names or not any(s.begin < end and begin < s.stop for begin, end in names)
-        ]
-        for span in self.spans:
-            self.mask(span.begin, span.stop)
-        self.worker_hits = self.lexicon.find_workers(self.text)
-        for hit in self.worker_hits:
-            self.mask(hit.begin, hit.end, "|")
-
-    @property
-    def text(self) -> str:
-        return "".join(self.work)
-
-    @cached_property
-    def names_masked(self) -> str:
-        """low with the workers' and projects' names blanked: 李四两个工 is no range 四两."""
-        chars = list(self.low)
-        for hit in (*self.worker_hits, *self.projects):
-            chars[hit.begin : hit.end] = "|" * (hit.end - hit.begin)
-        return "".join(chars)
-
-    def mask(self, begin: int, end: int, fill: str = " ") -> None:
-        for i in range(begin, end):
-            self.work[i] = fill
-
-    def t(self, key: str, **params: Any) -> str:
-        return _Q[key].render(self.language, **params)
-
-    # -- project, dates --------------------------------------------------------------------------
-
-    @cached_property
-    def project_codes(self) -> list[str]:
-        return list(dict.fromkeys(hit.value for hit in self.projects))
-
-    @property
-    def project(self) -> str | None:
-        return self.project_codes[0] if self.project_codes else self.chat_project
-
-    def with_project(self, **args: Any) -> dict[str, Any]:
-        return {"project": self.project, **args} if self.project else dict(args)
-
-    @cached_property
-    def days_found(self) -> list[dates_mod.Span]:
-        return [s for s in self.spans if not s.is_period]
-
-    @cached_property
-    def period(self) -> tuple[date, date] | None:
-        """The one period (or single day) a read is about."""
-        found = {(s.start, s.end) for s in self.spans}
-        return found.pop() if len(found) == 1 else None
-
-    def entry_date(self, *, described: bool = False) -> date | str:
-        """The one date a write is for (today when none is given), or the question to ask.
-
-        With described=True (payments, money, costs) a period describing what is paid (上个月的工资, 塔吊租金本月,
-        for last month) is not the date of the payment. A date after today is a plan, not a record (李四明天来一天):
-        asked about, never written.
-        """
-        if any(s.is_period and not (described and self._describes(s)) for s in self.spans):
-            return self.t("which_date")
-        found = {s.start for s in self.days_found}
-        if len(found) > 1:
-            return self.t("which_date")
-        for span in self.days_found:  # 30号 on the 25th: last month's, or the coming one (a plan)?
-            if span.ahead is not None:
-                return self.t("past_or_ahead", past=span.start.isoformat(), ahead=span.ahead.isoformat())
-        day = found.pop() if found else self.today
-        if day > self.today:
-            return self.t("future", day=day.isoformat())
-        return day
-
-    def _describes(self, span: dates_mod.Span) -> bool:
-        return bool(DESCRIBED_RE.match(self.low, span.stop) or DESCRIBED_BEFORE_RE.search(self.low, 0, span.begin))
-
-    # -- workers ---------------------------------------------------------------------------------
-
-    @cached_property
-    def quantities(self) -> list[Quantity]:
-        """Day rate, overtime, hours and days, found and masked in that order."""
-        text = self.text
-        found: list[Quantity] = []
-        for m in RATE_RE.finditer(text):
-            self.rate = Decimal(m["a"] or m["b"])
-            self.mask(m.start(), m.end())
-        text = self.text
-        for m in HOURS_RE.finditer(text):
-            value = _count(m["n"], bool(m["h1"]), bool(m["half"]))
-            if value is None:
-                continue
-            before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
-            kind = "overtime" if OT_BEFORE_RE.search(before) or OT_AFTER_RE.search(after) else "hours"
-            found.append(Quantity(kind, value, m.start(), m.end()))
-            self.mask(m.start(), m.end())
-        text = self.text
-        for m in OT_BARE_RE.finditer(text):
-            value = _count(m["n"], False, False)
-            if value is not None:
-                found.append(Quantity("overtime", value, m.start(), m.end()))
-                self.mask(m.start(), m.end())
-        text = self.text
-        for m in DAYS_RE.finditer(text):
-            if m["full"]:
-                value = Decimal(1)
-            elif m["half"] or m["enhalf"] or m["shanghalf"]:
-                value = Decimal("0.5")
-            elif m["shang"]:
-                shang = _count(m["shang"], False, False)
-                value = shang / 2 if shang is not None else None
-            else:
-                value = _count(m["n"], bool(m["h1"] or m["h2"]), False)
-            if value is None:
-                continue
-            found.append(Quantity("days", value, m.start(), m.end()))
-            self.mask(m.start(), m.end())
-        if FIX_RE.search(self.low):  # 改为0.5, 应该是1: in a correction, the bare figure of the new entry is days
-            for m in FIX_BARE_RE.finditer(self.text):
-                value = Decimal("0.5") if m["n"] in ("半", "half") else number(m["n"])
-                if value is not None and 0 < value <= MAX_BARE_DAYS:
-                    found.append(Quantity("days", value, m.start("n"), m.end("n")))
-                    self.mask(m.start("n"), m.end("n"))
-        # 点工 张三1 李四0.5, a message of nothing but one name and a number (张三1), or a roster whose other lines
-        # give days (王五 1 / 赵六 半天) with no word of money: a bare number after a name is that one's 工日
-        # (王五1 赵六1 with no word of labour may be anything: asked)
-        roster = any(q.kind in ("days", "hours") for q in found) and not MONEY_WORD_RE.search(self.low)
-        if self.labour or roster or LABOR_CONTEXT_RE.search(self.low) or NAME_AND_NUMBER_RE.fullmatch(self.text):
-            text = self.text
-            for hit in self.worker_hits:
-                bare = BARE_DAYS_RE.match(text, hit.end)
-                if bare is None:
-                    continue
-                value = Decimal("0.5") if bare["n"] == "半" else number(bare["n"])
-                if value is not None and 0 < value <= MAX_BARE_DAYS:
-                    found.append(Quantity("days", value, bare.start("n"), bare.end("n")))
-                    self.mask(bare.start("n"), bare.end("n"))
-            for each in EACH_DAYS_RE.finditer(self.text):  # 点工各1个, 一人一个: one share for every name before
-                value = Decimal("0.5") if each["n"] == "半" else number(each["n"])
-                if value is not None and 0 < value <= MAX_BARE_DAYS:
-                    found.append(Quantity("days", value, each.start(), each.end()))
-                    self.mask(each.start(), each.end())
-        return sorted(found, key=lambda q: q.begin)
-
-    @cached_property
-    def workers(self) -> tuple[list[Worker], str | None]:
-        """Known workers in message order, and the question to ask if any name is unknown or doubtful."""
-        found = [Worker(h.value, h.begin, h.end) for h in self.worker_hits]
-        _ = self.quantities, self.amounts  # mask numbers before looking for leftover names
-        leftover = FILLER_RE.sub(lambda m: " " * len(m[0]), self.text)
-        for hit in (*find_items(leftover), *find_categories(leftover)):  # 水泥, 材料: known words, not names
-            if hit.end - hit.begin > 1:
-                leftover = leftover[: hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end :]
-        for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
-            sure, _ = self.lexicon.resolve_worker(m[0])
-            if len(sure) == 1:
-                found.append(Worker(sure[0], m.start(), m.end()))
-        for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
-            chunk = m[0]
-            before = self.text[m.start() - 1] if m.start() else ""  # names found are masked: 张三李山 stays a name
-            if not _name_like(chunk) or (before and (before.isdigit() or before in CN_NUMBER_CHARS)):  # 20包水泥
-                continue
-            sure, near = self.lexicon.resolve_worker(chunk)
-            if len(sure) == 1:  # only a homophone (赵柳 for 赵六): a different name, so ask, never take it
-                return found, self.t("unknown_near", name=chunk, near=sure[0])
-            elif sure:
-                return found, self.t("ambiguous_worker", name=chunk, options="、".join(sure))
-            elif near:
-                return found, self.t("unknown_near", name=chunk, near="、".join(near[:2]))
-            else:
-                return found, self.t("unknown", name=chunk)
-        found.sort(key=lambda w: w.begin)
-        unique: list[Worker] = []
-        for worker in found:
-            if all(w.name != worker.name for w in unique):
-                unique.append(worker)
-        return unique, None
-
-    # -- money -----------------------------------------------------------------------------------
-
-    @cached_property
-    def amounts(self) -> list[tuple[Decimal, bool, int, int]]:
-        """Money amounts (value, marked as money, begin, end); quantities and percentages are not money."""
-        _ = self.quantities
-        text = self.text
-        for m in PERCENT_RE.finditer(text):
-            if m["num"] or m["cn"]:
-                self.mask(m.start(), m.end())
-        if self.bare_progress is not None:
-            self.mask(self.bare_progress[1], self.bare_progress[2])
-        text = self.text
-        out: list[tuple[Decimal, bool, int, int]] = []
-        for m in NUMBER_RE.finditer(text):
-            token = m[0]
-            after, before = text[m.end() : m.end() + 6], text[max(0, m.start() - 4) : m.start()]
-            if NOT_MONEY_AFTER_RE.match(after) or before.endswith("百分之") or before.rstrip().endswith("第"):
-                continue
-            marked = bool(MONEY_AFTER_RE.match(after) or MONEY_BEFORE_RE.search(before))
-            if token[0] in CN_NUMBER_CHARS and not marked and not any(c in token for c in "十百千万亿"):
-                continue  # 一下, 一起: a lone Chinese digit is not an amount
-            if token[0] in CN_NUMBER_CHARS and token in {"万", "千", "百", "十", "亿"}:
-                continue
-            value = number(token)
-            if value is None or value <= 0 or value > MAX_AMOUNT:
-                continue
-            out.append((value, marked, m.start(), m.end()))
-            self.mask(m.start(), m.end())
-        return out
-
-    def amount(self, *, strict: bool = False) -> Decimal | str | None:
-        """The one amount in the message; None if there is none; a question if there are several (strict: even
-        when only one is marked as money: 借支300，赵六借支2000元 has two)."""
-        found = self.amounts
-        if not found:
-            return None
-        marked = [a for a in found if a[1]]
-        pool = marked if marked and not strict else found
-        values = {a[0] for a in pool}
-        if len(values) > 1:
-            return self.t("which_amount")
-        return values.pop()
-
-    # -- categories ------------------------------------------------------------------------------
-
-    @cached_property
-    def categories(self) -> tuple[list[Hit], list[Hit], list[Hit]]:
-        text = self.text
-        return find_categories(text), find_items(text), self.lexicon.find_lines(text, self.project)
-
-    def category(self) -> tuple[str | None, str | None, bool]:
-        """The category named (or implied by an item word), the item word as typed, and whether it is clear."""
-        words, items, own = self.categories
-        note = re.sub(r"\s+", " ", self.low[items[0].begin : items[0].end]) if items else None  # the item word
-        if own:
-            keys = {h.value for h in own}
-            return (keys.pop(), note, True) if len(keys) == 1 else (None, note, False)
-        for hits in (words, items):
-            keys = {h.value for h in hits}
-            if len(keys) == 1:
-                return keys.pop(), note, True
-            if len(keys) > 1:
-                return None, note, False
-        return None, note, True
-
-    # -- percent ---------------------------------------------------------------------------------
-
-    @cached_property
-    def percent(self) -> Decimal | None:
-        for m in PERCENT_RE.finditer(self.low):
-            value = _percent_value(m)
-            if value is not None:
-                return value
-        bare = self.bare_progress
-        if bare is not None:
-            return bare[0]
-        if DONE_RE.search(self.low) and not re.search(r"\d", self.text):  # digits of dates are masked
-            return Decimal(100)
-        return None
-
-    @cached_property
-    def bare_progress(self) -> tuple[Decimal, int, int] | None:
-        """A task's progress as a bare number ending a clause (管网铺设完成80, 砌体到60了): percent, where it is.
-
-        Only with a task named, no word of money and a figure of at most 100.
-        """
-        if MONEY_WORD_RE.search(self.low) or not self.lexicon.find_tasks(self.low, self.project):
-            return None
-        m = PROGRESS_BARE_RE.search(self.low)
-        if m is None:
-            return None
-        value = Decimal(m["n"])
-        return (value, m.start("n"), m.end("n")) if value <= 100 else None
-
-
-def _percent_value(m: re.Match[str]) -> Decimal | None:
-    """The figure of a PERCENT_RE match, if it is one from 0 to 100."""
-    if m["num"]:
-        value: Decimal | None = Decimal(m["num"])
-    elif m["cn"]:
-        value = number(m["cn"])
-    elif m["cheng"]:
-        digit = number(m["cheng"])
-        value = digit * 10 if digit is not None else None
-    else:
-        value = Decimal(50)
-    return value if value is not None and 0 <= value <= 100 else None
-
-
-def _count(n: str | None, plus_half: bool, only_half: bool) -> Decimal | None:
-    if only_half:
-        return Decimal("0.5")
-    if n is None:
-        return None
-    value = number(n)
-    if value is None or value <= 0:
-        return None
-    return value + (Decimal("0.5") if plus_half else 0)
-
-
-def _name_like(chunk: str) -> bool:
-    """A leftover chunk that looks like a person's name (张山, 老王, 赵柳): worth checking, never ignoring."""
-    if not 2 <= len(chunk) <= 3 or chunk in _NOT_NAMES:
-        return False
-    if chunk[0] in SURNAMES:
-        return True
-    return chunk[0] in "老小阿" and len(chunk) == 2 and chunk[1] in SURNAMES
-
-
-# -- building plans ---------------------------------------------------------------------------------
-
-
-def _ask(question: str | None) -> Plan:
-    return Plan(calls=[], source="rules", confident=False, question=question)
-
-
-def _one(tool: str, args: dict[str, Any], source: str = "rules") -> Plan:
-    return Plan(calls=[Call(tool, args)], source=source, confident=True)  # type: ignore[arg-type]
-
-
-def _money_text(value: Decimal) -> str:
-    return decimal_text(value)
-
-
-def _named_twice(an: Analysis) -> bool:
-    """A worker named twice (王五和赵六各一天 王五加班2小时): whose part of the text is whose is not clear."""
-    names = [h.value for h in an.worker_hits]
-    return len(names) != len(set(names))
-
-
-def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correction: bool = False) -> Plan:
-    """log_labor, one call per worker, with days, hours and overtime as each worker's part of the text says.
-
-    With correction=True each call replaces that day's entry, so it must give the day's days or hours in full.
-    """
-    workers, question = an.workers
-    if question:
-        return _ask(question)
-    if not workers:
-        return _ask(an.t("which_worker"))
-    quantities = an.quantities if quantities is None else quantities
-    if _named_twice(an):
-        details = _roster_then_details(an, quantities)
-        if details is None:
-            return _ask(an.t("ambiguous"))
-        workers = details
-    if len(an.project_codes) > 1:
-        return _ask(an.t("which_project"))
-    day = an.entry_date()
-    if isinstance(day, str):
-        return _ask(day)
-    bounds = [w.begin for w in workers[1:]] + [len(an.low)]
-    groups: list[list[Quantity]] = []
-    for worker, stop in zip(workers, bounds, strict=True):
-        groups.append([q for q in quantities if worker.end <= q.begin < stop])
-    prefix = [q for q in quantities if q.begin < workers[0].begin]
-    if prefix and not any(groups):
-        groups = [prefix for _ in workers]
-    elif prefix:
-        return _ask(an.t("ambiguous"))
-    # A worker with nothing of their own shares the next group's: 王五、赵六各半天; not one with a day of their own
-    # and no figure (赵六昨天，张三昨天改成半天: how much did 赵六 work?).
-    for i in range(len(groups) - 2, -1, -1):
-        if not groups[i]:
-            if any(workers[i].end <= s.begin < bounds[i] for s in an.spans):
-                return _ask(an.t("how_much_work", who=workers[i].name))
-            groups[i] = groups[i + 1]
-    calls: list[Call] = []
-    for worker, group in zip(workers, groups, strict=True):
-        if not group:
-            return _ask(an.t("fix_how_much" if correction else "how_much_work", who=worker.name, day=day.isoformat()))
-        args: dict[str, Any] = an.with_project(worker=worker.name, date=day.isoformat())
-        for kind in ("days", "hours", "overtime"):
-            values = [q.value for q in group if q.kind == kind]
-            if len(values) > 1:
-                return _ask(an.t("ambiguous"))
-            if values:
-                args["overtime_hours" if kind == "overtime" else kind] = decimal_text(values[0])
-        if "days" in args and "hours" in args:
-            return _ask(an.t("ambiguous"))
-        if an.rate is not None:
-            args["daily_rate"] = decimal_text(an.rate)
-        if correction:
-            if "days" not in args and "hours" not in args:  # 加班改成3小时: the day's 工 would be lost
-                return _ask(an.t("fix_how_much", who=worker.name, day=day.isoformat()))
-            args["correction"] = True
-        calls.append(Call("log_labor", args))
-    if an.amounts:  # money in a labour message: not ours to guess
-        return _ask(an.t("ambiguous"))
-    return Plan(calls=calls, source="rules", confident=True)
-
-
-def _roster_then_details(an: Analysis, quantities: list[Quantity]) -> list[Worker] | None:
-    """Workers named twice as a roster and then one by one (张三和王五都来了，张三一天，王五半天): the mentions
-    with figures, when every earlier mention has none of its own and each worker's last mention has its own.
-    Anything else (王五和赵六各一天 王五加班2小时: 赵六 is named once) is None: whose figures are whose is unclear."""
-    mentions = [Worker(h.value, h.begin, h.end) for h in sorted(an.worker_hits, key=lambda h: h.begin)]
-    last = {m.name: i for i, m in enumerate(mentions)}
-    first_detail = min(last.values())
-    roster, details = mentions[:first_detail], mentions[first_detail:]
-    if sorted(m.name for m in roster) != sorted(m.name for m in details) or len(details) != len(last):
-        return None  # every worker once in the roster and once with figures
-    bounds = [m.begin for m in mentions[1:]] + [len(an.low)]
-    for i, (mention, stop) in enumerate(zip(mentions, bounds, strict=True)):
-        own = any(mention.end <= q.begin < stop for q in quantities)
-        if own != (i >= first_detail):
-            return None
-    return details
-
-
-def plan_correction(an: Analysis) -> Plan:
-    """A day already logged, corrected (更正 张三 昨天 半天, 张三昨天一个工改成半天, 王五昨天不是一天是半天):
-    log_labor with correction=True, which replaces that day's entry.
-
-    Written only when the worker, a stated date and the new figures are all clear; the old figures (before 改成 in
-    a worker's part of the text, after 不是/not/instead of) are dropped. A correction of anything but labour days
-    (工资改成300, 改成材料费) or one missing its worker, date or figures is asked about, never written.
-    """
-    workers, question = an.workers  # finds quantities and amounts first
-    if question:
-        return _ask(question)
-    low = an.low
-    category, _, clear = an.category()
-    if (
-        an.amounts
-        or FIX_OTHER_RE.search(an.text)
-        or ADVANCE_RE.search(low)
-        or SETTLE_RE.search(low)
-        or an.percent is not None
-        or (category not in (None, "labor"))
-        or not clear
-    ):
-        return _ask(an.t("fix_other"))
-    if not workers:
-        return _ask(an.t("which_worker"))
-    example = (an.today - timedelta(days=1)).isoformat()
-    if not an.spans:
-        return _ask(an.t("fix_which_day", worker=workers[0].name, day=example))
-    new, old_marks = _new_figures(an, workers)
-    first_marker = min((m.start() for m in FIX_NEW_RE.finditer(an.text)), default=len(low))
-    if len(workers) > 1 and not FIX_ALL_RE.search(low) and any(q.begin < first_marker for q in new):
-        return _ask(an.t("ambiguous"))  # 张三一个工，李四改成半天: is 张三's day corrected too?
-    if len(workers) > 1 and not FIX_ALL_RE.search(low):  # 张三改成半天，孙七一天: is 孙七's day a correction?
-        marks = [m.start() for m in FIX_RE.finditer(an.text)]
-        starts = [0] + [w.begin for w in workers[1:]]
-        stops = [w.begin for w in workers[1:]] + [len(low)]
-        for worker, start, stop in zip(workers, starts, stops, strict=True):
-            if any(worker.end <= q.begin < stop for q in new) and not any(start <= m < stop for m in marks):
-                return _ask(an.t("ambiguous"))
-    said = list(low)
-    for begin, end in old_marks:  # "not a full day" names the old figure; it is no absence
-        said[begin:end] = " " * (end - begin)
-    if NEGATION_RE.search("".join(said)):
-        return _ask(an.t("ambiguous"))
-    return plan_labor(an, new, correction=True)
-
-
-def _new_figures(an: Analysis, workers: list[Worker]) -> tuple[list[Quantity], list[tuple[int, int]]]:
-    """A correction's new figures, and where the old ones were named (不是, not): a figure is old when a new-figure
-    word (改成, 应该是, should be, to) follows it in its worker's part of the text, or 不是/原来/not/instead of comes
-    right before it."""
-    text = an.text
-    markers = [m.start() for m in FIX_NEW_RE.finditer(text)]
-    starts = [w.begin for w in workers]
-    new: list[Quantity] = []
-    old_marks: list[tuple[int, int]] = []
-    for q in an.quantities:
-        stop = min((b for b in starts if b > q.begin), default=len(text))
-        said_old = FIX_OLD_RE.search(text, 0, q.begin)
-        if said_old is not None:
-            old_marks.append((said_old.start(), said_old.end()))
-        elif not any(q.end <= m < stop for m in markers):
-            new.append(q)
-    return new, old_marks
-
-
-def plan_payment(an: Analysis, tool: str) -> Plan:
-    """record_advance or settle_wages: one call per worker, each with its own amount or one shared by 各/每人/都."""
-    workers, question = an.workers
-    if question:
-        return _ask(question)
-    if not workers:
-        return _ask(an.t("which_worker"))
-    if _named_twice(an):
-        return _ask(an.t("each_amount"))
-    if len(workers) == 1:
-        amount = an.amount(strict=True)
-        if amount is None:
-            return _ask(an.t("how_much_money"))
-        if isinstance(amount, str):
-            return _ask(amount)
-        amounts = [amount]
-    else:
-        shared = _amounts_per_worker(an, workers)
-        if isinstance(shared, str):
-            return _ask(shared)
-        amounts = shared
-    day = an.entry_date(described=True)
-    if isinstance(day, str):
-        return _ask(day)
-    calls = [
-        Call(tool, an.with_project(worker=w.name, amount=_money_text(a), date=day.isoformat()))
-        for w, a in zip(workers, amounts, strict=True)
-    ]
-    return Plan(calls=calls, source="rules", confident=True)
-
-
-def _amounts_per_worker(an: Analysis, workers: list[Worker]) -> list[Decimal] | str:
-    """Several workers paid: each its own amount (赵六借一千 孙七借八百), or one amount each (各借一千, 每人500).
-
-    An amount after the last name with no 各/每人/都 may be a total (张三李四借了1000): asked about, never split.
-    """
-    found = an.amounts
-    if not found:
-        return an.t("how_much_money")
-    if any(a[2] < workers[0].begin for a in found):
-        return an.t("each_amount")
-    bounds = [w.begin for w in workers[1:]] + [len(an.low)]
-    own = [[a[0] for a in found if w.end <= a[2] < stop] for w, stop in zip(workers, bounds, strict=True)]
-    if all(len(values) == 1 for values in own):
-        return [values[0] for values in own]
-    values = set(own[-1])
-    if len(values) == 1 and not any(own[:-1]) and EACH_RE.search(an.low[workers[-1].end :]):
-        return [values.pop()] * len(workers)
-    return an.t("each_amount")
-
-
-def plan_fund(an: Analysis, direction: str) -> Plan:
-    amount = an.amount(strict=True)
-    if amount is None:
-        return _ask(an.t("how_much_money"))
-    if isinstance(amount, str):
-        return _ask(amount)
-    day = an.entry_date(described=True)
-    if isinstance(day, str):
-        return _ask(day)
-    args = an.with_project(direction=direction, amount=_money_text(amount), date=day.isoformat())
-    counterparty = _counterparty(an, direction)
-    if counterparty:
-        args["counterparty"] = counterparty
-    return _one("record_fund", args)
-
-
-_CP = r"(?P<cp>[^\s\d,|.!?:;]{2,20}?)"
-_FUND_WORDS = r"(?:工程款|进度款|预付款|尾款|余款|质保金|保证金|拨款|货款|付款|转账|打款|汇款|款|钱)"
-_CP_IN = [
-    _re(rf"收到了?\s*{_CP}\s*(?:的)?\s*{_FUND_WORDS}"),  # 收到甲方进度款
-    _re(
-        rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}?\s*(?:打来|转来|汇来|拨来|付来|打过来|转过来|汇过来|付的|给的|打的|转的|汇的"
-        r"|拨的|付了|拨了|(?:打|转|汇|拨)了?\s*过来)"
-    ),  # 业主转来, 建设单位付的, 业主打了80万过来
-    # 甲方预付款到了
-    _re(rf"{_CP}\s*(?:的)?\s*{_FUND_WORDS}\s*(?:已经|已|也|都)?\s*(?:到了|到账|到位|进账|入账|下来了)"),
-    _re(rf"收到了?\s*{_CP}(?=\s|$|[,|])"),  # 收到建设单位35万
-    _re(r"(?<![a-z])from\s+(?:the\s+)?(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
-]
-_CP_OUT = [
-    _re(rf"(?:付|支付|转|打|汇)(?:款|账)?了?\s*给\s*{_CP}\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=\s|$|[,|])"),
-    _re(r"(?<![a-z])to\s+(?P<cp>[^\d,.!?]{1,60}?)\s*(?:$|[,.!?]|\s(?:today|yesterday|on|for)(?![a-z]))"),
-    _re(rf"给\s*{_CP}\s*(?:的)?\s*(?:货款|工程款|款)?\s*(?=\s|$|[,|])"),  # 付混凝土款8万给华润混凝土
-]
-# Who pays or is paid when no verb says it: the parties of a project, or a firm's name by its ending.
-_CP_ANY = [
-    _re(r"(?P<cp>甲方|业主方?|建设单位|建设方|发包方|总包方?|总承包方?|监理方?|开发商|分包方?|劳务队|劳务公司)"),
-    _re(
-        r"(?:^|(?<=[\s|,])|(?<=给|向|从|由))(?P<cp>[\u4e00-\u9fff]{1,10}?(?:公司|集团|厂|站|局|混凝土|商砼|建材|五金"
-        r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"
-    ),
-]
-_FUND_WORD_RE = _re(_FUND_WORDS)
-_CP_JUNK = re.compile(
-    r"^(了|的|我们|我|咱们|今天|又)+"
-    r"|(了|的|又|也|都|第\s*(\d+|[一二两三四五六七八九十]+)\s*[期次批笔])+$"
-)
-
-
-def _counterparty(an: Analysis, direction: str) -> str | None:
-    """Who paid us (in) or whom we paid (out): named by a verb's place first, else a party or firm anywhere."""
-    text = an.text
-    for pattern in (*(_CP_IN if direction == "in" else _CP_OUT), *_CP_ANY):
-        for m in pattern.finditer(text):
-            begin, end = m.start("cp"), m.end("cp")
-            if _FUND_WORD_RE.match(text, begin):  # 收到预付款: the money, not who paid it
-                continue
-            value = _CP_JUNK.sub("", an.raw[begin:end].strip()).strip()
-            if not value or _FUND_WORD_RE.search(value) or re.search(r"[|\d]", value):
-                continue
-            if value.lower() in {"me", "us", "the", "you", "him", "them"}:
-                continue
-            return value
-    return None
-
-
-def plan_cost(an: Analysis) -> Plan:
-    listed = _cost_list(an)
-    if listed is not None:
-        day = an.entry_date(described=True)
-        if isinstance(day, str):
-            return _ask(day)
-        calls = []
-        for key, item, value in listed:
-            args = an.with_project(category=key, amount=_money_text(value), date=day.isoformat())
-            if item:
-                args["note"] = item
-            calls.append(Call("add_cost", args))
-        return Plan(calls=calls, source="rules", confident=True)
-    priced = _priced_total(an) if an.amounts else None
-    if isinstance(priced, str):
-        return _ask(priced)
-    amount: Decimal | str | None
-    if priced is not None:  # a stated total must agree with count × price
-        if any(a[0] != priced for a in an.amounts if not _inside_price(an, a)):
-            return _ask(an.t("which_amount"))
-        amount = priced
-    else:
-        amount = an.amount(strict=True)
-    if amount is None:
-        return _ask(an.t("how_much_money") if COST_WORD_RE.search(an.low) else None)
-    if isinstance(amount, str):
-        return _ask(amount)
-    category, note, clear = an.category()
-    if category is None or not clear:
-        return _ask(an.t("which_category", amount=_money_text(amount)))
-    day = an.entry_date(described=True)
-    if isinstance(day, str):
-        return _ask(day)
-    args = an.with_project(category=category, amount=_money_text(amount), date=day.isoformat())
-    if note:
-        args["note"] = note
-    return _one("add_cost", args)
-
-
-def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
-    """A list of costs (水泥 6800 钢筋 12000, one a line or comma): each item or category word with the one amount
-    after it, before the next: (category, note, amount) each. A category word with no amount may head the list
-    (材料：水泥 6800 钢筋 12000) when every item is of that category. None when the message is no such list."""
-    if len(an.amounts) < 2 or _price_spans(an) or PER_MARK_RE.search(an.text):
-        return None
-    words, items, own = an.categories
-    anchors: list[Hit] = []
-    for hit in sorted((*own, *items, *words), key=lambda h: (h.begin, h.begin - h.end)):
-        if anchors and hit.begin < anchors[-1].end:
-            continue
-        last = anchors[-1] if anchors else None
-        if last is not None and last.value == hit.value and not an.low[last.end : hit.begin].strip():
-            continue  # 吊车台班: one item said in two words
-        anchors.append(hit)
-    if len(anchors) < 2 or any(a[2] < anchors[0].begin for a in an.amounts):
-        return None
-    bounds = [h.begin for h in anchors[1:]] + [len(an.low)]
-    header: str | None = None
-    listed: list[tuple[str, str | None, Decimal]] = []
-    for i, (anchor, stop) in enumerate(zip(anchors, bounds, strict=True)):
-        values = [a[0] for a in an.amounts if anchor.end <= a[2] < stop]
-        if not values and i == 0 and anchor in words:
-            header = anchor.value
-            continue
-        if len(values) != 1:
-            return None
-        note = re.sub(r"\s+", " ", an.low[anchor.begin : anchor.end]) if anchor in items else None
-        listed.append((anchor.value, note, values[0]))
-    if len(listed) < 2 or (header is not None and any(category != header for category, _, _ in listed)):
-        return None
-    return listed
-
-
-_UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
-_EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
-PER_UNIT_RE = _re(
-    rf"(?P<per>每|一)\s*(?P<u1>{_UNIT})\s*(?:是|要|花|收|租金|费用?)?\s*(?P<p1>{NUMBER})"
-    rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
-    rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
-    rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})"
-)
-COUNT_RE = _re(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
-# A price per something the parser could not pair with a count (餐费每人30, 2000 per week): never a guessed total.
-PER_MARK_RE = _re(r"每|(?<![a-z])(per|each|apiece|a day|an hour|a ton|a load|a week|a month)(?![a-z])|/\s*[^\s\d]")
-_UNIT_WORDS = {
-    "立方": "方",
-    "钟头": "小时",
-    "平方": "平米",
-    "袋": "包",
-    "day": "天",
-    "hour": "小时",
-    "hr": "小时",
-    "ton": "吨",
-    "load": "车",
-    "truck": "车",
-    "shift": "台班",
-    "bag": "包",
-    "month": "月",
-}
-
-
-def _unit(word: str) -> str:
-    word = word.lstrip("个")
-    if word[0].isascii() and word.endswith("s"):
-        word = word[:-1]
-    return _UNIT_WORDS.get(word, word)
-
-
-def _price_spans(an: Analysis) -> list[re.Match[str]]:
-    return [m for m in PER_UNIT_RE.finditer(an.low) if number(_price_text(m)) is not None]
-
-
-def _price_text(m: re.Match[str]) -> str:
-    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or ""
-
-
-def _inside_price(an: Analysis, amount: tuple[Decimal, bool, int, int]) -> bool:
-    return any(m.start() <= amount[2] < m.end() for m in _price_spans(an))
-
-
-def _priced_total(an: Analysis) -> Decimal | str | None:
-    """A unit price and a count of the same unit (租了两天 一天一千二, 20吨 每吨450) → their product.
-
-    一天一千二 with no count is one day's price; 每天一千二 with no count, several counts or several prices is
-    asked about: never a guessed total.
-    """
-    prices = _price_spans(an)
-    if not prices:
-        return an.t("which_amount") if PER_MARK_RE.search(an.text) else None
-    if len(prices) > 1:
-        return an.t("which_amount")
-    price = prices[0]
-    value = number(_price_text(price))
-    unit = _unit(price["u1"] or price["u2"] or price["u3"] or price["u4"])
-    if value is None or value <= 0:
-        return None
-    counts = {
-        number(m["n"])
-        for m in COUNT_RE.finditer(an.low)
-        if _unit(m["u"]) == unit and not (price.start() <= m.start() < price.end())
-    }
-    counts.discard(None)
-    if len(counts) > 1:
-        return an.t("which_amount")
-    if not counts:
-        return value if price["per"] == "一" else an.t("how_many_units", price=decimal_text(value), unit=unit)
-    count = counts.pop()
-    assert count is not None
-    return value * count
-
-
-def plan_progress(an: Analysis) -> Plan:
-    percent = an.percent
-    tasks = an.lexicon.find_tasks(an.text, an.project)
-    names = list(dict.fromkeys(h.value for h in tasks))
-    if percent is None:
-        return _ask(None)
-    listed = _progress_list(an, tasks)
-    if listed is not None:
-        day = an.entry_date()
-        if isinstance(day, str):
-            return _ask(day)
-        calls = []
-        for task, value in listed:
-            args = an.with_project(task=task, percent=decimal_text(value), date=day.isoformat())
-            if CORRECTION_RE.search(an.low):
-                args["correction"] = True
-            calls.append(Call("update_task_progress", args))
-        return Plan(calls=calls, source="rules", confident=True)
-    if len(names) != 1:
-        return _ask(an.t("which_task", options="、".join(an.lexicon.task_names(an.project)) or "—"))
-    day = an.entry_date()
-    if isinstance(day, str):
-        return _ask(day)
-    args = an.with_project(task=names[0], percent=decimal_text(percent), date=day.isoformat())
-    if CORRECTION_RE.search(an.low):
-        args["correction"] = True
-    return _one("update_task_progress", args)
-
-
-def _progress_list(an: Analysis, tasks: list[Hit]) -> list[tuple[str, Decimal]] | None:
-    """Several tasks each with the one percentage after it (主体结构60% 砌体工程25%, one a line): (task, percent)
-    each. None when the message is no such list."""
-    percents = _explicit_percents(an)
-    if len(tasks) < 2 or len(percents) < 2 or len({h.value for h in tasks}) != len(tasks):
-        return None
-    if any(m.start() < tasks[0].begin for m in percents):
-        return None
-    bounds = [h.begin for h in tasks[1:]] + [len(an.low)]
-    listed: list[tuple[str, Decimal]] = []
-    for task, stop in zip(tasks, bounds, strict=True):
-        own = [m for m in percents if task.end <= m.start() < stop]
-        value = _percent_value(own[0]) if len(own) == 1 else None
-        if value is None:
-            return None
-        listed.append((task.value, value))
-    return listed
-
-
-def plan_read(an: Analysis, tool: str) -> Plan:
-    args: dict[str, Any] = an.with_project()
-    if tool == "budget_status":
-        category, _, clear = an.category()
-        if category and clear:
-            args["category"] = category
-    elif tool == "labor_summary":
-        workers, question = an.workers
-        if question:
-            return _ask(question)
-        if len(workers) > 1:
-            return Plan(calls=[Call(tool, args)], source="rules", confident=False)
-        if workers:
-            args["worker"] = workers[0].name
-        if an.period:
-            args["start"], args["end"] = an.period[0].isoformat(), an.period[1].isoformat()
-        if BY_TRADE_RE.search(an.low):
-            args["group_by"] = "trade"
-        elif BY_DAY_RE.search(an.low):
-            args["group_by"] = "day"
-        if EXPORT_RE.search(an.low):
-            args["export"] = True
-    return Plan(calls=[Call(tool, args)], source="rules", confident=True)
-
-
-def _progress_fix(an: Analysis) -> bool:
-    """A task's progress corrected (主体结构报高了，应该是40%), not a worker's day."""
-    return (
-        an.percent is not None
-        and not an.worker_hits
-        and bool(an.lexicon.find_tasks(an.text, an.project) or PROGRESS_WORD_RE.search(an.low))
-    )
-
-
-def read_tool(an: Analysis) -> str | None:
-    """Which read a question is about, if any."""
-    text = an.low
-    if HEALTH_RE.search(text):
-        return "project_health"
-    if FUND_RE.search(text):
-        return "fund_status"
-    if LABOR_STRONG_RE.search(text):
-        return "labor_summary"
-    if BUDGET_RE.search(text):
-        return "budget_status"
-    if LABOR_WEAK_RE.search(text):
-        return "labor_summary"
-    if SCHEDULE_RE.search(text):
-        return "schedule_status"
-    if (
-        an.worker_hits
-        and (an.quantities or ATTENDED_RE.search(text))
-        and ASKING_RE.search(text)
-        and not MODE_RE.search(text)
-        and not HEDGE_RE.search(an.names_masked)
-        and all(span.start <= an.today for span in an.spans)
-    ):
-        return "labor_summary"
-    return None
+from bot.parser.progress import plan_progress, progress_fix
+from bot.parser.reads import plan_read, read_tool
+from tools.base import Text
 
 
 def write_plan(an: Analysis) -> Plan | None:
     """The write a statement asks for, a question about it, or None when it is no write at all."""
     low = an.low
-    if (FIX_RE.search(low) or CHANGE_RE.search(low)) and not _progress_fix(an):
+    if (FIX_RE.search(low) or CHANGE_RE.search(low)) and not progress_fix(an):
         return plan_correction(an)
     if CHANGE_RE.search(low) and not CORRECTION_RE.search(low):
-        return _ask(an.t("ambiguous"))
+        return ask(an.t("ambiguous"))
     # 张三没来: someone did not work; a note we do not record. An absence for part of the day next to a part-day
     # figure (一个晌，下午没来) only says why the figure is a part.
     if NEGATION_RE.search(PART_DAY_ABSENCE_RE.sub(" ", low) if an.quantities else low):
-        return _ask(an.t("ambiguous"))
+        return ask(an.t("ambiguous"))
     has_workers = bool(an.worker_hits) or bool(an.workers[1])
     if has_workers or an.workers[0]:
         if ADVANCE_RE.search(low):
@@ -1268,7 +74,7 @@ def write_plan(an: Analysis) -> Plan | None:
             return plan_payment(an, "settle_wages")
     money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not has_workers
     if money_in and money_out:
-        return _ask(an.t("which_direction"))
+        return ask(an.t("which_direction"))
     if money_in:
         return plan_fund(an, "in")
     if money_out:
@@ -1284,7 +90,7 @@ def write_plan(an: Analysis) -> Plan | None:
         return plan_labor(an)  # work without a worker: asks which worker
     if ADVANCE_RE.search(low) or SETTLE_RE.search(low):
         return plan_payment(an, "record_advance")  # asks which worker
-    if an.amounts:
+    if an.amounts and _about_money(an):
         return plan_cost(an)
     category, _, _ = an.category()
     if category and COST_WORD_RE.search(low):
@@ -1299,7 +105,7 @@ _HELLO = (
     r"|hi|hello|hey|good\s+(morning|afternoon|evening|night)|morning"
 )
 _OK = r"好的?|好嘞|好滴|行|收到|ok|okay|嗯+|哦+|明白了?|知道了|了解|没问题|可以|noted|got\s+it|sure|cool|great|np"
-_COURTESY_RE = _re(
+_COURTESY_RE = re.compile(
     rf"(?:(?:{_THANKS}|{_HELLO}|{_OK}|各位|大家|老板|兄弟|伙计|师傅|mate|all|guys|everyone|啊|呀|哈+|啦"
     r"|了|!|,|\.|~|。|\s|👍|🙏|😊)\s*)+"
 )
@@ -1320,6 +126,22 @@ _GREETING = {
         "/help for all commands.",
     ),
 }
+
+
+def _about_money(an: Analysis) -> bool:
+    """A figure is a cost only next to a word of money, a cost category or item, or a name the lexicon knows: a
+    number among words nothing reads (asdkjh 哈哈 qwe 123) is not understood, never a cost to file."""
+    words, items, own = an.categories
+    return bool(
+        any(marked for _, marked, _, _ in an.amounts)
+        or MONEY_WORD_RE.search(an.low)
+        or COST_WORD_RE.search(an.low)
+        or words
+        or items
+        or own
+        or an.projects
+        or an.lexicon.find_tasks(an.text, an.project)
+    )
 
 
 def courtesy(low: str, language: str) -> Plan | None:
@@ -1350,10 +172,10 @@ def prelude(raw: str, lexicon: Lexicon, language: str) -> Plan | None:
         return Plan()
     if UNDO_RE.search(low):
         if re.search(r"\d", low) or lexicon.find_workers(low):
-            return _ask(_Q["ambiguous"].render(language))
-        return _one("undo_last", {})
+            return ask(QUESTIONS["ambiguous"].render(language))
+        return one("undo_last", {})
     if LIST_RE.search(low):
-        return _one("list_projects", {})
+        return one("list_projects", {})
     return None
 
 
@@ -1372,23 +194,27 @@ def parse_clause(an: Analysis) -> Plan:
     low = an.low
     pending: Plan | None = None
     if not QUERY_RE.search(low):
+        if an.negative:  # -5000, 借支-300: a refund? a mistake? Never read as positive
+            return ask(an.t("sign", figure=an.negative))
         plan = write_plan(an)
+        if plan is not None and plan.writes and an.clock_question:
+            return ask(an.clock_question)
         if plan is not None and (plan.calls or plan.question) and HEDGE_RE.search(an.names_masked):
-            return _ask(an.t("unsure"))
+            return ask(an.t("unsure"))
         if plan is not None and plan.calls:
             plan = _with_project(an, plan)
-            if plan.writes and plan.confident:
+            if plan.writes and (plan.confident or plan.confirm):
                 dropped = _dropped(an, plan)
                 if dropped:
-                    return _ask(
+                    return ask(
                         an.t("dropped", words="”“".join(dropped) if an.language == "zh" else "”, “".join(dropped))
                     )
                 unread = _unread(an, plan)
                 if unread:
-                    return _ask(unread_question(an, unread))
+                    return ask(unread_question(an, unread))
             return plan
         if plan is None and VAGUE_AMOUNT_RE.search(an.names_masked):
-            return _ask(an.t("unsure"))
+            return ask(an.t("unsure"))
         pending = plan
         # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
         if plan is not None and plan.question and (an.quantities or an.amounts or not REPORT_RE.search(low)):
@@ -1397,11 +223,6 @@ def parse_clause(an: Analysis) -> Plan:
     if tool is not None:
         return plan_read(an, tool)
     return pending or Plan()
-
-
-def _explicit_percents(an: Analysis) -> list[re.Match[str]]:
-    """Percentages written as figures (60%, 百分之六十, 八成), not 一半 or a word for finished."""
-    return [m for m in PERCENT_RE.finditer(an.low) if m["num"] or m["cn"] or m["cheng"]]
 
 
 def _dropped(an: Analysis, plan: Plan) -> list[str]:
@@ -1416,7 +237,7 @@ def _dropped(an: Analysis, plan: Plan) -> list[str]:
     if "log_labor" not in tools and an.rate is not None:
         left += [(m.start(), m.end()) for m in RATE_RE.finditer(an.low)]
     if "update_task_progress" not in tools:
-        left += [(m.start(), m.end()) for m in _explicit_percents(an)]
+        left += [(m.start(), m.end()) for m in explicit_percents(an)]
     else:
         left += [(q.begin, q.end) for q in an.quantities] + [(a[2], a[3]) for a in an.amounts]
     return list(dict.fromkeys(an.raw[begin:end].strip() for begin, end in sorted(left)))
@@ -1477,7 +298,7 @@ def _unread(an: Analysis, plan: Plan) -> list[str]:
     for m in PERCENT_RE.finditer(an.low):
         anchors.append((m.start(), m.end()))
         blank(m.start(), m.end())
-    for pattern in (DONE_RE, ORDINAL_RE, *_CP_ANY, *([PART_DAY_ABSENCE_RE] if an.quantities else [])):
+    for pattern in (DONE_RE, ORDINAL_RE, *CP_ANY, *([PART_DAY_ABSENCE_RE] if an.quantities else [])):
         for m in pattern.finditer(an.low):
             blank(m.start(), m.end())
     if any(call.tool == "add_cost" for call in plan.calls):  # 租了一个月, 5吨 每吨4200: the count priced
@@ -1485,7 +306,7 @@ def _unread(an: Analysis, plan: Plan) -> list[str]:
             for m in pattern.finditer(an.low):
                 blank(m.start(), m.end())
     for direction in ("in", "out"):
-        party = _counterparty(an, direction)
+        party = counterparty(an, direction)
         at = an.low.find(fold(party)) if party else -1
         if party and at >= 0:
             blank(at, at + len(party))
@@ -1520,16 +341,14 @@ def _with_project(an: Analysis, plan: Plan) -> Plan:
     if not plan.writes:
         return plan
     options = "、".join(f"{code} {name}" for code, name, _ in an.lexicon.projects[:8]) or "—"
+    codes = tuple(code for code, _, _ in an.lexicon.projects)
     for m in PLACE_RE.finditer(an.low):
         if not any(h.begin <= m.start() < h.end for h in an.projects):
-            return _ask(an.t("which_place", place=an.raw[m.start() : m.end()], options=options))
+            # no slot: 1号楼 would still be in the message the answer completes
+            return ask(an.t("which_place", place=an.raw[m.start() : m.end()], options=options))
     if an.project is not None:
         return plan
-    codes = [code for code, _, _ in an.lexicon.projects]
     if len(codes) != 1:
-        return _ask(an.t("which_project_of", options=options))
+        return ask(an.asked("which_project_of", slot="project", choices=codes[:8], options=options))
     plan.calls = [Call(call.tool, {"project": codes[0], **call.args}) for call in plan.calls]
     return plan
-
-
-PlanBuilder = Callable[[Analysis], Plan]

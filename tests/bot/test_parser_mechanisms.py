@@ -312,7 +312,18 @@ def test_a_rate_without_a_count_it_can_multiply_is_asked_about(text: str) -> Non
 
 def test_a_number_before_a_measure_word_does_not_make_the_item_a_name() -> None:
     assert _calls("买了8卷电缆 每卷350") == [
-        ("add_cost", {"category": "materials", "amount": "2800", "date": "2026-11-25", "note": "电缆"})
+        (
+            "add_cost",
+            {
+                "category": "materials",
+                "amount": "2800",
+                "date": "2026-11-25",
+                "note": "电缆",
+                "quantity": "8",
+                "unit": "卷",
+                "unit_price": "350",
+            },
+        )
     ]
 
 
@@ -358,7 +369,7 @@ def test_one_of_something_is_not_an_amount_of_money() -> None:
 
 
 def test_income_and_spending_is_the_cash_position() -> None:
-    assert _calls("这个月收支") == [("fund_status", {})]
+    assert _calls("这个月收支") == [("fund_status", {"start": "2026-11-01", "end": "2026-11-25"})]  # of this month
 
 
 @pytest.mark.parametrize("text", ["王五还了500借支", "赵六借的1000还清了", "Tom repaid 200"])
