@@ -134,9 +134,9 @@ def test_settling_everything_proposes_what_is_owed_and_pays_it_on_yes(services: 
 
 
 def test_which_worker_is_completed_by_a_name(services: Services, session: Session) -> None:
-    _clear(session, "孙七", TODAY)
+    _clear(session, "赵六", TODAY)
     asked = _say(services, session, "今天一天")
     assert "哪位工人" in asked.text
-    done = _say(services, session, "孙七")
+    done = _say(services, session, "赵六")
     assert done.wrote, done.text
-    assert [e.days for e in _labour(session, "孙七", TODAY)] == [Decimal(1)]
+    assert [e.days for e in _labour(session, "赵六", TODAY)] == [Decimal(1)]

@@ -96,7 +96,6 @@ def test_concurrent_settlements_of_everything_owed_pay_it_once_and_refuse_the_re
 def test_concurrent_labour_of_one_worker_in_several_projects_never_passes_three_days_a_date(
     n_projects: int, days: str, recorded: int, db_url: str, session: Session, make: Factory, processes: Processes
 ) -> None:
-    worker = make.worker("张三", 300)
     day = (TODAY - timedelta(days=1)).isoformat()
     jobs = []
     for i in range(n_projects):
@@ -105,6 +104,7 @@ def test_concurrent_labour_of_one_worker_in_several_projects_never_passes_three_
         # confirm: a day of more than one 工 across projects was confirmed; the hard cap of 3 still holds
         args = {"project": project.code, "worker": "张三", "days": days, "date": day, "confirm": True}
         jobs.append(Job(user_id=foreman.id, tool="log_labor", args=args))
+    worker = make.worker("张三", 300)  # made last: a new worker is on the books of every project there is
 
     done = processes.run(db_url, jobs)
 
