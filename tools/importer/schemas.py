@@ -567,6 +567,8 @@ def parse_sheets(file_name: str, sheets: list[Sheet], errors: Errors) -> list[Ro
             errors.add(sheet, None, _DUPLICATE_SHEET, other=kinds_seen[kind].label, kind=KIND_LABELS[kind])
             continue
         kinds_seen[kind] = sheet
+        for number, message, params in sheet.problems:
+            errors.add(sheet, number, message, **params)
         rows += _parse_rows(sheet, kind, errors)
     if not rows and not errors.items:
         errors.file(file_name, _EMPTY)
