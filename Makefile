@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/aggregates.py
 	$(BIN)/python bench/conversation.py
+	$(BIN)/python bench/import_limits.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
