@@ -34,6 +34,7 @@ from storage.models import (
 )
 from tests.conftest import TODAY
 from tests.support.factories import Factory
+from tests.support.xlsx import raw_xlsx
 from tools.importer import COLUMNS, ImportReport, import_file, write_template
 
 TABLES: tuple[type[Base], ...] = (
@@ -422,6 +423,51 @@ def test_bad_values_are_refused_with_their_reason(
 
     assert f"sheet {sheet} row 2: {reason}" in report.error_lines("en")
     assert counts(session) == before
+
+
+def test_a_formula_saved_without_its_result_is_a_row_error(session: Session, tmp_path: Path) -> None:
+    # openpyxl, like other programs that do not calculate, saves the formula alone: <c><f>…</f><v/></c>.
+    path = write_xlsx(
+        tmp_path / "formula.xlsx",
+        {
+            "projects": PROJECTS,
+            "tasks": [TASKS_HEADER, ["HQ", "A", "2026-01-01", "2026-02-01", "=1000*12", None, None]],
+            "workers": [['="name"', "daily_rate"], ["张三", "=300+50"]],
+        },
+    )
+    before = counts(session)
+
+    report = run(session, path)
+
+    assert report.error_lines("zh") == [
+        "工作表 workers 第 1 行：A 列：公式没有计算结果：请在 Excel 里打开并保存后再导入",
+        "工作表 workers 第 1 行：缺少“姓名”列",
+        "工作表 tasks 第 2 行：E 列（计划成本）：公式没有计算结果：请在 Excel 里打开并保存后再导入",
+    ]
+    report = run(session, write_xlsx(tmp_path / "f2.xlsx", {"workers": [["name", "daily_rate"], ["张三", "=300+50"]]}))
+    assert report.error_lines("en") == [
+        "sheet workers row 2: column B (daily_rate): formula without a computed value: "
+        "open and save the file in Excel, then import again"
+    ]
+    assert counts(session) == before
+
+
+def test_a_formula_with_its_result_is_read_as_the_result(session: Session, tmp_path: Path) -> None:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = (
+        f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>daily_rate</t></is></c><c r="C1" t="inlineStr"><is><t>trade</t></is></c></row>'
+        '<row r="2"><c r="A2" t="str"><f>"张"&amp;"三"</f><v>张三</v></c><c r="B2"><f>300+50</f><v>350</v></c>'
+        '<c r="C2" t="str"><f>""</f><v></v></c></row>'  # a formula whose result is empty text: an empty cell
+        "</sheetData></worksheet>"
+    ).encode()
+
+    report = run(session, raw_xlsx(tmp_path / "computed.xlsx", {"workers": sheet}))
+
+    assert report.ok, report.render("en")
+    worker = session.scalars(select(Worker)).one()
+    assert (worker.name, worker.daily_rate, worker.trade) == ("张三", Decimal(350), None)
 
 
 def test_hourly_overtime_without_a_rate_is_refused(session: Session, tmp_path: Path) -> None:

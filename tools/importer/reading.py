@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from tools.base import Text
-from tools.importer.values import Pct
+from tools.importer.values import UNCOMPUTED, Pct
 
 log = logging.getLogger(__name__)
 
@@ -615,7 +615,8 @@ class _SheetHandler(_TextHandler):
             return self.take() if self.inline else None
         text = "".join(self.text)
         if not text:
-            return None
+            # A formula saved by a program that does not calculate (openpyxl, some exports) has no result.
+            return UNCOMPUTED if self.formula and kind != "str" else None
         if kind == "n":
             return self.book.number(text, self.style)
         if kind == "s":

@@ -14,6 +14,7 @@ from tools.importer.reading import Sheet, column_letter, empty
 from tools.importer.report import KIND_LABELS, Errors
 from tools.importer.values import (
     Bad,
+    Uncomputed,
     choice_of,
     number_of,
     parse_aliases,
@@ -45,6 +46,10 @@ _UNKNOWN_COLUMN = Text("不认识的列“{value}”", "unknown column “{value
 _TWO_FIELDS = Text("列名“{value}”同时指向两个字段", "column “{value}” names two different fields")
 _DUPLICATE_COLUMN = Text("“{value}”这一列重复了", "column “{value}” appears twice")
 _MISSING_COLUMN = Text("缺少“{field}”列", "column {field} is missing")
+_UNCOMPUTED = Text(
+    "{what}：公式没有计算结果：请在 Excel 里打开并保存后再导入",
+    "{what}: formula without a computed value: open and save the file in Excel, then import again",
+)
 _NO_HEADER_CELL = Text("第 {col} 列有数据但没有列名", "column {col} has values but no header")
 
 _EMPTY = Text("文件里没有数据", "the file holds no data")
@@ -439,6 +444,12 @@ def _map_header(sheet: Sheet, kind: str, errors: Errors | None) -> dict[int, str
     for index, cell in enumerate(sheet.header):
         if empty(cell):
             continue
+        if isinstance(cell, Uncomputed):
+            bad = True
+            if errors:
+                letter = column_letter(index)
+                errors.add(sheet, sheet.header_row, _UNCOMPUTED, what=Text(f"{letter} 列", f"column {letter}"))
+            continue
         title = show(cell)
         key = _lookup(str(cell), names)
         if key is None or key == "?":
@@ -533,6 +544,13 @@ def _parse_rows(sheet: Sheet, kind: str, errors: Errors) -> list[Row]:
             if key in ("kind", "ignore") or empty(value):
                 continue
             column = columns[key]
+            if isinstance(value, Uncomputed):
+                letter = column_letter(index)
+                what = Text(f"{letter} 列（{column.zh}）", f"column {letter} ({column.key})")
+                errors.add(sheet, number, _UNCOMPUTED, what=what)
+                failed.add(key)
+                row.ok = False
+                continue
             try:
                 row.values[key] = column.parse(value)
             except Bad as bad:

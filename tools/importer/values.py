@@ -79,6 +79,16 @@ class Pct:
     value: int | float
 
 
+class Uncomputed:
+    """A formula cell saved without its result, by a program that does not calculate (openpyxl, some exports)."""
+
+    def __repr__(self) -> str:
+        return "=…"
+
+
+UNCOMPUTED = Uncomputed()
+
+
 def show(value: Any) -> str:
     """A value for an error message: short, with invisible characters escaped."""
     text = value.value if isinstance(value, Pct) else value
