@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    LOCAL_ADMIN,
     Base,
     BudgetLine,
     BudgetPolicy,
@@ -70,7 +71,13 @@ _NOT_ALLOWED_WHAT = {
     "project": Text("修改项目", "changing a project"),
     "workers": Text("修改工人", "changing workers"),
     "members": Text("设置成员", "setting members"),
+    "administrator": Text("修改管理员", "changing an administrator"),
 }
+_NEAR_ADMIN = Text(
+    "“{value}”与本地管理员“{admin}”只差大小写或空格：要修改管理员请写 {admin}，否则请换个名字",
+    "“{value}” differs from the local administrator “{admin}” only in case or spaces: "
+    "write {admin} to change the administrator, or use another name",
+)
 
 _WRITE_FAILED = Text("数据库拒绝了写入，什么都没有导入", "the database refused the import; nothing was imported")
 
@@ -96,7 +103,8 @@ class _Plan:
     today: date
     projects: dict[str, Project]  # casefolded code → existing project
     workers: dict[str, Worker]  # casefolded name → existing worker
-    users: dict[str, User]
+    local_users: dict[str, User]  # casefolded name → a user without a Telegram id
+    telegram_users: dict[int, User]  # Telegram id → user, for the ids in the file
     budget: dict[tuple[int, str], BudgetLine] = field(default_factory=dict)
     tasks: dict[tuple[int, str], Task] = field(default_factory=dict)  # (project id, casefolded name)
     task_aliases: dict[tuple[int, str], Task] = field(default_factory=dict)
@@ -118,7 +126,14 @@ def _existing(session: Session, rows: list[Row], today: date) -> _Plan:
         today=today,
         projects=_by_casefold(projects, lambda p: p.code),
         workers=_by_casefold(q.all_workers(session=session), lambda w: w.name),
-        users=_by_casefold(q.all_users(session=session), lambda u: u.name),
+        local_users=_by_casefold(q.local_users(session=session), lambda u: u.name),
+        telegram_users={
+            user.telegram_id: user
+            for user in q.telegram_users(
+                session=session, telegram_ids={r.values["telegram_id"] for r in rows if "telegram_id" in r.values}
+            )
+            if user.telegram_id is not None
+        },
     )
     wanted = {_cf(row.values["project"]) for row in rows if "project" in row.values}
     wanted |= {_cf(row.values["code"]) for row in rows if "code" in row.values}
@@ -254,31 +269,53 @@ def _check(rows: list[Row], plan: _Plan, errors: Errors, acting_user: User | Non
     for row in by_kind["members"]:
         if not row.ok or not project_known(row):
             continue
-        user_key = _cf(row.values["user"])
-        first = users_seen.setdefault(user_key, row)
-        for key in ("telegram_id", "language"):
-            if key in row.values and key in first.values and first.values[key] != row.values[key]:
-                fail(
-                    row,
-                    _USER_CONFLICT,
-                    column=_field("members", key),
-                    user=show(row.values["user"]),
-                    other=first.number,
-                )
-            elif key in row.values:
-                first.values.setdefault(key, row.values[key])
+        name = row.values["user"]
+        user_key = _cf(name)
         telegram_id = row.values.get("telegram_id")
+        first = users_seen.setdefault(user_key, row)
+        # The Telegram id is who the row is (none: a local user), so rows of one name must agree, blanks included.
+        if first.values.get("telegram_id") != telegram_id:
+            fail(row, _USER_CONFLICT, column=_field("members", "telegram_id"), user=show(name), other=first.number)
+        language = row.values.get("language")
+        if language is not None and first.values.setdefault("language", language) != language:
+            fail(row, _USER_CONFLICT, column=_field("members", "language"), user=show(name), other=first.number)
         if telegram_id is None:
+            admin = _admin_name(plan, user_key)
+            if admin is not None and name != admin:
+                fail(row, _NEAR_ADMIN, value=show(name), admin=admin)
             continue
         other_row = telegram_seen.setdefault(telegram_id, row)
         if _cf(other_row.values["user"]) != user_key:
             fail(row, _TELEGRAM_TWICE, value=telegram_id, user=show(other_row.values["user"]), other=other_row.number)
-        holder = next((u for u in plan.users.values() if u.telegram_id == telegram_id), None)
+        holder = plan.telegram_users.get(telegram_id)
         if holder is not None and _cf(holder.name) != user_key:
             fail(row, _TELEGRAM_TAKEN, value=telegram_id, other=show(holder.name))
 
     if acting_user is not None and not acting_user.is_admin:
         _check_roles(by_kind, plan, acting_user, session, fail)
+
+
+def _member_user(plan: _Plan, values: dict[str, Any]) -> User | None:
+    """The existing user a members row names: the account with its Telegram id, else the local user of its name.
+
+    A Telegram account is never found by its display name (anyone may call themselves 张工 or admin), and a
+    local administrator only by its exact name.
+    """
+    telegram_id = values.get("telegram_id")
+    if telegram_id is not None:
+        return plan.telegram_users.get(telegram_id)
+    user = plan.local_users.get(_cf(values["user"]))
+    if user is not None and user.is_admin and user.name != values["user"]:
+        return None
+    return user
+
+
+def _admin_name(plan: _Plan, user_key: str) -> str | None:
+    """The name of the local administrator a casefolded local name would reach, if any."""
+    user = plan.local_users.get(user_key)
+    if user is not None and user.is_admin:
+        return user.name
+    return LOCAL_ADMIN if user_key == _cf(LOCAL_ADMIN) else None
 
 
 def _db_task(plan: _Plan, project_key: str, name: str) -> Task | None:
@@ -352,8 +389,15 @@ def _check_roles(
             if row.ok and role_in(row.values["project"]) not in managing:
                 fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["project"], role="admin/manager")
     for row in by_kind["members"]:
-        if row.ok and role_in(row.values["project"]) is not Role.admin:
+        if not row.ok:
+            continue
+        if role_in(row.values["project"]) is not Role.admin:
             fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["members"], role="admin")
+            continue
+        member = _member_user(plan, row.values)
+        names_local_admin = "telegram_id" not in row.values and row.values["user"] == LOCAL_ADMIN
+        if names_local_admin or (member is not None and member.is_admin):
+            fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["administrator"], role="global admin")
     if by_kind["workers"] and not managing & set(roles.values()):
         for row in by_kind["workers"]:
             if row.ok:
@@ -462,12 +506,15 @@ class _Writer:
     def members(self, rows: list[Row]) -> None:
         for row in rows:
             project = self.project(row.values["project"])
-            user = self.plan.users.get(_cf(row.values["user"]))
-            values: dict[str, Any] = {key: row.values[key] for key in ("telegram_id", "language") if key in row.values}
+            user = _member_user(self.plan, row.values)
+            values: dict[str, Any] = {"language": row.values["language"]} if "language" in row.values else {}
             if user is None:
-                user = User(name=row.values["user"], **values)
+                user = User(name=row.values["user"], telegram_id=row.values.get("telegram_id"), **values)
                 self.create("users", user)
-                self.plan.users[_cf(user.name)] = user
+                if user.telegram_id is None:
+                    self.plan.local_users[_cf(user.name)] = user
+                else:
+                    self.plan.telegram_users[user.telegram_id] = user
             else:
                 self.apply("users", user, values)
             member = self.plan.members.get((user.id, project.id))

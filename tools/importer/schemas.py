@@ -357,7 +357,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "telegram_id",
             "Telegram ID",
             parse_telegram_id,
-            Text("数字 ID，可以以后再填", "numeric id; may be filled in later"),
+            Text(
+                "该成员的 Telegram 数字 ID；留空表示本地用户（终端使用，按名字识别）",
+                "the member's numeric Telegram id; empty for a local user (terminal, known by name)",
+            ),
             aliases=("telegram", "tg_id", "电报id"),
         ),
         Column("project", "项目编号", parse_code, Text("必填；项目编号", "required; project code"), True, _PROJECT_REF),
