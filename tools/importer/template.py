@@ -8,6 +8,7 @@ from typing import Any
 
 from tools.importer.report import KIND_LABELS
 from tools.importer.schemas import COLUMNS, KINDS
+from tools.xlsx import append_row
 
 _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "projects": [
@@ -123,17 +124,16 @@ def write_template(path: str | Path) -> Path:
     readme.title = "README"
     bold = Font(bold=True)
     for zh, en in _README:
-        readme.append([zh])
-        readme.append([en])
-        readme.append([])
+        append_row(readme, [zh])
+        append_row(readme, [en])
+        append_row(readme, [])
     readme["A1"].font = Font(bold=True, size=14)
     for kind in KINDS:
-        readme.append([f"{kind} {KIND_LABELS[kind].zh}"])
-        readme.cell(readme.max_row, 1).font = bold
-        readme.append(["列 column", "必填 required", "说明", "notes"])
+        append_row(readme, [f"{kind} {KIND_LABELS[kind].zh}"])[0].font = bold
+        append_row(readme, ["列 column", "必填 required", "说明", "notes"])
         for column in COLUMNS[kind]:
-            readme.append([column.header, "✓" if column.required else "", column.help.zh, column.help.en])
-        readme.append([])
+            append_row(readme, [column.header, "✓" if column.required else "", column.help.zh, column.help.en])
+        append_row(readme, [])
     readme.column_dimensions["A"].width = 34
     readme.column_dimensions["B"].width = 14
     readme.column_dimensions["C"].width = 60
@@ -143,15 +143,14 @@ def write_template(path: str | Path) -> Path:
     for kind in KINDS:
         ws = book.create_sheet(kind)
         columns = COLUMNS[kind]
-        ws.append([column.header for column in columns])
-        for index, column in enumerate(columns, start=1):
-            cell = ws.cell(1, index)
+        headers = append_row(ws, [column.header for column in columns])
+        for index, (column, cell) in enumerate(zip(columns, headers, strict=True), start=1):
             cell.font = bold
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True)
             ws.column_dimensions[get_column_letter(index)].width = max(14, len(column.header) + 6)
         for example in _EXAMPLES[kind]:
-            ws.append([example.get(column.key) for column in columns])
+            append_row(ws, [example.get(column.key) for column in columns])
         for index, column in enumerate(columns, start=1):
             letter = get_column_letter(index)
             for row in range(2, ws.max_row + 1):
