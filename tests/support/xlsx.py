@@ -35,10 +35,25 @@ def raw_xlsx(
         rels.append(f'<Relationship Id="rIdY" Type="{REL}/styles" Target="styles.xml"/>')
     sheet_list = "".join(f'<sheet name="{name}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, name in enumerate(names))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        overrides = [
+            ("/xl/workbook.xml", "sheet.main"),
+            *((f"/xl/worksheets/sheet{i + 1}.xml", "worksheet") for i in range(len(names))),
+        ]
+        if shared_strings is not None:
+            overrides.append(("/xl/sharedStrings.xml", "sharedStrings"))
+        if styles is not None:
+            overrides.append(("/xl/styles.xml", "styles"))
         archive.writestr(
             "[Content_Types].xml",
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+            'content-types"><Default Extension="xml" ContentType="application/xml"/>'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            + "".join(
+                f'<Override PartName="{name}" ContentType="application/vnd.openxmlformats-officedocument.'
+                f'spreadsheetml.{kind}+xml"/>'
+                for name, kind in overrides
+            )
+            + "</Types>",
         )
         archive.writestr(
             "_rels/.rels",
