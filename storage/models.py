@@ -341,6 +341,9 @@ class FundTxn(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+LOCAL_ADMIN = "admin"  # the local administrator: the operator at the terminal, a local user with this name
+
+
 class User(Base):
     """A person who talks to the assistant.
 

@@ -19,6 +19,7 @@ from tools.args import LaborSummary, LogLabor, LogPieceWork, RecordAdvance, Sett
 from tools.base import ANY_MEMBER, Attachment, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.categories import category_label
 from tools.fmt import day_text, qty, yuan
+from tools.xlsx import append_row
 
 LOG_ROLES = frozenset({Role.admin, Role.manager, Role.foreman})
 ADVANCE_ROLES = frozenset({Role.admin, Role.manager, Role.foreman, Role.finance})
@@ -682,10 +683,8 @@ def _xlsx(
     assert sheet is not None
     sheet.title = {"worker": "workers", "trade": "trades", "day": "days"}[group_by]
     title = ctx.t(_HEADER[group_by], code=project.code, start=start.isoformat(), end=end.isoformat())
-    sheet.append([f"{title} {project.name}"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append([ctx.t(h) for h in _XLSX_HEADERS[group_by]])
-    for cell in sheet[2]:
+    append_row(sheet, [f"{title} {project.name}"])[0].font = Font(bold=True)
+    for cell in append_row(sheet, [ctx.t(h) for h in _XLSX_HEADERS[group_by]]):
         cell.font = Font(bold=True)
     # (value, number format) per column; None format for text.
     formats: list[str | None]
@@ -718,12 +717,10 @@ def _xlsx(
         total_row = [ctx.t(Text("合计", "Total")), totals.head_count, totals.days, totals.wages, ""]
         formats_total = formats
     for row_values in values:
-        sheet.append(row_values)
-        for cell, fmt in zip(sheet[sheet.max_row], formats, strict=False):
+        for cell, fmt in zip(append_row(sheet, row_values), formats, strict=False):
             if fmt:
                 cell.number_format = fmt
-    sheet.append(total_row)
-    for cell, fmt in zip(sheet[sheet.max_row], formats_total, strict=False):
+    for cell, fmt in zip(append_row(sheet, total_row), formats_total, strict=False):
         cell.font = Font(bold=True)
         if fmt:
             cell.number_format = fmt

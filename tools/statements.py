@@ -19,6 +19,7 @@ from tools.args import WorkerStatement
 from tools.base import ANY_MEMBER, Attachment, Context, Result, Text, ToolError, require_role, tool
 from tools.fmt import day_text, qty, yuan
 from tools.labor import XLSX_MIME, owed_text
+from tools.xlsx import append_row
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +232,6 @@ _TYPES = {
 MONEY = "#,##0.00"
 
 
-def _text(value: str) -> str:
-    """A text cell that Excel never reads as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _xlsx(
     ctx: Context,
     worker: Worker,
@@ -255,18 +251,19 @@ def _xlsx(
     assert sheet is not None
     sheet.title = "statement"
     title = f"{worker.name} {start.isoformat()} – {end.isoformat()} ({', '.join(p.code for p in projects)})"
-    sheet.append([_text(title)])
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([ctx.t(c) for c in _COLUMNS])
+    append_row(sheet, [ctx.t(c) for c in _COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
-    sheet.append(["", "", ctx.t(Text("期初", "Opening")), None, None, None, "", None, None, None, None, opening])
+    append_row(sheet, ["", "", ctx.t(Text("期初", "Opening")), None, None, None, "", None, None, None, None, opening])
     sheet.cell(sheet.max_row, 12).number_format = MONEY
     balance = opening
     for line in lines:
         balance += line.earned - line.paid
-        sheet.append(
+        append_row(
+            sheet,
             [
                 line.day,
                 line.code,
@@ -274,13 +271,13 @@ def _xlsx(
                 line.days if line.kind == "day" else None,
                 line.overtime if line.kind == "day" and line.overtime else None,
                 line.rate if line.kind == "day" else None,
-                _text(line.item) if line.item else "",
+                line.item if line.item else "",
                 line.quantity if line.kind == "piece" else None,
                 line.price if line.kind == "piece" else None,
                 line.earned or None,
                 line.paid or None,
                 balance,
-            ]
+            ],
         )
         row = sheet.max_row
         sheet.cell(row, 1).number_format = "yyyy-mm-dd"
@@ -288,7 +285,7 @@ def _xlsx(
             sheet.cell(row, column).number_format = MONEY
     if balance != closing:  # every row that moves what is owed is listed; a gap is a bug, never hidden
         log.error("statement of worker %s: running balance %s, owed %s", worker.id, balance, closing)
-    sheet.append(["", "", ctx.t(Text("期末", "Closing")), None, None, None, "", None, None, None, None, closing])
+    append_row(sheet, ["", "", ctx.t(Text("期末", "Closing")), None, None, None, "", None, None, None, None, closing])
     sheet.cell(sheet.max_row, 12).number_format = MONEY
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.router import Incoming, Reply, Router
 from storage.db import begin_write
-from storage.models import Project, User, utcnow
+from storage.models import LOCAL_ADMIN, Project, User, utcnow
 from storage.queries.rows import insert_ignore
 
-LOCAL_ADMIN = "admin"
 _PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
 BANNER = (
     "sitebot 终端对话 / terminal chat — 输入消息，/help 查看命令，/project 代号 切换项目，Ctrl-D 退出\n"

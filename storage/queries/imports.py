@@ -19,8 +19,15 @@ def all_workers(*, session: Session) -> list[Worker]:
     return list(session.scalars(select(Worker).order_by(Worker.id)))
 
 
-def all_users(*, session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
+def local_users(*, session: Session) -> list[User]:
+    """Users without a Telegram id: the only users a name identifies."""
+    return list(session.scalars(select(User).where(User.telegram_id.is_(None)).order_by(User.id)))
+
+
+def telegram_users(*, session: Session, telegram_ids: Collection[int]) -> list[User]:
+    if not telegram_ids:
+        return []
+    return list(session.scalars(select(User).where(User.telegram_id.in_(telegram_ids)).order_by(User.id)))
 
 
 def budget_lines(*, session: Session, project_ids: Collection[int]) -> list[BudgetLine]:

@@ -34,6 +34,7 @@ from storage.models import (
 )
 from tests.conftest import TODAY
 from tests.support.factories import Factory
+from tests.support.xlsx import raw_xlsx
 from tools.importer import COLUMNS, ImportReport, import_file, write_template
 
 TABLES: tuple[type[Base], ...] = (
@@ -424,6 +425,51 @@ def test_bad_values_are_refused_with_their_reason(
     assert counts(session) == before
 
 
+def test_a_formula_saved_without_its_result_is_a_row_error(session: Session, tmp_path: Path) -> None:
+    # openpyxl, like other programs that do not calculate, saves the formula alone: <c><f>…</f><v/></c>.
+    path = write_xlsx(
+        tmp_path / "formula.xlsx",
+        {
+            "projects": PROJECTS,
+            "tasks": [TASKS_HEADER, ["HQ", "A", "2026-01-01", "2026-02-01", "=1000*12", None, None]],
+            "workers": [['="name"', "daily_rate"], ["张三", "=300+50"]],
+        },
+    )
+    before = counts(session)
+
+    report = run(session, path)
+
+    assert report.error_lines("zh") == [
+        "工作表 workers 第 1 行：A 列：公式没有计算结果：请在 Excel 里打开并保存后再导入",
+        "工作表 workers 第 1 行：缺少“姓名”列",
+        "工作表 tasks 第 2 行：E 列（计划成本）：公式没有计算结果：请在 Excel 里打开并保存后再导入",
+    ]
+    report = run(session, write_xlsx(tmp_path / "f2.xlsx", {"workers": [["name", "daily_rate"], ["张三", "=300+50"]]}))
+    assert report.error_lines("en") == [
+        "sheet workers row 2: column B (daily_rate): formula without a computed value: "
+        "open and save the file in Excel, then import again"
+    ]
+    assert counts(session) == before
+
+
+def test_a_formula_with_its_result_is_read_as_the_result(session: Session, tmp_path: Path) -> None:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = (
+        f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>daily_rate</t></is></c><c r="C1" t="inlineStr"><is><t>trade</t></is></c></row>'
+        '<row r="2"><c r="A2" t="str"><f>"张"&amp;"三"</f><v>张三</v></c><c r="B2"><f>300+50</f><v>350</v></c>'
+        '<c r="C2" t="str"><f>""</f><v></v></c></row>'  # a formula whose result is empty text: an empty cell
+        "</sheetData></worksheet>"
+    ).encode()
+
+    report = run(session, raw_xlsx(tmp_path / "computed.xlsx", {"workers": sheet}))
+
+    assert report.ok, report.render("en")
+    worker = session.scalars(select(Worker)).one()
+    assert (worker.name, worker.daily_rate, worker.trade) == ("张三", Decimal(350), None)
+
+
 def test_hourly_overtime_without_a_rate_is_refused(session: Session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "p.csv", [["code", "name", "overtime_mode"], ["HQ", "总部", "hourly"]])
 
@@ -588,6 +634,111 @@ def test_telegram_id_of_another_user_is_refused(session: Session, make: Factory,
     )
 
     assert report.error_lines("en") == ["file m.csv row 2: telegram_id 42 already belongs to user 老李"]
+
+
+MEMBERS_HEADER = ["user", "telegram_id", "project", "role"]
+
+
+def memberships_of(session: Session, user: User) -> list[tuple[str, Role]]:
+    session.expire_all()
+    return [(m.project.code, m.role) for m in session.scalars(select(Membership).where(Membership.user_id == user.id))]
+
+
+def test_a_member_without_telegram_id_is_a_local_user_never_a_telegram_account_of_that_name(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    make.project(code="HQ")
+    telegram_account = make.user("张工", telegram_id=42)
+
+    report = run(session, write_csv(tmp_path / "m.csv", [MEMBERS_HEADER, ["张工", "", "HQ", "foreman"]]))
+
+    assert report.ok, report.render("en")
+    assert report.created == {"users": 1, "members": 1}
+    local = session.scalars(select(User).where(User.name == "张工", User.telegram_id.is_(None))).one()
+    assert memberships_of(session, local) == [("HQ", Role.foreman)]
+    assert memberships_of(session, telegram_account) == []
+
+
+def test_a_member_with_telegram_id_is_that_account_never_a_local_user_of_that_name(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    make.project(code="HQ")
+    local = make.user("老王")
+    telegram_account = make.user("张工", telegram_id=42)
+
+    report = run(
+        session,
+        write_csv(
+            tmp_path / "m.csv", [MEMBERS_HEADER, ["老王", "77", "HQ", "viewer"], ["张工", "42", "HQ", "finance"]]
+        ),
+    )
+
+    assert report.ok, report.render("en")
+    session.refresh(local)
+    assert local.telegram_id is None and memberships_of(session, local) == []
+    new_account = session.scalars(select(User).where(User.telegram_id == 77)).one()
+    assert new_account.name == "老王" and memberships_of(session, new_account) == [("HQ", Role.viewer)]
+    assert memberships_of(session, telegram_account) == [("HQ", Role.finance)]
+
+
+def test_one_name_with_and_without_telegram_id_in_a_file_is_refused(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    make.project(code="HQ")
+    make.project(code="BJ")
+    rows = [MEMBERS_HEADER, ["老王", "77", "HQ", "viewer"], ["老王", "", "BJ", "viewer"]]
+
+    report = run(session, write_csv(tmp_path / "m.csv", rows))
+
+    assert report.error_lines("en") == ["file m.csv row 3: telegram_id of user 老王 differs from row 2"]
+
+
+def test_the_local_administrator_is_named_only_exactly(session: Session, make: Factory, tmp_path: Path) -> None:
+    make.project(code="HQ")
+    admin = make.admin()
+
+    near = run(session, write_csv(tmp_path / "near.csv", [MEMBERS_HEADER, ["Admin", "", "HQ", "viewer"]]))
+    exact = run(session, write_csv(tmp_path / "exact.csv", [MEMBERS_HEADER, ["admin", "", "HQ", "manager"]]))
+
+    assert near.error_lines("en") == [
+        "file near.csv row 2: “Admin” differs from the local administrator “admin” only in case or spaces: "
+        "write admin to change the administrator, or use another name"
+    ]
+    assert exact.ok, exact.render("en")
+    assert memberships_of(session, admin) == [("HQ", Role.manager)]
+    assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_an_importer_who_is_not_an_administrator_cannot_touch_administrators(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    project = make.project(code="HQ")
+    local_admin = make.admin()
+    global_admin = make.user("老板", telegram_id=1, is_admin=True)
+    project_admin = make.user("项目管理员", telegram_id=2, project=project, role="admin")
+
+    refused = run(
+        session,
+        write_csv(tmp_path / "m.csv", [MEMBERS_HEADER, ["admin", "", "HQ", "viewer"], ["老板", "1", "HQ", "viewer"]]),
+        acting_user=project_admin,
+    )
+    # A Telegram id on a row named "admin" makes a Telegram account of that name, never the local administrator.
+    allowed = run(
+        session,
+        write_csv(tmp_path / "n.csv", [MEMBERS_HEADER, ["admin", "999", "HQ", "viewer"]]),
+        acting_user=project_admin,
+    )
+
+    assert refused.error_lines("en") == [
+        "file m.csv row 2: not allowed: changing an administrator needs role global admin",
+        "file m.csv row 3: not allowed: changing an administrator needs role global admin",
+    ]
+    assert allowed.ok, allowed.render("en")
+    session.refresh(local_admin)
+    assert local_admin.telegram_id is None and memberships_of(session, local_admin) == []
+    assert memberships_of(session, global_admin) == []
+    stranger = session.scalars(select(User).where(User.telegram_id == 999)).one()
+    assert (stranger.name, stranger.is_admin) == ("admin", False)
 
 
 def test_a_manager_may_update_their_project_but_not_create_one(session: Session, make: Factory, tmp_path: Path) -> None:

@@ -775,6 +775,33 @@ def test_export_works_for_every_grouping(session: Session, make: Factory, month:
     assert Decimal(str(last[4 if group_by == "trade" else 3])) == Decimal("1000.00")
 
 
+FORMULA_LIKE = ['=HYPERLINK("http://x","pay")', "+1", "-2", "@SUM(A1)", "\tTAB", "=1+1"]
+
+
+@pytest.mark.parametrize(
+    ("group_by", "names"), [("worker", FORMULA_LIKE), ("trade", FORMULA_LIKE), ("day", FORMULA_LIKE[:1])]
+)
+def test_exported_names_and_trades_stay_text_never_formulas(
+    session: Session, make: Factory, group_by: str, names: list[str]
+) -> None:
+    project = make.project(code="SG3")
+    workers = [make.worker(name, 300, trade=name) for name in names]
+    insert_labor(session, project, workers, TODAY, n_days=2, amount=Decimal(300))
+    period = {"start": (TODAY - timedelta(days=1)).isoformat(), "end": TODAY.isoformat()}
+
+    result = run_tool(make.ctx(project=project), "labor_summary", {**period, "group_by": group_by, "export": True})
+
+    sheet = load_workbook(io.BytesIO(result.attachments[0].content)).active
+    assert sheet is not None
+    cells = [cell for row in sheet.iter_rows(min_row=3) for cell in row]
+    texts = {cell.value: cell for cell in cells if isinstance(cell.value, str)}
+    assert set(names) <= texts.keys()
+    assert {texts[name].data_type for name in names} == {"s"}
+    assert "<f>" not in _sheet_xml(result.attachments[0].content)
+    numbers = [cell for cell in cells if isinstance(cell.value, int | float)]
+    assert numbers and {cell.data_type for cell in numbers} == {"n"}
+
+
 # -- exactness ----------------------------------------------------------------------------------
 
 

@@ -89,4 +89,6 @@ def test_a_worker_name_with_a_formula_is_text_in_the_workbook(session: Session, 
     assert run_tool(make.ctx(project=site), "log_labor", {"worker": "=HYPERLINK(1)", "days": "1"}).ok
     result = run_tool(make.ctx(project=site), "worker_statement", {"worker": "=HYPERLINK(1)", "export": True})
     sheet = load_workbook(io.BytesIO(result.attachments[0].content)).active
-    assert sheet["A1"].data_type == "s" and not str(sheet["A1"].value).startswith("=")
+    title = sheet["A1"]
+    # the name as typed, kept as text: a string cell with Excel's quote prefix, never a formula
+    assert title.data_type == "s" and title.quotePrefix and str(title.value).startswith("=HYPERLINK(1) ")
