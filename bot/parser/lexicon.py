@@ -254,9 +254,9 @@ def _version(session: Session) -> tuple[Any, ...]:
 
 def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
     projects = session.execute(
-        select(Project.id, Project.code, Project.name, Project.aliases, Project.hours_per_day)
+        select(Project.id, Project.code, Project.name, Project.aliases, Project.hours_per_day, Project.day_end)
     ).all()
-    code_of = {pid: code for pid, code, _, _, _ in projects}
+    code_of = {pid: code for pid, code, *_ in projects}
     workers = session.execute(select(Worker.name, Worker.aliases).order_by(Worker.id)).all()
     tasks: dict[str, list[tuple[str, list[str]]]] = {}
     for project_id, name, aliases in session.execute(
@@ -271,12 +271,12 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
     ):
         lines.setdefault(code_of[project_id], []).append((category, label))
     return Lexicon.build(
-        projects=[(code, name, aliases or []) for _, code, name, aliases, _ in projects],
+        projects=[(code, name, aliases or []) for _, code, name, aliases, *_ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
         tasks=tasks,
         lines=lines,
-        # No project stores when its working day ends (the schema has no such column): every project's is DAY_END.
-        day_hours={code: hours for _, code, _, _, hours in projects if hours},
+        day_hours={code: hours for _, code, _, _, hours, _ in projects if hours},
+        day_ends={code: end for _, code, _, _, _, end in projects if end},
         version=version,
     )
 

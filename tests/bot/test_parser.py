@@ -168,3 +168,13 @@ def test_word_salad_never_plans_an_unconfident_write_without_a_question(words: l
         assert plan.confident or (plan.confirm and plan.question)  # made at once, or proposed saying why
     elif not plan.calls and plan.source == "rules":
         assert plan.question is None or plan.question.strip()
+
+
+def test_lexicon_loads_when_each_project_s_working_day_ends(session: Session, make: Factory) -> None:
+    make.project(code="EARLY", day_end="17:00")
+    make.project(code="LATE")
+    make.worker("张三")
+    lexicon = Lexicon.load(session)
+    assert (lexicon.day_end("EARLY"), lexicon.day_end("LATE")) == ("17:00", "18:00")
+    plan = parse_text("张三今天一天 晚上加班到8点", lexicon, today=TODAY, project_code="EARLY", language="zh")
+    assert [c.args["overtime_hours"] for c in plan.calls] == ["3"] and "17:00" in (plan.question or "")
