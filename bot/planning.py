@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot.router import MAX_TEXT, TOO_LONG, Incoming, Router
+from storage.db import begin_write
+from tools.base import Call, Context, Result, Retry, execute, prepare
 from tools.sanitize import clean
 
 
@@ -42,7 +44,13 @@ def plan_dict(
                 out["question"] = plan.question  # help text, or what a command is missing
             return out
         if plan.calls and (plan.confident or plan.confirm):
-            return plan.to_json()
+            out = plan.to_json()
+            if plan.writes and not plan.confirm:
+                asked = _asked_by_tools(ctx, plan.calls)
+                if asked is not None:  # the tools would propose it (an odd figure, a stopped line): say so
+                    out["confirm"] = True
+                    out["question"] = asked
+            return out
         if router.agent is not None and plan.source != "command":
             calls = router.agent.plan(ctx, text, history=[])
             if calls:
@@ -60,3 +68,20 @@ def plan_dict(
 
 def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"tool": tool, "args": args}
+
+
+def _asked_by_tools(ctx: Context, calls: list[Call]) -> str | None:
+    """Run the calls as the router would, and roll everything back: the question when a tool would rather ask
+    (NeedsConfirmation), so `parse` never reports as made at once a write the assistant would propose."""
+    prepared = prepare(ctx, calls)
+    if isinstance(prepared, Result):
+        return None  # refused: nothing would be written either way
+    begin_write(ctx.session)
+    try:
+        results = execute(ctx, prepared)
+    except Retry:
+        return None
+    finally:
+        ctx.session.rollback()
+    proposed = next((r for r in results if r.proposal is not None), None)
+    return proposed.text if proposed is not None else None

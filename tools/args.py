@@ -62,7 +62,7 @@ class WorkerPaymentArgs(ToolArgs):
 
 
 class RecordAdvance(WorkerPaymentArgs):
-    pass
+    confirm: bool = Field(False, description="Only when the user confirmed an unusually large advance")
 
 
 class SettleWages(ToolArgs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from storage.queries.costs import (
     actual_for_category,
     budget_line,
     budget_lines,
+    recent_unit_prices,
 )
 from storage.queries.rows import insert_ignore
 from tools import audit, parties, resolve
@@ -42,6 +44,7 @@ from tools.base import (
     tool,
 )
 from tools.categories import CATEGORIES, CATEGORY_LABELS, ITEM_WORDS, category_label
+from tools.doubts import PRICE_FACTOR, Doubts, far_apart
 from tools.fmt import day_text, pct, qty, yuan
 from tools.forecast import METHODS, LineForecast, forecast
 
@@ -172,6 +175,30 @@ def _priced(ctx: Context, args: AddCost, amount: Decimal) -> str:
     return ctx.t(_PRICED, amount=yuan(product), **params)
 
 
+MIN_PRICE_HISTORY = 3  # fewer earlier prices say too little about what is usual
+_ODD_PRICE = Text(
+    "{item}单价 {price}/{unit}，这个项目以往是 {usual}/{unit}",
+    "{item} at {price} per {unit}; this project has paid {usual} per {unit}",
+)
+_AT_THAT_PRICE = Text("按 {price} 记吗？", "Record it at {price}?")
+
+
+def _doubt_unit_price(ctx: Context, project: Project, args: AddCost) -> None:
+    """A unit price far from the median the project paid for the same item and unit is asked about."""
+    if args.unit_price is None or not args.unit or not args.note:
+        return
+    history = recent_unit_prices(session=ctx.session, project_id=project.id, item=args.note, unit=args.unit)
+    if len(history) < MIN_PRICE_HISTORY:
+        return
+    usual = statistics.median(history)
+    if far_apart(args.unit_price, usual, PRICE_FACTOR):
+        doubts = Doubts()
+        doubts.add(
+            _ODD_PRICE, _AT_THAT_PRICE, item=args.note, price=yuan(args.unit_price), unit=args.unit, usual=yuan(usual)
+        )
+        doubts.confirm_or_raise(args.confirm)
+
+
 _WHICH_CATEGORY = Text("请说明这笔费用的成本科目：{options}", "Which cost category is this? {options}")
 _SEVERAL_CATEGORIES = Text(
     "“{text}”可能属于多个成本科目（{found}），请说明是哪个：{options}",
@@ -258,6 +285,7 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     day = resolve.work_date(ctx, project, args.date)
     category = _category(ctx, project, args)
     priced = _priced(ctx, args, amount)
+    _doubt_unit_price(ctx, project, args)
     session = ctx.session
     lock(session, f"budget:{project.id}:{category}")  # the line's total cannot change before this commits
     line = budget_line(session=session, project_id=project.id, category=category)

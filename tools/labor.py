@@ -18,6 +18,7 @@ from tools import audit, costs, resolve
 from tools.args import LaborSummary, LogLabor, LogPieceWork, RecordAdvance, SettleWages, WorkerPaymentArgs
 from tools.base import ANY_MEMBER, Attachment, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.categories import category_label
+from tools.doubts import ADVANCE_DAYS, LONG_DAY_HOURS, RATE_FACTOR, Doubts, far_apart
 from tools.fmt import day_text, qty, yuan
 from tools.xlsx import append_row
 
@@ -112,14 +113,25 @@ _OVER_DAILY_LIMIT = Text(
     "limit of 3 per date; nothing recorded.",
 )
 _MORE_THAN_A_DAY = Text(
-    "还没有记录：{worker} {day} 在其他项目已记 {existing} 工，再记 {days} 工，一天共 {total} 工，超过一个工。",
-    "Not recorded yet: {worker} already has {existing} day(s) on {day} in another project; {days} more makes "
-    "{total} in one day, more than a day's work.",
+    "{worker} {day} 在其他项目已记 {existing} 工，再记 {days} 工，一天共 {total} 工，超过一个工",
+    "{worker} already has {existing} day(s) on {day} in another project; {days} more makes {total} in one day, "
+    "more than a day's work",
 )
 _OVERTIME_ONLY = Text(
-    "还没有记录：{worker} {day} 只有加班 {hours} 小时，没有当天的工。是只记加班吗？",
-    "Not recorded yet: {worker} has {hours} h of overtime on {day} but no day of work. Only the overtime?",
+    "{worker} {day} 只有加班 {hours} 小时，没有当天的工",
+    "{worker} has {hours} h of overtime on {day} but no day of work",
 )
+_ONLY_OVERTIME = Text("是只记加班吗？", "Only the overtime?")
+_LONG_DAY = Text("{worker} {day} 一天干了 {hours} 小时", "{worker} works {hours} h on {day}")
+_IS_IT_SO = Text("是这么多吗？", "Is that right?")
+_ODD_RATE = Text(
+    "这条按日工资 {given} 算，{worker}的日工资是 {usual}", "this entry pays {given} a day; {worker}'s rate is {usual}"
+)
+_BIG_ADVANCE = Text(
+    "借支 {amount}，按{worker}日工资 {rate} 相当于 {days} 天的工资",
+    "an advance of {amount} is {days} days of {worker}'s wages at {rate} a day",
+)
+_AT_THAT_RATE = Text("按 {given} 记吗？", "Record it at {given}?")
 _TOO_LONG_A_DAY = Text(
     "{worker} {day} 一共 {hours} 小时，超过一天 16 小时，没有记录。请核对后重发，例如“{worker} 一天加班3小时”。",
     "{worker} on {day}: {hours} hours in all, more than 16 in a day; nothing recorded. Please check and send it "
@@ -176,6 +188,7 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     shown_day = day_text(day, ctx.language, ctx.today)
     hours_per_day = project.hours_per_day
     overtime = args.overtime_hours
+    doubts = Doubts()  # what is odd about this entry, asked about all at once
     _check_places(ctx, _FIELD_OVERTIME, overtime)
     if args.days is not None and args.hours is not None:
         raise ToolError(_BOTH, days=qty(args.days, 4), hours=qty(args.hours, 2))
@@ -192,19 +205,15 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         overtime += extra
     elif overtime > 0:
         days = Fraction(0)
-        if not args.confirm:
-            raise NeedsConfirmation(
-                _OVERTIME_ONLY,
-                confirm_args={"confirm": True},
-                worker=worker.name,
-                day=shown_day,
-                hours=qty(overtime, 2),
-            )
+        doubts.add(_OVERTIME_ONLY, _ONLY_OVERTIME, worker=worker.name, day=shown_day, hours=qty(overtime, 2))
     else:
         raise ToolError(_ASK_DAYS, worker=worker.name, day=shown_day)
     worked = Fraction(days) * Fraction(hours_per_day) + Fraction(overtime)
+    shown_hours = qty(round_fraction(worked, 2), 2)
     if worked > MAX_HOURS_IN_A_DAY:
-        raise ToolError(_TOO_LONG_A_DAY, worker=worker.name, day=shown_day, hours=qty(round_fraction(worked, 2), 2))
+        raise ToolError(_TOO_LONG_A_DAY, worker=worker.name, day=shown_day, hours=shown_hours)
+    if worked > LONG_DAY_HOURS:
+        doubts.add(_LONG_DAY, _IS_IT_SO, worker=worker.name, day=shown_day, hours=shown_hours)
 
     session = ctx.session
     # The worker's day across projects is checked and written before anyone else can add to it.
@@ -233,10 +242,15 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     if already + stored_days > MAX_DAYS_PER_DATE:
         raise ToolError(_OVER_DAILY_LIMIT, **figures)
     elsewhere = q.days_on(session=session, worker_id=worker.id, day=day, other_than=project.id)
-    if elsewhere > 0 and elsewhere + stored_days > 1 and not args.confirm:
-        raise NeedsConfirmation(_MORE_THAN_A_DAY, confirm_args={"confirm": True}, roles=None, options=None, **figures)
+    if elsewhere > 0 and elsewhere + stored_days > 1:
+        doubts.add(_MORE_THAN_A_DAY, **figures)
 
     rate, rate_source = _rate(ctx, worker, day, args.daily_rate, project)
+    if rate_source == "entry":
+        usual, _ = _rate(ctx, worker, day, None, project)
+        if far_apart(rate, usual, RATE_FACTOR):
+            doubts.add(_ODD_RATE, _AT_THAT_RATE, given=yuan(rate), worker=worker.name, usual=yuan(usual))
+    doubts.confirm_or_raise(args.confirm)
     pay = compute_pay(project, days=days, overtime_hours=overtime, daily_rate=rate)
     _labour_line_control(ctx, project, args.confirm, pay.amount - (existing.amount if existing else Decimal(0)))
     values = {
@@ -442,6 +456,13 @@ def _record_payment(
         _propose_settling_all(ctx, args, project, worker, day)
     assert args.amount is not None
     amount = resolve.money(args.amount)
+    if isinstance(args, RecordAdvance):
+        rate, _ = _rate(ctx, worker, day, None, project)
+        if rate > 0 and amount > rate * ADVANCE_DAYS:
+            doubts = Doubts()
+            days = qty(amount / rate, 0)
+            doubts.add(_BIG_ADVANCE, _IS_IT_SO, amount=yuan(amount), worker=worker.name, rate=yuan(rate), days=days)
+            doubts.confirm_or_raise(args.confirm)
     if kind == PaymentKind.settlement:
         # Not more than was earned by the payment date, nor more than is owed now.
         for until in sorted({day, _horizon(ctx)}):

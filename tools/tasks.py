@@ -11,7 +11,7 @@ from storage.models import ProgressUpdate, Project, Role
 from storage.queries.tasks import ScheduleRow, unfinished_tasks
 from tools import audit, resolve
 from tools.args import AddTask, ListTasks, MarkTask, ScheduleStatus, UpdateTaskProgress
-from tools.base import ANY_MEMBER, Context, Result, Text, ToolError, require_role, tool
+from tools.base import ANY_MEMBER, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.earned_value import planned_percent
 from tools.fmt import day_text, qty, yuan
 
@@ -30,9 +30,9 @@ def percent_text(value: Decimal) -> str:
 # -- update_task_progress -----------------------------------------------------------------------
 
 _LOWER = Text(
-    "没有记录：任务“{task}”上次报告 {last}，这次 {new} 更低。如果上次报高了，请说明这是更正。",
-    "Not recorded: task “{task}” was last reported at {last}; {new} is lower. "
-    "If the earlier report was too high, say this is a correction.",
+    "还没有记录：任务“{task}”上次报告 {last}，这次 {new} 更低。是更正上次报高了吗？",
+    "Not recorded yet: task “{task}” was last reported at {last}; {new} is lower. Was the earlier report too high "
+    "(a correction)?",
 )
 _UPDATED = Text(
     "已更新 {code} 任务“{task}”进度：{old} → {new}，{day}。", "Updated {code} task “{task}”: {old} → {new} on {day}."
@@ -70,7 +70,10 @@ def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
     percent = args.percent.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
     old = task.percent
     if percent < old and not args.correction:
-        raise ToolError(_LOWER, task=task.name, last=percent_text(old), new=percent_text(percent))
+        # Progress going back is a correction of the last report, or a slip: the user says which.
+        raise NeedsConfirmation(
+            _LOWER, confirm_args={"correction": True}, task=task.name, last=percent_text(old), new=percent_text(percent)
+        )
 
     before = audit.snapshot(task)
     update = ProgressUpdate(

@@ -139,3 +139,19 @@ def cost_report(
         )
     ]
     return totals, lines
+
+
+def recent_unit_prices(*, session: Session, project_id: int, item: str, unit: str, limit: int = 20) -> list[Decimal]:
+    """The unit prices the project paid for an item in a unit, newest first (at most `limit`)."""
+    query = (
+        select(CostEntry.unit_price)
+        .where(
+            CostEntry.project_id == project_id,
+            CostEntry.unit_price.is_not(None),
+            func.lower(CostEntry.note) == item.casefold(),
+            CostEntry.unit == unit,
+        )
+        .order_by(CostEntry.entry_date.desc(), CostEntry.id.desc())
+        .limit(limit)
+    )
+    return [price for price in session.scalars(query) if price is not None]

@@ -61,6 +61,20 @@ def test_parse_writes_nothing(cli_env: str, capsys: pytest.CaptureFixture[str]) 
     assert labor_count(cli_env) == before
 
 
+def test_parse_says_confirm_when_the_tools_would_propose_the_write(
+    cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The parser reads the figures cleanly, but a rate ten times the worker's is proposed by log_labor: parse
+    reports what the assistant would do (a proposal), and writes nothing."""
+    run(capsys, "parse", "撤回上一条", "--json", "--project", "SG3", "--today", "2026-11-25")  # demo loaded
+    before = labor_count(cli_env)
+    _, out = run(capsys, "parse", "赵六今天1个工 按3500一天", "--json", "--project", "SG3", "--today", "2026-11-25")
+    plan = json.loads(out)
+    assert [(c["tool"], c["args"]["daily_rate"]) for c in plan["calls"]] == [("log_labor", "3500")]
+    assert plan["confirm"] is True and "¥3,500.00" in plan["question"]
+    assert labor_count(cli_env) == before
+
+
 def test_parse_reads_lines_from_stdin_in_one_process(
     cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -168,7 +168,7 @@ def test_amount_is_computed_exactly_and_rounded_once(session: Session, make: Fac
 def test_half_a_cent_rounds_up(session: Session, make: Factory) -> None:
     project = make.project()
     make.worker("张三", 300)
-    assert log(make, project, days="0.5", daily_rate="0.05").ok
+    assert log(make, project, days="0.5", daily_rate="0.05", confirm=True).ok  # an odd rate, confirmed
     assert entries(session)[0].amount == Decimal("0.03")  # 0.025 → 0.03, not banker's 0.02
 
 
@@ -277,7 +277,7 @@ def test_other_dates_and_other_workers_are_not_duplicates(session: Session, make
 def test_more_than_three_days_on_one_date_across_projects_is_refused(session: Session, make: Factory) -> None:
     first, second, third = make.project(), make.project(), make.project()
     make.worker("张三", 300)
-    assert log(make, first, days="2").ok
+    assert log(make, first, days="2", confirm=True).ok  # 2 工 in a day is odd: confirmed
     refused = log(make, second, days="1.5", confirm=True)
     assert not refused.ok and refused.proposal is None
     assert "已记 2 工" in refused.text and "3 工" in refused.text
@@ -427,7 +427,7 @@ def test_crossing_the_labour_budget_alert_line_is_announced_once(session: Sessio
     make.budget(project, "labor", 1000)
     make.worker("张三", 300)
     make.worker("李四", 300)
-    assert "⚠" not in log(make, project, days="2").text  # 60 %
+    assert "⚠" not in log(make, project, days="2", confirm=True).text  # 60 % (2 工 in a day, confirmed)
     crossed = log(make, project, worker="李四", days="1")  # 90 %
     assert crossed.ok
     lines = crossed.text.splitlines()

@@ -128,14 +128,21 @@ def test_percent_complete_is_none_without_costed_tasks(make: Factory, project: P
 # -- update_task_progress: bad input --------------------------------------------------------------
 
 
-def test_a_lower_percent_without_correction_is_refused(make: Factory, project: Project, task: Task) -> None:
+def test_a_lower_percent_without_correction_is_proposed_as_a_correction(
+    make: Factory, project: Project, task: Task
+) -> None:
     ctx = make.ctx(project=project)
     run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "60"})
     result = run_tool(ctx, "update_task_progress", {"task": "主体结构", "percent": "50"})
-    assert not result.ok
+    assert not result.ok and result.proposal is not None
     assert "任务“主体结构”上次报告 60%，这次 50% 更低" in result.text and "更正" in result.text
     make.session.refresh(task)
     assert task.percent == Decimal(60) and updates(make.session) == 1
+    (call,) = result.proposal.calls
+    assert call.args["correction"] is True and call.args["percent"] == "50"
+    assert run_tool(ctx, call.tool, call.args).ok  # the yes records it as a correction
+    make.session.refresh(task)
+    assert task.percent == Decimal(50) and updates(make.session) == 2
 
 
 @pytest.mark.parametrize("percent", ["-1", "100.01", "150", "六十", "abc", "NaN"])
