@@ -19,7 +19,7 @@ from storage.locks import lock
 from storage.models import AlertState, Chat, Membership, Project, Role, User
 from storage.queries import outbox as oq
 from storage.queries.rows import insert_ignore
-from tools.base import Context, Result, Text, run_tool
+from tools.base import Context, Result, Text, read_in_transaction
 from tools.categories import CATEGORIES, category_label
 from tools.fmt import pct, yuan
 from tools.tasks import percent_text
@@ -141,7 +141,16 @@ def conditions(ctx: Context, project: Project) -> list[Condition]:
     found: list[Condition] = []
     for section in SECTIONS:
         tool_name, pick = _READS[section]
-        result = run_tool(ctx, tool_name, {"project": project.code})
+        # In the caller's transaction, inside a savepoint: a check that fails is said as such and never rolls
+        # back the write made before it in the same transaction.
+        savepoint = ctx.session.begin_nested()
+        try:
+            result = read_in_transaction(ctx, tool_name, {"project": project.code})
+            savepoint.commit()
+        except Exception:
+            savepoint.rollback()
+            log.exception("alerts for %s: %s raised", project.code, tool_name)
+            result = Result(ok=False, text="internal error")
         if result.ok:
             found += pick(ctx, result)
         else:

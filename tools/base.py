@@ -449,6 +449,20 @@ def run_calls(ctx: Context, calls: list[Call]) -> list[Result]:
     return [Result(ok=False, text=ctx.t(CONFLICT))]
 
 
+def read_in_transaction(ctx: Context, name: str, args: dict[str, Any]) -> Result:
+    """Run a read tool inside the caller's transaction: no commit, no rollback (a write made earlier in it stays
+    the caller's to keep). A refusal is a Result; anything unexpected propagates to the caller's savepoint."""
+    checked = validate_call(ctx, Call(name, args))
+    if isinstance(checked, Result):
+        return checked
+    spec, parsed = checked
+    assert not spec.writes, f"{name} writes: run it with run_calls"
+    try:
+        return spec.func(ctx, parsed)
+    except ToolError as error:
+        return Result(ok=False, text=error.render(ctx.language))
+
+
 def run_tool(ctx: Context, name: str, args: dict[str, Any]) -> Result:
     """Run a single tool in its own transaction."""
     return run_calls(ctx, [Call(name, args)])[0]

@@ -426,12 +426,15 @@ _STATUS_ROW = Text(
     "{label}：已用 {used}{flag}\n  预算 {budget}｜实际 {actual}｜剩余 {remaining}｜预计完工 {eac}",
     "{label}: {used} used{flag}\n  budget {budget} | actual {actual} | remaining {remaining} | forecast {eac}",
 )
+_STATUS_ROW_NO_BUDGET = Text(
+    "{label}：没有预算\n  实际 {actual}｜预计完工 {eac}", "{label}: no budget\n  actual {actual} | forecast {eac}"
+)
+_BY = Text("（{method}）", " ({method})")
 _TOTAL = Text("合计", "Total")
 _FLAG_OVER = Text(" ⚠ 超支 {over}", " ⚠ over by {over}")
 _FLAG_REACHED = Text(" ⚠ 已用完预算", " ⚠ budget reached")
 _FLAG_PAST = Text(" ⚠ 超过{threshold}%预警线", " ⚠ past {threshold}%")
-_FORECAST_OVER = Text("（预计超支 {over}，{method}）", " (forecast {over} over budget, by {method})")
-_METHOD = Text("  预测方法：{method}", "  forecast by {method}")
+_FORECAST_OVER = Text("（预计超支 {over}）", " (forecast {over} over budget)")
 _NO_PROGRESS = Text(
     "（还没有任务进度，预测按各科目自身花费）", "(no task progress yet: forecasts are each line's own spending)"
 )
@@ -457,19 +460,25 @@ def _status_row(
         flag = ctx.t(_FLAG_PAST, threshold=max(crossed))
     else:
         flag = ""
-    text = ctx.t(
-        _STATUS_ROW,
-        label=label,
-        used=pct(used),
-        flag=flag,
-        budget=yuan(budget),
-        actual=yuan(actual),
-        remaining=yuan(budget - actual),
-        eac=yuan(eac) if eac is not None else "—",
-    )
+    shown_eac = yuan(eac) if eac is not None else "—"
+    if eac is not None and method is not None:
+        shown_eac += ctx.t(_BY, method=ctx.t(METHODS[method]))  # every line's forecast says its method
+    if budget > 0:
+        text = ctx.t(
+            _STATUS_ROW,
+            label=label,
+            used=pct(used),
+            flag=flag,
+            budget=yuan(budget),
+            actual=yuan(actual),
+            remaining=yuan(budget - actual),
+            eac=shown_eac,
+        )
+    else:  # nothing to be over, nothing remaining: only what it has cost
+        text = ctx.t(_STATUS_ROW_NO_BUDGET, label=label, actual=yuan(actual), eac=shown_eac)
     forecast_over = eac is not None and budget > 0 and eac > budget
     if forecast_over and eac is not None:
-        text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget), method=ctx.t(METHODS[method or "own_spending"]))
+        text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget))
     data = {
         "budget": budget,
         "actual": actual,
@@ -528,9 +537,6 @@ def budget_status(ctx: Context, args: BudgetStatus) -> Result:
         total_actual = sum((line.actual for line in status.lines), ZERO)
         # A project with no budget at all is never "over budget": there is nothing to be over.
         text, data = _status_row(ctx, ctx.t(_TOTAL), total_budget, total_actual, status.eac, None, thresholds)
-        methods = {line.method for line in status.lines if line.budget > 0}
-        if len(methods) == 1:
-            text += "\n" + ctx.t(_METHOD, method=ctx.t(METHODS[methods.pop()]))
         texts.append(text)
         result["total"] = data
     if not status.percent_complete:

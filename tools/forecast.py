@@ -30,11 +30,11 @@ from storage.queries.tasks import earned_by_line, planned_cost_windows
 from tools.base import Text
 from tools.earned_value import EarnedValue, compute, planned_value
 
-METHODS = {
-    "earned_value": Text("按该科目任务进度（挣值）", "earned value of its tasks"),
-    "project_cpi": Text("按项目整体成本效率（CPI）", "the project's cost efficiency (CPI)"),
-    "own_spending": Text("按该科目自身花费（预算与已花取大）", "its own spending (the larger of budget and cost)"),
-    "no_budget": Text("没有预算，按已花", "no budget: cost so far"),
+METHODS = {  # how a line's estimate at completion was made, as each reply names it
+    "earned_value": Text("按挣值", "by earned value"),
+    "project_cpi": Text("按项目CPI", "by project CPI"),
+    "own_spending": Text("按自身花费", "by own spending"),
+    "no_budget": Text("按已花", "by cost so far"),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from storage.models import CostEntry, Counterparty, Direction, FundTxn, WorkerPayment
@@ -186,5 +186,10 @@ def usual_category(*, session: Session, project_id: int, counterparty_id: int) -
 
 
 def keeps_cash(*, session: Session, project_id: int) -> bool:
-    """Whether a project keeps a cash book at all (any money recorded in or out, planned or not)."""
-    return session.scalar(select(FundTxn.id).where(FundTxn.project_id == project_id).limit(1)) is not None
+    """Whether a project keeps a cash book: money recorded coming in (a receipt or an opening balance, planned or
+    not). Costs paid on the spot alone record only money going out (the company pays from elsewhere): a balance
+    made only of them is no shortage to warn about."""
+    query = select(FundTxn.id).where(
+        FundTxn.project_id == project_id, or_(FundTxn.direction == Direction.inflow, FundTxn.kind == "opening")
+    )
+    return session.scalar(query.limit(1)) is not None

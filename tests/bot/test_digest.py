@@ -21,6 +21,7 @@ from bot.channels.telegram.outbox import send_due
 from bot.services import Services
 from bot.settings import Settings
 from storage.models import (
+    BudgetLine,
     Chat,
     CostEntry,
     Direction,
@@ -325,3 +326,66 @@ async def test_the_sweep_retries_the_outbox_and_forgets_old_update_ids(
     assert len(api.sent_texts(GROUP)) == 1
     session.rollback()  # end the read snapshot: see what other sessions committed
     assert session.scalars(select(InboxUpdate.update_id)).all() == [2]
+
+
+# -- each crossing once -------------------------------------------------------------------------------
+
+
+def _digest_text(session: Session, day: Any) -> str:
+    session.rollback()
+    [note] = [n for n in notifications(session) if n.dedupe_key == digest_key(n.chat_id, day)]
+    return str(note.payload["text"])
+
+
+def test_a_crossing_is_reported_once_and_again_only_after_it_recovers(
+    make: Factory, services: Services, session: Session
+) -> None:
+    project = troubled(make)
+    bind(session, project)
+    day1, day2, day3, day4 = (TODAY + timedelta(days=n) for n in range(4))
+    write_digests(services, today=day1)
+    first = _digest_text(session, day1)
+    assert "材料费：已用 125.0%，超支 ¥2,500.00" in first and "主体结构" in first
+
+    write_digests(services, today=day2)  # nothing changed: nothing is news
+    second = _digest_text(session, day2)
+    assert "超支 ¥2,500.00" not in second and "没有新问题" in second and "仍未解决" in second
+
+    line = session.scalar(
+        select(BudgetLine).where(BudgetLine.project_id == project.id, BudgetLine.category == "materials")
+    )
+    assert line is not None
+    line.amount = Decimal(20000)  # the overrun goes away (a budget revision)
+    session.commit()
+    write_digests(services, today=day3)
+    assert "材料费" not in _digest_text(session, day3)
+
+    session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(8000), entry_date=day3))
+    session.commit()
+    write_digests(services, today=day4)  # over again: a new crossing, reported again
+    assert "材料费：已用 102.5%，超支 ¥500.00" in _digest_text(session, day4)
+
+
+def test_a_project_without_a_budget_is_not_over_budget_in_the_digest(
+    make: Factory, services: Services, session: Session
+) -> None:
+    project = make.project(code="NB", name="无预算项目")
+    session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(900), entry_date=TODAY))
+    session.commit()
+    bind(session, project)
+    write_digests(services, today=TODAY)
+    text = _digest_text(session, TODAY)
+    assert text.startswith("✅") and "超支" not in text and "都没有问题" in text
+
+
+def test_spending_exactly_the_budget_is_reached_not_exceeded_in_the_digest(
+    make: Factory, services: Services, session: Session
+) -> None:
+    project = make.project(code="EX", name="刚好用完")
+    make.budget(project, "materials", 1000)
+    session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(1000), entry_date=TODAY))
+    session.commit()
+    bind(session, project)
+    write_digests(services, today=TODAY)
+    text = _digest_text(session, TODAY)
+    assert "材料费：预算已用完（100.0%）" in text and "超支" not in text

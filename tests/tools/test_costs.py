@@ -322,7 +322,7 @@ def test_a_line_whose_tasks_earn_less_than_it_costs_is_forecast_over_budget_by_e
     run_tool(make.ctx(project=project), "add_cost", {"category": "materials", "amount": "6000"})
     status = run_tool(make.ctx(project=project), "budget_status", {"category": "materials"})
     # EV 5,000 for AC 6,000: BAC 10,000 × 6,000 / 5,000
-    assert "预计完工 ¥12,000.00（预计超支 ¥2,000.00，按该科目任务进度（挣值））" in status.text
+    assert "预计完工 ¥12,000.00（按挣值）（预计超支 ¥2,000.00）" in status.text
     assert status.data["lines"][0]["forecast_over_budget"] is True
 
 
@@ -401,9 +401,9 @@ def test_budget_status_shows_every_line_with_labour_and_a_total(make: Factory, p
     ) in text
     assert "人工费：已用 20.0%\n  预算 ¥5,000.00｜实际 ¥1,000.00｜剩余 ¥4,000.00｜预计完工 ¥6,125.00" in text
     assert "安全费：已用 0.0%" in text
-    assert "管理费：已用 —" in text and "实际 ¥300.00" in text
+    assert "管理费：没有预算\n  实际 ¥300.00" in text
     assert "合计：已用 61.3%" in text and "预算 ¥16,000.00｜实际 ¥9,800.00｜剩余 ¥6,200.00｜预计完工 ¥19,600.00" in text
-    assert "预测方法：按项目整体成本效率（CPI）" in text
+    assert "预计完工 ¥12,250.00（按项目CPI）" in text  # every line says its method
     assert "任务计划成本合计 ¥1,000.00，预算合计 ¥16,000.00" in text
     by_category = {line["category"]: line for line in result.data["lines"]}
     assert by_category["materials"]["eac"] == Decimal(12250)
@@ -425,7 +425,7 @@ def test_budget_status_flags_an_overrun(make: Factory, project: Project) -> None
 def test_budget_status_for_a_category_without_budget_or_cost(make: Factory, project: Project) -> None:
     result = run_tool(make.ctx(project=project), "budget_status", {"category": "机械"})
     assert result.ok
-    assert "机械费：已用 —" in result.text
+    assert "机械费：没有预算\n  实际 ¥0.00" in result.text
 
 
 def test_budget_status_refuses_non_members(make: Factory, project: Project) -> None:

@@ -1,0 +1,93 @@
+"""Immediate alerts: a write that starts a problem queues one message to the project's chats (and to managers who
+asked for them), once per crossing; working them out can never cost the write."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from bot.router import Incoming
+from bot.services import Services
+from storage.models import Chat, CostEntry, Membership, Notification, Project, Role, User
+from tests.support.channel import make_services
+from tests.support.factories import Factory
+from tools import REGISTRY
+
+
+@pytest.fixture
+def services(engine: Engine, db_url: str) -> Services:
+    return make_services(engine, db_url)
+
+
+@pytest.fixture
+def site(make: Factory, session: Session) -> Project:
+    project = make.project(code="SG3", name="阳光花园3号楼")
+    make.budget(project, "materials", 10000)
+    session.add(Chat(telegram_chat_id=-100200, title="工地群", project_id=project.id, timezone=project.timezone))
+    session.commit()
+    return project
+
+
+def _manager(make: Factory, site: Project, *, alerts: bool = False, telegram_id: int = 5001) -> User:
+    user = make.user("王经理", project=site, role=Role.manager, telegram_id=telegram_id)
+    if alerts:
+        member = make.session.scalar(select(Membership).where(Membership.user_id == user.id))
+        assert member is not None
+        member.alerts = True
+        make.session.add(Chat(telegram_chat_id=telegram_id, title=None, project_id=None))
+        make.session.commit()
+    return user
+
+
+def _say(services: Services, user: User, text: str) -> Any:
+    return services.router.handle(Incoming(text=text, user_id=user.id, chat_key="test:alerts", project_code="SG3"))
+
+
+def _alerts(session: Session) -> list[Notification]:
+    session.rollback()
+    return list(session.scalars(select(Notification).where(Notification.kind == "alert").order_by(Notification.id)))
+
+
+def test_a_write_crossing_a_line_queues_one_alert_per_chat_once_per_crossing(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    manager = _manager(make, site, alerts=True)
+    assert _say(services, manager, "/cost 材料 7000").wrote
+    assert _alerts(session) == []  # 70%: nothing crossed
+    assert _say(services, manager, "/cost 材料 1500").wrote  # 85%: past the 80% line
+    sent = _alerts(session)
+    assert len(sent) == 2  # the project's group and the manager who asked for alerts
+    assert all("材料费：已用 85.0%，超过 80% 预警线" in n.payload["text"] for n in sent)
+    assert _say(services, manager, "/cost 材料 500").wrote  # 90%: the same crossing
+    assert len(_alerts(session)) == 2
+
+
+def test_a_manager_who_did_not_ask_gets_no_private_alert(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    manager = _manager(make, site, alerts=False)
+    assert _say(services, manager, "/cost 材料 8500").wrote
+    [group] = _alerts(session)
+    chat = session.get(Chat, group.chat_id)
+    assert chat is not None and chat.telegram_chat_id == -100200
+
+
+def test_a_failing_check_never_costs_the_write(
+    make: Factory, session: Session, services: Services, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ctx: Any, args: Any) -> Any:
+        raise RuntimeError("schedule check exploded")
+
+    monkeypatch.setitem(REGISTRY, "schedule_status", replace(REGISTRY["schedule_status"], func=broken))
+    manager = _manager(make, site)
+    reply = _say(services, manager, "/cost 材料 8500")
+    assert reply.wrote, reply.text
+    session.rollback()
+    total = session.scalar(select(func.sum(CostEntry.amount)).where(CostEntry.project_id == site.id))
+    assert total == Decimal("8500.00")  # the cost stays although working out its alerts failed
+    assert len(_alerts(session)) == 1  # the budget check still ran and was announced
