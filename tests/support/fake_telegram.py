@@ -265,6 +265,9 @@ class FakeTelegram:
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:
+                    # The client died mid-request (a SIGKILL test): Telegram would not act on half a request.
+                    raise ConnectionResetError("request body cut short")
                 call = fake._record(method, self.headers.get("Content-Type", ""), body, url.query)
                 self._send(*fake._answer(call))
 
