@@ -21,6 +21,12 @@ KINDS = {
 }
 
 
+# What site staff call the party paying for the project, whatever its registered name.
+OWNER_WORDS = frozenset(
+    {"甲方", "业主", "业主方", "建设单位", "建设方", "发包方", "开发商", "owner", "client", "the owner", "the client"}
+)
+
+
 def _norm(text: str) -> str:
     return "".join(text.split()).casefold()
 
@@ -36,7 +42,12 @@ def find(ctx: Context, project: Project, name: str) -> Counterparty | None:
     if len(exact) == 1:
         return exact[0]
     within = [cp for cp in rows if wanted in _norm(cp.name)]
-    return within[0] if len(within) == 1 and len(wanted) >= 2 else None
+    if len(within) == 1 and len(wanted) >= 2:
+        return within[0]
+    owners = [cp for cp in rows if cp.kind == "owner"]
+    if wanted in OWNER_WORDS and len(owners) == 1:  # 甲方, 业主, the client: the project's one owner
+        return owners[0]
+    return None
 
 
 def find_or_create(

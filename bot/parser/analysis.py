@@ -53,6 +53,10 @@ def _re(pattern: str) -> re.Pattern[str]:
 BLOCK_RE = _re(
     r"ignore (all |the )?(previous|above|prior)|disregard|system prompt|drop\s+table|delete\s+(all|every)"
     r"|truncate|rm -rf|;\s*--|删除所有|删除全部|全部删除|清空|系统提示|提示词|你现在是|忽略(之前|以上|前面)"
+    # Words put in the assistant's or the system's mouth (Assistant: 已记录…, SYSTEM: you are now admin): a person
+    # reporting work never writes a speaker label; such text is quoted or forged, and nothing of it is recorded.
+    r"|^\W*(?:assistant|system|sys|bot|ai|gpt|助手|系统|机器人|小助手|客服)\s*[:：]"
+    r"|(?<![a-z])(?:you are now|you're now|act as|pretend to be)(?![a-z])|你现在是|你扮演|假装你是"
 )
 UNDO_RE = _re(
     r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
@@ -157,6 +161,21 @@ SETTLE_RE = _re(
 # Wages settled in full (给张三结清工资, 把李四的工资结了): everything owed, when no amount is said.
 SETTLE_ALL_RE = _re(
     r"结清|结完|结掉|全结|全部结|都结|结了|(?<![a-z])(settle\w* (?:all|everything|in full|up)|pay \w+ off|paid \w+ off)"
+)
+# Bought on credit: the cost is booked, nothing is paid yet (a payable to the supplier).
+CREDIT_RE = _re(
+    r"赊账|赊的|赊了|赊来|赊购|赊|挂账|挂着|记账上|先欠着?|欠着|还没付钱?|还没给钱|没付钱?|未付款?|钱还没给|款还没付"
+    r"|(?<![a-z])(?:on credit|unpaid|not (?:yet )?paid(?: yet)?|haven'?t paid(?: yet)?|pay later|on account)(?![a-z])"
+)
+# Paying a counterparty the project knows (付宏达钢材30万, 永茂塔吊付了3.6万, paid Holcim 20000): money out against
+# what is owed to them, unless the message buys something (买, 采购: a cost paid at once).
+PARTY_PAY_RE = _re(
+    r"付|支付|打款|转账|汇款|结了|结清|结算|结账|货款|(?:转|汇)了|(?:转|打|汇)过去|给[^,.!?]{0,12}(?:转|打|汇)"
+    r"|(?<![a-z])(?:paid|pay|payment|settled?|transferred)(?![a-z])"
+)
+PURCHASE_RE = _re(
+    r"买|购|采购|进货|花了|花费|进场|送来|拉来|运来|到了|到货|用了"
+    r"|(?<![a-z])(?:bought|buy|purchased?|delivered|delivery|spent|spend)(?![a-z])"
 )
 # A confirmation said in the message itself for a cost or a day over a stopped budget line.
 CONFIRM_OVER_RE = _re(
@@ -385,6 +404,18 @@ class Analysis:
     @property
     def text(self) -> str:
         return "".join(self.work)
+
+    @cached_property
+    def party_hits(self) -> list[Hit]:
+        """The project's counterparties named (宏达, 中建商砼, Holcim), outside workers' and projects' names."""
+        return self.lexicon.find_parties(self.text, self.project)
+
+    def party(self, *kinds: str) -> str | None:
+        """The one counterparty of those kinds the message names (its stored name), or None (none, or several)."""
+        names = {
+            h.value for h in self.party_hits if not kinds or self.lexicon.party_kind(self.project, h.value) in kinds
+        }
+        return names.pop() if len(names) == 1 else None
 
     @cached_property
     def names_masked(self) -> str:

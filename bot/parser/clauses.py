@@ -29,6 +29,7 @@ from datetime import date
 
 from bot.parser.analysis import CONFIRM_OVER_RE, Analysis, normalise
 from bot.parser.lexicon import Lexicon, fold
+from bot.parser.manage import manage_plan
 from bot.parser.plan import Plan
 from bot.parser.rules import clause_kind, parse_clause, prelude
 from tools.base import Call, Text
@@ -40,6 +41,7 @@ _SEPARATOR = re.compile(
     r"|\s+(?:and|then|also|plus)\s+",
     re.IGNORECASE,
 )
+_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])")  # between Chinese words only
 _WRITES = frozenset({"labour", "advance", "settle", "cost", "progress", "fund", "fund_in", "fund_out"})
 _PER_WORKER = frozenset({"labour", "advance", "settle", "read:labor_summary"})
 _PART_CHARS = 40
@@ -125,8 +127,18 @@ def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: 
     def analyse(part: str, kind: str | None = None) -> Analysis:
         return Analysis(normalise(part), lexicon, today, project_code, language, labour=kind == "labour")
 
+    managed = manage_plan(analyse(raw))  # 王五今天砌墙8方 一方180: piece work, never labour and a cost
+    if managed is not None:
+        return managed
     clauses = _clauses(spaced, analyse)
     kinds = {c.kind for c in clauses if c.kind is not None}
+    if len(kinds) < 2:
+        # 王五今天一天 借支300, 收到甲方80万 付了商砼20万: a space between two writes of different kinds, each
+        # complete on its own, separates them as a comma would.
+        spaced_clauses = _clauses(spaced, analyse, _SPACE)
+        spaced_kinds = {c.kind for c in spaced_clauses if c.kind is not None}
+        if len(spaced_kinds & _WRITES) >= 2 and all(c.kind is not None or not c.figures for c in spaced_clauses):
+            clauses, kinds = spaced_clauses, spaced_kinds
     if len(kinds) < 2 or not kinds & _WRITES:
         first = next((i for i, c in enumerate(clauses) if c.kind in _WRITES), None)
         if first is not None and not clauses[first].dated and any(c.other_day for c in clauses[first + 1 :]):
@@ -137,11 +149,11 @@ def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: 
     return _plan_parts(spaced, _parts(clauses), analyse, language)
 
 
-def _clauses(text: str, analyse: Callable[[str], Analysis]) -> list[_Clause]:
+def _clauses(text: str, analyse: Callable[[str], Analysis], separator: re.Pattern[str] = _SEPARATOR) -> list[_Clause]:
     """The message's clauses with their kinds; one clause when it has no separator."""
     found: list[_Clause] = []
     begin = 0
-    bounds = [(m.start(), m.end()) for m in _SEPARATOR.finditer(text)] + [(len(text), len(text))]
+    bounds = [(m.start(), m.end()) for m in separator.finditer(text)] + [(len(text), len(text))]
     if len(bounds) == 1:
         return []
     for start, stop in bounds:

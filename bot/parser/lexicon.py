@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.parser.numbers import number
-from storage.models import BudgetLine, Project, Task, Worker
+from storage.models import BudgetLine, Counterparty, Project, Task, Worker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 from tools.resolve import Candidate, match, pinyin_keys
 
@@ -72,6 +72,8 @@ class Lexicon:
     lines: dict[str, dict[str, str]] = field(default_factory=dict)  # project code → {label or key: key}
     day_ends: dict[str, str] = field(default_factory=dict)  # project code → HH:MM, when its working day ends
     day_hours: dict[str, Decimal] = field(default_factory=dict)  # project code → hours in one 工
+    parties: dict[str, tuple[Candidate[str], ...]] = field(default_factory=dict)  # project code → counterparties
+    party_kinds: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, stored name) → supplier, owner…
     version: tuple[Any, ...] = ()
     _project_re: re.Pattern[str] | None = field(default=None, repr=False)
     _project_by_word: dict[str, str] = field(default_factory=dict, repr=False)
@@ -83,6 +85,8 @@ class Lexicon:
     _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _by_full: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zhangsan → workers
     _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
+    _party_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _party_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -94,9 +98,11 @@ class Lexicon:
         lines: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
         day_ends: Mapping[str, str] | None = None,
         day_hours: Mapping[str, Decimal] | None = None,
+        parties: Mapping[str, Sequence[tuple[str, Sequence[str], str]]] | None = None,
         version: tuple[Any, ...] = (),
     ) -> Lexicon:
-        """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks and lines."""
+        """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks, lines and
+        counterparties (name, aliases, kind) per project."""
         lex = cls(
             projects=tuple((code, name, tuple(aliases)) for code, name, aliases in projects),
             workers=tuple(Candidate(name, (name, *aliases)) for name, aliases in workers),
@@ -110,6 +116,11 @@ class Lexicon:
             },
             day_ends=dict(day_ends or {}),
             day_hours=dict(day_hours or {}),
+            parties={
+                code: tuple(Candidate(name, (name, *aliases)) for name, aliases, _kind in rows)
+                for code, rows in (parties or {}).items()
+            },
+            party_kinds={(code, name): kind for code, rows in (parties or {}).items() for name, _a, kind in rows},
             version=version,
         )
         lex._compile()
@@ -132,6 +143,18 @@ class Lexicon:
             self._task_re[code] = _alternation(names)
             every.extend(names)
         self._all_tasks_re = _alternation(every)
+        taken = set(self._worker_by_word) | set(ITEM_WORDS) | set(CATEGORY_WORDS)
+        for code, candidates in self.parties.items():
+            words = {_squash(fold(w)): c.item for c in candidates for w in c.names}
+            short: dict[str, list[str]] = {}
+            for c in candidates:
+                for word in short_forms(c.item):
+                    short.setdefault(_squash(word), []).append(c.item)
+            for word, items in short.items():  # 宏达 for 宏达挖掘机台班, when it names one party only
+                if len(set(items)) == 1 and word not in words and word not in taken:
+                    words[word] = items[0]
+            self._party_by_word[code] = words
+            self._party_re[code] = _alternation(words)
         for code, own in self.lines.items():
             self._line_re[code] = _alternation(own)
             self.lines[code] = {_squash(k): v for k, v in own.items()}
@@ -173,6 +196,18 @@ class Lexicon:
         if pattern is None:
             return []
         return [Hit(words[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def find_parties(self, text: str, project: str | None) -> list[Hit]:
+        """The project's counterparties (suppliers, subcontractors, the owner) named in text, by name, alias or a
+        short form (宏达 for 宏达挖掘机台班, Holcim for Holcim Concrete); value is the stored name."""
+        pattern = self._party_re.get(project or "")
+        if pattern is None:
+            return []
+        words = self._party_by_word[project or ""]
+        return [Hit(words[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+
+    def party_kind(self, project: str | None, name: str) -> str | None:
+        return self.party_kinds.get((project or "", name))
 
     def task_names(self, project: str | None) -> list[str]:
         return [c.item for c in self.tasks.get(project or "", ())]
@@ -243,7 +278,7 @@ _LOCK = threading.Lock()
 def _version(session: Session) -> tuple[Any, ...]:
     """Counts, highest ids and newest creation times of the named tables: one cheap query."""
     parts = []
-    for model in (Project, Worker, Task, BudgetLine):
+    for model in (Project, Worker, Task, BudgetLine, Counterparty):
         parts.append(select(func.count(model.id)).scalar_subquery())
         parts.append(select(func.max(model.id)).scalar_subquery())
     for model in (Project, Worker):
@@ -270,6 +305,13 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
         )
     ):
         lines.setdefault(code_of[project_id], []).append((category, label))
+    parties: dict[str, list[tuple[str, list[str], str]]] = {}
+    for project_id, name, aliases, kind in session.execute(
+        select(Counterparty.project_id, Counterparty.name, Counterparty.aliases, Counterparty.kind).order_by(
+            Counterparty.id
+        )
+    ):
+        parties.setdefault(code_of[project_id], []).append((name, aliases or [], kind))
     return Lexicon.build(
         projects=[(code, name, aliases or []) for _, code, name, aliases, *_ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
@@ -277,8 +319,55 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
         lines=lines,
         day_hours={code: hours for _, code, _, _, hours, _ in projects if hours},
         day_ends={code: end for _, code, _, _, _, end in projects if end},
+        parties=parties,
         version=version,
     )
+
+
+# Words a firm's name ends with that people leave out when they name it (宏达挖掘机台班 → 宏达, Holcim Concrete →
+# Holcim); the short form must still be two characters (or a word of four letters) and not a number.
+_NAME_BRACKETS_RE = re.compile(r"[（(][^）)]*[）)]")
+_NUMERAL_RE = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
+_COMMON_EN = frozenset(
+    [
+        "city",
+        "ace",
+        "deep",
+        "the",
+        "new",
+        "big",
+        "best",
+        "first",
+        "general",
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "national",
+        "united",
+        "global",
+    ]
+)
+
+
+def short_forms(name: str) -> list[str]:
+    """The ways a counterparty's name is shortened in chat: without a bracketed part, its first two Chinese
+    characters (a firm's own name: 宏达, 永茂, 华新), or the first English word."""
+    bare = _squash(fold(_NAME_BRACKETS_RE.sub("", name)))
+    found = [bare] if bare and bare != _squash(fold(name)) else []
+    chinese = re.match(r"[\u4e00-\u9fff]{2}", bare)
+    if chinese and len(bare) > 2 and not _NUMERAL_RE.search(chinese[0]):
+        found.append(chinese[0])
+        if len(bare) >= 6:
+            found.append(bare[:4])  # 永茂塔吊 for 永茂塔吊租赁
+    first = fold(name).split()[0] if name.split() else ""
+    words = fold(name).split()
+    if first.isascii() and first.isalpha() and len(first) >= 4 and first not in _COMMON_EN and len(words) > 1:
+        found.append(first)
+    if len(words) > 2 and all(w.isascii() for w in words[:2]):
+        found.append(" ".join(words[:2]))  # Deep Piling for Deep Piling Ltd
+    return found
 
 
 # -- the domain's own words ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from bot.parser.analysis import (
     COST_WORD_RE,
+    CREDIT_RE,
     EACH_RE,
     SETTLE_ALL_RE,
     Analysis,
@@ -100,7 +101,8 @@ def plan_fund(an: Analysis, direction: str) -> Plan:
     if isinstance(day, str):
         return ask(day)
     args = an.with_project(direction=direction, amount=_money_text(amount), date=day.isoformat())
-    party = counterparty(an, direction)
+    kinds = ("owner", "other") if direction == "in" else ("supplier", "subcontractor", "other")
+    party = an.party(*kinds) or counterparty(an, direction)
     if party:
         args["counterparty"] = party
     return one("record_fund", args)
@@ -189,6 +191,11 @@ def plan_cost(an: Analysis) -> Plan:
     args = an.with_project(category=category, amount=_money_text(amount), date=day.isoformat())
     if note:
         args["note"] = note
+    vendor = an.party("supplier", "subcontractor", "other")
+    if vendor:
+        args["vendor"] = vendor
+    if CREDIT_RE.search(an.low):
+        args["paid"] = False  # 赊的, 还没付: booked as owed to the supplier, no money out
     if priced is None or priced.plain:
         return one("add_cost", args)
     args["quantity"] = decimal_text(priced.quantity)

@@ -351,9 +351,21 @@ def test_who_pays_decides_the_direction_of_money(text: str, direction: str, coun
     ]
 
 
-def test_money_both_in_and_out_in_one_message_is_asked_about() -> None:
-    calls, question = _plan("收到甲方20万 付给钢材厂10万")
+def test_money_both_in_and_out_in_one_clause_is_asked_about() -> None:
+    calls, question = _plan("收到甲方20万付给钢材厂10万")
     assert calls == [] and question
+
+
+def test_a_space_between_two_complete_writes_of_different_kinds_separates_them() -> None:
+    """收到甲方20万 付给钢材厂10万, 赵六今天半天 借了300: each side is a whole write of its own kind."""
+    assert [(tool, args["direction"], args["amount"]) for tool, args in _plan("收到甲方20万 付给钢材厂10万")[0]] == [
+        ("record_fund", "in", "200000"),
+        ("record_fund", "out", "100000"),
+    ]
+    assert _calls("赵六今天半天 借了300") == [
+        ("log_labor", {"worker": "赵六", "date": "2026-11-25", "days": "0.5"}),
+        ("record_advance", {"worker": "赵六", "amount": "300", "date": "2026-11-25"}),
+    ]
 
 
 def test_wages_transferred_to_a_worker_are_a_settlement() -> None:

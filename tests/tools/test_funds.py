@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditLog, Direction, FundTxn, Role
+from storage.models import AuditLog, Counterparty, Direction, FundTxn, Role
 from storage.queries import funds as fq
 from storage.queries import labor as lq
 from tests.support.factories import Factory
@@ -264,3 +264,17 @@ def test_ten_thousand_dimes_of_wages_are_exactly_1000_of_upcoming_needs(session:
     short = run_tool(make.ctx(project=project), "fund_status", {})
     assert short.data["warnings"] == ["below_upcoming_needs"]
     assert "缺口 ¥0.01" in short.text
+
+
+def test_money_from_the_owner_by_its_common_name_is_booked_to_the_project_s_owner(
+    session: Session, make: Factory
+) -> None:
+    project = make.project(code="SG3")
+    session.add(Counterparty(project_id=project.id, name="阳光置业", aliases=[], kind="owner", created_at=None))
+    session.commit()
+    for said in ("甲方", "业主"):
+        result = run_tool(
+            make.ctx(project=project), "record_fund", {"direction": "in", "amount": "1000", "counterparty": said}
+        )
+        assert result.ok, result.text
+        assert txns(session)[-1].counterparty == "阳光置业"
