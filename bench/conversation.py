@@ -5,6 +5,11 @@ agent pointed at the scripted fake OpenAI server (tests/support/fake_openai.py):
 reaches the model, the server answers with the case's expected calls (or a short text when none).
 Targets (issue 3): >= 70% with no model call, <= 1.2 model calls per message, prompt <= 6,000 characters,
 parser p99 <= 5 ms.
+
+Then, per message set and with no model at all (as `sitebot parse --json` plans, the tools' dry run included):
+planned writes that are wrong (a write made at once whose calls differ from the expected ones; target 0), proposals
+per message, the share of messages that end in the expected write at once or after one confirmation, and the share
+understood without a model (that, or an expected question asked; target >= 90% on the whole set).
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.run_holdout import _normal, judge, outcome
 from bot.app import build_services, prepare_database
 from bot.channels.terminal import acting_user
 from bot.parser import Lexicon, parse_text
+from bot.planning import plan_dict
 from bot.router import Incoming
 from bot.settings import Settings
 from tests.support.fake_openai import FakeOpenAI, text, tool_calls
@@ -34,8 +41,49 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "bot" / "data"
 def load_cases() -> list[dict]:
     cases = []
     for path in sorted(DATA.glob("*_cases.jsonl")):
-        cases += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                case.setdefault("set", path.name)
+                if "expect" not in case:  # the older sets: no calls is a question, "confirm" a proposal
+                    case["expect"] = "ask" if not case["calls"] else "propose" if case.get("confirm") else "act"
+                cases.append(case)
     return cases
+
+
+def offline_figures(services: object, user_id: int, cases: list[dict]) -> list[str]:
+    """Per set: wrong writes, proposals per message, writes after at most one confirmation, understood."""
+    by_set: dict[str, list[tuple[dict, dict, bool, bool]]] = {}
+    for case in cases:
+        out = plan_dict(
+            services.router,  # type: ignore[attr-defined]
+            case["text"],
+            user_id=user_id,
+            project_code=case.get("project"),
+            today=TODAY,
+        )
+        by_set.setdefault(case["set"], []).append((case, out, *judge(case, out)))
+    every = [row for rows in by_set.values() for row in rows]
+    lines = ["", "with no model (the rules, and the tools' dry run):"]
+    for name, rows in [*sorted(by_set.items()), ("all sets", every)]:
+        n = len(rows)
+        wrong = sum(1 for _, _, _, bad in rows if bad)
+        proposals = sum(1 for _, out, _, _ in rows if outcome(out) == "propose")
+        writes = [(c, out) for c, out, _, _ in rows if c["expect"] in ("act", "propose")]
+        written = sum(
+            1 for c, out in writes if outcome(out) in ("act", "propose") and _normal(out["calls"]) == c["calls"]
+        )
+        understood = sum(1 for _, _, right, _ in rows if right) + sum(
+            1
+            for c, out, right, _ in rows
+            if not right and c["expect"] == "act" and outcome(out) == "propose" and _normal(out["calls"]) == c["calls"]
+        )
+        lines.append(
+            f"  {name:<22} {n:>4} msgs  wrong writes {wrong:>2}  proposals/msg {proposals / n:.3f}  "
+            f"write within one confirmation {written}/{len(writes)} = {written / max(1, len(writes)):.1%}  "
+            f"understood {understood / n:.1%}"
+        )
+    return lines
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -76,6 +124,11 @@ def main() -> int:
                 timings.append((time.perf_counter() - started) * 1000)
         gc.enable()
 
+        # Offline figures first, on the demo as loaded (the router loop below writes): no model.
+        agent, services.router.agent = services.router.agent, None
+        offline = offline_figures(services, user_id, cases)
+        services.router.agent = agent
+
         # Model calls: every message through the router, the fake model answering with the expected calls.
         model_calls: list[int] = []
         for case in cases:
@@ -99,6 +152,7 @@ def main() -> int:
     print(f"model calls per message:     {mean_calls:.3f}   (target <= 1.2)")
     print(f"prompt size (system + tools): {prompt} characters   (target <= 6,000)")
     print(f"parser latency: median {median:.3f} ms, p99 {p99:.3f} ms, max {max(timings):.3f} ms   (target p99 <= 5 ms)")
+    print("\n".join(offline))
     return 0
 
 

@@ -18,6 +18,7 @@ from bot.parser.analysis import (
     CHANGE_RE,
     CORRECTION_RE,
     COST_WORD_RE,
+    CREDIT_RE,
     DONE_RE,
     FIX_RE,
     FUND_IN_RE,
@@ -29,9 +30,11 @@ from bot.parser.analysis import (
     NEGATION_RE,
     ORDINAL_RE,
     PART_DAY_ABSENCE_RE,
+    PARTY_PAY_RE,
     PERCENT_RE,
     PLACE_RE,
     PROGRESS_WORD_RE,
+    PURCHASE_RE,
     QUERY_RE,
     QUESTIONS,
     RATE_RE,
@@ -48,11 +51,24 @@ from bot.parser.analysis import (
 )
 from bot.parser.labour import plan_correction, plan_labor
 from bot.parser.lexicon import Lexicon, find_categories, find_items, fold
+from bot.parser.manage import manage_plan
 from bot.parser.money import COUNT_RE, CP_ANY, PER_UNIT_RE, counterparty, plan_cost, plan_fund, plan_payment
 from bot.parser.plan import Plan
 from bot.parser.progress import plan_progress, progress_fix
 from bot.parser.reads import plan_read, read_tool
 from tools.base import Text
+
+
+def pays_party(an: Analysis) -> bool:
+    """Money paid to a supplier or subcontractor the project knows (付宏达钢材30万, paid Holcim 20000), buying
+    nothing in the same breath: a payment against what is owed to them (the tool asks when nothing is)."""
+    low = an.low
+    return bool(
+        an.party("supplier", "subcontractor", "other")
+        and PARTY_PAY_RE.search(low)
+        and not PURCHASE_RE.search(low)
+        and not CREDIT_RE.search(low)
+    )
 
 
 def write_plan(an: Analysis) -> Plan | None:
@@ -64,7 +80,8 @@ def write_plan(an: Analysis) -> Plan | None:
         return ask(an.t("ambiguous"))
     # 张三没来: someone did not work; a note we do not record. An absence for part of the day next to a part-day
     # figure (一个晌，下午没来) only says why the figure is a part.
-    if NEGATION_RE.search(PART_DAY_ABSENCE_RE.sub(" ", low) if an.quantities else low):
+    said = CREDIT_RE.sub(" ", low)  # 还没付, not paid yet: bought on credit, no denial
+    if NEGATION_RE.search(PART_DAY_ABSENCE_RE.sub(" ", said) if an.quantities else said):
         return ask(an.t("ambiguous"))
     has_workers = bool(an.worker_hits) or bool(an.workers[1])
     if has_workers or an.workers[0]:
@@ -73,6 +90,8 @@ def write_plan(an: Analysis) -> Plan | None:
         if SETTLE_RE.search(low):
             return plan_payment(an, "settle_wages")
     money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not has_workers
+    if not money_in and not has_workers and pays_party(an):
+        return plan_fund(an, "out")  # 付宏达30万: a payment against what is owed to them, never a new cost
     if money_in and money_out:
         return ask(an.t("which_direction"))
     if money_in:
@@ -191,6 +210,9 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
 
 def parse_clause(an: Analysis) -> Plan:
     """The plan for one action: a write, a question about it, or a read."""
+    managed = manage_plan(an)
+    if managed is not None:
+        return managed
     low = an.low
     pending: Plan | None = None
     if not QUERY_RE.search(low):
@@ -256,6 +278,7 @@ def clause_kind(an: Analysis) -> str | None:
     if SETTLE_RE.search(low):
         return "settle"
     money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not an.worker_hits
+    money_out = money_out or (not money_in and not an.worker_hits and pays_party(an))
     if money_in or money_out:
         return "fund" if money_in and money_out else "fund_in" if money_in else "fund_out"
     if an.percent is not None and (
@@ -305,6 +328,10 @@ def _unread(an: Analysis, plan: Plan) -> list[str]:
         for pattern in (COUNT_RE, PER_UNIT_RE):
             for m in pattern.finditer(an.low):
                 blank(m.start(), m.end())
+    for hit in an.party_hits:
+        blank(hit.begin, hit.end)
+    for m in CREDIT_RE.finditer(an.low):
+        blank(m.start(), m.end())
     for direction in ("in", "out"):
         party = counterparty(an, direction)
         at = an.low.find(fold(party)) if party else -1
