@@ -155,9 +155,44 @@ def _figure(m: re.Match[str] | None, *groups: str) -> Decimal | None:
     return None
 
 
+_LISTS = (
+    (
+        "list_workers",
+        re.compile(
+            r"工人(?:名单|列表|清单|花名册)|(?:有|都有)?哪些工人|工人(?:都)?有(?:谁|哪些)|花名册"
+            r"|(?<![a-z])(?:list (?:of |the |all )?workers|workers? list|who(?:'s| is)? on the crew|crew list)(?![a-z])"
+        ),
+    ),
+    (
+        "list_tasks",
+        re.compile(
+            r"任务(?:列表|清单|名单)|(?:有|都有)?哪些任务|(?<![a-z])(?:list (?:of |the |all )?tasks|task list)(?![a-z])"
+        ),
+    ),
+    (
+        "list_members",
+        re.compile(r"(?:项目|群)?成员(?:名单|列表|有哪些|有谁)?$|(?<![a-z])(?:list (?:the )?members|members)\W*$"),
+    ),
+    (
+        "list_counterparties",
+        re.compile(
+            r"往来单位|供应商(?:名单|列表|有哪些)?$|应付(?:款|账款)?(?:多少|情况|明细)|欠.{1,12}?(?:多少|几)"
+            r"|(?<![a-z])(?:payables|suppliers|who do we owe|how much do we owe)(?![a-z])"
+        ),
+    ),
+)
+
+
 def manage_plan(an: Analysis) -> Plan | None:
-    """The plan when the message manages workers, tasks or piece work, or asks for a statement or a chart."""
+    """The plan when the message manages workers, tasks or piece work, or asks for a statement, a chart or a
+    list (workers with their rates, tasks, members, counterparties with what is owed)."""
     low = an.low
+    if _STATEMENT_RE.search(low) and an.worker_hits:
+        return _statement(an)
+    if not an.worker_hits and not an.amounts:
+        for tool, pattern in _LISTS:
+            if pattern.search(low.strip()):
+                return one(tool, an.with_project())
     if _STATEMENT_RE.search(low):
         return _statement(an)
     if _CHART_RE.search(low) and not _ADD_WORKER_RE.search(low):

@@ -172,3 +172,18 @@ def test_statements_and_charts_are_read_offline() -> None:
 def test_money_and_days_are_never_read_as_piece_work_or_charts(text: str) -> None:
     calls, _, _ = _plan(text)
     assert all(tool not in ("log_piece_work", "show_chart") for tool, _ in calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("工人名单", "list_workers"),
+        ("list workers", "list_workers"),
+        ("有哪些任务", "list_tasks"),
+        ("成员有哪些", "list_members"),
+        ("往来单位", "list_counterparties"),
+        ("欠宏达多少钱", "list_counterparties"),
+    ],
+)
+def test_lists_are_read_in_words(text: str, tool: str) -> None:
+    assert _plan(text)[0] == [(tool, {})]
