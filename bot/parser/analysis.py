@@ -263,7 +263,9 @@ BARE_DAYS_RE = _re(r"\s*[:=]?\s*(?P<n>\d+(?:\.\d+)?|\.\d+|半)(?![\d.%]|\s*(?:[�
 NAME_AND_NUMBER_RE = _re(r"[\s,.;、]*\|+\s*[:=]?\s*(?:\d+(?:\.\d+)?|\.\d+|半)[\s,.;、]*")
 EACH_DAYS_RE = _re(r"(?:各|每人|一人|都)\s*(?P<n>\d+(?:\.\d+)?|[一两俩半])\s*个(?=\s|$|[,.!?])")
 MAX_BARE_DAYS = Decimal(3)
-OT_BEFORE_RE = _re(r"(加班|加了|overtime|ot)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$")
+OT_BEFORE_RE = _re(
+    r"(加班|加了|(?<=[天工个])\s*加|overtime|ot|\+)\s*(改成|改为|应该是|应是|应为|是|should be|to)?\s*了?\s*(of\s+)?$"
+)
 OT_AFTER_RE = _re(r"^\s*(的)?\s*(加班|班|overtime|ot(?![a-z]))")
 OT_BARE_RE = _re(
     rf"(?:加班|(?<![a-z])(?:overtime|ot)(?![a-z]))\s*(?P<n>{_N})"
@@ -274,7 +276,9 @@ RATE_RE = _re(
     r"|按\s*(?P<b>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:一天|/天|每天|算)"
 )
 # A minus sign before a figure (-5000, −1, 负300); a dash after a digit or a letter is a range or a code.
-NEGATIVE_RE = _re(rf"(?<![\d.a-z])(?:-|−|负)\s*(?={NUMBER})(?!(?:{NUMBER})\s*(?:层|楼|f(?![a-z])))")  # 负一层: a floor
+NEGATIVE_RE = _re(
+    rf"(?<![\d.a-z])(?:(?<!\S)-(?=\S)|(?<=\S)-(?=\d)|^-\s*|−|负\s*)(?={NUMBER})(?!(?:{NUMBER})\s*(?:层|楼|f(?![a-z])))"
+)  # 负一层: a floor
 NOT_MONEY_AFTER_RE = _re(
     r"^\s*(个|半)?\s*(天|工(?![资钱])|小时|钟|%|#|成|号|日|吨|方|车|袋|米|m(?![a-z])|kg|斤|公斤"
     r"|根|张|台|人(?!工)|层|楼|箱|桶|片|平|次|遍|月|周|年|点|包|卷|捆|盒|件|套|条|只|组|批|瓶|罐|趟|(?<=个)"
@@ -345,9 +349,20 @@ class Asked(str):
         return asked
 
 
+# Financial numerals (壹天, 贰仟伍佰): written on receipts and by careful foremen. 伍 and 陆 are also surnames, so
+# they are read as numerals only next to another numeral or a unit.
+_CAPITAL_DIGITS = str.maketrans("壹贰叁肆柒捌玖拾佰仟", "一二三四七八九十百千")
+_CAPITAL_NAME_DIGIT_RE = re.compile(
+    r"[伍陆](?=[一二三四五六七八九十百千万元块天工个号日点]|$)|(?<=[一二三四五六七八九十百千])[伍陆]"
+)
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), ideographic space and tabs as spaces, trimmed."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    """NFKC (full-width → half-width), financial numerals as plain ones, ideographic space and tabs as spaces,
+    trimmed."""
+    plain = unicodedata.normalize("NFKC", text).translate(_CAPITAL_DIGITS)
+    plain = _CAPITAL_NAME_DIGIT_RE.sub(lambda m: "五" if m[0] == "伍" else "六", plain)
+    return re.sub(r"\s+", " ", plain).strip()
 
 
 @dataclass

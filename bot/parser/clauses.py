@@ -127,9 +127,12 @@ def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: 
     def analyse(part: str, kind: str | None = None) -> Analysis:
         return Analysis(normalise(part), lexicon, today, project_code, language, labour=kind == "labour")
 
-    managed = manage_plan(analyse(raw))  # 王五今天砌墙8方 一方180: piece work, never labour and a cost
+    whole = analyse(raw)
+    managed = manage_plan(whole)  # 王五今天砌墙8方 一方180: piece work, never labour and a cost
     if managed is not None:
         return managed
+    if _roster(whole):  # 周一 张三1.5 李四1: a roster of days
+        return parse_clause(analyse(raw, "labour"))
     clauses = _clauses(spaced, analyse)
     kinds = {c.kind for c in clauses if c.kind is not None}
     if len(kinds) < 2:
@@ -147,6 +150,25 @@ def _parse(text: str, raw: str, lexicon: Lexicon, *, today: date, project_code: 
             return Plan(calls=[], source="rules", question=_Q["which_day"].render(language, part=words))
         return parse_clause(analyse(raw, kinds.pop() if len(kinds) == 1 else None))
     return _plan_parts(spaced, _parts(clauses), analyse, language)
+
+
+_ROSTER_FILLER_RE = re.compile(
+    r"记工|点工|出工|考勤|人工|工日|各|[:：/,，、;；\s-]|(?<![a-z])(?:crew|log|days?)(?![a-z])"
+)
+_ROSTER_HEADER_RE = re.compile(r"记工|点工|出工|考勤|工日|(?<![a-z])(?:crew|roster|timesheet)(?![a-z])")
+_ROSTER_FIGURE_RE = re.compile(r"\|+\s*(\d+(?:\.\d+)?)")
+
+
+def _roster(an: Analysis) -> bool:
+    """Only dates, a project, a header word and workers each with one small bare number (记工 11.23 赵六1 孙七1
+    王五0.5): days, as a foreman's list says them. Anything else in the message, and it is read as before."""
+    if len({hit.value for hit in an.worker_hits}) < 2 or not (an.spans or _ROSTER_HEADER_RE.search(an.low)):
+        return False  # 王五1 赵六1 with no date and no header: days or something else?
+    text = an.text  # projects and dates blanked, workers as |
+    figures = _ROSTER_FIGURE_RE.findall(text)
+    if len(figures) != len(an.worker_hits) or any(not 0 < float(f) <= 3 for f in figures):
+        return False
+    return not _ROSTER_FILLER_RE.sub("", _ROSTER_FIGURE_RE.sub("", text)).strip()
 
 
 def _clauses(text: str, analyse: Callable[[str], Analysis], separator: re.Pattern[str] = _SEPARATOR) -> list[_Clause]:

@@ -172,7 +172,7 @@ def _d2(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today - timedelta(days=2), today - timedelta(days=2), False
 
 
-@_rule(r"昨天|昨日|昨晚|昨儿个?|yesterday")
+@_rule(r"昨天|昨日|昨晚|昨儿个?|yesterday|(?<![a-z])(?:yday|yest|ystrdy)(?![a-z])")
 def _d1(m: re.Match[str], today: date) -> tuple[date, date, bool]:
     return today - timedelta(days=1), today - timedelta(days=1), False
 

@@ -200,7 +200,7 @@ def plan_cost(an: Analysis) -> Plan:
         return one("add_cost", args)
     args["quantity"] = decimal_text(priced.quantity)
     if priced.unit:
-        args["unit"] = priced.unit
+        args["unit"] = _shown(an, priced.unit)  # stored in the words of the message: 吨 in Chinese, tonne in English
     args["unit_price"] = decimal_text(priced.price)
     if priced.said:  # a figure taken for a count or a total: proposed, with the computation
         return Plan(calls=[Call("add_cost", args)], source="rules", confirm=True, question=priced.said)
@@ -242,7 +242,7 @@ def _cost_list(an: Analysis) -> list[tuple[str, str | None, Decimal]] | None:
 
 
 _UNIT = r"(?:个?台班|个?小时|个?钟头|天|车|吨|立方|方|趟|个?月|包|袋|桶|箱|卷|根|张|米|平米|平方)"
-_EN_UNIT = r"(?:days?|hours?|hrs?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
+_EN_UNIT = r"(?:days?|hours?|hrs?|tonnes?|tons?|loads?|trucks?|shifts?|bags?|months?)(?![a-z])"
 PER_UNIT_RE = re.compile(
     rf"(?:单价|(?<![a-z])(?:unit\s+price|price\s+per\s+unit|price\s+each)(?:\s+(?:of|is|at))?)\s*(?:是|为|:)?\s*[$¥]?"
     rf"(?P<p5>{NUMBER})\s*(?:元|块)?(?:\s*(?:/|每|一|per|a)\s*(?P<u5>{_UNIT}|{_EN_UNIT}))?"
@@ -250,6 +250,7 @@ PER_UNIT_RE = re.compile(
     rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
     rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
     rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})"
+    rf"|@\s*[$¥]?(?P<p6>{NUMBER})(?:\s*(?:/|a|an|per|each)\s*(?P<u6>{_EN_UNIT}))?"
 )
 COUNT_RE = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
 # A figure said to be the whole amount (共8000, 总价8000, total 8000).
@@ -268,6 +269,7 @@ _UNIT_WORDS = {
     "hour": "小时",
     "hr": "小时",
     "ton": "吨",
+    "tonne": "吨",
     "load": "车",
     "truck": "车",
     "shift": "台班",
@@ -277,7 +279,7 @@ _UNIT_WORDS = {
 
 
 _EN_UNITS = {
-    "吨": "ton",
+    "吨": "tonne",
     "包": "bag",
     "车": "load",
     "方": "m³",
@@ -307,7 +309,7 @@ def _price_spans(an: Analysis) -> list[re.Match[str]]:
 
 
 def _price_text(m: re.Match[str]) -> str:
-    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or m["p5"] or ""
+    return m["p1"] or m["p2"] or m["p3"] or m["p4"] or m["p5"] or m["p6"] or ""
 
 
 def _inside_price(an: Analysis, amount: tuple[Decimal, bool, int, int]) -> bool:
@@ -338,7 +340,7 @@ def _priced(an: Analysis) -> Priced | str | None:
         return an.t("which_amount")
     price = prices[0]
     value = number(_price_text(price))
-    said_unit = price["u1"] or price["u2"] or price["u3"] or price["u4"] or price["u5"]
+    said_unit = price["u1"] or price["u2"] or price["u3"] or price["u4"] or price["u5"] or price["u6"]
     unit = _unit(said_unit) if said_unit else None
     if value is None or value <= 0:
         return None

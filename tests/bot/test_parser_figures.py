@@ -145,7 +145,7 @@ def test_a_bare_figure_next_to_a_unit_price_is_proposed_as_the_count_or_the_tota
 
 def test_a_unit_price_is_never_stored_as_the_total() -> None:
     assert _acted("rebar 2 tons unit price 4000", language="en") == [
-        ("add_cost", {**_cost("8000", "2", "吨", "4000", "rebar")[1]})
+        ("add_cost", {**_cost("8000", "2", "tonne", "4000", "rebar")[1]})  # the unit in the message's words
     ]
     assert _asked("钢筋2吨单价4000 运费200")  # another cost, or the total? asked, never 4000 or 200 alone
     plan = _plan("rebar unit price 4000", language="en")
@@ -153,7 +153,7 @@ def test_a_unit_price_is_never_stored_as_the_total() -> None:
 
 
 def test_an_english_unit_price() -> None:
-    expected = ("add_cost", {**_cost("1250", "50", "包", "25", "cement")[1]})
+    expected = ("add_cost", {**_cost("1250", "50", "bag", "25", "cement")[1]})
     assert _acted("cement 50 bags at 25 per bag", language="en") == [expected]
 
 

@@ -434,3 +434,41 @@ def test_got_money_from_someone_is_money_in() -> None:
             {"direction": "in", "amount": "40000", "date": "2026-11-25", "counterparty": "Harbour Holdings"},
         )
     ]
+
+
+# -- the way lists and quick notes are typed --------------------------------------------------------------
+
+
+def test_a_dated_roster_of_names_with_small_bare_numbers_is_days() -> None:
+    assert _calls("周一 张三1.5 李四1") == [_labor("张三", "1.5", "2026-11-23"), _labor("李四", "1", "2026-11-23")]
+
+
+def test_financial_numerals_are_numbers_but_a_surname_stays_a_name() -> None:
+    assert _calls("张三 今天 壹天") == [_labor("张三", "1")]
+    assert _calls("李四一天加2小时") == [
+        ("log_labor", {"worker": "李四", "date": "2026-11-25", "days": "1", "overtime_hours": "2"})
+    ]
+
+
+def test_a_dash_between_spaces_is_a_separator_and_a_dash_on_a_figure_is_a_minus() -> None:
+    assert _calls("Mike Chen - 1 day", "RW") == [_labor("Mike Chen", "1")]
+    calls, question = _plan("Mike Chen -1 day", "RW", "en")
+    assert calls == [] and question and "-1" in question
+
+
+def test_short_english_for_yesterday_and_an_at_sign_price() -> None:
+    assert _calls("mike 1 day yday", "RW") == [_labor("Mike Chen", "1", "2026-11-24")]
+    assert _plan("cement 40 bags @ 12", "RW", "en")[0] == [
+        (
+            "add_cost",
+            {
+                "category": "materials",
+                "amount": "480",
+                "date": "2026-11-25",
+                "note": "cement",
+                "quantity": "40",
+                "unit": "bag",
+                "unit_price": "12",
+            },
+        )
+    ]
