@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -365,6 +365,20 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", plain).strip()
 
 
+def _evening_only(words: str, day_end: int) -> int | None:
+    """The evening reading of a clock time said without morning or evening (加班到9点), when the morning one could
+    not be overtime (it is before the day ends) and the evening one is (after it, by midnight)."""
+    found = re.search(r"(\d+|[一二两三四五六七八九十]+)\s*(?:[点:.时]\s*(半|\d+|[一二三四五六七八九十]+)?)?", words)
+    if found is None:
+        return None
+    hour = number(found[1])
+    minutes = 30 if found[2] == "半" else number(found[2]) if found[2] else Decimal(0)
+    if hour is None or minutes is None or hour != int(hour) or not 1 <= hour < 12 or not 0 <= minutes < 60:
+        return None
+    morning, evening = int(hour) * 60 + int(minutes), (int(hour) + 12) * 60 + int(minutes)
+    return evening if morning <= day_end < evening <= 24 * 60 else None
+
+
 @dataclass
 class Worker:
     name: str
@@ -629,6 +643,10 @@ class Analysis:
         day_end = minutes_of(self.lexicon.day_end(self.project))
         shown_end = clock_text(day_end)
         for clock in clocks:
+            if clock.stop is None and clock.overtime and not clock.span:
+                evening = _evening_only(clock.words, day_end)
+                if evening is not None:  # 加班到9点 with the day ending at 18:00: only 21:00 is overtime
+                    clock = replace(clock, stop=evening)
             if clock.stop is None:
                 hour = re.search(r"\d+|[一二两三四五六七八九十]+", clock.words)
                 hour_value = number(hour[0]) if hour else None

@@ -189,8 +189,15 @@ def test_a_span_of_clock_times_is_the_hours_worked() -> None:
     assert calls[0][1]["hours"] == "5"
 
 
+def test_overtime_until_an_hour_only_the_evening_makes_sense_of_is_proposed_with_its_computation() -> None:
+    """The day ends at 18:00: 加班到9点 can only be 21:00; the foreman sees the reading before it is written."""
+    calls, question = _proposed("张三今天一天 加班到9点")
+    assert calls == [("log_labor", {"worker": "张三", "date": "2026-11-25", "days": "1", "overtime_hours": "3"})]
+    assert "21:00" in question and "18:00" in question
+
+
 def test_a_clock_time_that_could_be_morning_is_asked() -> None:
-    question = _asked("张三今天一天 加班到9点")
+    question = _asked("张三今天一天 干到9点")  # worked until 9: not said to be overtime
     assert "9" in question
 
 
