@@ -71,12 +71,17 @@ def offline_figures(services: object, user_id: int, cases: list[dict]) -> list[s
         proposals = sum(1 for _, out, _, _ in rows if outcome(out) == "propose")
         writes = [(c, out) for c, out, _, _ in rows if c["expect"] in ("act", "propose")]
         written = sum(
-            1 for c, out in writes if outcome(out) in ("act", "propose") and _normal(out["calls"]) == c["calls"]
+            1
+            for c, out in writes
+            if outcome(out) in ("act", "propose") and _normal(out["calls"]) == _normal(c["calls"])
         )
         understood = sum(1 for _, _, right, _ in rows if right) + sum(
             1
             for c, out, right, _ in rows
-            if not right and c["expect"] == "act" and outcome(out) == "propose" and _normal(out["calls"]) == c["calls"]
+            if not right
+            and c["expect"] == "act"
+            and outcome(out) == "propose"
+            and _normal(out["calls"]) == _normal(c["calls"])
         )
         lines.append(
             f"  {name:<22} {n:>4} msgs  wrong writes {wrong:>2}  proposals/msg {proposals / n:.3f}  "

@@ -36,8 +36,18 @@ DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "bot" / "data" / "hold
 
 
 def _normal(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Calls as JSON would give them (dates and decimals as strings)."""
-    return json.loads(json.dumps(calls, ensure_ascii=False, default=str))
+    """Calls as JSON would give them (dates and decimals as strings); a task marked finished is written as its
+    progress at 100% (tools.tasks.mark_task calls update_task_progress), so the two are one call here."""
+    out = json.loads(json.dumps(calls, ensure_ascii=False, default=str))
+    for call in out:
+        args = call.get("args", {})
+        if call.get("tool") == "mark_task" and args.get("event") == "finished":
+            call["tool"] = "update_task_progress"
+            call["args"] = {k: v for k, v in args.items() if k != "event"} | {"percent": "100"}
+            call["args"] = {
+                key: call["args"][key] for key in ("project", "task", "percent", "date") if key in call["args"]
+            }
+    return out
 
 
 def _writes(calls: list[dict[str, Any]]) -> bool:
@@ -54,9 +64,9 @@ def judge(case: dict[str, Any], out: dict[str, Any]) -> tuple[bool, bool]:
     """(exactly right, a wrong write made at once)."""
     got = _normal(out["calls"])
     expected = case["expect"]
-    right = outcome(out) == expected and got == case["calls"]
+    right = outcome(out) == expected and got == _normal(case["calls"])
     made_at_once = outcome(out) == "act" and _writes(got)
-    wrong_write = made_at_once and (expected != "act" or got != case["calls"])
+    wrong_write = made_at_once and (expected != "act" or got != _normal(case["calls"]))
     return right, wrong_write
 
 
