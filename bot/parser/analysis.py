@@ -61,7 +61,8 @@ BLOCK_RE = _re(
 UNDO_RE = _re(
     r"撤回|撤销|撤消|回撤|^undo(?![a-z])|(?<![a-z])undo (that|the last|last|it)|取消(上一|刚才|刚刚|最后)"
     r"|(删掉|删除|删了)(上一|刚才|刚刚|最后)"
-    r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算)"
+    r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算|取消)"
+    r"|^\W*(scratch that|cancel (that|the last( one| entry)?)|delete (that|the last( one| entry)?))\W*$"
 )
 LIST_RE = _re(
     r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
@@ -83,6 +84,7 @@ LABOR_STRONG_RE = _re(
     r"考勤|出勤|点工|记工|labou?r summary|attendance|timesheet|谁来了|来了几|多少个?工|几个?工|几天"
     r"|多少天|多少个天|来了多少|上了多少|出了多少|几个?班"
     r"|工日|days did|days worked|days has|worked how"
+    r"|出工(?:情况|多少|几)|出勤情况|(?:每天|一天)(?:来|出工)?(?:了)?多少人"
 )
 BUDGET_RE = _re(
     r"预算|超支|超了|超没|超出|花了多少|用了多少|花多少|花了几|还剩|剩多少|剩下|花费|成本"

@@ -233,6 +233,15 @@ def _en_day_month(m: re.Match[str], today: date) -> Found | None:
     return _one_of(_month_day_readings(today, _MONTH_EN[m[2][:3]], int(m[1])))
 
 
+@_rule(rf"(?<![a-z])(?:in|for|during|of|since)\s+(?:the\s+month\s+of\s+)?{_EN_MONTH}(?!\s*\d)(?![a-z])")
+def _en_month(m: re.Match[str], today: date) -> tuple[date, date, bool]:
+    """in October, for Nov: the whole month (this year's, or last year's when it is still to come)."""
+    month = _MONTH_EN[m[1][:3]]
+    year = today.year if month <= today.month else today.year - 1
+    start, end = _month_span(year, month, today)
+    return start, end, True
+
+
 def _period(which: str, unit: str, today: date) -> tuple[date, date, bool] | None:
     if unit == "week":
         monday = _monday(today)

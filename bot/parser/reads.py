@@ -64,8 +64,9 @@ def plan_read(an: Analysis, tool: str) -> Plan:
     args: dict[str, Any] = an.with_project()
     applied: set[str] = set()
     vendor = None
+    known = [h for h in an.party_hits if an.lexicon.party_kind(an.project, h.value) != "owner"]
     if tool == "budget_status" and not BUDGET_ONLY_RE.search(an.low):
-        vendor = _party(an, _VENDOR_RES) or _firm(an)
+        vendor = an.party("supplier", "subcontractor", "other") or _party(an, _VENDOR_RES) or _firm(an)
         _, item, _ = an.category()
         ahead = any(span.start > an.today for span in an.spans)  # 下个月要花多少: a forecast, not spending
         if (an.spans or item or vendor) and not ahead:  # 这个月材料费花了多少, 钢筋一共花了多少钱: filtered spending
@@ -77,6 +78,8 @@ def plan_read(an: Analysis, tool: str) -> Plan:
             applied |= {"category", "item"}
     elif tool == "cost_summary":
         words, items, own = an.categories
+        # 沙钢钢筋一共进了多少货: the item word inside a supplier's name names the supplier, not the item
+        items = [i for i in items if not any(h.begin <= i.begin and i.end <= h.end for h in known)]
         if items:
             args["item"] = re.sub(r"\s+", " ", an.raw[items[0].begin : items[0].end])
             applied.add("item")
@@ -88,7 +91,7 @@ def plan_read(an: Analysis, tool: str) -> Plan:
             args["vendor"] = vendor
         _period(an, args, applied)
     elif tool == "fund_status":
-        party = _party(an, _PARTY_RES) or _firm(an)
+        party = an.party() or _party(an, _PARTY_RES) or _firm(an)
         if party:
             args["counterparty"] = party
         _period(an, args, applied)
@@ -147,10 +150,19 @@ def _caveat(an: Analysis, tool: str, applied: set[str]) -> str | None:
     if "worker" not in applied:
         words += [an.raw[h.begin : h.end] for h in an.worker_hits]
     categories, items, own = an.categories
+    named = [(h.begin, h.end) for h in an.party_hits]  # 沙钢钢筋, 华新水泥: the item word is part of a name
+
+    def in_name(hit: Any) -> bool:
+        return any(begin <= hit.begin and hit.end <= end for begin, end in named)
+
     if "item" not in applied:
-        words += [an.raw[h.begin : h.end] for h in items]
+        words += [an.raw[h.begin : h.end] for h in items if not in_name(h)]
     if "category" not in applied:  # 工资 in a labour question is what it is about
-        words += [an.raw[h.begin : h.end] for h in (*categories, *own) if tool != "labor_summary" or h.value != "labor"]
+        words += [
+            an.raw[h.begin : h.end]
+            for h in (*categories, *own)
+            if (tool != "labor_summary" or h.value != "labor") and not in_name(h)
+        ]
     if tool in ("budget_status", "schedule_status", "project_health"):
         party = _party(an, _PARTY_RES) or _party(an, _VENDOR_RES)
         if party:

@@ -187,3 +187,14 @@ def test_money_and_days_are_never_read_as_piece_work_or_charts(text: str) -> Non
 )
 def test_lists_are_read_in_words(text: str, tool: str) -> None:
     assert _plan(text)[0] == [(tool, {})]
+
+
+def test_reads_filter_by_a_known_supplier_and_an_english_month() -> None:
+    assert _plan("宏达挖掘机台班一共多少钱")[0] == [("cost_summary", {"vendor": "宏达挖掘机台班"})]
+    calls, _, _ = _plan("what did we spend on materials in October", "RW")
+    assert calls == [("cost_summary", {"category": "materials", "start": "2026-10-01", "end": "2026-10-31"})]
+
+
+@pytest.mark.parametrize("text", ["scratch that", "上一条不对 取消掉"])
+def test_taking_back_the_last_entry_in_other_words_is_an_undo(text: str) -> None:
+    assert _plan(text)[0] == [("undo_last", {})]
