@@ -3,7 +3,8 @@ corrections of a day already logged."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -48,9 +49,12 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
         workers = details
     if len(an.project_codes) > 1:
         return ask(an.t("which_project"))
-    day = an.entry_date()
-    if isinstance(day, str):
-        return ask(day)
+    each_day = _each_day(an)
+    if each_day is None:
+        day = an.entry_date()
+        if isinstance(day, str):
+            return ask(day)
+        each_day = [day]
     bounds = [w.begin for w in workers[1:]] + [len(an.low)]
     groups: list[list[Quantity]] = []
     for worker, stop in zip(workers, bounds, strict=True):
@@ -69,7 +73,9 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
             groups[i] = groups[i + 1]
     calls: list[Call] = []
     said: list[str] = []
-    for worker, group in zip(workers, groups, strict=True):
+    if len(each_day) > 1:  # 张三18号到20号都是一天: one entry a day, shown before anything is written
+        said.append(an.t("each_day", first=each_day[0].isoformat(), last=each_day[-1].isoformat(), n=len(each_day)))
+    for day, (worker, group) in ((d, pair) for d in each_day for pair in zip(workers, groups, strict=True)):
         if not group:
             if correction:
                 return ask(an.t("fix_how_much", who=worker.name, day=day.isoformat()))
@@ -101,6 +107,26 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
     if said:  # a figure worked out (a clock time) or an unusual day: proposed, with how it was read
         return Plan(calls=calls, source="rules", confirm=True, question="；".join(dict.fromkeys(said)))
     return Plan(calls=calls, source="rules", confident=True)
+
+
+_EACH_DAY_RE = re.compile(
+    r"都是|每天|天天|每日|各天|都(?=\s*(?:一|半|\d))|(?<![a-z])(?:each day|every day|daily)(?![a-z])"
+)
+_RANGE_WORD_RE = re.compile(r"到|至|~|～|—|-|(?<![a-z])(?:to|through|thru|till|until)(?![a-z])")
+MAX_RANGE_DAYS = 7
+
+
+def _each_day(an: Analysis) -> list[date] | None:
+    """The days of a range said to be worked alike (18号到20号都是一天, Nov 2 to Nov 8 every day): at most a week,
+    all past; None when the message says no such range."""
+    ranges = [s for s in an.spans if s.is_period and _RANGE_WORD_RE.search(an.low, s.begin, s.stop)]
+    if len(ranges) != 1 or len(an.spans) != 1 or not _EACH_DAY_RE.search(an.low):
+        return None
+    span = ranges[0]
+    count = (span.end - span.start).days + 1
+    if not 1 < count <= MAX_RANGE_DAYS or span.end > an.today:
+        return None
+    return [span.start + timedelta(days=i) for i in range(count)]
 
 
 def _too_much(an: Analysis, args: dict[str, Any]) -> str | None:

@@ -127,6 +127,10 @@ QUESTIONS = {
     ),
     "span_hours": Text("{start} 到 {end} 算 {hours} 小时", "{start} to {end} counted as {hours} h"),
     "span_overtime": Text("{start} 到 {end} 算加班 {hours} 小时", "{start} to {end} counted as {hours} h overtime"),
+    "each_day": Text(
+        "{first} 到 {last} 每天一条，共 {n} 天",
+        "one entry a day from {first} to {last}, {n} days",
+    ),
     "overtime_only": Text(
         "{worker} {day} 只有加班 {hours} 小时，没有当天的工：只记加班吗？",
         "{worker} on {day}: {hours} h overtime and no day of work. Only the overtime?",

@@ -472,3 +472,10 @@ def test_short_english_for_yesterday_and_an_at_sign_price() -> None:
             },
         )
     ]
+
+
+def test_a_short_range_of_days_worked_alike_is_one_entry_a_day_proposed() -> None:
+    plan = parse_text("张三18号到20号都是一天", LEX, today=TODAY, project_code="SG3", language="zh")
+    assert plan.confirm and [c.args["date"] for c in plan.calls] == ["2026-11-18", "2026-11-19", "2026-11-20"]
+    assert all(c.args["days"] == "1" for c in plan.calls)
+    assert _plan("张三18号到20号一天")[0] == []  # one day in three? asked
