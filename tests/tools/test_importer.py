@@ -499,7 +499,7 @@ def test_hourly_overtime_without_a_rate_is_refused(session: Session, tmp_path: P
         (
             {"projects": PROJECTS, "Sheet1": [["whatever"], [1]]},
             "sheet Sheet1: unknown sheet (expected projects, budget, tasks, workers, members, labour, advances, "
-                "settlements, costs, funds, progress or opening)",
+            "settlements, costs, funds, progress or opening)",
         ),
         (
             {"projects": [["code", "name", "colour"], ["HQ", "总部", "red"]]},
