@@ -8,6 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from openpyxl.utils.exceptions import IllegalCharacterError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +32,7 @@ from storage.queries import funds as fund_q
 from storage.queries import labor as labour_q
 from tests.conftest import TODAY
 from tests.support.factories import Factory
-from tests.tools.test_importer import run, write_xlsx
+from tests.tools.test_importer import JUNK, run, write_csv, write_xlsx
 from tools import run_tool
 
 D = Decimal
@@ -223,7 +226,9 @@ def hx_figures(session: Session) -> dict[str, Any]:
     }
 
 
-def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(session: Session, tmp_path: Path) -> None:
+def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
     path = write_xlsx(tmp_path / "hx.xlsx", HX)
 
     report = run(session, path)
@@ -244,6 +249,12 @@ def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(sessi
     # cost: the wages carried over are owed, not a cost of the period imported
     assert figures["cost"] == {"materials": D("11000.00"), "machinery": D("1200.00"), "labor": D("2312.50")}
     assert figures["payables"].get("宏达钢材") == D("3000.00")
+    project = session.scalars(select(Project).where(Project.code == "HX")).one()
+    statement = run_tool(
+        make.ctx(project=project), "worker_statement", {"worker": "张三", "start": "2026-10-01", "end": "2026-10-31"}
+    )
+    assert (statement.data["opening"], statement.data["closing"]) == (0, D("1462.50"))
+    assert statement.data["advances"] == D(1000) and statement.data["days"] == D("2.5")
 
     before = table_counts(session)
     again = run(session, path)
@@ -446,3 +457,104 @@ def test_the_ten_houses_reproduce_through_the_import(session: Session, make: Fac
     assert data["eac"] == D(20000) and data["etc"] == D(14000) and data["vac"] == D(-10000)
     assert data["tcpi"] == D("1.75") and data["eac_atypical"] == D(13000)
     assert data["eac_combined"] == D(6000) + D(7000) / (D("0.5") * D("0.75"))
+
+
+def test_an_overdrawn_opening_balance_is_money_out(session: Session, tmp_path: Path) -> None:
+    sheets = {
+        "projects": [["code", "name"], ["OD", "透支项目"]],
+        "opening": [["project", "date", "item", "amount"], ["OD", date(2026, 10, 1), "cash", "-5,000.50"]],
+        "funds": [["project", "date", "direction", "amount"], ["OD", date(2026, 10, 2), "in", 10000]],
+    }
+
+    report = run(session, write_xlsx(tmp_path / "od.xlsx", sheets))
+
+    assert report.ok, report.render("en")
+    project = session.scalars(select(Project).where(Project.code == "OD")).one()
+    assert fund_q.balance(session=session, project_id=project.id, until=date(2026, 10, 1)) == D("-5000.50")
+    assert fund_q.balance(session=session, project_id=project.id, until=TODAY) == D("4999.50")
+    wages = [["project", "date", "item", "worker", "amount"], ["OD", date(2026, 10, 1), "wages", "张三", -1]]
+    refused = run(session, write_xlsx(tmp_path / "w.xlsx", {"opening": wages}))
+    assert refused.error_lines("en") == ["sheet opening row 2: opening wages cannot be negative"]
+
+
+def test_history_needs_a_role_that_manages_the_project(session: Session, make: Factory, tmp_path: Path) -> None:
+    mine = make.project(code="MINE")
+    theirs = make.project(code="THEIRS")
+    make.worker("张三", 300, projects=[mine, theirs])
+    foreman = make.user("工长", project=mine, role="foreman")
+    manager = make.user("经理", project=mine, role="manager")
+    labour = [["project", "worker", "date"], ["MINE", "张三", date(2026, 10, 2)], ["THEIRS", "张三", date(2026, 10, 2)]]
+    path = write_xlsx(tmp_path / "l.xlsx", {"labour": labour})
+
+    by_foreman = run(session, path, acting_user=foreman)
+    by_manager = run(session, path, acting_user=manager)
+
+    not_allowed = "not allowed: changing a project needs role admin/manager"
+    assert by_foreman.error_lines("en") == [f"sheet labour row 2: {not_allowed}", f"sheet labour row 3: {not_allowed}"]
+    assert by_manager.error_lines("en") == [f"sheet labour row 3: {not_allowed}"]
+    assert table_counts(session)["labor_entry"] == 0
+
+
+def test_history_csv_files_are_told_apart_by_their_columns_or_a_kind_column(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    project = make.project(code="HX")
+    make.worker("张三", 300, projects=[project])
+    labour = write_csv(
+        tmp_path / "labour.csv", [["project", "worker", "date", "days"], ["HX", "张三", "2026-10-02", 1]]
+    )
+    ambiguous = write_csv(
+        tmp_path / "pay.csv", [["project", "worker", "date", "amount"], ["HX", "张三", "2026-10-03", 100]]
+    )
+    advances = write_csv(
+        tmp_path / "adv.csv",
+        [["kind", "project", "worker", "date", "amount"], ["借支", "HX", "张三", "2026-10-03", 100]],
+    )
+
+    assert run(session, labour).created == {"labour": 1}
+    assert not run(session, ambiguous).ok
+    assert run(session, advances).created == {"advances": 1}
+    assert labour_q.outstanding_wages(session=session, project_id=project.id, until=TODAY) == D(200)
+
+
+JUNK_SHEETS: dict[str, list[list[Any]]] = {
+    "projects": [["code", "name"], ["JX", "垃圾项目"]],
+    "workers": [["name", "project", "daily_rate", "id_tail"], ["张三", "JX", 300, "1234"]],
+    "labour": [
+        ["project", "worker", "date", "days", "overtime_hours", "daily_rate"],
+        ["JX", "张三", "2026-10-02", 1, 2, 350],
+    ],
+    "costs": [["project", "date", "category", "amount", "paid"], ["JX", "2026-10-02", "materials", 800, "是"]],
+    "opening": [["project", "date", "item", "amount"], ["JX", "2026-10-01", "cash", -100]],
+}
+JUNK_CELLS = [
+    (sheet, column) for sheet, rows in JUNK_SHEETS.items() if sheet != "projects" for column in range(len(rows[0]))
+]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=st.sampled_from(JUNK_CELLS), junk=st.one_of(JUNK, st.floats(allow_nan=True, allow_infinity=True)))
+def test_junk_in_a_history_cell_never_crashes_nor_writes_an_invalid_row(
+    session: Session, tmp_path: Path, cell: tuple[str, int], junk: Any
+) -> None:
+    sheets = {name: [list(row) for row in rows] for name, rows in JUNK_SHEETS.items()}
+    sheet, column = cell
+    sheets[sheet][1][column] = junk
+    try:
+        path = write_xlsx(tmp_path / "junk.xlsx", sheets)
+    except (IllegalCharacterError, ValueError, TypeError):
+        assume(False)
+    before = table_counts(session)
+
+    report = run(session, path)
+
+    after = table_counts(session)
+    event("accepted" if report.ok else "refused")
+    if not report.ok:
+        assert after == before, report.render("en")
+        return
+    cents = Decimal("0.01")
+    for amount in session.scalars(select(LaborEntry.amount)):
+        assert amount.is_finite() and amount >= 0 and amount == amount.quantize(cents)
+    for amount in session.scalars(select(FundTxn.amount)):
+        assert amount.is_finite() and amount > 0 and amount == amount.quantize(cents)
