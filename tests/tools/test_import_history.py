@@ -34,6 +34,7 @@ from tests.conftest import TODAY
 from tests.support.factories import Factory
 from tests.tools.test_importer import JUNK, run, write_csv, write_xlsx
 from tools import run_tool
+from tools.importer.report import KIND_LABELS
 
 D = Decimal
 HISTORY_TABLES = (LaborEntry, WorkerPayment, CostEntry, FundTxn, ProgressUpdate, Counterparty, Worker, ProjectRate)
@@ -558,3 +559,26 @@ def test_junk_in_a_history_cell_never_crashes_nor_writes_an_invalid_row(
         assert amount.is_finite() and amount >= 0 and amount == amount.quantize(cents)
     for amount in session.scalars(select(FundTxn.amount)):
         assert amount.is_finite() and amount > 0 and amount == amount.quantize(cents)
+
+
+def test_the_docs_and_the_template_readme_document_every_sheet_and_column(tmp_path: Path) -> None:
+    import openpyxl
+
+    from tools.importer import COLUMNS, KINDS, write_template
+
+    docs = (Path(__file__).parents[2] / "docs" / "import-template.md").read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    readme = [[c.value for c in row] for row in book["README"].iter_rows()]
+    missing = []
+    for kind in KINDS:
+        sections = [part.split("\n## ", 1)[0] for part in docs.split("\n### ")[1:]]
+        section = next(part for part in sections if f"{kind} " in part.splitlines()[0])
+        for column in COLUMNS[kind]:
+            if f"`{column.header}`" not in section:
+                missing.append(f"docs {kind} {column.header}")
+        documented = readme.index([f"{kind} {KIND_LABELS[kind].zh}", None, None, None])
+        rows = readme[documented + 2 : documented + 2 + len(COLUMNS[kind])]
+        assert [row[0] for row in rows] == [column.header for column in COLUMNS[kind]]
+        assert all(row[2] and row[3] for row in rows)  # help in both languages
+        assert [c.value for c in book[kind][1]] == [column.header for column in COLUMNS[kind]]
+    assert missing == []
