@@ -256,6 +256,10 @@ def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(
     )
     assert (statement.data["opening"], statement.data["closing"]) == (0, D("1462.50"))
     assert statement.data["advances"] == D(1000) and statement.data["days"] == D("2.5")
+    budget = run_tool(make.ctx(project=project), "budget_status", {})
+    assert budget.data["total"]["actual"] == D("14512.50")
+    assert {line["category"]: line["actual"] for line in budget.data["lines"]}["labor"] == D("2312.50")
+    assert run_tool(make.ctx(project=project), "project_health", {}).data["ac"] == D("14512.50")
 
     before = table_counts(session)
     again = run(session, path)
@@ -494,6 +498,9 @@ def test_history_needs_a_role_that_manages_the_project(session: Session, make: F
     assert by_foreman.error_lines("en") == [f"sheet labour row 2: {not_allowed}", f"sheet labour row 3: {not_allowed}"]
     assert by_manager.error_lines("en") == [f"sheet labour row 3: {not_allowed}"]
     assert table_counts(session)["labor_entry"] == 0
+    workers = [WORKERS, ["李四", "MINE", "钢筋工", 380], ["王五", "THEIRS", "泥瓦工", 320]]
+    refused = run(session, write_xlsx(tmp_path / "w.xlsx", {"workers": workers}), acting_user=manager)
+    assert refused.error_lines("en") == ["sheet workers row 3: not allowed: changing workers needs role admin/manager"]
 
 
 def test_history_csv_files_are_told_apart_by_their_columns_or_a_kind_column(
@@ -582,3 +589,29 @@ def test_the_docs_and_the_template_readme_document_every_sheet_and_column(tmp_pa
         assert all(row[2] and row[3] for row in rows)  # help in both languages
         assert [c.value for c in book[kind][1]] == [column.header for column in COLUMNS[kind]]
     assert missing == []
+
+
+def test_a_task_with_progress_rows_takes_its_percent_from_them_and_a_reimport_changes_nothing(
+    session: Session, tmp_path: Path
+) -> None:
+    sheets = {
+        "projects": [["code", "name"], ["PX", "进度项目"]],
+        "tasks": [
+            ["project", "name", "planned_start", "planned_finish", "percent"],
+            ["PX", "主体", date(2026, 9, 1), date(2026, 12, 31), 30],
+        ],
+        "progress": [
+            ["project", "task", "date", "percent"],
+            ["PX", "主体", date(2026, 10, 1), 20],
+            ["PX", "主体", date(2026, 11, 1), 50],
+        ],
+    }
+    path = write_xlsx(tmp_path / "p.xlsx", sheets)
+
+    first = run(session, path)
+    again = run(session, path)
+
+    assert first.ok and first.created["progress"] == 2  # the dated reports, not an undated 30 % "today"
+    task = session.scalars(select(Task).where(Task.name == "主体")).one()
+    assert (task.percent, task.actual_start) == (D(50), date(2026, 10, 1))
+    assert again.ok and again.created == {} and again.updated == {}

@@ -403,10 +403,14 @@ def _check_roles(
         names_local_admin = "telegram_id" not in row.values and row.values["user"] == LOCAL_ADMIN
         if names_local_admin or (member is not None and member.is_admin):
             fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["administrator"], role="global admin")
-    if by_kind["workers"] and not managing & set(roles.values()):
-        for row in by_kind["workers"]:
-            if row.ok:
-                fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["workers"], role="admin/manager")
+    for row in by_kind["workers"]:
+        if not row.ok:
+            continue
+        # A worker on a project: that project's manager; the roster (no project): the manager of some project.
+        if ("project" in row.values and role_in(row.values["project"]) not in managing) or not managing & set(
+            roles.values()
+        ):
+            fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["workers"], role="admin/manager")
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -422,6 +426,7 @@ class _Writer:
         self.updated: dict[str, int] = {}
         self.unchanged: dict[str, int] = {}
         self.touched: set[int] = set()
+        self.reported: set[tuple[str, str]] = set()  # (project, task) with rows on the progress sheet
 
     def create(self, kind: str, row: Base) -> None:
         self.session.add(row)
@@ -511,6 +516,8 @@ class _Writer:
                 for k in ("planned_start", "planned_finish", "planned_cost", "percent")
                 if k in row.values
             }
+            if (_cf(row.values["project"]), key[1]) in self.reported:
+                values.pop("percent", None)  # the progress sheet dates this task's percent
             if "predecessor" in row.values:
                 pred_key = (project.id, _cf(row.values["predecessor"]))
                 predecessor = (
@@ -525,7 +532,7 @@ class _Writer:
             else:
                 self.apply("tasks", task, values)
             made[key] = task
-            if "percent" in row.values and row.values["percent"] != old_percent:
+            if "percent" in values and values["percent"] != old_percent:
                 self.create(
                     "progress",
                     ProgressUpdate(
@@ -597,6 +604,7 @@ def import_file(
         return report
 
     writer = _Writer(session, plan, acting_user)
+    writer.reported = {(_cf(r.values["project"]), _cf(r.values["task"])) for r in rows if r.kind == "progress" and r.ok}
     try:
         with session.no_autoflush:
             for kind in ("projects", "budget", "workers", "members", "tasks"):

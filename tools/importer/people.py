@@ -88,6 +88,7 @@ class People:
     codes: dict[int, str] = field(default_factory=dict)  # project id → code
     decisions: dict[int, Decision] = field(default_factory=dict)  # id(row) → decision
     made: dict[int, Worker] = field(default_factory=dict)  # id(row) → the worker written for it
+    _found: dict[tuple[str, int | None, str, str | None], list[Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, project_codes: dict[int, str]) -> People:
@@ -206,6 +207,9 @@ class People:
         """The workers a history row's name (and tail) can mean on a project: a Worker, or the file row creating
         one; several when ambiguous, none when nobody of that name is on the project's books."""
         wanted = _cf(name)
+        cached = self._found.get((project_key, pid, wanted, tail))
+        if cached is not None:
+            return cached
         found: dict[Any, Any] = {}
         for row in rows:
             decision = self.decisions.get(id(row))
@@ -228,7 +232,8 @@ class People:
                         tail is None or worker.id_tail == tail
                     ):
                         found[worker.id] = worker
-        return list(found.values())
+        self._found[(project_key, pid, wanted, tail)] = list(found.values())
+        return self._found[(project_key, pid, wanted, tail)]
 
     def worker_of(self, ref: Any) -> Worker:
         """The Worker a find() result means, once the workers sheet is written."""
