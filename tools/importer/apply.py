@@ -4,7 +4,7 @@ transaction with one audit row, or nothing at all."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -432,6 +432,17 @@ class _Writer:
         self.session.add(row)
         self.changes.append(audit.created(row))
         self.created[kind] = self.created.get(kind, 0) + 1
+
+    def create_many(self, kind: str, rows: Sequence[Base]) -> None:
+        """Insert rows in one flush (thousands of history rows), each listed in the audit entry."""
+        if not rows:
+            return
+        self.session.add_all(rows)
+        self.session.flush()
+        for row in rows:
+            after = audit.snapshot(row)
+            self.changes.append({"table": row.__tablename__, "id": after["id"], "before": None, "after": after})
+        self.created[kind] = self.created.get(kind, 0) + len(rows)
 
     def apply(self, kind: str, row: Base, values: dict[str, Any]) -> bool:
         """Set the values that differ; record the row as updated (or unchanged)."""

@@ -205,9 +205,9 @@ class History:
 
         for row in by_kind["opening"]:
             self._opening(writer, row, once)
-        for row in by_kind["labour"]:
-            self._labour(writer, row)
+        writer.create_many("labour", [made for row in by_kind["labour"] if (made := self._labour(writer, row))])
         for kind in ("advances", "settlements"):
+            payments: list[WorkerPayment] = []
             for row in by_kind[kind]:
                 values = row.values
                 project = writer.project(values["project"])
@@ -223,10 +223,30 @@ class History:
                         note="import",
                         created_by=writer.user_id,
                     )
-                    writer.create(kind, payment)
+                    payments.append(payment)
                 writer.touched.add(project.id)
-        for row in by_kind["costs"]:
-            self._cost(writer, row, parties, once)
+            writer.create_many(kind, payments)
+        costs = [booked for row in by_kind["costs"] if (booked := self._cost(writer, row, parties, once))]
+        writer.create_many("costs", [cost for cost, _ in costs])
+        writer.create_many(
+            "funds",
+            [
+                FundTxn(
+                    project_id=cost.project_id,
+                    direction=Direction.outflow,
+                    amount=cost.amount,
+                    txn_date=cost.entry_date,
+                    counterparty=cost.vendor,
+                    counterparty_id=cost.counterparty_id,
+                    cost_entry_id=cost.id,
+                    note=cost.note,
+                    planned=False,
+                    created_by=writer.user_id,
+                )
+                for cost, paid in costs
+                if paid
+            ],
+        )
         for row in by_kind["funds"]:
             self._fund(writer, row, parties, once)
         self._progress(writer, by_kind["progress"], tasks, once)
@@ -289,7 +309,7 @@ class History:
             )
             writer.create("opening", txn)
 
-    def _labour(self, writer: _Writer, row: Row) -> None:
+    def _labour(self, writer: _Writer, row: Row) -> LaborEntry | None:
         from tools.labor import compute_pay
 
         values = row.values
@@ -297,7 +317,7 @@ class History:
         writer.touched.add(project.id)
         if id(row) in self.skip:
             writer.unchanged["labour"] = writer.unchanged.get("labour", 0) + 1
-            return
+            return None
         worker = self.people.worker_of(self.refs[id(row)])
         day: date = values["date"]
         rate = values.get("daily_rate")
@@ -309,7 +329,7 @@ class History:
             overtime_hours=values.get("overtime_hours", ZERO),
             daily_rate=rate if rate is not None else worker.daily_rate,
         )
-        entry = LaborEntry(
+        return LaborEntry(
             project_id=project.id,
             worker_id=worker.id,
             work_date=day,
@@ -322,9 +342,11 @@ class History:
             note="import",
             created_by=writer.user_id,
         )
-        writer.create("labour", entry)
 
-    def _cost(self, writer: _Writer, row: Row, parties: _Parties, once: Callable[[str, tuple[Any, ...]], bool]) -> None:
+    def _cost(
+        self, writer: _Writer, row: Row, parties: _Parties, once: Callable[[str, tuple[Any, ...]], bool]
+    ) -> tuple[CostEntry, bool] | None:
+        """The cost a row books (and whether it was paid on the spot), or None when it is already there."""
         values = row.values
         project = writer.project(values["project"])
         writer.touched.add(project.id)
@@ -333,7 +355,7 @@ class History:
         name = values.get("counterparty")
         key = ("cost", project.id, values["date"], category, values["amount"], _cf(name), paid, values.get("item"))
         if not once("costs", key):
-            return
+            return None
         party = parties.get(project.id, name, "subcontractor" if category == "subcontract" else "supplier")
         cost = CostEntry(
             project_id=project.id,
@@ -345,21 +367,7 @@ class History:
             note=values.get("item"),
             created_by=writer.user_id,
         )
-        writer.create("costs", cost)
-        if paid:
-            payment = FundTxn(
-                project_id=project.id,
-                direction=Direction.outflow,
-                amount=values["amount"],
-                txn_date=values["date"],
-                counterparty=name,
-                counterparty_id=party.id if party else None,
-                cost_entry_id=cost.id,
-                note=values.get("item"),
-                planned=False,
-                created_by=writer.user_id,
-            )
-            writer.create("funds", payment)
+        return cost, paid
 
     def _fund(self, writer: _Writer, row: Row, parties: _Parties, once: Callable[[str, tuple[Any, ...]], bool]) -> None:
         values = row.values
@@ -403,6 +411,7 @@ class History:
     ) -> None:
         """Progress reports, then each reported task's percent (its latest report) and actual start and finish."""
         reported: dict[int, list[Row]] = {}
+        updates: list[ProgressUpdate] = []
         for row in sorted(rows, key=lambda r: r.values["date"]):
             values = row.values
             project = writer.project(values["project"])
@@ -419,7 +428,8 @@ class History:
                     note="import",
                     created_by=writer.user_id,
                 )
-                writer.create("progress", update)
+                updates.append(update)
+        writer.create_many("progress", updates)
         by_id = {task.id: task for task in tasks.values()}
         for task_id, task_rows in reported.items():
             task = by_id[task_id]
