@@ -615,3 +615,36 @@ def test_a_task_with_progress_rows_takes_its_percent_from_them_and_a_reimport_ch
     task = session.scalars(select(Task).where(Task.name == "主体")).one()
     assert (task.percent, task.actual_start) == (D(50), date(2026, 10, 1))
     assert again.ok and again.created == {} and again.updated == {}
+
+
+def test_the_demo_zhang_san_is_not_re_rated_by_an_import_for_another_project(session: Session, tmp_path: Path) -> None:
+    from storage.demo import load_demo
+
+    assert load_demo(session, TODAY)
+    demo = named(session, "张三")[0]
+    sg3 = session.scalars(select(Project).where(Project.code == "SG3")).one()
+    rate_before = labour_q.rate_on(session=session, worker_id=demo.id, day=TODAY, project_id=sg3.id)
+    owed_before = labour_q.outstanding_wages(session=session, project_id=sg3.id, until=TODAY, worker_id=demo.id)
+    sheets = {
+        "projects": [["code", "name"], ["NEWJOB", "新工地"]],
+        "workers": [WORKERS, ["张三", "NEWJOB", "杂工", 300]],
+        "labour": [["project", "worker", "date"], ["NEWJOB", "张三", TODAY]],
+    }
+
+    asked = run(session, write_xlsx(tmp_path / "a.xlsx", sheets))
+    sheets["workers"][1] += [None, "否"]
+    created = run(session, write_xlsx(tmp_path / "b.xlsx", sheets))
+
+    assert [line.split(":")[0] for line in asked.error_lines("en")] == [
+        "sheet workers row 2",
+        "sheet labour row 2",  # no 张三 on NEWJOB's books until the question is answered
+    ]
+    assert created.ok, created.render("en")
+    session.refresh(demo)
+    assert (demo.daily_rate, demo.trade) == (D(350), "木工")
+    assert labour_q.rate_on(session=session, worker_id=demo.id, day=TODAY, project_id=sg3.id) == rate_before == D(350)
+    assert labour_q.outstanding_wages(session=session, project_id=sg3.id, until=TODAY, worker_id=demo.id) == owed_before
+    new = named(session, "张三")[1]
+    newjob = session.scalars(select(Project).where(Project.code == "NEWJOB")).one()
+    assert (new.daily_rate, new.trade, project_codes(session, new)) == (D(300), "杂工", ["NEWJOB"])
+    assert labour_q.outstanding_wages(session=session, project_id=newjob.id, until=TODAY) == D(300)
