@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -168,3 +169,16 @@ def latest_progress(*, session: Session, task_id: int) -> ProgressUpdate | None:
         .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())
         .limit(1)
     )
+
+
+def logged_since(*, session: Session, project_id: int, worker_id: int, day: date) -> tuple[int, Decimal]:
+    """Day-labour entries of a worker on a project from a date: how many, and their wages."""
+    count, wages = session.execute(
+        select(func.count(LaborEntry.id), func.sum(LaborEntry.amount)).where(
+            LaborEntry.project_id == project_id,
+            LaborEntry.worker_id == worker_id,
+            LaborEntry.kind == "day",
+            LaborEntry.work_date >= day,
+        )
+    ).one()
+    return int(count or 0), Decimal(wages or 0)

@@ -166,6 +166,15 @@ def test_a_rate_change_on_a_project_is_dated_and_prices_labour_from_then(
         "sheet workers row 2: rate_from 2026-10-15 is before this worker's last rate change on 2026-11-01"
     ]
 
+    later = [["name", "project", "daily_rate", "rate_from"], ["李四", "SG3", 450, date(2026, 11, 2)]]
+    raised = run(session, write_xlsx(tmp_path / "c.xlsx", {"workers": later}))
+    assert raised.ok and raised.created == {"project_rates": 1}
+    assert [w.render("en") for w in raised.warnings] == [
+        "⚠ 李四 (SG3) has 1 entries from 2026-11-02 (wages ¥400.00) at the old rate, left as they are; to re-price "
+        "them at ¥450.00, change the rate in chat from 2026-11-02 and choose to re-price."
+    ]
+    assert session.scalar(select(LaborEntry.amount).where(LaborEntry.work_date == date(2026, 11, 2))) == D(400)
+
 
 # -- history -----------------------------------------------------------------------------------------------
 

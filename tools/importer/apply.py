@@ -34,7 +34,7 @@ from tools.importer.history import History
 from tools.importer.history_columns import HISTORY_KINDS
 from tools.importer.people import People
 from tools.importer.reading import FileProblem, read_sheets
-from tools.importer.report import Errors, ImportReport, budget_gaps
+from tools.importer.report import Errors, ImportReport, RowError, budget_gaps
 from tools.importer.schemas import COLUMNS, KINDS, Column, Row, parse_sheets
 from tools.importer.values import show
 
@@ -427,6 +427,13 @@ class _Writer:
         self.unchanged: dict[str, int] = {}
         self.touched: set[int] = set()
         self.reported: set[tuple[str, str]] = set()  # (project, task) with rows on the progress sheet
+        self.warnings: list[RowError] = []
+
+    def warn(self, message: Text, **params: Any) -> None:
+        """Something written that is worth a look, in both languages."""
+        self.warnings.append(
+            RowError(sheet=None, row=None, zh=message.render("zh", **params), en=message.render("en", **params))
+        )
 
     def create(self, kind: str, row: Base) -> None:
         self.session.add(row)
@@ -622,7 +629,9 @@ def import_file(
                 getattr(writer, kind)([r for r in rows if r.kind == kind])
             assert plan.history is not None
             plan.history.write(writer, {kind: [r for r in rows if r.kind == kind] for kind in KINDS})
-            report.warnings = budget_gaps(session, [session.get(Project, i) for i in sorted(writer.touched)])
+            report.warnings = writer.warnings + budget_gaps(
+                session, [session.get(Project, i) for i in sorted(writer.touched)]
+            )
         report.created, report.updated, report.unchanged = writer.created, writer.updated, writer.unchanged
         if writer.changes:
             project = session.get(Project, next(iter(writer.touched))) if len(writer.touched) == 1 else None

@@ -62,6 +62,12 @@ _NOT_ON_BOOKS = Text(
 _WHERE = Text("{codes}，{trade}，日工资 {rate}{tail}", "{codes}, {trade}, {rate}/day{tail}")
 _TAIL = Text("，尾号 {tail}", ", id tail {tail}")
 _NO_PROJECT = Text("未分配项目", "on no project")
+_LOGGED_BEFORE = Text(
+    "⚠ {name}（{code}）从 {day} 起已记 {n} 条工（工资 {wages}），仍按原工价；要按 {rate} 重算，请在聊天里说"
+    "“{name}日工资改为{rate}，从{day}起”并选择重算。",
+    "⚠ {name} ({code}) has {n} entries from {day} (wages {wages}) at the old rate, left as they are; to re-price "
+    "them at {rate}, change the rate in chat from {day} and choose to re-price.",
+)
 
 
 def _cf(text: str) -> str:
@@ -307,6 +313,21 @@ class People:
                 )
             else:
                 writer.apply("project_rates", same_day, {"daily_rate": rate})
+            self._report_logged(writer, row, project.id, worker.id, day)
+
+    def _report_logged(self, writer: _Writer, row: Row, project_id: int, worker_id: int, day: date) -> None:
+        """A backdated rate leaves labour already logged at its rate: say how many entries, and how to re-price."""
+        count, wages = q.logged_since(session=writer.session, project_id=project_id, worker_id=worker_id, day=day)
+        if count:
+            params = {
+                "name": row.values["name"],
+                "code": row.values["project"],
+                "n": count,
+                "day": day.isoformat(),
+                "wages": yuan(wages),
+                "rate": yuan(row.values["daily_rate"]),
+            }
+            writer.warn(_LOGGED_BEFORE, **params)
 
     def _write_roster(self, writer: _Writer, row: Row, worker: Worker | None) -> None:
         """A row without a project: the roster's worker, rate history from rate_from (as before projects had rates)."""
