@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cli import main
 from storage.models import (
     CostEntry,
     Counterparty,
@@ -32,8 +34,9 @@ from storage.queries import funds as fund_q
 from storage.queries import labor as labour_q
 from tests.conftest import TODAY
 from tests.support.factories import Factory
-from tests.tools.test_importer import JUNK, run, write_csv, write_xlsx
+from tests.tools.test_importer import JUNK, cli_db, run, write_csv, write_xlsx  # noqa: F401 - cli_db is a fixture
 from tools import run_tool
+from tools.importer.history_columns import HISTORY_KINDS
 from tools.importer.report import KIND_LABELS
 
 D = Decimal
@@ -657,3 +660,20 @@ def test_the_demo_zhang_san_is_not_re_rated_by_an_import_for_another_project(ses
     newjob = session.scalars(select(Project).where(Project.code == "NEWJOB")).one()
     assert (new.daily_rate, new.trade, project_codes(session, new)) == (D(300), "杂工", ["NEWJOB"])
     assert labour_q.outstanding_wages(session=session, project_id=newjob.id, until=TODAY) == D(300)
+
+
+@pytest.mark.usefixtures("cli_db")
+def test_cli_import_template_writes_the_template_with_the_history_sheets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    path = tmp_path / "history.xlsx"
+
+    assert main(["import", "--template", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == str(path.resolve())
+    assert openpyxl.load_workbook(path).sheetnames[-7:] == list(HISTORY_KINDS)
+    assert main(["import", "--template", str(path)]) == 1  # never over an existing file
+    assert main(["import", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "labour entries 2 created" in out and "opening balances 2 created" in out
