@@ -269,7 +269,7 @@ def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(
     assert (statement.data["opening"], statement.data["closing"]) == (0, D("1462.50"))
     assert statement.data["advances"] == D(1000) and statement.data["days"] == D("2.5")
     calendar = labour_q.by_day(session=session, project_id=project.id, start=date(2026, 10, 1), end=TODAY)
-    assert [(row.day, row.names) for row in calendar][0] == (date(2026, 10, 2), ["张三", "李四"])  # not 10-01
+    assert (calendar[0].day, calendar[0].names) == (date(2026, 10, 2), ["张三", "李四"])  # not 10-01
     budget = run_tool(make.ctx(project=project), "budget_status", {})
     assert budget.data["total"]["actual"] == D("14512.50")
     assert {line["category"]: line["actual"] for line in budget.data["lines"]}["labor"] == D("2312.50")
