@@ -679,3 +679,22 @@ def test_cli_import_template_writes_the_template_with_the_history_sheets(
     assert main(["import", str(path)]) == 0
     out = capsys.readouterr().out
     assert "labour entries 2 created" in out and "opening balances 2 created" in out
+
+
+def test_a_row_without_a_project_cannot_re_rate_a_person_on_a_project(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    sg3 = make.project(code="SG3")
+    zhang = make.worker("张三", 350, trade="木工", projects=[sg3])
+    header = ["name", "trade", "daily_rate"]
+
+    refused = run(session, write_xlsx(tmp_path / "r.xlsx", {"workers": [header, ["张三", "杂工", 300]]}))
+    same = run(session, write_xlsx(tmp_path / "s.xlsx", {"workers": [header, ["张三", "木工", 350]]}))
+
+    assert refused.error_lines("en") == [
+        "sheet workers row 2: 张三 is on a project's books (SG3, 木工, ¥350.00/day): a row without a project cannot "
+        "change their rate or trade. Give the project (and same_person for another project)."
+    ]
+    assert same.ok and same.updated == {} and same.created == {}
+    session.refresh(zhang)
+    assert (zhang.daily_rate, zhang.trade) == (D(350), "木工")

@@ -62,6 +62,11 @@ _NOT_ON_BOOKS = Text(
 _WHERE = Text("{codes}，{trade}，日工资 {rate}{tail}", "{codes}, {trade}, {rate}/day{tail}")
 _TAIL = Text("，尾号 {tail}", ", id tail {tail}")
 _NO_PROJECT = Text("未分配项目", "on no project")
+_ROSTER_ON_BOOKS = Text(
+    "{name} 已在项目上（{where}）：没有项目编号的一行不能改他的工价或工种。请填项目编号（别的项目再填“同一人”）。",
+    "{name} is on a project's books ({where}): a row without a project cannot change their rate or trade. Give "
+    "the project (and same_person for another project).",
+)
 _LOGGED_BEFORE = Text(
     "⚠ {name}（{code}）从 {day} 起已记 {n} 条工（工资 {wages}），仍按原工价；要按 {rate} 重算，请在聊天里说"
     "“{name}日工资改为{rate}，从{day}起”并选择重算。",
@@ -201,6 +206,13 @@ class People:
             return
         known = same[0] if same else None
         self.decisions[id(row)] = Decision("roster", known)
+        changes_pay = known is not None and (
+            known.daily_rate != row.values["daily_rate"] or row.values.get("trade", known.trade) != known.trade
+        )
+        if known is not None and changes_pay and any(w == known.id for (_, w) in self.on_books):
+            # The original bug: a roster row re-rating and re-trading a person other projects rely on.
+            fail(row, _ROSTER_ON_BOOKS, name=show(known.name), where=self.where([known]))
+            return
         if known is not None and known.daily_rate != row.values["daily_rate"]:
             last = self.last_rate.get(known.id)
             day = row.values.get("rate_from") or today
