@@ -182,3 +182,20 @@ def logged_since(*, session: Session, project_id: int, worker_id: int, day: date
         )
     ).one()
     return int(count or 0), Decimal(wages or 0)
+
+
+def busy_days(
+    *, session: Session, worker_ids: Collection[int], more_than: Decimal
+) -> list[tuple[int, str, date, Decimal]]:
+    """(worker id, name, date, 工日 across all projects) where a worker has more than a day's work logged."""
+    if not worker_ids:
+        return []
+    query = (
+        select(Worker.id, Worker.name, LaborEntry.work_date, func.sum(LaborEntry.days))
+        .join(Worker, Worker.id == LaborEntry.worker_id)
+        .where(LaborEntry.worker_id.in_(worker_ids), LaborEntry.kind == "day")
+        .group_by(Worker.id, Worker.name, LaborEntry.work_date)
+        .having(func.sum(LaborEntry.days) > more_than)
+        .order_by(LaborEntry.work_date, Worker.name)
+    )
+    return [(worker_id, name, day, Decimal(days)) for worker_id, name, day, days in session.execute(query)]

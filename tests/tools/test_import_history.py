@@ -124,6 +124,27 @@ def test_the_same_person_goes_on_the_project_at_its_own_rate_and_keeps_theirs(
     assert labour_q.rate_on(session=session, worker_id=zhang.id, day=TODAY, project_id=bj.id) == D(300)
     assert labour_q.rate_on(session=session, worker_id=zhang.id, day=TODAY, project_id=sg3.id) == D(350)
 
+    # the same person worked a day on SG3 on 11-02: a day on BJ too is written, and the report asks to check it
+    session.add(
+        LaborEntry(
+            project_id=sg3.id,
+            worker_id=zhang.id,
+            work_date=date(2026, 11, 2),
+            days=D(1),
+            daily_rate=D(350),
+            amount=D(350),
+        )
+    )
+    session.commit()
+    labour = [
+        ["project", "worker", "date", "days"],
+        ["BJ", "张三", date(2026, 11, 2), 1],
+        ["BJ", "张三", date(2026, 11, 3), 1],
+    ]
+    busy = run(session, write_xlsx(tmp_path / "l.xlsx", {"labour": labour}))
+    assert busy.ok and busy.created == {"labour": 2}
+    assert [w.render("en") for w in busy.warnings] == ["⚠ 张三 has 2 days logged on 2026-11-02 across projects"]
+
 
 def test_an_id_tail_tells_namesakes_apart_without_asking(session: Session, make: Factory, tmp_path: Path) -> None:
     sg3 = make.project(code="SG3")

@@ -65,6 +65,10 @@ _LOGGED_OTHERWISE = Text(
     "{name} already has an entry on {day} in {code}: {days} day(s), {overtime} h overtime at {rate}/day, "
     "which differs from this row",
 )
+_MORE_THAN_A_DAY = Text(
+    "⚠ {name} {day} 在各项目共记了 {days} 工，超过一个工：请核对",
+    "⚠ {name} has {days} days logged on {day} across projects",
+)
 _NEEDS_WORKER = Text("未结工资要写是哪个工人", "opening wages need a worker")
 _NEGATIVE_WAGES = Text("未结工资不能是负数", "opening wages cannot be negative")
 _FINISH_BEFORE_START = Text("实际完成早于实际开始", "actual_finish before actual_start")
@@ -205,7 +209,13 @@ class History:
 
         for row in by_kind["opening"]:
             self._opening(writer, row, once)
-        writer.create_many("labour", [made for row in by_kind["labour"] if (made := self._labour(writer, row))])
+        labour = [made for row in by_kind["labour"] if (made := self._labour(writer, row))]
+        writer.create_many("labour", labour)
+        busy = q.busy_days(session=session, worker_ids={e.worker_id for e in labour}, more_than=Decimal(1))
+        written = {(e.worker_id, e.work_date) for e in labour}
+        for worker_id, name, day, days in busy:
+            if (worker_id, day) in written:
+                writer.warn(_MORE_THAN_A_DAY, name=name, day=day.isoformat(), days=days.normalize())
         for kind in ("advances", "settlements"):
             payments: list[WorkerPayment] = []
             for row in by_kind[kind]:
