@@ -98,7 +98,8 @@ class History:
         task_known: Callable[[str, str], bool],
         fail: Callable[..., None],
     ) -> None:
-        ids = set(self.project_ids.values())
+        codes = {_cf(row.values["project"]) for row in by_kind["labour"] if "project" in row.values}
+        ids = {self.project_ids[code] for code in codes if code in self.project_ids}
         for entry in q.labour_entries(session=self.session, project_ids=ids):
             if entry.kind == "day":
                 self.day_entries[(entry.project_id, entry.worker_id, entry.work_date)] = entry

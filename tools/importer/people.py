@@ -55,10 +55,6 @@ _TWO_ANYWHERE = Text(
     "有 {n} 个叫 {name} 的工人（{where}），请填项目编号或尾号区分",
     "there are {n} workers called {name} ({where}); give a project or an id_tail",
 )
-_NOT_ON_BOOKS = Text(
-    "项目 {code} 没有叫 {name} 的工人：请先在工人表里加一行（填上项目编号）",
-    "project {code} has no worker called {name}: add them on the workers sheet with this project first",
-)
 _WHERE = Text("{codes}，{trade}，日工资 {rate}{tail}", "{codes}, {trade}, {rate}/day{tail}")
 _TAIL = Text("，尾号 {tail}", ", id tail {tail}")
 _NO_PROJECT = Text("未分配项目", "on no project")
