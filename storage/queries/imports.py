@@ -117,11 +117,13 @@ def project_rate_on(*, session: Session, project_id: int, worker_id: int, valid_
     )
 
 
-def labour_entries(*, session: Session, project_ids: Collection[int]) -> list[LaborEntry]:
-    """The projects' labour entries (day, piece and opening): a history row already there is not added again."""
+def labour_entries(*, session: Session, project_ids: Collection[int], kind: str) -> list[LaborEntry]:
+    """The projects' labour entries of one kind (day, piece, opening): a history row already there is not added
+    again."""
     if not project_ids:
         return []
-    return list(session.scalars(select(LaborEntry).where(LaborEntry.project_id.in_(project_ids))))
+    query = select(LaborEntry).where(LaborEntry.project_id.in_(project_ids), LaborEntry.kind == kind)
+    return list(session.scalars(query))
 
 
 def worker_payments(*, session: Session, project_ids: Collection[int]) -> list[WorkerPayment]:

@@ -100,9 +100,8 @@ class History:
     ) -> None:
         codes = {_cf(row.values["project"]) for row in by_kind["labour"] if "project" in row.values}
         ids = {self.project_ids[code] for code in codes if code in self.project_ids}
-        for entry in q.labour_entries(session=self.session, project_ids=ids):
-            if entry.kind == "day":
-                self.day_entries[(entry.project_id, entry.worker_id, entry.work_date)] = entry
+        for entry in q.labour_entries(session=self.session, project_ids=ids, kind="day"):
+            self.day_entries[(entry.project_id, entry.worker_id, entry.work_date)] = entry
         for kind in HISTORY_KINDS:
             for row in by_kind[kind]:
                 if not row.ok or not project_known(row):
@@ -186,9 +185,8 @@ class History:
             return
         session = self.session
         existing: Counter[tuple[Any, ...]] = Counter()
-        for entry in q.labour_entries(session=session, project_ids=ids):
-            if entry.kind == "opening":
-                existing[("opening", entry.project_id, entry.worker_id, entry.work_date, entry.amount)] += 1
+        for entry in q.labour_entries(session=session, project_ids=ids, kind="opening"):
+            existing[("opening", entry.project_id, entry.worker_id, entry.work_date, entry.amount)] += 1
         for payment in q.worker_payments(session=session, project_ids=ids):
             existing[(payment.kind.value, payment.project_id, payment.worker_id, payment.paid_on, payment.amount)] += 1
         for cost, paid in q.cost_entries(session=session, project_ids=ids):
