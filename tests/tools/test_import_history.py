@@ -719,3 +719,32 @@ def test_a_row_without_a_project_cannot_re_rate_a_person_on_a_project(
     assert same.ok and same.updated == {} and same.created == {}
     session.refresh(zhang)
     assert (zhang.daily_rate, zhang.trade) == (D(350), "木工")
+
+
+def test_overtime_is_paid_by_the_project_rule_hourly_or_folded(session: Session, tmp_path: Path) -> None:
+    sheets = {
+        "projects": [
+            ["code", "name", "hours_per_day", "overtime_mode", "overtime_hours_per_day", "overtime_rate"],
+            ["HR", "按小时", 8, "hourly", None, 45],
+            ["FD", "折工", 9, "folded", 8, None],
+        ],
+        "workers": [WORKERS, ["张三", "HR", "木工", 350], ["李四", "FD", "木工", 360]],
+        "labour": [
+            ["project", "worker", "date", "days", "overtime_hours"],
+            ["HR", "张三", date(2026, 10, 2), 1, 3],  # 350 + 3 × 45
+            ["FD", "李四", date(2026, 10, 2), 1, 3],  # 12 h on a 9 h day: 1 + 3/8 工 = 1.375 × 360
+            ["FD", "李四", date(2026, 10, 3), 0, 2.5],  # overtime only: 2.5/8 × 360
+        ],
+    }
+
+    report = run(session, write_xlsx(tmp_path / "ot.xlsx", sheets))
+
+    assert report.ok, report.render("en")
+    rows = session.execute(
+        select(LaborEntry.days, LaborEntry.overtime_amount, LaborEntry.amount).order_by(LaborEntry.id)
+    ).all()
+    assert rows == [
+        (D(1), D("135.00"), D("485.00")),
+        (D(1), D("135.00"), D("495.00")),
+        (D(0), D("112.50"), D("112.50")),
+    ]
