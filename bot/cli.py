@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_run = alerts_sub.add_parser("run", help="compute and send today's digests")
     alerts_run.add_argument("--today", type=_date)
 
-    imp = sub.add_parser("import", help="create or update projects from an xlsx or csv file")
-    imp.add_argument("file")
+    imp = sub.add_parser("import", help="create or update projects (plan and history) from an xlsx or csv file")
+    imp.add_argument("file", nargs="?")
+    imp.add_argument("--template", action="store_true", help="write the template to FILE instead (as `template`)")
     template = sub.add_parser("template", help="write the import template")
     template.add_argument("file", nargs="?", default="sitebot-template.xlsx")
     return parser

@@ -184,6 +184,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import make_session_factory
     from tools.importer import import_file
 
+    if args.template:
+        args.file = args.file or "sitebot-template.xlsx"
+        return cmd_template(settings, args)
+    if args.file is None:
+        print("sitebot import FILE (or sitebot import --template [FILE])", file=sys.stderr)
+        return 2
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)

@@ -76,7 +76,7 @@ def actual_cost_steps(*, session: Session, project_id: int, until: date) -> list
             CostEntry.project_id == project_id, CostEntry.entry_date <= until
         ),
         select(LaborEntry.work_date, _raw(LaborEntry.amount)).where(
-            LaborEntry.project_id == project_id, LaborEntry.work_date <= until
+            LaborEntry.project_id == project_id, LaborEntry.work_date <= until, LaborEntry.kind != "opening"
         ),
     ).subquery()
     query = (

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import BudgetLine, CostEntry, LaborEntry
 
 ZERO = Decimal("0.00")
+# Wages carried over when a project under way is imported (未结 at the opening date) are owed, not a cost.
+NOT_OPENING = LaborEntry.kind != "opening"
 
 
 def actual_by_category(
@@ -19,7 +21,7 @@ def actual_by_category(
 ) -> dict[str, Decimal]:
     """Actual cost per category in [since, until]: cost entries plus labour wages under 'labor'."""
     costs = select(CostEntry.category, func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id)
-    labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id)
+    labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id, NOT_OPENING)
     if until is not None:
         costs = costs.where(CostEntry.entry_date <= until)
         labor = labor.where(LaborEntry.work_date <= until)
@@ -47,7 +49,7 @@ def actual_for_category(*, session: Session, project_id: int, category: str, unt
         costs = costs.where(CostEntry.entry_date <= until)
     total = session.scalar(costs) or ZERO
     if category == "labor":
-        labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id)
+        labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id, NOT_OPENING)
         if until is not None:
             labor = labor.where(LaborEntry.work_date <= until)
         total += session.scalar(labor) or ZERO
@@ -120,7 +122,7 @@ def cost_report(
         )
     }
     if not item and not vendor and category in (None, "labor"):
-        labour = [LaborEntry.project_id == project_id, LaborEntry.work_date <= end]
+        labour = [LaborEntry.project_id == project_id, LaborEntry.work_date <= end, NOT_OPENING]
         if start is not None:
             labour.append(LaborEntry.work_date >= start)
         wages, entries = session.execute(

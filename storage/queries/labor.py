@@ -281,8 +281,9 @@ def by_trade(
 
 
 def by_day(*, session: Session, project_id: int, start: date, end: date, worker_id: int | None = None) -> list[DayRow]:
-    """Per day worked: head count, 工日, wages and the names of who came (a calendar)."""
-    conditions = _labor_filter(project_id, start, end, worker_id)
+    """Per day worked: head count, 工日, wages and the names of who came (a calendar). Wages carried over when the
+    project was imported (未结 at the opening date) are no day of work."""
+    conditions = [*_labor_filter(project_id, start, end, worker_id), LaborEntry.kind != "opening"]
     totals = (
         select(
             LaborEntry.work_date,
@@ -344,7 +345,11 @@ def dates_logged(*, session: Session, project_id: int, start: date, end: date) -
     """The dates in [start, end] on which the project has any labour entry."""
     query = (
         select(LaborEntry.work_date)
-        .where(LaborEntry.project_id == project_id, LaborEntry.work_date.between(start, end))
+        .where(
+            LaborEntry.project_id == project_id,
+            LaborEntry.work_date.between(start, end),
+            LaborEntry.kind != "opening",
+        )
         .distinct()
     )
     return set(session.scalars(query))

@@ -36,6 +36,7 @@ from tests.conftest import TODAY
 from tests.support.factories import Factory
 from tests.support.xlsx import raw_xlsx
 from tools.importer import COLUMNS, ImportReport, import_file, write_template
+from tools.importer.history_columns import HISTORY_KINDS
 
 TABLES: tuple[type[Base], ...] = (
     Project,
@@ -89,7 +90,8 @@ TASKS_HEADER = ["project", "name", "planned_start", "planned_finish", "planned_c
 def test_template_has_a_readme_and_one_sheet_per_kind_with_bilingual_headers(tmp_path: Path) -> None:
     path = write_template(tmp_path / "t.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["README", "projects", "budget", "tasks", "workers", "members"]
+    assert book.sheetnames == ["README", "projects", "budget", "tasks", "workers", "members", *HISTORY_KINDS]
+    assert HISTORY_KINDS == ("labour", "advances", "settlements", "costs", "funds", "progress", "opening")
     headers = [cell.value for cell in book["projects"][1]]
     assert headers[:3] == ["code 项目编号", "name 项目名称", "aliases 别名"]
     assert headers == [column.header for column in COLUMNS["projects"]]
@@ -115,7 +117,16 @@ def test_template_imported_unchanged_creates_the_example_rows(session: Session, 
         "rates": 2,
         "users": 2,
         "members": 2,
-        "progress": 2,
+        "progress": 2,  # 主体结构 40 % from the tasks sheet, 基础施工 from the progress sheet (dated, so it wins)
+        "assignments": 1,
+        "project_rates": 1,
+        "labour": 2,
+        "advances": 1,
+        "settlements": 1,
+        "costs": 2,
+        "funds": 3,  # two movements and the payment of the cost paid on the spot
+        "counterparties": 3,
+        "opening": 2,
     }
     ex1 = session.scalars(select(Project).where(Project.code == "EX1")).one()
     assert (ex1.name, ex1.aliases, ex1.start, ex1.finish) == (
@@ -150,9 +161,13 @@ def test_import_is_audited_as_one_entry_listing_every_row(session: Session, tmp_
     logs = session.scalars(select(AuditLog)).all()
     assert len(logs) == 1 and logs[0].id == report.audit_id
     assert logs[0].tool == "import" and logs[0].source_text == "sitebot import t.xlsx"
-    tables = [change["table"] for change in logs[0].changes]
+    tables = [change["table"] for change in logs[0].changes if change["before"] is None]
     assert tables.count("project") == 2 and tables.count("budget_line") == 4 and tables.count("task") == 2
-    assert all(change["before"] is None for change in logs[0].changes)
+    # the only row changed after it was created: the task whose progress sheet gave its actual start and finish
+    changed = [change for change in logs[0].changes if change["before"] is not None]
+    assert [(c["table"], c["after"]["name"], c["after"]["actual_finish"]) for c in changed] == [
+        ("task", "基础施工", "2026-03-31")
+    ]
 
 
 def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: Path) -> None:
@@ -483,7 +498,8 @@ def test_hourly_overtime_without_a_rate_is_refused(session: Session, tmp_path: P
     [
         (
             {"projects": PROJECTS, "Sheet1": [["whatever"], [1]]},
-            "sheet Sheet1: unknown sheet (expected projects, budget, tasks, workers or members)",
+            "sheet Sheet1: unknown sheet (expected projects, budget, tasks, workers, members, labour, advances, "
+            "settlements, costs, funds, progress or opening)",
         ),
         (
             {"projects": [["code", "name", "colour"], ["HQ", "总部", "red"]]},

@@ -1,12 +1,14 @@
 """Project set-up without code: the import template (xlsx) and importing it (xlsx or csv), all or nothing.
 
-A file holds up to five kinds of rows — projects, budget, tasks, workers, members — one sheet per kind
-(a csv holds one kind). Every cell of every row is checked first; only a file without a single problem
-is written, in one transaction, with one audit row ("import") listing every row it created or changed.
-docs/import-template.md describes the columns.
+A file holds the plan — projects, budget, tasks, workers, members — and the history of a project already under
+way — labour, advances, settlements, costs, funds, progress, opening balances — one sheet per kind (a csv holds
+one kind). Every cell of every row is checked first; only a file without a single problem is written, in one
+transaction, with one audit row ("import") listing every row it created or changed. docs/import-template.md
+describes the sheets and columns.
 
-reading (files → raw cells) → schemas and values (cells → checked rows) → apply (checks against the
-database, then writing) → report; template writes the file users fill in.
+reading (files → raw cells) → columns, history_columns, schemas and values (cells → checked rows) → people (who a
+worker row means) and history (history rows, written once as a multiset) → apply (checks against the database,
+then writing) → report; template writes the file users fill in.
 """
 
 from tools.importer.apply import import_file

@@ -4,9 +4,9 @@ transaction with one audit row, or nothing at all."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,24 +22,24 @@ from storage.models import (
     OvertimeMode,
     ProgressUpdate,
     Project,
-    RateHistory,
     Role,
     Task,
     User,
-    Worker,
 )
 from storage.queries import imports as q
 from tools import audit
 from tools.base import Context, Text
 from tools.categories import CATEGORIES
+from tools.importer.history import History
+from tools.importer.history_columns import HISTORY_KINDS
+from tools.importer.people import People
 from tools.importer.reading import FileProblem, read_sheets
-from tools.importer.report import Errors, ImportReport
+from tools.importer.report import Errors, ImportReport, RowError, budget_gaps
 from tools.importer.schemas import COLUMNS, KINDS, Column, Row, parse_sheets
 from tools.importer.values import show
 
 log = logging.getLogger(__name__)
 
-EARLIEST_RATE = date(2000, 1, 1)  # a new worker's rate, when no rate_from is given, applies from the start
 _FINISH_BEFORE_START = Text("{finish}早于{start}", "{finish} before {start}")
 _DUPLICATE = Text("与第 {other} 行重复（{key}）", "duplicate of row {other} ({key})")
 _UNKNOWN_PROJECT = Text(
@@ -53,11 +53,6 @@ _SELF_PREDECESSOR = Text("任务不能是自己的前置任务", "a task cannot 
 _CYCLE = Text("前置任务形成了循环：{chain}", "predecessors form a loop: {chain}")
 _HOURLY_NEEDS_RATE = Text(
     "加班按小时计算时必须填加班时薪（overtime_rate）", "overtime_mode hourly needs an overtime_rate"
-)
-_RATE_FROM_FUTURE = Text("工价生效日期 {day} 在未来", "rate_from {day} is in the future")
-_RATE_FROM_OLD = Text(
-    "工价生效日期 {day} 早于该工人上次调价日期 {last}",
-    "rate_from {day} is before this worker's last rate change on {last}",
 )
 _USER_CONFLICT = Text("用户 {user} 的{field}与第 {other} 行不一致", "{field} of user {user} differs from row {other}")
 _TELEGRAM_TAKEN = Text("telegram_id {value} 已属于用户 {other}", "telegram_id {value} already belongs to user {other}")
@@ -102,14 +97,14 @@ class _Plan:
 
     today: date
     projects: dict[str, Project]  # casefolded code → existing project
-    workers: dict[str, Worker]  # casefolded name → existing worker
+    people: People  # workers, their projects and rates, and what each workers row means
     local_users: dict[str, User]  # casefolded name → a user without a Telegram id
     telegram_users: dict[int, User]  # Telegram id → user, for the ids in the file
     budget: dict[tuple[int, str], BudgetLine] = field(default_factory=dict)
     tasks: dict[tuple[int, str], Task] = field(default_factory=dict)  # (project id, casefolded name)
     task_aliases: dict[tuple[int, str], Task] = field(default_factory=dict)
     members: dict[tuple[int, int], Membership] = field(default_factory=dict)
-    last_rate: dict[int, date] = field(default_factory=dict)
+    history: History | None = None
 
 
 def _by_casefold(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, Any]:
@@ -125,7 +120,7 @@ def _existing(session: Session, rows: list[Row], today: date) -> _Plan:
     plan = _Plan(
         today=today,
         projects=_by_casefold(projects, lambda p: p.code),
-        workers=_by_casefold(q.all_workers(session=session), lambda w: w.name),
+        people=People.load(session, {p.id: p.code for p in projects}),
         local_users=_by_casefold(q.local_users(session=session), lambda u: u.name),
         telegram_users={
             user.telegram_id: user
@@ -148,7 +143,9 @@ def _existing(session: Session, rows: list[Row], today: date) -> _Plan:
             plan.task_aliases.setdefault((task.project_id, _cf(alias)), task)
     for member in q.memberships(session=session, project_ids=ids):
         plan.members[(member.user_id, member.project_id)] = member
-    plan.last_rate = q.last_rate_change(session=session, worker_ids=[w.id for w in plan.workers.values()])
+    plan.history = History(
+        session=session, people=plan.people, project_ids={_cf(p.code): p.id for p in plan.projects.values()}
+    )
     return plan
 
 
@@ -204,7 +201,15 @@ def _check(rows: list[Row], plan: _Plan, errors: Errors, acting_user: User | Non
         ),
         lambda r: f"{r.values['project']} {r.values['name']}",
     )
-    first_seen("workers", lambda r: _cf(r.values["name"]) if "name" in r.values else None, lambda r: r.values["name"])
+    first_seen(
+        "workers",
+        lambda r: (
+            f"{_cf(r.values.get('project', ''))}|{_cf(r.values['name'])}|{r.values.get('id_tail', '')}"
+            if "name" in r.values
+            else None
+        ),
+        lambda r: " ".join(str(r.values[k]) for k in ("project", "name", "id_tail") if k in r.values),
+    )
     first_seen(
         "members",
         lambda r: (
@@ -251,18 +256,18 @@ def _check(rows: list[Row], plan: _Plan, errors: Errors, acting_user: User | Non
             fail(row, _UNKNOWN_PREDECESSOR, name=show(predecessor), code=show(row.values["project"]))
     _check_cycles(by_kind["tasks"], plan, fail)
 
-    for row in by_kind["workers"]:
-        if not row.ok:
-            continue
-        rate_from = row.values.get("rate_from")
-        if rate_from and rate_from > plan.today + timedelta(days=1):
-            fail(row, _RATE_FROM_FUTURE, day=rate_from.isoformat())
-            continue
-        known = plan.workers.get(_cf(row.values["name"]))
-        if known is not None and known.daily_rate != row.values["daily_rate"]:
-            last = plan.last_rate.get(known.id)
-            if last and (rate_from or plan.today) < last:
-                fail(row, _RATE_FROM_OLD, day=(rate_from or plan.today).isoformat(), last=last.isoformat())
+    def project_id(code: str) -> int | None:
+        project = plan.projects.get(_cf(code))
+        return project.id if project else None
+
+    worker_rows = [row for row in by_kind["workers"] if row.ok and ("project" not in row.values or project_known(row))]
+    plan.people.check(worker_rows, project_id, plan.today, fail)
+
+    def task_known(code: str, name: str) -> bool:
+        return _cf(name) in task_names.get(_cf(code), {}) or _db_task(plan, _cf(code), name) is not None
+
+    assert plan.history is not None
+    plan.history.check(by_kind, project_known, task_known, fail)
 
     users_seen: dict[str, Row] = {}
     telegram_seen: dict[int, Row] = {}
@@ -384,7 +389,7 @@ def _check_roles(
             fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["new_project"], role="global admin")
         elif role_in(row.values["code"]) not in managing:
             fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["project"], role="admin/manager")
-    for kind in ("budget", "tasks"):
+    for kind in ("budget", "tasks", *HISTORY_KINDS):
         for row in by_kind[kind]:
             if row.ok and role_in(row.values["project"]) not in managing:
                 fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["project"], role="admin/manager")
@@ -398,10 +403,14 @@ def _check_roles(
         names_local_admin = "telegram_id" not in row.values and row.values["user"] == LOCAL_ADMIN
         if names_local_admin or (member is not None and member.is_admin):
             fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["administrator"], role="global admin")
-    if by_kind["workers"] and not managing & set(roles.values()):
-        for row in by_kind["workers"]:
-            if row.ok:
-                fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["workers"], role="admin/manager")
+    for row in by_kind["workers"]:
+        if not row.ok:
+            continue
+        # A worker on a project: that project's manager; the roster (no project): the manager of some project.
+        if ("project" in row.values and role_in(row.values["project"]) not in managing) or not managing & set(
+            roles.values()
+        ):
+            fail(row, _NOT_ALLOWED, what=_NOT_ALLOWED_WHAT["workers"], role="admin/manager")
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -417,11 +426,30 @@ class _Writer:
         self.updated: dict[str, int] = {}
         self.unchanged: dict[str, int] = {}
         self.touched: set[int] = set()
+        self.reported: set[tuple[str, str]] = set()  # (project, task) with rows on the progress sheet
+        self.warnings: list[RowError] = []
+
+    def warn(self, message: Text, **params: Any) -> None:
+        """Something written that is worth a look, in both languages."""
+        self.warnings.append(
+            RowError(sheet=None, row=None, zh=message.render("zh", **params), en=message.render("en", **params))
+        )
 
     def create(self, kind: str, row: Base) -> None:
         self.session.add(row)
         self.changes.append(audit.created(row))
         self.created[kind] = self.created.get(kind, 0) + 1
+
+    def create_many(self, kind: str, rows: Sequence[Base]) -> None:
+        """Insert rows in one flush (thousands of history rows), each listed in the audit entry."""
+        if not rows:
+            return
+        self.session.add_all(rows)
+        self.session.flush()
+        for row in rows:
+            after = audit.snapshot(row)
+            self.changes.append({"table": row.__tablename__, "id": after["id"], "before": None, "after": after})
+        self.created[kind] = self.created.get(kind, 0) + len(rows)
 
     def apply(self, kind: str, row: Base, values: dict[str, Any]) -> bool:
         """Set the values that differ; record the row as updated (or unchanged)."""
@@ -470,38 +498,7 @@ class _Writer:
             self.touched.add(project.id)
 
     def workers(self, rows: list[Row]) -> None:
-        for row in rows:
-            values: dict[str, Any] = {
-                key: row.values[key] for key in ("aliases", "trade", "daily_rate", "phone") if key in row.values
-            }
-            worker = self.plan.workers.get(_cf(row.values["name"]))
-            rate_from = row.values.get("rate_from")
-            if worker is None:
-                worker = Worker(name=row.values["name"], **values)
-                self.create("workers", worker)
-                self.create(
-                    "rates",
-                    RateHistory(
-                        worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=rate_from or EARLIEST_RATE
-                    ),
-                )
-                continue
-            old_rate = worker.daily_rate
-            self.apply("workers", worker, values)
-            if old_rate != worker.daily_rate:
-                valid_from = rate_from or self.plan.today
-                if worker.id not in self.plan.last_rate and valid_from > EARLIEST_RATE:
-                    # no history yet: keep the old rate for the days before the change
-                    self.create(
-                        "rates", RateHistory(worker_id=worker.id, daily_rate=old_rate, valid_from=EARLIEST_RATE)
-                    )
-                same_day = q.rate_on(session=self.session, worker_id=worker.id, valid_from=valid_from)
-                if same_day is None:
-                    self.create(
-                        "rates", RateHistory(worker_id=worker.id, daily_rate=worker.daily_rate, valid_from=valid_from)
-                    )
-                else:
-                    self.apply("rates", same_day, {"daily_rate": worker.daily_rate})
+        self.plan.people.write(self, rows)
 
     def members(self, rows: list[Row]) -> None:
         for row in rows:
@@ -537,6 +534,8 @@ class _Writer:
                 for k in ("planned_start", "planned_finish", "planned_cost", "percent")
                 if k in row.values
             }
+            if (_cf(row.values["project"]), key[1]) in self.reported:
+                values.pop("percent", None)  # the progress sheet dates this task's percent
             if "predecessor" in row.values:
                 pred_key = (project.id, _cf(row.values["predecessor"]))
                 predecessor = (
@@ -551,7 +550,7 @@ class _Writer:
             else:
                 self.apply("tasks", task, values)
             made[key] = task
-            if "percent" in row.values and row.values["percent"] != old_percent:
+            if "percent" in values and values["percent"] != old_percent:
                 self.create(
                     "progress",
                     ProgressUpdate(
@@ -623,10 +622,16 @@ def import_file(
         return report
 
     writer = _Writer(session, plan, acting_user)
+    writer.reported = {(_cf(r.values["project"]), _cf(r.values["task"])) for r in rows if r.kind == "progress" and r.ok}
     try:
         with session.no_autoflush:
             for kind in ("projects", "budget", "workers", "members", "tasks"):
                 getattr(writer, kind)([r for r in rows if r.kind == kind])
+            assert plan.history is not None
+            plan.history.write(writer, {kind: [r for r in rows if r.kind == kind] for kind in KINDS})
+            report.warnings = writer.warnings + budget_gaps(
+                session, [session.get(Project, i) for i in sorted(writer.touched)]
+            )
         report.created, report.updated, report.unchanged = writer.created, writer.updated, writer.unchanged
         if writer.changes:
             project = session.get(Project, next(iter(writer.touched))) if len(writer.touched) == 1 else None

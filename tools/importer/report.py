@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from tools.base import Text
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Project
     from tools.importer.reading import Sheet
     from tools.importer.schemas import Column
 
@@ -20,6 +23,15 @@ KIND_LABELS: dict[str, Text] = {
     "rates": Text("工价记录", "rate history"),
     "users": Text("用户", "users"),
     "progress": Text("进度记录", "progress reports"),
+    "assignments": Text("项目工人", "project assignments"),
+    "project_rates": Text("项目工价", "project rates"),
+    "labour": Text("记工", "labour entries"),
+    "advances": Text("借支", "advances"),
+    "settlements": Text("结算", "settlements"),
+    "costs": Text("成本", "costs"),
+    "funds": Text("资金收支", "fund movements"),
+    "counterparties": Text("往来单位", "counterparties"),
+    "opening": Text("期初余额", "opening balances"),
 }
 
 
@@ -63,6 +75,7 @@ class ImportReport:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     audit_id: int | None = None
+    warnings: list[RowError] = field(default_factory=list)  # written, but worth a look (budget gap)
 
     @property
     def ok(self) -> bool:
@@ -93,7 +106,7 @@ class ImportReport:
         text = _OK_HEAD.render(lang, file=self.file) + (sep.join(parts) if parts else _NOTHING.render(lang))
         if self.audit_id is not None:
             text += _AUDIT.render(lang, id=self.audit_id)
-        return text
+        return "\n".join([text, *(warning.render(lang) for warning in self.warnings)])
 
 
 class Errors:
@@ -128,3 +141,31 @@ class Errors:
                 sheet=name, row=None, zh=message.render("zh", **params), en=message.render("en", **params), is_csv=True
             )
         )
+
+
+_BUDGET_GAP = Text(
+    "⚠ 项目 {code}：任务计划成本合计 {tasks}，预算合计 {budget}，差 {gap}：挣值和预测会不准，请核对任务成本或预算。",
+    "⚠ project {code}: task planned costs add up to {tasks} but the budget is {budget} ({gap} apart): earned value "
+    "and forecasts will be off until they agree.",
+)
+
+
+def budget_gaps(session: Session, projects: list[Project | None]) -> list[RowError]:
+    """A warning for each project whose tasks' planned costs do not add up to its budget (as /health says)."""
+    from storage.queries.costs import budget_total
+    from storage.queries.tasks import task_totals
+    from tools.fmt import yuan
+
+    found: list[RowError] = []
+    for project in projects:
+        if project is None:
+            continue
+        tasks = task_totals(session=session, project_id=project.id).planned_cost
+        budget = budget_total(session=session, project_id=project.id)
+        if tasks == 0 or budget == 0 or tasks == budget:
+            continue
+        params = {"code": project.code, "tasks": yuan(tasks), "budget": yuan(budget), "gap": yuan(abs(tasks - budget))}
+        found.append(
+            RowError(sheet=None, row=None, zh=_BUDGET_GAP.render("zh", **params), en=_BUDGET_GAP.render("en", **params))
+        )
+    return found

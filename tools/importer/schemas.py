@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from tools.base import Text
+from tools.importer.columns import PROJECT_REF as _PROJECT_REF
+from tools.importer.columns import Column
+from tools.importer.history_columns import HISTORY_COLUMNS, HISTORY_KINDS, HISTORY_SHEET_NAMES, YES_NO, parse_tail
 from tools.importer.reading import Sheet, column_letter, empty
 from tools.importer.report import KIND_LABELS, Errors
 from tools.importer.values import (
@@ -30,7 +32,8 @@ from tools.importer.values import (
     text_of,
 )
 
-KINDS: tuple[str, ...] = ("projects", "budget", "tasks", "workers", "members")
+PLAN_KINDS: tuple[str, ...] = ("projects", "budget", "tasks", "workers", "members")
+KINDS: tuple[str, ...] = PLAN_KINDS + HISTORY_KINDS
 
 MAX_AMOUNT = Decimal("10000000000")  # 100亿
 MAX_DAILY_RATE = Decimal("100000")
@@ -38,8 +41,10 @@ MAX_DAILY_RATE = Decimal("100000")
 _MISSING = Text("缺少{field}", "{field} is missing")
 
 _UNKNOWN_SHEET = Text(
-    "不认识这个工作表（可用：projects 项目、budget 预算、tasks 任务、workers 工人、members 成员）",
-    "unknown sheet (expected projects, budget, tasks, workers or members)",
+    "不认识这个工作表（可用：projects 项目、budget 预算、tasks 任务、workers 工人、members 成员、labour 记工、"
+    "advances 借支、settlements 结算、costs 成本、funds 资金、progress 进度、opening 期初）",
+    "unknown sheet (expected projects, budget, tasks, workers, members, labour, advances, settlements, costs, "
+    "funds, progress or opening)",
 )
 _DUPLICATE_SHEET = Text("与工作表 {other} 是同一类（{kind}）", "holds the same kind ({kind}) as sheet {other}")
 _UNKNOWN_COLUMN = Text("不认识的列“{value}”", "unknown column “{value}”")
@@ -54,16 +59,17 @@ _NO_HEADER_CELL = Text("第 {col} 列有数据但没有列名", "column {col} ha
 
 _EMPTY = Text("文件里没有数据", "the file holds no data")
 _CSV_KIND_UNKNOWN = Text(
-    "看不出这个 csv 是哪一类数据；请加一列 kind（projects/budget/tasks/workers/members）",
-    "cannot tell which kind of rows this csv holds; add a kind column (projects/budget/tasks/workers/members)",
+    "看不出这个 csv 是哪一类数据；请加一列 kind（如 projects、tasks、workers、labour、advances、settlements）",
+    "cannot tell which kind of rows this csv holds; add a kind column (e.g. projects, tasks, workers, labour, "
+    "advances, settlements)",
 )
 _CSV_KIND_MIXED = Text(
     "一个 csv 只能放一类数据，kind 列出现了“{value}”和“{other}”",
     "one csv holds one kind; the kind column has both “{value}” and “{other}”",
 )
 _CSV_KIND_BAD = Text(
-    "kind 列的“{value}”不是 projects/budget/tasks/workers/members",
-    "kind “{value}” is not projects/budget/tasks/workers/members",
+    "kind 列的“{value}”不是已知的数据类型（工作表名称）",
+    "kind “{value}” is not a kind of rows (a sheet name)",
 )
 
 _ROLE_WORDS = {
@@ -134,22 +140,6 @@ _LANGUAGE_WORDS = {
 # -- the columns of each kind --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    parse: Callable[[Any], Any]
-    help: Text
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def header(self) -> str:
-        """The template's bilingual header: "code 项目编号"."""
-        return f"{self.key} {self.zh}"
-
-
-_PROJECT_REF = ("project", "project_code", "code", "项目", "项目编号", "项目代码")
 _money = number_of(Decimal(0), MAX_AMOUNT, money=True)
 _hours = number_of(Decimal(0), Decimal(24), lo_open=True)
 
@@ -337,6 +327,33 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("phone", "电话", parse_phone, Text("可选", "optional"), aliases=("mobile", "手机", "手机号")),
         Column(
+            "project",
+            "项目编号",
+            parse_code,
+            Text(
+                "这个工人在哪个项目：工价和工种按项目记（空着 = 只改工人名册）",
+                "the project the worker is on: rate and trade are the project's (empty: the roster only)",
+            ),
+            aliases=_PROJECT_REF,
+        ),
+        Column(
+            "id_tail",
+            "尾号",
+            parse_tail,
+            Text("手机或身份证尾号，区分同名的人", "last digits of a phone or ID card, to tell namesakes apart"),
+            aliases=("tail", "证件尾号", "手机尾号"),
+        ),
+        Column(
+            "same_person",
+            "同一人",
+            choice_of(YES_NO, "yes|no"),
+            Text(
+                "别的项目已有同名工人时必填：是 = 就是那个人，否 = 另一个人",
+                "required when a worker of this name exists elsewhere: yes = that person, no = someone else",
+            ),
+            aliases=("same", "是否同一人"),
+        ),
+        Column(
             "rate_from",
             "工价生效日期",
             parse_date,
@@ -381,12 +398,15 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+COLUMNS.update(HISTORY_COLUMNS)
+
 _SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "projects": ("project", "projects", "项目", "项目信息", "项目表", "项目列表"),
     "budget": ("budget", "budgets", "budget_lines", "budget_line", "预算", "预算表", "成本预算"),
     "tasks": ("task", "tasks", "schedule", "任务", "任务表", "进度计划", "任务计划"),
     "workers": ("worker", "workers", "工人", "工人表", "花名册", "工人花名册"),
     "members": ("member", "members", "users", "成员", "用户", "项目成员"),
+    **HISTORY_SHEET_NAMES,
     "readme": ("readme", "read_me", "说明", "使用说明", "填写说明", "instructions", "help"),
 }
 _KIND_COLUMN = ("kind", "类别", "数据类型")

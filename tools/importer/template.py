@@ -67,12 +67,78 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "workers": [
-        {"name": "示例工人王师傅", "aliases": "老王", "trade": "木工", "daily_rate": 350, "phone": "13800000000"},
+        {
+            "name": "示例工人王师傅",
+            "aliases": "老王",
+            "trade": "木工",
+            "daily_rate": 350,
+            "phone": "13800000000",
+            "project": "EX1",
+            "id_tail": "0000",
+        },
         {"name": "Sample Worker", "trade": "carpenter", "daily_rate": 300},
     ],
     "members": [
         {"user": "示例经理", "project": "EX1", "role": "manager", "language": "zh"},
         {"user": "Sample Viewer", "project": "EX2", "role": "viewer", "language": "en"},
+    ],
+    "labour": [
+        {"project": "EX1", "worker": "示例工人王师傅", "date": date(2026, 3, 2), "days": 1, "overtime_hours": 2},
+        {"project": "EX1", "worker": "老王", "date": date(2026, 3, 3), "days": 0.5},
+    ],
+    "advances": [{"project": "EX1", "worker": "示例工人王师傅", "date": date(2026, 3, 5), "amount": 300}],
+    "settlements": [{"project": "EX1", "worker": "示例工人王师傅", "date": date(2026, 3, 31), "amount": 200}],
+    "costs": [
+        {
+            "project": "EX1",
+            "date": date(2026, 3, 2),
+            "category": "材料费",
+            "amount": 8000,
+            "counterparty": "示例钢材公司",
+            "paid": "否",
+            "item": "钢筋 2 吨",
+        },
+        {
+            "project": "EX1",
+            "date": date(2026, 3, 4),
+            "category": "machinery",
+            "amount": 1500,
+            "counterparty": "示例机械租赁",
+            "paid": "是",
+            "item": "吊车台班",
+        },
+    ],
+    "funds": [
+        {
+            "project": "EX1",
+            "date": date(2026, 3, 1),
+            "direction": "in",
+            "amount": 500000,
+            "counterparty": "示例建设单位",
+            "item": "进度款",
+        },
+        {
+            "project": "EX1",
+            "date": date(2026, 3, 10),
+            "direction": "out",
+            "amount": 5000,
+            "counterparty": "示例钢材公司",
+            "item": "钢材款",
+        },
+    ],
+    "progress": [
+        {
+            "project": "EX1",
+            "task": "基础施工",
+            "date": date(2026, 3, 31),
+            "percent": 100,
+            "actual_start": date(2026, 1, 6),
+            "actual_finish": date(2026, 3, 31),
+        },
+    ],
+    "opening": [
+        {"project": "EX1", "date": date(2026, 3, 1), "item": "cash", "amount": 100000},
+        {"project": "EX1", "date": date(2026, 3, 1), "item": "wages", "worker": "示例工人王师傅", "amount": 1200},
     ],
 }
 
@@ -81,8 +147,21 @@ _CHOICES = {
     "overtime_mode": "folded,hourly",
     "policy": "warn,stop",
     "role": "admin,manager,foreman,finance,viewer",
+    "same_person": "是,否,yes,no",
+    "paid": "是,否,yes,no",
+    "planned": "是,否,yes,no",
+    "direction": "in,out",
 }
-_DATE_KEYS = {"start", "finish", "planned_start", "planned_finish", "rate_from"}
+_DATE_KEYS = {
+    "start",
+    "finish",
+    "planned_start",
+    "planned_finish",
+    "rate_from",
+    "date",
+    "actual_start",
+    "actual_finish",
+}
 _MONEY_KEYS = {"overtime_rate", "cash_floor", "amount", "planned_cost", "daily_rate"}
 
 _README: list[tuple[str, str]] = [
@@ -98,10 +177,22 @@ _README: list[tuple[str, str]] = [
         "is listed by sheet, row and reason.",
     ),
     (
-        "再次导入同一文件会更新已有记录（按 项目编号；项目+科目；项目+任务名称；工人姓名；用户+项目），不会重复。"
-        "空单元格表示不修改。",
+        "再次导入同一文件会更新已有记录（按 项目编号；项目+科目；项目+任务名称；项目+工人姓名+尾号；用户+项目），"
+        "不会重复。空单元格表示不修改。",
         "Importing again updates existing records (by project code; project + category; project + task name; "
-        "worker name; user + project) instead of duplicating them. An empty cell leaves the value unchanged.",
+        "project + worker name + id tail; user + project) instead of duplicating them. An empty cell leaves the "
+        "value unchanged.",
+    ),
+    (
+        "已开工的项目可以带着历史导入：labour 记工、advances 借支、settlements 结算、costs 成本、funds 资金、"
+        "progress 进度、opening 期初（未结工资、资金余额）。再次导入同一文件不会重复记账。",
+        "A project under way comes with its history: labour, advances, settlements, costs, funds, progress and "
+        "opening (wages owed, cash balance). Importing the same file again records nothing twice.",
+    ),
+    (
+        "别的项目已有同名工人时，工人表的“同一人”列要填 是 或 否；那个工人的工价和工种不会被改动。",
+        "When a worker of the same name is on another project, fill same_person with yes or no; that worker's "
+        "rate and trade are never changed.",
     ),
     (
         "日期写 2026-11-25 或 2026/11/25；金额写 1200000、1,200,000 或 120万，最多两位小数。",
@@ -159,7 +250,7 @@ def write_template(path: str | Path) -> Path:
                     cell.number_format = "yyyy-mm-dd"
                 elif column.key in _MONEY_KEYS:
                     cell.number_format = "#,##0.00"
-                elif column.key in ("telegram_id", "phone", "code", "project"):
+                elif column.key in ("telegram_id", "phone", "code", "project", "id_tail"):
                     cell.number_format = "@"
             if column.key in _CHOICES:
                 rule = DataValidation(type="list", formula1=f'"{_CHOICES[column.key]}"', allow_blank=True)
