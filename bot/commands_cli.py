@@ -77,19 +77,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.app import build_application
     from bot.channels.telegram.handlers import run_polling
+    from bot.observe import configure_logging
 
-    _log_to_stderr()
+    configure_logging(settings)
     with _ready(settings, None) as services:
+        if settings.metrics_port is not None:
+            from bot import metrics
+
+            metrics.serve(settings.metrics_port, services.sessions)
         run_polling(build_application(services))
     return 0
-
-
-def _log_to_stderr() -> None:
-    import logging
-
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs, token included
 
 
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram import User as TgUser
 from telegram.constants import ChatType
 
-from bot import render
+from bot import metrics, observe, render
 from bot.router import Incoming, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -286,6 +286,16 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 
 def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
     """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+    chat = update.effective_chat
+    with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
+        handled = _process(services, update, bot_username)
+        if handled.skipped:
+            metrics.UPDATES.labels("skipped").inc()
+            log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
+        return handled
+
+
+def _process(services: Services, update: Update, bot_username: str | None) -> Handled:
     handled = Handled(update_id=update.update_id)
     attempts = _lease(services, update.update_id)
     if attempts is None:
@@ -362,16 +372,7 @@ def process_update(services: Services, update: Update, bot_username: str | None)
         language=member.language,
         now=now,
     )
-    reply = services.router.handle(incoming, delivery)
-    log.info(
-        "update %s from user %s in chat %s: %s by %s, %d model calls",
-        update.update_id,
-        member.user_id,
-        tg_chat.id,
-        "answered" if reply.handled else "already handled",
-        reply.source,
-        reply.model_calls,
-    )
+    reply = services.router.handle(incoming, delivery)  # it logs the event's line
     handled.skipped = not reply.handled
     return handled
 
@@ -421,6 +422,14 @@ def _channel_command(
             reply_to=message.message_id if group else None,
         )
         session.commit()
+    outcome = "bound" if handled.bound_chat is not None else "answered"
+    metrics.message(outcome, "parser", 0.0)
+    log.info(
+        "command /%s handled: %s",
+        command,
+        outcome,
+        extra={"user": member.user_id, "project": member.project_code, "tool": command, "outcome": outcome},
+    )
     return handled
 
 
