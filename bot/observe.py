@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("sitebot.event")
 
 FIELDS = ("update_id", "user", "chat", "project", "tool", "outcome")
+# HTTP clients log request URLs (the bot token is in the path) at INFO; python-telegram-bot logs every API call's
+# parameters (texts) and the OpenAI client every request (the messages) at DEBUG.
+QUIET = {
+    **dict.fromkeys(("httpx", "httpx2", "httpcore", "httpcore2"), logging.WARNING),
+    **dict.fromkeys(("telegram", "openai", "langchain", "langgraph", "apscheduler"), logging.INFO),
+}
 _EVENT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("sitebot_event", default=None)
 
 
@@ -168,6 +174,6 @@ def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler
     handler.sitebot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs, token included
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for name, level in QUIET.items():  # whatever the level asked for: these libraries log secrets or texts below it
+        logging.getLogger(name).setLevel(level)
     return handler
