@@ -135,7 +135,7 @@ async def test_a_conversation_logs_one_json_line_per_message_and_no_secret_or_te
     for where in (written, "\n".join(raw.lines)):
         assert token not in where and token.split(":")[1] not in where
         assert KEY not in where
-        for words in SAID[:-2] + [SAID[-1]]:
+        for words in [w for w in SAID if len(w) > 1]:  # "是" alone is in too many words to search for
             assert words not in where, words
         assert "会议我记不了" not in where  # nor the model's words
 
