@@ -216,7 +216,8 @@ def check_telegram(settings: Settings) -> list[Check]:
         return [fail("Telegram reachable", f"getMe answered HTTP {me.status_code}", "try again; check the proxy")]
     username = me.json().get("result", {}).get("username", "?")
     checks = [ok("Telegram reachable", settings.telegram_api_url.split("/")[2]), ok("Telegram token", f"@{username}")]
-    checks.append(_check_webhook(settings, hook.json().get("result", {}) if hook is not None else {}))
+    info = hook.json().get("result") if hook is not None and hook.status_code == 200 else None
+    checks.append(_check_webhook(settings, info if isinstance(info, dict) else {}))
     return checks
 
 
