@@ -555,20 +555,34 @@ class Agent:
 
     def plan(self, ctx: Context, text: str, *, history: Sequence[tuple[str, str]] = ()) -> list[Call]:
         """The model's first tool calls for a message, not run (for `sitebot parse`); [] if it fails."""
-        messages = [SystemMessage(self.system_prompt(ctx)), *_history(history), HumanMessage(text)]
         try:
-            message = self._planner.invoke(messages)
+            return self.first_calls(ctx, text, history=history)[0]
         except Exception as error:
             log.warning("llm plan failed for user %s: %s", ctx.user.id, type(error).__name__)
             return []
+
+    def first_calls(
+        self, ctx: Context, text: str, *, history: Sequence[tuple[str, str]] = ()
+    ) -> tuple[list[Call], int]:
+        """One model call: the registry tools it chose for a message (not run) and the tokens it used; raises
+        the client's error (bench/llm_eval.py counts them)."""
+        messages = [SystemMessage(self.system_prompt(ctx)), *_history(history), HumanMessage(text)]
+        started = time.perf_counter()
+        try:
+            message = self._planner.invoke(messages)
+        except Exception:
+            metrics.model_call(time.perf_counter() - started, ok=False)
+            raise
+        metrics.model_call(time.perf_counter() - started, ok=True)
         if not isinstance(message, AIMessage):
-            return []
-        _log_usage(ctx, message, 1)
-        return [
+            return [], 0
+        tokens = _log_usage(ctx, message, 1)
+        calls = [
             Call(c["name"], dict(c["args"]))
             for c in message.tool_calls
             if c["name"] in tools.REGISTRY and not tools.REGISTRY[c["name"]].internal
         ]
+        return calls, tokens
 
     def _apology(self, turn: Turn, reason: Text, hint: Sequence[Call] | None) -> AgentReply:
         """Say the model failed, report what was nevertheless recorded, and offer the parser's reading."""

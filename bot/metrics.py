@@ -72,6 +72,11 @@ class QueueCollector(Collector):
         self.sessions: sessionmaker[Session] | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The families, without reading the database (asked once, when the collector is registered)."""
+        yield GaugeMetricFamily("sitebot_queue_depth", "Items waiting in a queue", labels=["queue"])
+        yield GaugeMetricFamily("sitebot_queue_oldest_seconds", "Age of the oldest waiting item", labels=["queue"])
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from storage.models import InboxUpdate, Notification
 
