@@ -268,17 +268,18 @@ def check_model(settings: Settings) -> Check:
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     client = openai.OpenAI(api_key=key, base_url=settings.llm_base_url, timeout=settings.llm_timeout, max_retries=0)
     where = settings.llm_base_url or "OpenAI"
-    extra: dict[str, Any] = {}
-    if settings.llm_base_url and "dashscope" in settings.llm_base_url:
-        extra["extra_body"] = {"enable_thinking": False}
+    # Qwen3 on DashScope thinks by default, and its non-streaming API rejects thinking mode (as in bot.agent).
+    thinking_off = (
+        {"enable_thinking": False} if settings.llm_base_url and "dashscope" in settings.llm_base_url else None
+    )
     try:
-        answer = client.chat.completions.create(
+        answer = client.chat.completions.create(  # type: ignore[call-overload]
             model=settings.llm_model,
             messages=[{"role": "user", "content": "Health check: call the ping tool with ok=true."}],
-            tools=[PING_TOOL],  # type: ignore[list-item]
+            tools=[PING_TOOL],
             tool_choice="required",
             max_tokens=20,
-            **extra,
+            extra_body=thinking_off,
         )
     except openai.AuthenticationError:
         return fail("model", f"{where} refused the key", "check SITEBOT_LLM_API_KEY")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ def used(*, session: Session, user_id: int, day: date) -> tuple[int, bool]:
 
 def add(*, session: Session, user_id: int, day: date, tokens: int = 0, notified: bool = False) -> None:
     """Add tokens to the user's day (one upsert: two processes adding at once both count)."""
-    table = LlmUsage.__table__
+    table: Table = LlmUsage.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
     statement: Insert
     values = {"user_id": user_id, "day": day, "tokens": tokens, "notified": notified}
