@@ -216,3 +216,15 @@ def test_all_passing_exits_zero_and_one_failure_exits_non_zero(
     lines.clear()
     assert doctor.main(lambda: bad, lines.append) == 1
     assert lines[-1] == "1 of 12 checks failed." and any("[FAIL] time zone" in line for line in lines)
+
+
+def test_the_command_reports_bad_settings_as_a_failed_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SITEBOT_RATE_LIMIT_PER_MINUTE", "-5")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("[FAIL] settings: rate_limit_per_minute") and out[-1] == "1 of 1 checks failed."

@@ -201,3 +201,37 @@ def test_a_cap_of_zero_means_no_cap_and_tokens_are_still_counted(
         assert fake.calls == 3 and used(demo, "老王") == (3 * 1230, False)
     finally:
         services.engine.dispose()
+
+
+# -- the same limits in Telegram ----------------------------------------------------------------------------
+
+
+async def test_in_telegram_the_notice_is_sent_once_and_the_rest_get_no_reply(
+    db_url: str, demo: Session, clock: Clock
+) -> None:
+    from telegram import Update
+
+    from bot.app import build_application
+    from tests.support.fake_telegram import FakeTelegram, message_update
+
+    user = demo.get(User, uid(demo, "老王"))
+    assert user is not None
+    user.telegram_id = 4242
+    demo.commit()
+    with FakeTelegram() as api:
+        services = services_with(
+            db_url, clock, rate_limit_per_minute=2, telegram_token=api.token, telegram_api_url=api.api_url
+        )
+        application = build_application(services)
+        try:
+            async with application:
+                for n in range(1, 6):
+                    update = Update.de_json(message_update(n, "/help", user_id=4242), application.bot)
+                    await application.update_queue.put(update)
+                    application.update_queue.get_nowait()
+                    await application.process_update(update)
+                    await application.bot_data.workers.drain()
+        finally:
+            services.engine.dispose()
+        sent = api.sent_texts()
+    assert len(sent) == 3 and sent[2] == SLOW_DOWN.zh.format(limit=2)  # two answers, one notice, then nothing

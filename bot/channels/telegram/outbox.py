@@ -216,6 +216,8 @@ async def send_due(
             await asyncio.to_thread(_finish, services, job, "sent", message_id=message_id)
             outcome.sent += 1
             metrics.notification(job.kind, "sent")
+            if job.kind in ("digest", "alert"):  # replies are logged with their message's line
+                log.info("%s %s sent", job.kind, job.note_id, extra={"chat": job.telegram_chat_id, "outcome": "sent"})
     return outcome
 
 
