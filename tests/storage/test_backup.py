@@ -66,27 +66,31 @@ def test_a_backup_taken_during_writes_is_whole_and_holds_every_row_committed_bef
     while len(writer.committed) < 50:
         assert writer.is_alive() and time.monotonic() < deadline, "the writer did not start writing"
         time.sleep(0.005)
-    started = time.perf_counter()
-    before = [i for at, i in list(writer.committed) if at < started]
-    made = backup_sqlite(db_path(db_url), tmp_path / "copy.db")
-    finished = time.perf_counter()
-    time.sleep(0.05)
+    taken = []  # three backups in a row while the writer goes on: (committed before, file, committed during)
+    for n in range(3):
+        started = time.perf_counter()
+        before = {i for at, i in list(writer.committed) if at < started}
+        made = backup_sqlite(db_path(db_url), tmp_path / f"copy{n}.db")
+        finished = time.perf_counter()
+        time.sleep(0.02)
+        taken.append((before, made.path, [i for at, i in list(writer.committed) if started <= at <= finished]))
     writer.stop.set()
     writer.join(10)
-    during = [i for at, i in writer.committed if started <= at <= finished]
-    assert during, "the writer committed nothing while the copy was made: the test did not overlap"
+    assert any(during for _b, _p, during in taken), "no write while a copy was made: the test did not overlap"
 
-    copy = sqlite3.connect(made.path)
-    try:
-        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file, no -wal needed
-        ids = {row[0] for row in copy.execute("SELECT id FROM conversation_turn WHERE chat_key = 'live'")}
-        assert copy.execute("SELECT count(*) FROM conversation_turn WHERE chat_key = 'fill'").fetchone() == (60_000,)
-    finally:
-        copy.close()
-    assert set(before) <= ids  # every row committed before the backup began
-    assert ids <= {i for _at, i in writer.committed}  # and nothing that was never committed
-    assert not (tmp_path / "copy.db.partial").exists()
+    for before, path, _during in taken:
+        copy = sqlite3.connect(path)
+        try:
+            assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file, no -wal needed
+            ids = {row[0] for row in copy.execute("SELECT id FROM conversation_turn WHERE chat_key = 'live'")}
+            filled = copy.execute("SELECT count(*) FROM conversation_turn WHERE chat_key = 'fill'").fetchone()
+        finally:
+            copy.close()
+        assert filled == (60_000,)
+        assert before <= ids  # every row committed before the backup began
+        assert ids <= {i for _at, i in writer.committed}  # and nothing that was never committed
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_the_command_writes_a_verified_copy_and_says_so(
