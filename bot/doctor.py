@@ -95,8 +95,21 @@ def check_database(settings: Settings) -> list[Check]:
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
+    from storage.backup import sqlite_path
     from storage.db import alembic_config, make_engine
 
+    try:
+        path = sqlite_path(settings.database_url)
+    except Exception:
+        path = None
+    if path is not None and not path.exists():  # connecting would create an empty file
+        return [
+            fail(
+                "database",
+                f"no SQLite file at {path.resolve()}",
+                "run `sitebot db upgrade` (or `make run`) here, or set SITEBOT_DATABASE_URL to the bot's database",
+            )
+        ]
     engine = make_engine(settings.database_url)
     try:
         try:

@@ -4,6 +4,7 @@ status is non-zero when any check fails."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,12 +91,14 @@ def test_a_migrated_database_passes_with_its_queues(db_url: str) -> None:
 
 def test_an_unreachable_database_fails_with_the_fix(tmp_path: Path) -> None:
     [sqlite] = doctor.check_database(settings(database_url=f"sqlite:///{tmp_path}/no/such/dir/sitebot.db"))
-    assert sqlite.status == "fail" and "SITEBOT_DATABASE_URL" in sqlite.fix
+    assert sqlite.status == "fail" and "no SQLite file" in sqlite.detail and "SITEBOT_DATABASE_URL" in sqlite.fix
+    assert not (tmp_path / "no").exists()  # nothing created by looking
     [pg] = doctor.check_database(settings(database_url=f"postgresql://nobody@127.0.0.1:{closed_port()}/sitebot"))
     assert pg.status == "fail" and "cannot connect" in pg.detail
 
 
 def test_a_database_behind_its_migrations_fails_with_db_upgrade(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "new.db").close()  # a file with no schema yet
     reached, behind = doctor.check_database(settings(database_url=f"sqlite:///{tmp_path}/new.db"))
     assert reached.status == "ok"
     assert behind.status == "fail" and "at none" in behind.detail and "sitebot db upgrade" in behind.fix
