@@ -101,17 +101,21 @@ class _Context(logging.Filter):
         self.secrets = [s for s in secrets if s and len(s) >= 6]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in (_EVENT.get() or {}).items():
-            if not hasattr(record, key):
+        current = _EVENT.get() or {}
+        for key, value in current.items():
+            if not key.startswith("_") and not hasattr(record, key):
                 setattr(record, key, value)
-        if self.secrets:
+        # the message being handled, too: an exception's text may quote it (a validation error, a traceback)
+        words = current.get("_text")
+        secrets = [*self.secrets, *([words] if isinstance(words, str) and len(words) >= 4 else [])]
+        if secrets:
             message = record.getMessage()
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
-            cleaned = scrub(message, self.secrets)
-            if cleaned != message or any(s in (record.exc_text or "") for s in self.secrets):
+            cleaned = scrub(message, secrets)
+            if cleaned != message or any(s in (record.exc_text or "") for s in secrets):
                 record.msg, record.args = cleaned, None
-                record.exc_text = scrub(record.exc_text or "", self.secrets) or None
+                record.exc_text = scrub(record.exc_text or "", secrets) or None
         return True
 
 

@@ -279,7 +279,7 @@ class Router:
         """Answer one message: understand it, then write everything it causes in one transaction."""
         started = time.perf_counter()
         incoming = replace(incoming, text=clean(incoming.text))
-        with self.sessions() as session:
+        with observe.event(_text=incoming.text.strip()), self.sessions() as session:  # its text is kept out of logs
             ctx = self.context(session, incoming)
             try:
                 outcome = self._understand(ctx, incoming)

@@ -151,3 +151,31 @@ def test_the_text_format_carries_the_event_fields_and_scrubs_a_secret(logs: tupl
     first, second = out.getvalue().splitlines()
     assert first.endswith("handled [update_id=42 user=3 chat=-7 project=SG3 tool=log_labor outcome=written]")
     assert "SECRET-token-value" not in second and "bot***/getMe" in second
+
+
+def test_an_error_that_quotes_the_message_is_logged_without_its_text(
+    db_url: str, make: Factory, logs: tuple[Capture, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.router import Incoming, Router
+
+    _raw, out = logs
+    project = make.project(code="SG3", name="阳光花园3号楼")
+    user = make.user("老王", project=project, role=Role.foreman)
+    settings = Settings(_env_file=None, database_url=db_url, log_json=True)  # type: ignore[call-arg]
+    configure_logging(settings, stream=out)
+    services = build_services(settings, clock=lambda: NOW)
+    words = "把我的银行卡号 6222 0000 1111 记一下"
+
+    def broken(self: Router, ctx: Any, incoming: Incoming) -> Any:
+        raise ValueError(f"input_value={incoming.text!r} is not valid")
+
+    monkeypatch.setattr(Router, "_understand", broken)
+    try:
+        reply = services.router.handle(Incoming(text=words, user_id=user.id, chat_key="t", project_code="SG3"))
+    finally:
+        services.engine.dispose()
+    assert reply.outcome == "error"
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    [failure] = [line for line in lines if line["message"].startswith("understanding a message")]
+    assert "ValueError: input_value='***' is not valid" in failure["error"]
+    assert words not in out.getvalue()
