@@ -231,3 +231,13 @@ def test_the_command_reports_bad_settings_as_a_failed_check(
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("[FAIL] settings: rate_limit_per_minute") and out[-1] == "1 of 1 checks failed."
+
+
+def test_telegram_is_reached_through_the_proxy_the_environment_names(
+    api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = settings(telegram_token=api.token, telegram_api_url=api.api_url)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")  # a proxy that is down
+    monkeypatch.setenv("NO_PROXY", "")
+    [check] = doctor.check_telegram(good)
+    assert check.status == "fail" and "HTTPS_PROXY" in check.fix and api.calls() == []

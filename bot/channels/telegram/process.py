@@ -105,6 +105,7 @@ class Handled:
     callback_text: str | None = None
     callback_alert: bool = False
     bound_chat: int | None = None  # a chat row whose digest schedule changed
+    routed: bool = False  # the router handled it (and logged its line)
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def process_update(services: Services, update: Update, bot_username: str | None)
     chat = update.effective_chat
     with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
         handled = _process(services, update, bot_username)
-        if handled.skipped:
+        if handled.skipped and not handled.routed:  # the router counted and logged its own
             metrics.UPDATES.labels("skipped").inc()
             log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
         return handled
@@ -339,6 +340,7 @@ def _process(services: Services, update: Update, bot_username: str | None) -> Ha
             language=member.chat_language,
         )
         reply = services.router.handle(incoming, delivery)
+        handled.routed = True
         handled.callback_text = delivery.notice or ("✅" if reply.handled else None)
         handled.callback_alert = delivery.notice is not None
         return handled
@@ -373,6 +375,7 @@ def _process(services: Services, update: Update, bot_username: str | None) -> Ha
         now=now,
     )
     reply = services.router.handle(incoming, delivery)  # it logs the event's line
+    handled.routed = True
     handled.skipped = not reply.handled
     return handled
 
