@@ -12,8 +12,12 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
+from storage.queries import usage as uq
 from tools.base import Text
 
 WINDOW = timedelta(minutes=1)
@@ -62,3 +66,27 @@ class RateLimiter:
         for user_id in [u for u, seen in self._seen.items() if not seen or seen[-1] <= now - WINDOW]:
             del self._seen[user_id]
             self._noticed.pop(user_id, None)
+
+
+@dataclass
+class TokenCap:
+    """Model tokens per user per day (0: no cap), counted in the database; the day is the configured timezone's."""
+
+    daily: int = 0
+    timezone: str = "Asia/Shanghai"
+
+    def day(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    def capped(self, session: Session, user_id: int, now: datetime) -> bool | None:
+        """None while the user may use the model today; else whether they still have to be told it is used up."""
+        if self.daily <= 0:
+            return None
+        tokens, told = uq.used(session=session, user_id=user_id, day=self.day(now))
+        if tokens < self.daily:
+            return None
+        return not told
+
+    def spend(self, session: Session, user_id: int, now: datetime, *, tokens: int, told: bool) -> None:
+        """Count a message's tokens (and that the user was told), in the message's write transaction."""
+        uq.add(session=session, user_id=user_id, day=self.day(now), tokens=tokens, notified=told)

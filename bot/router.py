@@ -32,14 +32,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import metrics, observe
 from bot.dialogue.answers import Answer, read_answer, yes_or_no
 from bot.dialogue.describe import FOOT, FOOT_OPTIONS, FOOT_ROLES, describe_calls
-from bot.limits import MODEL_CAP, SLOW_DOWN, RateLimiter
+from bot.limits import MODEL_CAP, SLOW_DOWN, RateLimiter, TokenCap
 from bot.memory import load_history, remember
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
 from storage.db import begin_write
 from storage.models import PendingAction, Project, Role, User
 from storage.queries import pending as pq
-from storage.queries import usage as uq
 from tools.base import (
     ATTEMPTS,
     CONFLICT,
@@ -226,7 +225,7 @@ class Router:
         self.proposal_minutes = proposal_minutes
         self.limiter = RateLimiter(rate_limit)
         self.max_text = max_text
-        self.daily_tokens = daily_tokens  # 0: no cap
+        self.tokens = TokenCap(daily_tokens, timezone)
 
     # -- planning (also used by `sitebot parse`) -------------------------------------------
 
@@ -336,7 +335,7 @@ class Router:
             return self._question(plan, text, chain) if plan.question else Outcome(remember=False)
         capped: bool | None = None
         if self.agent is not None:
-            capped = self._model_capped(ctx)
+            capped = self.tokens.capped(ctx.session, ctx.user.id, ctx.now)
             if capped is None:
                 return self._by_model(ctx, incoming, text, plan)
         outcome = self._question(plan, text, chain) if plan.question else Outcome(text=ctx.t(NOT_UNDERSTOOD))
@@ -344,19 +343,6 @@ class Router:
             outcome.text = f"{ctx.t(MODEL_CAP)}\n\n{outcome.text}"
             outcome.cap_told = True
         return outcome
-
-    def _usage_day(self) -> date:
-        """The day token use is counted on: the configured timezone's."""
-        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
-
-    def _model_capped(self, ctx: Context) -> bool | None:
-        """None while the user may use the model today; else whether they still have to be told it is used up."""
-        if self.daily_tokens <= 0:
-            return None
-        tokens, told = uq.used(session=ctx.session, user_id=ctx.user.id, day=self._usage_day())
-        if tokens < self.daily_tokens:
-            return None
-        return not told
 
     def _from_plan(self, ctx: Context, plan: Plan, text: str, *, chain: int = 0) -> Outcome | None:
         """What a rule plan decides without the model; None when the model (if any) should try."""
@@ -630,13 +616,7 @@ class Router:
                 session=session, pending_id=outcome.close[0], status=outcome.close[1], user_id=ctx.user.id, now=ctx.now
             )
         if outcome.tokens or outcome.cap_told:
-            uq.add(
-                session=session,
-                user_id=ctx.user.id,
-                day=self._usage_day(),
-                tokens=outcome.tokens,
-                notified=outcome.cap_told,
-            )
+            self.tokens.spend(session, ctx.user.id, ctx.now, tokens=outcome.tokens, told=outcome.cap_told)
         results = list(outcome.results)
         texts = [r.text for r in results] + ([outcome.text] if outcome.text else [])
         reply = Reply(
