@@ -28,7 +28,9 @@ HANDLER_SECONDS = Histogram(
 )
 ROUTES = Counter("sitebot_routes", "Messages by the path that answered: parser, proposal, model, none", ["route"])
 TOOL_CALLS = Counter(
-    "sitebot_tool_calls", "Tool runs by tool and outcome (ok, refused, confirm, error)", ["tool", "outcome"]
+    "sitebot_tool_calls",
+    "Tool runs by tool and outcome (ok, refused, confirm, error), proposal previews included",
+    ["tool", "outcome"],
 )
 MODEL_CALLS = Counter("sitebot_model_calls", "Model calls by outcome (ok, error)", ["outcome"])
 MODEL_TOKENS = Counter("sitebot_model_tokens", "Model tokens reported by the model's answers", ["kind"])
