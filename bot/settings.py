@@ -38,6 +38,15 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        """A logging level name, any case."""
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
     @property
     def llm_enabled(self) -> bool:
         return self.llm_api_key is not None or self.llm_base_url is not None

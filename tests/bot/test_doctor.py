@@ -56,9 +56,10 @@ def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
 def test_settings_pass_and_a_bad_value_fails_naming_the_variable() -> None:
     passed, made = doctor.check_settings(lambda: settings())
     assert passed.status == "ok" and made is not None
-    failed, none = doctor.check_settings(lambda: settings(proposal_minutes=0))
+    failed, none = doctor.check_settings(lambda: settings(proposal_minutes=0, log_level="loud"))
     assert failed.status == "fail" and none is None
-    assert "proposal_minutes" in failed.line() and "fix: correct these SITEBOT_ variables" in failed.line()
+    assert "proposal_minutes" in failed.line() and "log_level" in failed.line()
+    assert "fix: correct these SITEBOT_ variables" in failed.line()
 
 
 def test_time_zone_passes_and_an_unknown_one_fails() -> None:
