@@ -106,6 +106,8 @@ def main() -> int:
             llm_model="fake",
             llm_timeout=5,
             llm_max_retries=0,
+            rate_limit_per_minute=0,  # one user sends the whole set in seconds: this bench is not about pace
+            llm_daily_tokens=0,
         )
         services = build_services(settings)
         prepare_database(services, TODAY)

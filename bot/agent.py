@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,6 +46,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 import tools
+from bot import metrics
 from bot.settings import Settings
 from storage.models import Project
 from tools.base import Call, Context, Result, Text, ToolSpec, prepare, validate_call
@@ -148,6 +150,7 @@ class AgentReply:
     model_calls: int
     ok: bool  # False when the model failed and we answered with an apology
     writes: list[Call] = field(default_factory=list)  # validated writes the model asked for: to propose, never run
+    tokens: int = 0  # total tokens the model's answers reported (usage), counted against the user's day
 
 
 @dataclass
@@ -163,6 +166,7 @@ class Turn:
     ctx: Context
     system_prompt: str
     model_calls: int = 0
+    tokens: int = 0  # total tokens reported by the model's answers
     rounds: list[list[str]] = field(default_factory=list)  # per model call: its tool call ids, in order
     outcomes: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # by (model call, tool call id)
     planned: dict[str, tuple[tuple[int, str], Call]] = field(default_factory=dict)  # canonical write → (slot, call)
@@ -374,10 +378,18 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
         turn = request.runtime.context
         turn.model_calls += 1
         # The model must choose a tool, ask_user or answer: its free text is never the reply.
-        response = handler(request.override(system_message=SystemMessage(turn.system_prompt), tool_choice="required"))
+        started = time.perf_counter()
+        try:
+            response = handler(
+                request.override(system_message=SystemMessage(turn.system_prompt), tool_choice="required")
+            )
+        except Exception:
+            metrics.model_call(time.perf_counter() - started, ok=False)
+            raise
+        metrics.model_call(time.perf_counter() - started, ok=True)
         for message in response.result:
             if isinstance(message, AIMessage):
-                _log_usage(turn.ctx, message, turn.model_calls)
+                turn.tokens += _log_usage(turn.ctx, message, turn.model_calls)
                 turn.rounds.append(_call_ids(message))
         return response
 
@@ -409,7 +421,8 @@ class TurnControl(AgentMiddleware[AgentState[Any], Turn, Any]):
         return update
 
 
-def _log_usage(ctx: Context, message: AIMessage, n: int) -> None:
+def _log_usage(ctx: Context, message: AIMessage, n: int) -> int:
+    """Log one model call's usage; its total tokens."""
     usage: dict[str, Any] = dict(message.usage_metadata or {})
     log.info(
         "llm call %d for user %s: input %s, output %s, total %s tokens; tools %s",
@@ -420,6 +433,9 @@ def _log_usage(ctx: Context, message: AIMessage, n: int) -> None:
         usage.get("total_tokens"),
         [c["name"] for c in message.tool_calls] or "-",
     )
+    total = int(usage.get("total_tokens") or 0)
+    metrics.model_tokens(usage.get("input_tokens"), usage.get("output_tokens"))
+    return total
 
 
 # -- the agent ------------------------------------------------------------------------------------
@@ -532,27 +548,41 @@ class Agent:
             words = ctx.t(NO_ACTION)
         if writes:
             reading = ctx.t(MODEL_READING)
-            return AgentReply(reading, results, turn.model_calls, True, writes)
+            return AgentReply(reading, results, turn.model_calls, True, writes, tokens=turn.tokens)
         if results or words:
-            return AgentReply(words, results, turn.model_calls, True)
+            return AgentReply(words, results, turn.model_calls, True, tokens=turn.tokens)
         return self._apology(turn, CONFUSED, hint)
 
     def plan(self, ctx: Context, text: str, *, history: Sequence[tuple[str, str]] = ()) -> list[Call]:
         """The model's first tool calls for a message, not run (for `sitebot parse`); [] if it fails."""
-        messages = [SystemMessage(self.system_prompt(ctx)), *_history(history), HumanMessage(text)]
         try:
-            message = self._planner.invoke(messages)
+            return self.first_calls(ctx, text, history=history)[0]
         except Exception as error:
             log.warning("llm plan failed for user %s: %s", ctx.user.id, type(error).__name__)
             return []
+
+    def first_calls(
+        self, ctx: Context, text: str, *, history: Sequence[tuple[str, str]] = ()
+    ) -> tuple[list[Call], int]:
+        """One model call: the registry tools it chose for a message (not run) and the tokens it used; raises
+        the client's error (bench/llm_eval.py counts them)."""
+        messages = [SystemMessage(self.system_prompt(ctx)), *_history(history), HumanMessage(text)]
+        started = time.perf_counter()
+        try:
+            message = self._planner.invoke(messages)
+        except Exception:
+            metrics.model_call(time.perf_counter() - started, ok=False)
+            raise
+        metrics.model_call(time.perf_counter() - started, ok=True)
         if not isinstance(message, AIMessage):
-            return []
-        _log_usage(ctx, message, 1)
-        return [
+            return [], 0
+        tokens = _log_usage(ctx, message, 1)
+        calls = [
             Call(c["name"], dict(c["args"]))
             for c in message.tool_calls
             if c["name"] in tools.REGISTRY and not tools.REGISTRY[c["name"]].internal
         ]
+        return calls, tokens
 
     def _apology(self, turn: Turn, reason: Text, hint: Sequence[Call] | None) -> AgentReply:
         """Say the model failed, report what was nevertheless recorded, and offer the parser's reading."""
@@ -572,7 +602,7 @@ class Agent:
         if not hint:
             lines.append(ctx.t(TRY_AGAIN))
         text = "\n\n".join([*(r.text for r in results), "\n".join(lines)])
-        return AgentReply(text, results, turn.model_calls, False)
+        return AgentReply(text, results, turn.model_calls, False, tokens=turn.tokens)
 
 
 def _failure(error: openai.APIError) -> Text:

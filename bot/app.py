@@ -33,7 +33,13 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] | None =
         timezone=settings.timezone,
         clock=clock,
         proposal_minutes=settings.proposal_minutes,
+        rate_limit=settings.rate_limit_per_minute,
+        max_text=settings.max_message_chars,
+        daily_tokens=settings.llm_daily_tokens if agent is not None else 0,
     )
+    from bot import metrics
+
+    metrics.watch(sessions, router.clock)  # tool runs counted, queues read at scrape (served only when a port is set)
     return Services(settings=settings, engine=engine, sessions=sessions, router=router, clock=router.clock)
 
 

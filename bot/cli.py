@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_run = alerts_sub.add_parser("run", help="compute and send today's digests")
     alerts_run.add_argument("--today", type=_date)
 
+    sub.add_parser("doctor", help="check settings, database, Telegram, the model, font, time zone and queues")
+    backup = sub.add_parser("backup", help="copy the SQLite database (consistent while the bot runs), verified")
+    backup.add_argument("path", help="where to write the copy")
+
     imp = sub.add_parser("import", help="create or update projects (plan and history) from an xlsx or csv file")
     imp.add_argument("file", nargs="?")
     imp.add_argument("--template", action="store_true", help="write the template to FILE instead (as `template`)")
@@ -57,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # it reports bad settings itself, one line per check
+        from bot.doctor import main as doctor
+
+        return doctor()
     settings = Settings()
     from bot import commands_cli  # imported late: argument errors stay fast
 

@@ -77,19 +77,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.app import build_application
     from bot.channels.telegram.handlers import run_polling
+    from bot.observe import configure_logging
 
-    _log_to_stderr()
+    configure_logging(settings)
     with _ready(settings, None) as services:
+        if settings.metrics_port is not None:
+            from bot import metrics
+
+            metrics.serve(settings.metrics_port, services.sessions)
         run_polling(build_application(services))
     return 0
-
-
-def _log_to_stderr() -> None:
-    import logging
-
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs, token included
 
 
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
@@ -217,4 +214,23 @@ def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{path} already exists; give another file name (nothing was written)", file=sys.stderr)
         return 1
     print(write_template(path).resolve())
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A verified copy of the SQLite database, safe while the bot writes; PostgreSQL: how to use pg_dump."""
+    from pathlib import Path
+
+    from storage.backup import PG_HELP, BackupError, backup_sqlite, sqlite_path
+
+    try:
+        source = sqlite_path(settings.database_url)
+        if source is None:
+            print(PG_HELP, file=sys.stderr)
+            return 2
+        made = backup_sqlite(source, Path(args.path))
+    except BackupError as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written to {made.path}: {made.bytes:,} bytes, {made.pages:,} pages, integrity_check ok")
     return 0

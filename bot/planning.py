@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.router import MAX_TEXT, TOO_LONG, Incoming, Router
+from bot.router import TOO_LONG, Incoming, Router
 from storage.db import begin_write
 from tools.base import Call, Context, Result, Retry, execute, prepare
 from tools.sanitize import clean
@@ -35,8 +35,8 @@ def plan_dict(
         ctx = router.context(session, incoming)
         if not text:
             return {"calls": [], "source": "none"}
-        if len(text) > MAX_TEXT:
-            return {"calls": [], "source": "none", "question": ctx.t(TOO_LONG)}
+        if len(text) > router.max_text:
+            return {"calls": [], "source": "none", "question": ctx.t(TOO_LONG, limit=router.max_text)}
         plan = router.plan(ctx, text)
         if plan.source == "command" and not plan.calls:
             out: dict[str, Any] = {"calls": [], "source": "command"}

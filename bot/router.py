@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -28,8 +29,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics, observe
 from bot.dialogue.answers import Answer, read_answer, yes_or_no
 from bot.dialogue.describe import FOOT, FOOT_OPTIONS, FOOT_ROLES, describe_calls
+from bot.limits import MODEL_CAP, SLOW_DOWN, RateLimiter, TokenCap
 from bot.memory import load_history, remember
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
@@ -77,8 +80,8 @@ NOT_UNDERSTOOD = Text(
 )
 EMPTY = Text("请说点什么，例如：今天张三一个工。", "Say something, e.g. “Mike Chen 1 day today”.")
 TOO_LONG = Text(
-    "消息太长了（最多 2000 字），什么都没有记录。",
-    "That message is too long (2,000 characters at most); nothing was recorded.",
+    "消息太长了（最多 {limit} 字），什么都没有记录。",
+    "That message is too long ({limit} characters at most); nothing was recorded.",
 )
 STRANGER = Text(
     "你还不是任何项目的成员，我不能查看或记录任何内容。请项目经理或管理员给你发一个邀请链接（/invite），打开后就能使用。",
@@ -160,6 +163,8 @@ class Reply:
     wrote: bool = False
     handled: bool = True  # False: the channel had already handled this message, and nothing was done again
     notice: bool = False  # the text is for the one who pressed a button only; nothing changed in the chat
+    outcome: str = ""  # what happened, for logs and metrics (see bot.observe.outcome_of)
+    project: str | None = None  # the project the message was about, for logs
 
 
 class Delivery(Protocol):
@@ -190,9 +195,12 @@ class Outcome:
     close: tuple[int, str] | None = None  # an open item to close: (id, status)
     confirm: PendingAction | None = None  # a proposal being confirmed (its calls are in run)
     model_calls: int = 0
+    tokens: int = 0  # model tokens this message used (counted against the user's day)
+    cap_told: bool = False  # this reply tells the user the day's model allowance is used up
     chain: int = 0  # how many questions in a row this message has had
     remember: bool = True  # False for a stranger, an empty or an oversized message: nothing is kept
     notice: bool = False  # a button press refused or stale: said to the presser only
+    outcome: str = ""  # a refusal before understanding: "limited" (too many messages) or "too_long"
 
 
 class Router:
@@ -206,12 +214,18 @@ class Router:
         timezone: str = "Asia/Shanghai",
         clock: Callable[[], datetime] | None = None,
         proposal_minutes: int = 10,
+        rate_limit: int = 0,
+        max_text: int = MAX_TEXT,
+        daily_tokens: int = 0,
     ) -> None:
         self.sessions = sessions
         self.agent = agent
         self.timezone = timezone
         self.clock = clock or (lambda: datetime.now(UTC))
         self.proposal_minutes = proposal_minutes
+        self.limiter = RateLimiter(rate_limit)
+        self.max_text = max_text
+        self.tokens = TokenCap(daily_tokens, timezone)
 
     # -- planning (also used by `sitebot parse`) -------------------------------------------
 
@@ -262,25 +276,34 @@ class Router:
 
     def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
         """Answer one message: understand it, then write everything it causes in one transaction."""
+        started = time.perf_counter()
         incoming = replace(incoming, text=clean(incoming.text))
-        with self.sessions() as session:
+        with observe.event(_text=incoming.text.strip()), self.sessions() as session:  # its text is kept out of logs
             ctx = self.context(session, incoming)
             try:
                 outcome = self._understand(ctx, incoming)
             except Exception:
                 session.rollback()
                 log.exception("understanding a message from user %s failed", incoming.user_id)
-                outcome = Outcome(text=ctx.t(INTERNAL))
-            return self._commit(ctx, incoming, outcome, delivery)
+                outcome = Outcome(text=ctx.t(INTERNAL), outcome="error")
+            reply = self._commit(ctx, incoming, outcome, delivery)
+        seconds = time.perf_counter() - started
+        observe.message_handled(reply, user_id=incoming.user_id, seconds=seconds)
+        metrics.message(observe.outcome_of(reply), observe.route_of(reply), seconds)
+        return reply
 
     # -- step 1: understanding -------------------------------------------------------------------
 
     def _understand(self, ctx: Context, incoming: Incoming) -> Outcome:
         text = incoming.text.strip()
+        pace = self.limiter.check(ctx.user.id, ctx.now)
+        if pace != "ok":  # too many messages: told once, then silence until the minute has passed
+            said = ctx.t(SLOW_DOWN, limit=self.limiter.per_minute) if pace == "notice" else ""
+            return Outcome(source="none", text=said, remember=False, outcome="limited")
         if not text and incoming.action is None:
             return Outcome(text=ctx.t(EMPTY), remember=False)
-        if len(text) > MAX_TEXT:
-            return Outcome(text=ctx.t(TOO_LONG), remember=False)
+        if len(text) > self.max_text:
+            return Outcome(text=ctx.t(TOO_LONG, limit=self.max_text), remember=False, outcome="too_long")
         if not ctx.user.is_admin and not visible_projects(ctx):
             # a stranger: one sentence when spoken to, none for group chatter; no model, nothing kept
             return Outcome(text=ctx.t(STRANGER) if incoming.addressed else "", remember=False)
@@ -310,11 +333,16 @@ class Router:
             return Outcome(source="dialogue", text=ctx.t(NO_PENDING), remember=incoming.addressed)
         if not incoming.addressed:  # a site message the rules half read: ask, without a model
             return self._question(plan, text, chain) if plan.question else Outcome(remember=False)
+        capped: bool | None = None
         if self.agent is not None:
-            return self._by_model(ctx, incoming, text, plan)
-        if plan.question:
-            return self._question(plan, text, chain)
-        return Outcome(text=ctx.t(NOT_UNDERSTOOD))
+            capped = self.tokens.capped(ctx.session, ctx.user.id, ctx.now)
+            if capped is None:
+                return self._by_model(ctx, incoming, text, plan)
+        outcome = self._question(plan, text, chain) if plan.question else Outcome(text=ctx.t(NOT_UNDERSTOOD))
+        if capped:  # said once a day: the model is not used until tomorrow
+            outcome.text = f"{ctx.t(MODEL_CAP)}\n\n{outcome.text}"
+            outcome.cap_told = True
+        return outcome
 
     def _from_plan(self, ctx: Context, plan: Plan, text: str, *, chain: int = 0) -> Outcome | None:
         """What a rule plan decides without the model; None when the model (if any) should try."""
@@ -355,7 +383,9 @@ class Router:
         assert self.agent is not None
         history = load_history(ctx.session, incoming.chat_key, ctx.user.id)
         answer = self.agent.respond(ctx, text, history=history, hint=plan.calls or None)
-        outcome = Outcome(source="llm", results=list(answer.results), model_calls=answer.model_calls)
+        outcome = Outcome(
+            source="llm", results=list(answer.results), model_calls=answer.model_calls, tokens=answer.tokens
+        )
         if answer.writes:
             outcome.propose = list(answer.writes)
             outcome.origin = text
@@ -552,7 +582,7 @@ class Router:
 
     def _fallback(self, ctx: Context, outcome: Outcome, delivery: Delivery | None, text: str) -> Reply:
         """Nothing was written; the channel still records that the message was answered, with this apology."""
-        reply = Reply(text=text, source=outcome.source)
+        reply = Reply(text=text, source=outcome.source, outcome="error")
         if delivery is None:
             return reply
         session = ctx.session
@@ -585,9 +615,18 @@ class Router:
             pq.resolve(
                 session=session, pending_id=outcome.close[0], status=outcome.close[1], user_id=ctx.user.id, now=ctx.now
             )
+        if outcome.tokens or outcome.cap_told:
+            self.tokens.spend(session, ctx.user.id, ctx.now, tokens=outcome.tokens, told=outcome.cap_told)
         results = list(outcome.results)
         texts = [r.text for r in results] + ([outcome.text] if outcome.text else [])
-        reply = Reply(text="", source=outcome.source, model_calls=outcome.model_calls, notice=outcome.notice)
+        reply = Reply(
+            text="",
+            source=outcome.source,
+            model_calls=outcome.model_calls,
+            notice=outcome.notice,
+            outcome=outcome.outcome,
+            project=ctx.project_code,
+        )
         if outcome.run:
             ran = self._execute(self._actor(ctx, outcome), outcome.run)
             results += ran

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     llm_timeout: float = 30.0
     llm_max_retries: int = 2
     proposal_minutes: int = Field(10, ge=1, le=24 * 60)  # a proposal or question waits this long for an answer
+    rate_limit_per_minute: int = Field(20, ge=0)  # messages per user per minute (0: no limit)
+    max_message_chars: int = Field(2000, ge=10, le=4096)  # a longer message is refused, nothing recorded
+    llm_daily_tokens: int = Field(200_000, ge=0)  # model tokens per user per day (0: no cap)
+    log_json: bool = False  # one JSON object per log line
+    log_level: str = "INFO"
+    metrics_port: int | None = Field(None, ge=1, le=65535)  # Prometheus metrics served here when set
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -31,6 +37,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        """A logging level name, any case."""
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
+        return level
 
     @property
     def llm_enabled(self) -> bool:

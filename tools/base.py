@@ -370,6 +370,9 @@ def _is_conflict(error: DBAPIError) -> bool:
     return "database is locked" in str(getattr(error, "orig", error))
 
 
+OBSERVERS: list[Callable[[str, str], None]] = []  # told (tool, outcome) after every tool run (metrics, logs)
+
+
 def execute(ctx: Context, prepared: list[tuple[ToolSpec, ToolArgs]]) -> list[Result]:
     """Run one message's validated calls inside a savepoint of the caller's transaction: all or none.
 
@@ -382,7 +385,20 @@ def execute(ctx: Context, prepared: list[tuple[ToolSpec, ToolArgs]]) -> list[Res
     results: list[Result] = []
     try:
         for spec, args in prepared:
-            results.append(spec.func(ctx, args))
+            outcome = "error"
+            try:
+                result = spec.func(ctx, args)
+                outcome = "ok" if result.ok else "refused"
+            except ToolError:
+                outcome = "refused"
+                raise
+            except NeedsConfirmation:
+                outcome = "confirm"
+                raise
+            finally:
+                for observe in OBSERVERS:
+                    observe(spec.name, outcome)
+            results.append(result)
         savepoint.commit()
         return results
     except ToolError as error:

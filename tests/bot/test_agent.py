@@ -116,7 +116,9 @@ def test_the_models_words_come_only_through_answer_and_ask_user(
 ) -> None:
     fake.script(tool_calls(("answer", {"text": "你好！需要记工、记账或查预算，直接告诉我就行。"})))
     hello = agent.respond(make.ctx(project=site), "你好", history=[])
-    assert hello == AgentReply("你好！需要记工、记账或查预算，直接告诉我就行。", [], 1, True)
+    assert hello == AgentReply(
+        "你好！需要记工、记账或查预算，直接告诉我就行。", [], 1, True, tokens=1230
+    )  # the usage the fake reports
 
     fake.script(tool_calls(("ask_user", {"text": "是哪个项目？"})))
     asked = agent.respond(make.ctx(project=site), "记一下", history=[])

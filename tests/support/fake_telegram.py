@@ -84,6 +84,7 @@ class FakeTelegram:
         self._failures: dict[str, _Failure] = {}
         self._lock = threading.Lock()
         self._message_id = 1000
+        self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._offset = 0  # getUpdates' highest offset so far
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
@@ -178,6 +179,8 @@ class FakeTelegram:
                     "supports_inline_queries": False,
                 },
             }
+        if call.method == "getWebhookInfo":
+            return 200, {"ok": True, "result": dict(self.webhook_info)}
         if call.method == "getUpdates":
             return 200, {"ok": True, "result": self._take_updates(call)}
         if call.method in {"sendMessage", "sendDocument", "sendPhoto"}:

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
-from bot import render
+from bot import metrics, render
 from bot.services import Services, dead_processes
 from storage.db import begin_write
 from storage.models import Chat, Notification
@@ -179,6 +179,7 @@ async def send_due(
             log.warning("outbox %s: Telegram asks to wait %ss", job.note_id, wait)
             await asyncio.to_thread(_finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
             outcome.retry += 1
+            metrics.notification(job.kind, "retry")
         except (Forbidden, BadRequest) as error:  # blocked, removed, or a message Telegram will never take
             log.warning(
                 "outbox %s to chat %s failed for good: %s", job.note_id, job.telegram_chat_id, type(error).__name__
@@ -187,6 +188,7 @@ async def send_due(
             if isinstance(error, Forbidden):
                 await asyncio.to_thread(_mark_blocked, services, job.telegram_chat_id)
             outcome.failed += 1
+            metrics.notification(job.kind, "failed")
         except Exception as error:
             give_up = job.attempts >= MAX_ATTEMPTS
             backoff = min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
@@ -209,9 +211,13 @@ async def send_due(
                 outcome.failed += 1
             else:
                 outcome.retry += 1
+            metrics.notification(job.kind, "failed" if give_up else "retry")
         else:
             await asyncio.to_thread(_finish, services, job, "sent", message_id=message_id)
             outcome.sent += 1
+            metrics.notification(job.kind, "sent")
+            if job.kind in ("digest", "alert"):  # replies are logged with their message's line
+                log.info("%s %s sent", job.kind, job.note_id, extra={"chat": job.telegram_chat_id, "outcome": "sent"})
     return outcome
 
 

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram import User as TgUser
 from telegram.constants import ChatType
 
-from bot import render
+from bot import metrics, observe, render
 from bot.router import Incoming, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -105,6 +105,7 @@ class Handled:
     callback_text: str | None = None
     callback_alert: bool = False
     bound_chat: int | None = None  # a chat row whose digest schedule changed
+    routed: bool = False  # the router handled it (and logged its line)
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -286,6 +287,16 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 
 def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
     """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+    chat = update.effective_chat
+    with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
+        handled = _process(services, update, bot_username)
+        if handled.skipped and not handled.routed:  # the router counted and logged its own
+            metrics.UPDATES.labels("skipped").inc()
+            log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
+        return handled
+
+
+def _process(services: Services, update: Update, bot_username: str | None) -> Handled:
     handled = Handled(update_id=update.update_id)
     attempts = _lease(services, update.update_id)
     if attempts is None:
@@ -329,6 +340,7 @@ def process_update(services: Services, update: Update, bot_username: str | None)
             language=member.chat_language,
         )
         reply = services.router.handle(incoming, delivery)
+        handled.routed = True
         handled.callback_text = delivery.notice or ("✅" if reply.handled else None)
         handled.callback_alert = delivery.notice is not None
         return handled
@@ -362,16 +374,8 @@ def process_update(services: Services, update: Update, bot_username: str | None)
         language=member.language,
         now=now,
     )
-    reply = services.router.handle(incoming, delivery)
-    log.info(
-        "update %s from user %s in chat %s: %s by %s, %d model calls",
-        update.update_id,
-        member.user_id,
-        tg_chat.id,
-        "answered" if reply.handled else "already handled",
-        reply.source,
-        reply.model_calls,
-    )
+    reply = services.router.handle(incoming, delivery)  # it logs the event's line
+    handled.routed = True
     handled.skipped = not reply.handled
     return handled
 
@@ -421,6 +425,14 @@ def _channel_command(
             reply_to=message.message_id if group else None,
         )
         session.commit()
+    outcome = "bound" if handled.bound_chat is not None else "answered"
+    metrics.message(outcome, "parser", 0.0)
+    log.info(
+        "command /%s handled: %s",
+        command,
+        outcome,
+        extra={"user": member.user_id, "project": member.project_code, "tool": command, "outcome": outcome},
+    )
     return handled
 
 
