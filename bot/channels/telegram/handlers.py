@@ -51,6 +51,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "health": ("挣值分析", "Earned value"),
     "undo": ("撤回上一条记录", "Undo your last entry"),
     "projects": ("我的项目", "My projects"),
+    "chart": ("图表：budget / scurve / labor", "Chart: budget / scurve / labor"),
+    "export": ("导出 Excel：labor / costs / budget / statement", "Export xlsx: labor / costs / budget / statement"),
+    "members": ("项目成员和角色", "Project members and roles"),
+    "invite": ("邀请成员（经理、管理员）", "Invite a member (managers, admins)"),
+    "join": ("用邀请码加入项目", "Join a project with an invite code"),
+    "role": ("修改成员角色", "Change a member's role"),
+    "remove": ("移除成员", "Remove a member"),
+    "alerts": ("私信提醒 on/off", "Private alerts on/off"),
+    "subscribe": ("订阅日报 [HH:MM]", "Daily digest [HH:MM]"),
+    "unsubscribe": ("停止日报", "Stop the daily digest"),
+    "lang": ("语言 zh/en", "Language zh/en"),
     "help": ("全部命令", "All commands"),
 }
 
