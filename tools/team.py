@@ -332,3 +332,44 @@ def set_alerts(ctx: Context, project_name: str | None, on: bool, *, has_private_
     if on and not has_private_chat:
         text += ctx.t(_PRIVATE_FIRST)
     return Result(ok=True, text=text, data={"project": project.code, "alerts": on})
+
+
+# -- importing a file from chat ------------------------------------------------------------------------
+
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+_IMPORT_ROLE = Text(
+    "只有项目经理或管理员可以导入文件。", "Only a project manager or an administrator can import a file."
+)
+_IMPORT_KIND = Text(
+    "只能导入导入模板格式的 .xlsx 或 .csv 文件（sitebot template 生成模板）。",
+    "Only .xlsx or .csv files in the import template can be imported (sitebot template writes one).",
+)
+_IMPORT_PRIVATE = Text("请在和我的私聊里发送要导入的文件。", "Send the file to import in a private chat with me.")
+_IMPORT_TOO_BIG = Text("文件太大（最多 {mb} MB）。", "The file is too big ({mb} MB at most).")
+
+
+def may_import(ctx: Context) -> bool:
+    """An administrator, or a manager or admin of at least one project (the importer limits what they change)."""
+    if ctx.user.is_admin:
+        return True
+    return (
+        ctx.session.scalar(
+            select(Membership.id)
+            .where(Membership.user_id == ctx.user.id, Membership.role.in_(list(TEAM_ROLES)))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def import_refusal(ctx: Context, filename: str | None, size: int | None, *, group: bool, limit: int) -> str | None:
+    """Why a document sent in chat is not imported, or None when it may be."""
+    if group:
+        return ctx.t(_IMPORT_PRIVATE)
+    if not may_import(ctx):
+        return ctx.t(_IMPORT_ROLE)
+    if not filename or not filename.casefold().endswith(IMPORT_SUFFIXES):
+        return ctx.t(_IMPORT_KIND)
+    if size is not None and size > limit:
+        return ctx.t(_IMPORT_TOO_BIG, mb=limit // (1024 * 1024))
+    return None

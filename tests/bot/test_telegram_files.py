@@ -18,7 +18,7 @@ from storage.models import BudgetLine, CostEntry, LaborEntry, PaymentKind, Proje
 from tests.bot import test_telegram as base
 from tests.bot.test_telegram import FOREMAN_TG, MANAGER_TG, STRANGER_TG, deliver
 from tests.support.factories import Factory
-from tests.support.fake_telegram import FakeTelegram, message_update
+from tests.support.fake_telegram import FakeTelegram, document_update, message_update
 
 api, services, app, site = base.api, base.services, base.app, base.site
 
@@ -205,3 +205,57 @@ async def test_export_statement_of_a_worker_for_a_month(
     assert api.sent_texts(MANAGER_TG)[-1].startswith("Missing: worker")
     await deliver(app, message_update(3, "/export labor 2026-13", user_id=MANAGER_TG))
     assert "Cannot read month" in api.sent_texts(MANAGER_TG)[-1]
+
+
+# -- importing a file sent in chat ---------------------------------------------------------------------
+
+
+async def test_a_manager_imports_a_csv_sent_in_a_private_chat_and_gets_the_row_report(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
+    content = "project,category,amount\nSG3,machinery,50000.25\nSG3,subcontract,120万\n".encode()
+    api.add_file("f1", content)
+    await deliver(app, document_update(1, "f1", "预算.csv", len(content), user_id=MANAGER_TG))
+
+    assert [c["file_id"] for c in api.calls("getFile")] == ["f1"]
+    assert [c["file_id"] for c in api.calls("downloadFile")] == ["f1"]
+    session.rollback()
+    lines = {b.category: b.amount for b in session.scalars(select(BudgetLine))}
+    assert lines["machinery"] == Decimal("50000.25") and lines["subcontract"] == Decimal("1200000")
+    [report] = api.sent_texts(MANAGER_TG)
+    assert report.startswith("已导入 预算.csv：预算 新建 2、更新 0")
+
+    # sent again (or redelivered): the same rows are unchanged, nothing doubles
+    await deliver(app, document_update(1, "f1", "预算.csv", len(content), user_id=MANAGER_TG))
+    assert len(api.sent_texts(MANAGER_TG)) == 1
+    session.rollback()
+    assert session.scalar(select(func.count(BudgetLine.id))) == 4
+
+
+async def test_a_file_with_a_bad_row_imports_nothing_and_lists_the_row(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
+    content = b"project,category,amount\nSG3,machinery,50000\nSG3,materials,-5\n"
+    api.add_file("f2", content)
+    await deliver(app, document_update(1, "f2", "budget.csv", len(content), user_id=MANAGER_TG))
+
+    session.rollback()
+    assert session.scalar(select(func.count(BudgetLine.id))) == 2  # the fixture's two lines only
+    [report] = api.sent_texts(MANAGER_TG)
+    assert "第 3 行" in report or "row 3" in report
+    assert base.inbox(session, 1).status == "done"
+
+
+@pytest.mark.parametrize("telegram_id", [FOREMAN_TG, STRANGER_TG])
+async def test_a_file_from_anyone_but_a_manager_or_admin_is_neither_fetched_nor_imported(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session, telegram_id: int
+) -> None:
+    content = b"project,category,amount\nSG3,machinery,50000\n"
+    api.add_file("f3", content)
+    await deliver(app, document_update(1, "f3", "budget.csv", len(content), user_id=telegram_id))
+
+    assert api.calls("getFile") == [] and api.calls("downloadFile") == []
+    session.rollback()
+    assert session.scalar(select(func.count(BudgetLine.id))) == 2
+    [answer] = api.sent_texts(telegram_id)
+    assert "项目经理或管理员" in answer

@@ -18,7 +18,7 @@ from telegram import User as TgUser
 from telegram.constants import ChatType
 
 from bot import render
-from bot.channels.telegram import team
+from bot.channels.telegram import documents, team
 from bot.router import Incoming, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -286,8 +286,12 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 # -- handling ---------------------------------------------------------------------------------------
 
 
-def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
-    """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+def process_update(
+    services: Services, update: Update, bot_username: str | None, document: bytes | None = None
+) -> Handled:
+    """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
+
+    document is the content of a file sent in a private chat, fetched when its sender may import it."""
     handled = Handled(update_id=update.update_id)
     attempts = _lease(services, update.update_id)
     if attempts is None:
@@ -335,6 +339,16 @@ def process_update(services: Services, update: Update, bot_username: str | None)
         handled.callback_alert = delivery.notice is not None
         return handled
     assert message is not None
+    if update.message is not None and documents.private_document(update):
+        handled.skipped = not documents.import_document(
+            services,
+            update,
+            user_id=member.user_id,
+            chat_row=member.chat_id,
+            language=member.language,
+            content=document,
+        )
+        return handled
     text = message.text or message.caption or ""
     command = render.command_of(text, bot_username)
     if command in CHANNEL_COMMANDS and update.message is not None:

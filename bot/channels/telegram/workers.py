@@ -12,8 +12,10 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.channels.telegram import documents
 from bot.channels.telegram.outbox import send_due
 from bot.channels.telegram.process import Handled, process_update
 from bot.services import Services
@@ -58,7 +60,13 @@ class ChatWorkers:
     async def handle(self, update: Update) -> Handled:
         """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
         assert self.bot is not None
-        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username)
+        document = None
+        if documents.private_document(update) and await asyncio.to_thread(documents.wanted, self.services, update):
+            try:
+                document = await documents.fetch(self.bot, update)
+            except TelegramError:  # answered as "could not fetch it": the user sends it again
+                log.warning("update %s: could not fetch the document", update.update_id)
+        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username, document)
         if handled.callback_id is not None:
             try:
                 await self.bot.answer_callback_query(
