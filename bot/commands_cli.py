@@ -75,11 +75,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    import asyncio
+
     from bot.app import build_application
     from bot.channels.telegram.handlers import run_polling
+    from bot.channels.telegram.network import reach
 
     _log_to_stderr()
     with _ready(settings, None) as services:
+        try:  # one plain line per failed try, then a longer pause: no traceback for a missing network
+            if not asyncio.run(reach(settings)):
+                return 2
+        except KeyboardInterrupt:
+            return 130
         run_polling(build_application(services))
     return 0
 
