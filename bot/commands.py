@@ -159,8 +159,14 @@ COMMANDS: dict[str, Command] = {
 }
 
 _OVERVIEW = Text(
-    "可用命令（/help 命令名 查看用法）：\n{lines}\n也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
-    "Commands (/help NAME for details):\n{lines}\nOr just say it, e.g. “Mike worked a full day yesterday”.",
+    "可用命令（/help 命令名 查看用法）：\n{lines}\n"
+    "在 Telegram 里还有：/invite 项目 角色、/join 邀请码、/members、/role 成员 角色、/remove 成员、/alerts on|off、"
+    "/subscribe [HH:MM]、/unsubscribe、/lang zh|en、/project 代码\n"
+    "也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
+    "Commands (/help NAME for details):\n{lines}\n"
+    "In Telegram also: /invite PROJECT ROLE, /join CODE, /members, /role MEMBER ROLE, /remove MEMBER, "
+    "/alerts on|off, /subscribe [HH:MM], /unsubscribe, /lang zh|en, /project CODE\n"
+    "Or just say it, e.g. “Mike worked a full day yesterday”.",
 )
 _UNKNOWN = Text("没有这个命令：/{name}", "Unknown command: /{name}")
 _MISSING = Text("缺少：{fields}", "Missing: {fields}")
