@@ -270,6 +270,8 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, each answer waits for a delayed ACK (~40 ms).
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 url = urlsplit(self.path)
