@@ -327,3 +327,30 @@ async def test_lang_switches_the_chats_language(app: Any, api: FakeTelegram, sit
     assert api.sent_texts(FOREMAN_TG)[-1] == "好的，本对话以后用中文回复。"
     await deliver(app, message_update(4, "/lang fr", user_id=FOREMAN_TG))
     assert "/lang zh" in api.sent_texts(FOREMAN_TG)[-1]
+
+
+async def test_the_command_menu_has_the_team_commands_in_chinese_and_english(app: Any, api: FakeTelegram) -> None:
+    import json
+
+    await tg.set_commands(app.bot)
+
+    zh, en = api.calls("setMyCommands")
+    assert zh.params.get("language_code") == "zh" and en.params.get("language_code") is None
+    zh_menu = {c["command"]: c["description"] for c in json.loads(zh["commands"])}
+    en_menu = {c["command"]: c["description"] for c in json.loads(en["commands"])}
+    team = {
+        "invite",
+        "join",
+        "members",
+        "role",
+        "remove",
+        "alerts",
+        "subscribe",
+        "unsubscribe",
+        "lang",
+        "chart",
+        "export",
+    }
+    assert team <= set(zh_menu) and set(zh_menu) == set(en_menu)
+    assert zh_menu["invite"] == "邀请成员（经理、管理员）" and en_menu["invite"] == "Invite a member (managers, admins)"
+    assert len(zh_menu) <= 100 and all(1 <= len(d) <= 256 for d in [*zh_menu.values(), *en_menu.values()])
