@@ -259,3 +259,13 @@ async def test_a_file_from_anyone_but_a_manager_or_admin_is_neither_fetched_nor_
     assert session.scalar(select(func.count(BudgetLine.id))) == 2
     [answer] = api.sent_texts(telegram_id)
     assert "项目经理或管理员" in answer
+
+
+async def test_a_chart_asked_for_in_words_comes_as_a_photo(
+    app: Any, api: FakeTelegram, site: dict[str, Any], books: dict[str, Any]
+) -> None:
+    await deliver(app, message_update(1, "看一下成本曲线", user_id=FOREMAN_TG))
+
+    [photo] = api.calls("sendPhoto")
+    filename, content = photo.files["photo"]
+    assert filename == "scurve_SG3_2026-11-25.png" and content.startswith(PNG_SIGNATURE)
