@@ -221,3 +221,18 @@ async def test_typing_shows_while_an_answer_takes_long_and_not_for_a_quick_one(
         assert len(actions) == 1  # stopped with the answer
     assert api.sent_texts(FOREMAN_TG) == ["好的"]
     assert workers_module.TYPING_AFTER < 1.2
+
+
+async def test_a_failed_poll_while_running_is_one_warning_line_without_a_traceback(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from telegram.error import NetworkError, TimedOut
+
+    with caplog.at_level("WARNING", logger="bot.channels.telegram.handlers"):
+        await app.process_error(update=None, error=NetworkError("httpx.ConnectError: All connection attempts failed"))
+        await app.process_error(update=None, error=TimedOut())
+    records = [r for r in caplog.records if r.name == "bot.channels.telegram.handlers"]
+    assert [r.levelname for r in records] == ["WARNING", "WARNING"]
+    assert all(r.exc_info is None for r in records)
+    assert records[0].getMessage().startswith("polling Telegram failed (NetworkError: httpx.ConnectError")
+    assert "SITEBOT_TELEGRAM_PROXY" in records[1].getMessage()

@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, Update
+from telegram.error import NetworkError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.channels.telegram import jobs
@@ -73,7 +74,16 @@ async def on_update(update: object, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log a failure the workers did not catch; the update stays in the inbox and is handled again."""
+    """Log a failure the workers did not catch; the update stays in the inbox and is handled again. A failed poll
+    (no route to Telegram while running) is one line: python-telegram-bot tries again with growing pauses."""
+    if update is None and isinstance(context.error, NetworkError):
+        reason = str(context.error).splitlines()[0][:120] if str(context.error) else ""
+        log.warning(
+            "polling Telegram failed (%s: %s); retrying: check the network or SITEBOT_TELEGRAM_PROXY",
+            type(context.error).__name__,
+            reason,
+        )
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed outside a worker", update_id, exc_info=context.error)
 
