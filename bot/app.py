@@ -68,9 +68,11 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     settings = services.settings
     if settings.telegram_token is None:
         raise ValueError("SITEBOT_TELEGRAM_TOKEN is not set")
+    builder = ApplicationBuilder()
+    if settings.telegram_proxy:  # python-telegram-bot's own request settings, for sending and for polling
+        builder = builder.proxy(settings.telegram_proxy).get_updates_proxy(settings.telegram_proxy)
     application = (
-        ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        builder.token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
         .context_types(ContextTypes(bot_data=tg.BotData))

@@ -132,6 +132,26 @@ COMMANDS: dict[str, Command] = {
             "/health [PROJECT] — earned value: CPI, SPI, forecast at completion\ne.g. /health Riverside",
         ),
     ),
+    "chart": Command(
+        "show_chart",
+        (),
+        Text(
+            "/chart budget|scurve|labor [项目] — 图表：预算对比、成本曲线（S曲线）、近30天点工\n例：/chart budget\n"
+            "    /chart scurve 滨江路",
+            "/chart budget|scurve|labor [PROJECT] — chart: budget vs actual, cost S-curve, labour per day\n"
+            "e.g. /chart budget\n     /chart scurve Riverside",
+        ),
+    ),
+    "export": Command(
+        "export",
+        (),
+        Text(
+            "/export labor [YYYY-MM] | costs [YYYY-MM] | budget | statement 工人 [YYYY-MM] — 导出 Excel\n"
+            "例：/export labor 2026-11\n    /export costs\n    /export statement 张三 2026-11",
+            "/export labor [YYYY-MM] | costs [YYYY-MM] | budget | statement WORKER [YYYY-MM] — export xlsx\n"
+            "e.g. /export labor 2026-11\n     /export budget\n     /export statement Mike 2026-11",
+        ),
+    ),
     "undo": Command("undo_last", (), Text("/undo — 撤回你上一条记录", "/undo — undo your last entry")),
     "projects": Command(
         "list_projects", (), Text("/projects — 我能看到的项目", "/projects — the projects you can see")
@@ -139,8 +159,14 @@ COMMANDS: dict[str, Command] = {
 }
 
 _OVERVIEW = Text(
-    "可用命令（/help 命令名 查看用法）：\n{lines}\n也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
-    "Commands (/help NAME for details):\n{lines}\nOr just say it, e.g. “Mike worked a full day yesterday”.",
+    "可用命令（/help 命令名 查看用法）：\n{lines}\n"
+    "在 Telegram 里还有：/invite 项目 角色、/join 邀请码、/members、/role 成员 角色、/remove 成员、/alerts on|off、"
+    "/subscribe [HH:MM]、/unsubscribe、/lang zh|en、/project 代码\n"
+    "也可以直接说，例如“李四昨天一个工”“买钢筋花了8000”。",
+    "Commands (/help NAME for details):\n{lines}\n"
+    "In Telegram also: /invite PROJECT ROLE, /join CODE, /members, /role MEMBER ROLE, /remove MEMBER, "
+    "/alerts on|off, /subscribe [HH:MM], /unsubscribe, /lang zh|en, /project CODE\n"
+    "Or just say it, e.g. “Mike worked a full day yesterday”.",
 )
 _UNKNOWN = Text("没有这个命令：/{name}", "Unknown command: /{name}")
 _MISSING = Text("缺少：{fields}", "Missing: {fields}")
@@ -242,6 +268,8 @@ def parse_command(text: str, lexicon: Lexicon, *, today: date, project_code: str
         return _UNKNOWN.render(language, name=name[:30]) + "\n\n" + help_text(None, language)
     if not rest and command.required:
         return command.help.render(language)
+    if name in ("chart", "export"):
+        return _picture_or_file(name, command, raw_rest, lexicon, today, project_code, language)
     try:
         return _Builder(command, raw_rest, lexicon, today, project_code, language, name).build()
     except _Reply as reply:
@@ -625,3 +653,81 @@ class _Builder:
         ):
             args["export"] = True
         return self._done([Call("labor_summary", args)], [])
+
+
+# -- /chart and /export ---------------------------------------------------------------------------------
+
+_CHART_KINDS = {
+    "budget": "budget",
+    "预算": "budget",
+    "scurve": "scurve",
+    "s": "scurve",
+    "s曲线": "scurve",
+    "成本曲线": "scurve",
+    "曲线": "scurve",
+    "labor": "labor",
+    "labour": "labor",
+    "点工": "labor",
+    "人工": "labor",
+    "工日": "labor",
+}
+_EXPORT_KINDS = {
+    "labor": "labor",
+    "labour": "labor",
+    "点工": "labor",
+    "costs": "costs",
+    "cost": "costs",
+    "费用": "costs",
+    "成本": "costs",
+    "budget": "budget",
+    "预算": "budget",
+    "statement": "statement",
+    "对账单": "statement",
+    "工资单": "statement",
+}
+_MONTH_WORD = re.compile(r"^\d{4}-\d{1,2}$")
+
+
+def _picture_or_file(
+    name: str, command: Command, rest: str, lexicon: Lexicon, today: date, project_code: str | None, language: str
+) -> Plan | str:
+    """/chart KIND [PROJECT] and /export KIND [...]: the kind first, then a month (YYYY-MM), a project, a worker."""
+    words = rest.split()
+    kinds = _CHART_KINDS if name == "chart" else _EXPORT_KINDS
+    kind = kinds.get(fold(words[0])) if words else None
+    if kind is None:
+        return command.help.render(language)
+    args: dict[str, Any] = {}
+    months = [w for w in words[1:] if _MONTH_WORD.match(w)]
+    others = [w for w in words[1:] if not _MONTH_WORD.match(w)]
+    project = project_code
+    for word in list(others):
+        hits = lexicon.find_projects(fold(word))
+        if hits and len(hits[0].word) == len(word):
+            project = hits[0].value
+            others.remove(word)
+    if project:
+        args["project"] = project
+    plan = lambda tool, more: Plan(calls=[Call(tool, {**args, **more})], source="command", confident=True)  # noqa: E731
+    if name == "chart":
+        return plan("show_chart", {"kind": kind})
+    month = {"month": months[0]} if months else {}
+    if kind == "budget":
+        return plan("export_budget", {})
+    if kind in ("labor", "costs"):
+        return plan(f"export_{kind}", month)
+    if not others:
+        return (
+            _MISSING.render(language, fields=FIELD_LABELS["worker"].render(language))
+            + "\n\n"
+            + command.help.render(language)
+        )
+    statement: dict[str, Any] = {"worker": " ".join(others), "export": True}
+    if months:
+        from tools.exports import month_range_of
+
+        period = month_range_of(months[0])
+        if period is None:
+            return command.help.render(language)
+        statement["start"], statement["end"] = period[0].isoformat(), period[1].isoformat()
+    return plan("worker_statement", statement)

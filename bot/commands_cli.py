@@ -75,8 +75,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    import asyncio
+
     from bot.app import build_application
     from bot.channels.telegram.handlers import run_polling
+    from bot.channels.telegram.network import reach
     from bot.observe import configure_logging
 
     configure_logging(settings)
@@ -85,6 +88,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             from bot import metrics
 
             metrics.serve(settings.metrics_port, services.sessions)
+        try:  # one plain line per failed try, then a longer pause: no traceback for a missing network
+            if not asyncio.run(reach(settings)):
+                return 2
+        except KeyboardInterrupt:
+            return 130
         run_polling(build_application(services))
     return 0
 

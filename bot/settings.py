@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///sitebot.db"
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    # http://host:port or socks5://user:pass@host:port: api.telegram.org is unreachable from some networks.
+    telegram_proxy: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
     llm_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("SITEBOT_LLM_API_KEY", "OPENAI_API_KEY"))
@@ -46,6 +48,14 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        """Only proxies python-telegram-bot's HTTP client can use: http(s) or socks5(h)."""
+        if value is not None and value.split("://", 1)[0].lower() not in ("http", "https", "socks5", "socks5h"):
+            raise ValueError("SITEBOT_TELEGRAM_PROXY must start with http://, https://, socks5:// or socks5h://")
+        return value
 
     @property
     def llm_enabled(self) -> bool:

@@ -6,6 +6,7 @@ Adding a tool is one function with @tool(...) in its module plus, for a new modu
 from tools import (  # noqa: F401 - importing registers the tools
     charts,
     costs,
+    exports,
     funds,
     health,
     labor,

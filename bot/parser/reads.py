@@ -64,6 +64,9 @@ def plan_read(an: Analysis, tool: str) -> Plan:
     args: dict[str, Any] = an.with_project()
     applied: set[str] = set()
     vendor = None
+    if tool == "show_chart":
+        args["kind"] = chart_kind(an.low)
+        return Plan(calls=[Call(tool, args)], source="rules", confident=True, caveat=_caveat(an, tool, {"category"}))
     known = [h for h in an.party_hits if an.lexicon.party_kind(an.project, h.value) != "owner"]
     if tool == "budget_status" and not BUDGET_ONLY_RE.search(an.low):
         vendor = an.party("supplier", "subcontractor", "other") or _party(an, _VENDOR_RES) or _firm(an)
@@ -173,9 +176,30 @@ def _caveat(an: Analysis, tool: str, applied: set[str]) -> str | None:
     return an.t("not_applied", words=("”“" if an.language == "zh" else "”, “").join(words))
 
 
+# A picture asked for: 看一下成本曲线, 画一下S曲线, 工日图, budget chart. 图纸 (drawings) is no chart.
+CHART_RE = re.compile(
+    r"曲线|图表|柱状图|折线图|(?:预算|成本|费用|工日|点工|人工|进度)(?:对比|执行)?图(?!纸)|画(?:一)?(?:下|个|张)?.{0,12}图(?!纸)"
+    r"|(?<![a-z])(?:chart|graph|plot|s-curve|scurve)(?![a-z])",
+    re.IGNORECASE,
+)
+_SCURVE_RE = re.compile(r"曲线|挣值|(?<![a-z])(?:s-curve|scurve|s curve|curve|earned)(?![a-z])", re.IGNORECASE)
+_LABOR_CHART_RE = re.compile(r"工日|点工|人工|用工|(?<![a-z])(?:labou?r|workers?|man-?days?)(?![a-z])", re.IGNORECASE)
+
+
+def chart_kind(text: str) -> str:
+    """Which chart a request for one means: the S-curve, 工日 per day, else budget against actual."""
+    if _SCURVE_RE.search(text):
+        return "scurve"
+    if _LABOR_CHART_RE.search(text):
+        return "labor"
+    return "budget"
+
+
 def read_tool(an: Analysis) -> str | None:
     """Which read a question is about, if any."""
     text = an.low
+    if CHART_RE.search(text):
+        return "show_chart"
     if HEALTH_RE.search(text):
         return "project_health"
     if FUND_RE.search(text):

@@ -55,7 +55,7 @@ from bot.parser.manage import manage_plan
 from bot.parser.money import COUNT_RE, CP_ANY, PER_UNIT_RE, counterparty, plan_cost, plan_fund, plan_payment
 from bot.parser.plan import Plan
 from bot.parser.progress import plan_progress, progress_fix
-from bot.parser.reads import plan_read, read_tool
+from bot.parser.reads import CHART_RE, plan_read, read_tool
 from tools.base import Text
 
 
@@ -239,7 +239,14 @@ def parse_clause(an: Analysis) -> Plan:
             return ask(an.t("unsure"))
         pending = plan
         # A question about a write that has nothing to record (张三本月考勤) yields to a report the text names.
-        if plan is not None and plan.question and (an.quantities or an.amounts or not REPORT_RE.search(low)):
+        # So does one with no figure that asks for a picture (画一下S曲线: no worker called 曲线 is meant).
+        asks_chart = CHART_RE.search(low) is not None and not an.amounts
+        if (
+            plan is not None
+            and plan.question
+            and not asks_chart
+            and (an.quantities or an.amounts or not REPORT_RE.search(low))
+        ):
             return plan
     tool = read_tool(an)
     if tool is not None:

@@ -88,3 +88,27 @@ def test_the_caveat_is_said_after_the_answer(demo_services: Services, session: S
     )
     assert reply.source == "rules" and reply.results and reply.results[0].ok
     assert reply.text.index(reply.results[0].text) < reply.text.index("没有按“上个月”筛选")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("看一下成本曲线", "scurve"),
+        ("画一下S曲线", "scurve"),
+        ("最近一个月的工日图", "labor"),
+        ("预算对比图", "budget"),
+        ("发个预算执行图表", "budget"),
+        ("show me the s-curve", "scurve"),
+        ("budget chart", "budget"),
+        ("labour chart please", "labor"),
+    ],
+)
+def test_a_chart_asked_for_in_words_is_drawn(text: str, kind: str) -> None:
+    language = "en" if text.isascii() else "zh"
+    assert _call(text, language) == ("show_chart", {"kind": kind})
+
+
+@pytest.mark.parametrize("text", ["图纸送到了吗", "买图纸花了300"])
+def test_drawings_are_no_chart(text: str) -> None:
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language="zh")
+    assert all(call.tool != "show_chart" for call in plan.calls)

@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 BOT_ID = 123
 TOKEN = f"{BOT_ID}:ABC"
@@ -86,6 +86,7 @@ class FakeTelegram:
         self._message_id = 1000
         self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._offset = 0  # getUpdates' highest offset so far
+        self._files: dict[str, bytes] = {}  # file_id → content, for getFile and the file URL
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
 
@@ -114,6 +115,11 @@ class FakeTelegram:
     def push_update(self, update: dict[str, Any]) -> None:
         with self._lock:
             self._updates.append(update)
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        """A file users sent (a document): getFile finds it and its file URL serves it."""
+        with self._lock:
+            self._files[file_id] = content
 
     def fail(
         self,
@@ -181,6 +187,14 @@ class FakeTelegram:
             }
         if call.method == "getWebhookInfo":
             return 200, {"ok": True, "result": dict(self.webhook_info)}
+        if call.method == "getFile":
+            file_id = call.params.get("file_id", "")
+            with self._lock:
+                content = self._files.get(file_id)
+            if content is None:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content)}
+            return 200, {"ok": True, "result": {**result, "file_path": f"documents/{file_id}"}}
         if call.method == "getUpdates":
             return 200, {"ok": True, "result": self._take_updates(call)}
         if call.method in {"sendMessage", "sendDocument", "sendPhoto"}:
@@ -259,9 +273,14 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, each answer waits for a delayed ACK (~40 ms).
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 url = urlsplit(self.path)
+                if unquote(url.path).startswith(f"/file/bot{fake.token}/documents/"):
+                    self._send_file(unquote(url.path).rpartition("/")[2])
+                    return
                 prefix, _, method = url.path.rpartition("/")
                 if prefix != f"/bot{fake.token}":
                     self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -283,6 +302,19 @@ class FakeTelegram:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _send_file(self, file_id: str) -> None:
+                with fake._lock:
+                    content = fake._files.get(file_id)
+                    fake._calls.append(Call(method="downloadFile", params={"file_id": file_id}))
+                if content is None:
+                    self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
@@ -393,3 +425,19 @@ def callback_update(
             },
         },
     }
+
+
+def document_update(
+    update_id: int, file_id: str, file_name: str, size: int, *, user_id: int = 1001, chat_id: int | None = None
+) -> dict[str, Any]:
+    """A file sent as a document (put its content in the fake with add_file first)."""
+    update = message_update(update_id, "", user_id=user_id, chat_id=chat_id)
+    message = update["message"]
+    del message["text"]
+    message["document"] = {
+        "file_id": file_id,
+        "file_unique_id": f"u{file_id}",
+        "file_name": file_name,
+        "file_size": size,
+    }
+    return update

@@ -40,6 +40,9 @@ WHO_MAY: dict[str, frozenset[Role]] = {
     "list_members": ALL,
     "log_piece_work": frozenset({Role.admin, Role.manager, Role.foreman}),
     "worker_statement": ALL,
+    "export_labor": ALL,
+    "export_costs": ALL,
+    "export_budget": ALL,
 }
 
 
@@ -84,6 +87,9 @@ def valid_args(project: Project) -> dict[str, dict[str, Any]]:
             "unit_price": "35",
         },
         "worker_statement": {"project": project.code, "worker": "张三"},
+        "export_labor": {"project": project.code, "month": "2026-11"},
+        "export_costs": {"project": project.code},
+        "export_budget": {"project": project.code},
     }
 
 

@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, Update
+from telegram.error import NetworkError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.channels.telegram import jobs
@@ -51,6 +52,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "health": ("挣值分析", "Earned value"),
     "undo": ("撤回上一条记录", "Undo your last entry"),
     "projects": ("我的项目", "My projects"),
+    "chart": ("图表：budget / scurve / labor", "Chart: budget / scurve / labor"),
+    "export": ("导出 Excel：labor / costs / budget / statement", "Export xlsx: labor / costs / budget / statement"),
+    "members": ("项目成员和角色", "Project members and roles"),
+    "invite": ("邀请成员（经理、管理员）", "Invite a member (managers, admins)"),
+    "join": ("用邀请码加入项目", "Join a project with an invite code"),
+    "role": ("修改成员角色", "Change a member's role"),
+    "remove": ("移除成员", "Remove a member"),
+    "alerts": ("私信提醒 on/off", "Private alerts on/off"),
+    "subscribe": ("订阅日报 [HH:MM]", "Daily digest [HH:MM]"),
+    "unsubscribe": ("停止日报", "Stop the daily digest"),
+    "lang": ("语言 zh/en", "Language zh/en"),
     "help": ("全部命令", "All commands"),
 }
 
@@ -62,7 +74,16 @@ async def on_update(update: object, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log a failure the workers did not catch; the update stays in the inbox and is handled again."""
+    """Log a failure the workers did not catch; the update stays in the inbox and is handled again. A failed poll
+    (no route to Telegram while running) is one line: python-telegram-bot tries again with growing pauses."""
+    if update is None and isinstance(context.error, NetworkError):
+        reason = str(context.error).splitlines()[0][:120] if str(context.error) else ""
+        log.warning(
+            "polling Telegram failed (%s: %s); retrying: check the network or SITEBOT_TELEGRAM_PROXY",
+            type(context.error).__name__,
+            reason,
+        )
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed outside a worker", update_id, exc_info=context.error)
 

@@ -18,6 +18,7 @@ from telegram import User as TgUser
 from telegram.constants import ChatType
 
 from bot import metrics, observe, render
+from bot.channels.telegram import documents, team
 from bot.router import Incoming, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -80,6 +81,7 @@ _REBIND_ROLE = Text(
 )
 _NO_ROLE = Text("无", "none")
 BINDERS = frozenset({Role.admin, Role.manager})
+CHANNEL_COMMANDS = team.TEAM_COMMANDS | {"project"}
 
 
 @dataclass(frozen=True)
@@ -285,18 +287,22 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 # -- handling ---------------------------------------------------------------------------------------
 
 
-def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
-    """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+def process_update(
+    services: Services, update: Update, bot_username: str | None, document: bytes | None = None
+) -> Handled:
+    """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
+
+    document is the content of a file sent in a private chat, fetched when its sender may import it."""
     chat = update.effective_chat
     with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
-        handled = _process(services, update, bot_username)
+        handled = _process(services, update, bot_username, document)
         if handled.skipped and not handled.routed:  # the router counted and logged its own
             metrics.UPDATES.labels("skipped").inc()
             log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
         return handled
 
 
-def _process(services: Services, update: Update, bot_username: str | None) -> Handled:
+def _process(services: Services, update: Update, bot_username: str | None, document: bytes | None = None) -> Handled:
     handled = Handled(update_id=update.update_id)
     attempts = _lease(services, update.update_id)
     if attempts is None:
@@ -345,9 +351,19 @@ def _process(services: Services, update: Update, bot_username: str | None) -> Ha
         handled.callback_alert = delivery.notice is not None
         return handled
     assert message is not None
+    if update.message is not None and documents.private_document(update):
+        handled.skipped = not documents.import_document(
+            services,
+            update,
+            user_id=member.user_id,
+            chat_row=member.chat_id,
+            language=member.language,
+            content=document,
+        )
+        return handled
     text = message.text or message.caption or ""
     command = render.command_of(text, bot_username)
-    if command in ("start", "project") and update.message is not None:
+    if command in CHANNEL_COMMANDS and update.message is not None:
         return _channel_command(services, update, member, command, text, bot_username, handled, group)
     reply_to_bot = (
         message.reply_to_message is not None
@@ -390,7 +406,8 @@ def _channel_command(
     handled: Handled,
     group: bool,
 ) -> Handled:
-    """/start and /project: the channel's own commands, in one transaction with the inbox row and the reply."""
+    """The channel's own commands (/start, /project, the team and chat settings ones), in one transaction with
+    the inbox row and the reply."""
     message = update.message
     tg_user = update.effective_user
     assert message is not None and tg_user is not None
@@ -405,14 +422,30 @@ def _channel_command(
         user = session.get(User, member.user_id)
         chat = session.get(Chat, member.chat_id)
         assert user is not None and chat is not None
-        ctx = Context(session=session, user=user, language=member.language, project_code=member.project_code, now=now)
-        if command == "start":
-            reply = _GREETING.render(member.language, name=tg_user.first_name or tg_user.full_name)
-            if not member.has_projects:
-                reply += "\n\n" + _NOT_A_MEMBER_YET.render(member.language, telegram_id=tg_user.id)
-        else:
+        ctx = Context(
+            session=session,
+            user=user,
+            language=member.language,
+            project_code=member.project_code,
+            now=now,
+            source_text=text[:500],
+            chat_key=f"tg:{chat.telegram_chat_id}",
+            message_ref=f"tg:{chat.telegram_chat_id}:{message.message_id}",
+        )
+        if ctx.project_code is None:
+            visible = resolve.visible_projects(ctx)
+            ctx.project_code = visible[0].code if len(visible) == 1 else None
+        if command == "project":
             reply, bound = bind_project(ctx, chat, " ".join(args))
             if bound:
+                handled.bound_chat = chat.id
+        else:
+            greeting = _GREETING.render(member.language, name=tg_user.first_name or tg_user.full_name)
+            if command == "start" and not args and not member.has_projects:
+                greeting += "\n\n" + _NOT_A_MEMBER_YET.render(member.language, telegram_id=tg_user.id)
+            said = team.run(ctx, chat, command, args, greeting=greeting, bot_username=bot_username, group=group)
+            reply = said.text
+            if said.rescheduled:
                 handled.bound_chat = chat.id
         oq.add(
             session=session,

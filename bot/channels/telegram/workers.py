@@ -12,13 +12,19 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.channels.telegram import documents
 from bot.channels.telegram.outbox import send_due
 from bot.channels.telegram.process import Handled, process_update
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+TYPING_AFTER = 0.7  # seconds before "typing…" shows: rule-based answers come sooner and show none
+TYPING_EVERY = 4.5  # Telegram shows a chat action for 5 seconds
 
 
 class ChatWorkers:
@@ -58,7 +64,18 @@ class ChatWorkers:
     async def handle(self, update: Update) -> Handled:
         """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
         assert self.bot is not None
-        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username)
+        document = None
+        if documents.private_document(update) and await asyncio.to_thread(documents.wanted, self.services, update):
+            try:
+                document = await documents.fetch(self.bot, update)
+            except TelegramError:  # answered as "could not fetch it": the user sends it again
+                log.warning("update %s: could not fetch the document", update.update_id)
+        typing = self._typing(update)
+        try:
+            handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username, document)
+        finally:
+            if typing is not None:
+                typing.cancel()
         if handled.callback_id is not None:
             try:
                 await self.bot.answer_callback_query(
@@ -74,6 +91,23 @@ class ChatWorkers:
         if handled.bound_chat is not None and self.on_bound is not None:
             await self.on_bound(handled.bound_chat)
         return handled
+
+    def _typing(self, update: Update) -> asyncio.Task[None] | None:
+        """For a message: "typing…" shown while the answer takes long (a model call), none for a quick one."""
+        message = update.message
+        if message is None or self.bot is None:
+            return None
+        return asyncio.create_task(self._keep_typing(message.chat_id), name=f"typing:{update.update_id}")
+
+    async def _keep_typing(self, chat_id: int) -> None:
+        assert self.bot is not None
+        await asyncio.sleep(TYPING_AFTER)
+        while True:
+            try:
+                await self.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+            except TelegramError:  # a convenience: never a reason to fail the answer
+                log.debug("could not show typing in chat %s", chat_id)
+            await asyncio.sleep(TYPING_EVERY)
 
     async def drain(self, chats: set[int] | None = None) -> None:
         """Wait until every queued update (of the given chats) is handled (tests, shutdown)."""
