@@ -19,9 +19,21 @@ from storage.queries.rows import insert_ignore
 
 
 def store(
-    *, session: Session, update_id: int, chat_id: int | None, kind: str, payload: dict[str, Any], now: datetime
+    *,
+    session: Session,
+    update_id: int,
+    chat_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    owner: str | None = None,
+    until: datetime | None = None,
 ) -> bool:
-    """Keep an update unless it is already kept; True if this call stored it."""
+    """Keep an update unless it is already kept; True if this call stored it.
+
+    The receiving process (owner) holds a lease on it from the start, so another process that is sent the same
+    update (Telegram retrying elsewhere) leaves it to the receiver, unless the receiver dies or the lease runs out.
+    """
     return insert_ignore(
         session,
         InboxUpdate.__table__,
@@ -33,6 +45,8 @@ def store(
             "status": "pending",
             "attempts": 0,
             "received_at": now,
+            "lease_owner": owner,
+            "lease_until": until,
         },
     )
 
@@ -79,6 +93,23 @@ def pending(*, session: Session, limit: int = 1000) -> list[InboxUpdate]:
     return list(
         session.scalars(
             select(InboxUpdate).where(InboxUpdate.status == "pending").order_by(InboxUpdate.update_id).limit(limit)
+        )
+    )
+
+
+def orphans(*, session: Session, now: datetime, owner: str, dead: list[str], limit: int = 500) -> list[InboxUpdate]:
+    """Pending updates no other live process is handling, oldest first: never leased, lease run out, held by a
+    process known to be dead, or by this one (the caller skips what it already holds). Any process may take them
+    (a restart, or a peer's periodic sweep)."""
+    free = [InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now, InboxUpdate.lease_owner == owner]
+    if dead:
+        free.append(InboxUpdate.lease_owner.in_(dead))
+    return list(
+        session.scalars(
+            select(InboxUpdate)
+            .where(InboxUpdate.status == "pending", or_(*free))
+            .order_by(InboxUpdate.update_id)
+            .limit(limit)
         )
     )
 

@@ -1,4 +1,6 @@
-"""Jobs on the application's JobQueue: each bound chat's morning digest, the outbox sweep, the inbox replay.
+"""Jobs on the application's JobQueue: each bound chat's morning digest, the outbox sweep, the inbox replay and the
+periodic take-over of updates a dead process left (any process finishes them, with several processes behind a
+webhook).
 
 Schedules live in our tables (chat.digest_time, chat.timezone), not in an APScheduler job store: jobs are
 registered at start from the chat rows, and sending is idempotent in the database, so a restart, a second
@@ -16,7 +18,7 @@ from telegram import Update
 
 from bot.alerts import digest
 from bot.channels.telegram.outbox import send_due
-from bot.services import Services
+from bot.services import Services, dead_processes
 from storage.db import begin_write
 from storage.queries import chats as cq
 from storage.queries import inbox as iq
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # APScheduler's default grace is 1 s: a busy event loop at 08:00 would silently skip the digest.
 DIGEST_GRACE = 3600
 SWEEP_EVERY = 30  # seconds between outbox sweeps (failed sends are retried with their own backoff)
+ADOPT_EVERY = 10  # seconds between looks for updates a dead process left in the inbox
 CATCH_UP_AFTER = 5  # seconds after start: digests whose time passed while the bot was down
 KEEP_UPDATES = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
 
@@ -71,6 +74,13 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
         name="outbox",
         job_kwargs={"misfire_grace_time": SWEEP_EVERY, "coalesce": True},
     )
+    job_queue.run_repeating(
+        inbox_sweep_job,
+        interval=ADOPT_EVERY,
+        first=ADOPT_EVERY,
+        name="inbox",
+        job_kwargs={"misfire_grace_time": ADOPT_EVERY, "coalesce": True},
+    )
     job_queue.run_once(
         catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up", job_kwargs={"misfire_grace_time": DIGEST_GRACE}
     )
@@ -107,21 +117,41 @@ def prune_updates(services: Services) -> int:
         return removed
 
 
-def pending_updates(services: Services) -> list[dict[str, Any]]:
-    """The payloads of updates not handled yet (a crash left them), oldest first."""
+def orphaned_updates(services: Services) -> list[dict[str, Any]]:
+    """The payloads of pending updates no live process is handling (a crash left them), oldest first."""
     with services.sessions() as session:
-        return [row.payload for row in iq.pending(session=session)]
+        dead = dead_processes(iq.lease_owners(session=session))
+        rows = iq.orphans(session=session, now=services.clock(), owner=services.owner, dead=dead)
+        return [row.payload for row in rows]
 
 
 async def replay(application: Application[Any, Any, Any, Any, Any, Any], workers: ChatWorkers) -> int:
     """At start, before new updates: what a crash left in the inbox is handled again (in order, once), and what
-    it left in the outbox is sent."""
+    it left in the outbox is sent. Updates a live peer process holds are left to it."""
     services: Services = application.bot_data.services
-    payloads = await asyncio.to_thread(pending_updates, services)
-    for payload in payloads:
-        update = Update.de_json(payload, application.bot)
-        workers.submit(update)
-    if payloads:
-        log.info("replaying %d update(s) left pending by an earlier run", len(payloads))
+    submitted = await adopt_orphans(services, application.bot, workers)
+    if submitted:
+        log.info("replaying %d update(s) left pending by an earlier run", submitted)
     await send_due(services, application.bot)
-    return len(payloads)
+    return submitted
+
+
+async def adopt_orphans(services: Services, bot: Any, workers: ChatWorkers) -> int:
+    """Queue the pending updates nobody alive is handling (not those this process already holds)."""
+    payloads = await asyncio.to_thread(orphaned_updates, services)
+    submitted = 0
+    for payload in payloads:
+        update = Update.de_json(payload, bot)
+        if workers.holds(update.update_id):
+            continue
+        workers.submit(update)
+        submitted += 1
+    return submitted
+
+
+async def inbox_sweep_job(context: Any) -> None:
+    """Every few seconds: updates a dead peer (or this process's earlier run) left in the inbox are taken over."""
+    services: Services = context.bot_data.services
+    taken = await adopt_orphans(services, context.bot, context.bot_data.workers)
+    if taken:
+        log.info("took over %d update(s) no live process was handling", taken)

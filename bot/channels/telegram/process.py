@@ -121,8 +121,10 @@ def update_kind(update: Update) -> str:
 
 
 def store_update(services: Services, update: Update) -> bool:
-    """Keep an update in the inbox (before Telegram is told it arrived); False if it was already kept."""
+    """Keep an update in the inbox (before Telegram is told it arrived), leased to this process; False if it was
+    already kept."""
     chat = update.effective_chat
+    now = services.clock()
     with services.sessions() as session:
         begin_write(session)
         stored = iq.store(
@@ -131,7 +133,9 @@ def store_update(services: Services, update: Update) -> bool:
             chat_id=chat.id if chat else None,
             kind=update_kind(update),
             payload=update.to_dict(),
-            now=services.clock(),
+            now=now,
+            owner=services.owner,  # the receiver holds it: a peer sent the same update leaves it alone
+            until=now + LEASE,
         )
         session.commit()
         return stored

@@ -28,6 +28,7 @@ class ChatWorkers:
         self.services = services
         self._queues: dict[int, asyncio.Queue[Update]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._held: set[int] = set()  # update ids queued or being handled here
         self.bot: ExtBot[Any] | None = None
         self.on_bound: Any = None  # called with a chat row id when /project changed its digest schedule
 
@@ -39,6 +40,7 @@ class ChatWorkers:
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
         queue.put_nowait(update)
+        self._held.add(update.update_id)
         if key not in self._tasks or self._tasks[key].done():
             self._tasks[key] = asyncio.create_task(self._work(key), name=f"chat-worker:{key}")
 
@@ -51,9 +53,14 @@ class ChatWorkers:
             except Exception:
                 log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
             finally:
+                self._held.discard(update.update_id)
                 queue.task_done()
         if queue.empty():
             self._queues.pop(key, None)
+
+    def holds(self, update_id: int) -> bool:
+        """Whether this process has the update queued or in hand (a sweep does not queue it twice)."""
+        return update_id in self._held
 
     async def handle(self, update: Update) -> Handled:
         """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
