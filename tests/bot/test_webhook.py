@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -31,7 +31,7 @@ from bot.channels.telegram.handlers import webhook_options
 from bot.channels.telegram.process import LEASE, store_update
 from bot.services import Services
 from bot.settings import Settings
-from storage.models import InboxUpdate, Role
+from storage.models import Chat, InboxUpdate, Project, Role
 from tests.support.channel import NOW, make_services
 from tests.support.factories import Factory
 from tests.support.fake_telegram import FakeTelegram, message_update
@@ -240,3 +240,28 @@ def test_a_second_poller_is_refused_until_the_first_dies_or_goes_silent(services
     poller.release(process("elsewhere:2:bbbbbb"))
     assert poller.take(died) is None
     assert poller.take(second) is None  # its holder ran on this host and exited: taken at once
+
+
+async def test_digest_jobs_follow_chats_bound_or_changed_by_another_process(
+    app: Any, services: Services, session: Session, make: Factory
+) -> None:
+    project = session.scalars(select(Project)).one()
+    kept = Chat(telegram_chat_id=-1, title="一", project_id=project.id, timezone="Asia/Shanghai", digest_time="08:00")
+    moved = Chat(telegram_chat_id=-2, title="二", project_id=project.id, timezone="Asia/Shanghai", digest_time="08:00")
+    dropped = Chat(telegram_chat_id=-3, title="三", project_id=project.id, timezone="Asia/Shanghai")
+    session.add_all([kept, moved, dropped])
+    session.commit()
+    jobs.schedule_all(app, services)
+    assert jobs.refresh_schedules(app.job_queue, jobs.bound_chats(services)) == 0
+
+    # another process: /project elsewhere binds a new chat, one chat's digest moves, one chat is unbound
+    moved.digest_time = "07:15"
+    dropped.project_id = None
+    new = Chat(telegram_chat_id=-4, title="四", project_id=project.id, timezone="Europe/London", digest_time="09:00")
+    session.add(new)
+    session.commit()
+    assert jobs.refresh_schedules(app.job_queue, jobs.bound_chats(services)) == 3
+    digest_jobs = {job.name: job for job in app.job_queue.jobs() if job.name.startswith("digest:")}
+    assert set(digest_jobs) == {f"digest:{c.id}" for c in (kept, moved, new)}
+    assert "hour='7', minute='15'" in str(digest_jobs[f"digest:{moved.id}"].job.trigger)
+    assert str(digest_jobs[f"digest:{new.id}"].job.trigger.timezone) == "Europe/London"

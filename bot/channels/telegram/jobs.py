@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # APScheduler's default grace is 1 s: a busy event loop at 08:00 would silently skip the digest.
 DIGEST_GRACE = 3600
 SWEEP_EVERY = 30  # seconds between outbox sweeps (failed sends are retried with their own backoff)
+SCHEDULES_EVERY = 300  # seconds between checks that every bound chat has its digest job at its time
 ADOPT_EVERY = 10  # seconds between looks for updates a dead process left in the inbox
 CATCH_UP_AFTER = 5  # seconds after start: digests whose time passed while the bot was down
 KEEP_UPDATES = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
@@ -41,6 +42,10 @@ KEEP_UPDATES = timedelta(days=7)  # Telegram keeps undelivered updates for 24 ho
 
 def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
+
+
+def _when(chat: Chat) -> str:
+    return f"{chat.digest_time} {chat.timezone}"
 
 
 def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
@@ -52,7 +57,7 @@ def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
     return job_queue.run_daily(
         digest_job,
         time=at,
-        data=chat.id,
+        data={"chat": chat.id, "when": _when(chat)},
         name=job_name(chat.id),
         job_kwargs={"misfire_grace_time": DIGEST_GRACE, "coalesce": True},
     )
@@ -63,8 +68,7 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
     job_queue = application.job_queue
     if job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    with services.sessions() as session:
-        chats = [chat for chat, _project in cq.bound_chats(session=session)]
+    chats = bound_chats(services)
     for chat in chats:
         schedule_chat(job_queue, chat)
     job_queue.run_repeating(
@@ -73,6 +77,13 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
         first=SWEEP_EVERY,
         name="outbox",
         job_kwargs={"misfire_grace_time": SWEEP_EVERY, "coalesce": True},
+    )
+    job_queue.run_repeating(
+        schedules_job,
+        interval=SCHEDULES_EVERY,
+        first=SCHEDULES_EVERY,
+        name="schedules",
+        job_kwargs={"misfire_grace_time": SCHEDULES_EVERY, "coalesce": True},
     )
     job_queue.run_repeating(
         inbox_sweep_job,
@@ -90,9 +101,40 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
 async def digest_job(context: Any) -> None:
     """A chat's digest time: queue its digest (once per day), then send what is pending for it."""
     services: Services = context.bot_data.services
-    chat_id = int(context.job.data)
+    chat_id = int(context.job.data["chat"])
     await asyncio.to_thread(digest.write_digests, services, chat_ids=[chat_id])
     await send_due(services, context.bot, chat_row=chat_id)
+
+
+def refresh_schedules(job_queue: JobQueue[Any], chats: list[Chat]) -> int:
+    """Bring the digest jobs in line with the bound chats (a peer process may have bound, moved or unbound one);
+    how many jobs changed."""
+    wanted = {job_name(chat.id): chat for chat in chats}
+    changed = 0
+    for job in job_queue.jobs():
+        if job.name and job.name.startswith("digest:") and job.name not in wanted:
+            job.schedule_removal()
+            changed += 1
+    for name, chat in wanted.items():
+        current = job_queue.get_jobs_by_name(name)
+        if not current or current[0].data.get("when") != _when(chat):
+            schedule_chat(job_queue, chat)
+            changed += 1
+    return changed
+
+
+def bound_chats(services: Services) -> list[Chat]:
+    with services.sessions() as session:
+        return [chat for chat, _project in cq.bound_chats(session=session)]
+
+
+async def schedules_job(context: Any) -> None:
+    """Every few minutes: digest jobs follow chats bound or changed through another process (each process runs
+    every chat's job; the outbox's dedupe key sends one digest a day)."""
+    chats = await asyncio.to_thread(bound_chats, context.bot_data.services)
+    changed = refresh_schedules(context.job_queue, chats)
+    if changed:
+        log.info("%d digest schedule(s) follow changes made elsewhere", changed)
 
 
 async def catch_up_job(context: Any) -> None:
