@@ -342,3 +342,37 @@ def run_the_traffic(
     digests = Counter(call.chat_id for call in api.calls("sendMessage") if call.chat_id in groups)
     assert digests == Counter({group: 1 for group in groups})
     assert session.scalar(select(func.count(Notification.id)).where(Notification.kind == "digest")) == DIGEST_CHATS
+
+
+def test_a_second_poller_for_the_same_token_refuses_to_start_until_the_first_is_gone(
+    db_url: str, tmp_path: Path
+) -> None:
+    with FakeTelegram() as api:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "SITEBOT_DATABASE_URL": db_url,
+            "SITEBOT_TELEGRAM_TOKEN": api.token,
+            "SITEBOT_TELEGRAM_API_URL": api.api_url,
+            "SITEBOT_TIMEZONE": ZONE,
+        }
+        first, second, third = (Bot(name, env, tmp_path) for name in ("p", "q", "r"))
+        try:
+            first.start()
+            wait_until(lambda: len(api.calls("getUpdates")) > 0, START_TIMEOUT, "the first one polls", first)
+            second.start()
+            assert second.process is not None
+            assert second.process.wait(START_TIMEOUT) == 3
+            refusal = second.logs()
+            assert "already long-polling this bot" in refusal and "SITEBOT_WEBHOOK_URL" in refusal
+            assert api.token.partition(":")[2] not in refusal  # the token's secret part never shows
+            assert first.process is not None and first.process.poll() is None  # the first one is untouched
+
+            first.signal(signal.SIGKILL)  # dies holding the lock: on this host it is taken over at once
+            polls = len(api.calls("getUpdates"))
+            third.start()
+            wait_until(lambda: len(api.calls("getUpdates")) > polls, START_TIMEOUT, "the third one polls", third)
+            assert third.signal(signal.SIGTERM) == 0, third.logs()
+        finally:
+            for bot in (first, second, third):
+                bot.stop()
