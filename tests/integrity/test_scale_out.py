@@ -218,10 +218,10 @@ def digest_at(now: datetime) -> str:
 
 
 def test_two_webhook_processes_and_a_sigkill_write_answer_and_digest_once(
-    bots: tuple[Bot, Bot, FakeTelegram], session: Session
+    bots: tuple[Bot, Bot, FakeTelegram], session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     first, second, api = bots
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per post otherwise
+    caplog.set_level(logging.WARNING, logger="httpx")  # one line per post otherwise
     now = datetime.now(ZoneInfo(ZONE))  # `sitebot run` keeps real time
     today = now.date()
     make = Factory(session, today=today)
