@@ -117,7 +117,8 @@ def refresh_schedules(job_queue: JobQueue[Any], chats: list[Chat]) -> int:
             changed += 1
     for name, chat in wanted.items():
         current = job_queue.get_jobs_by_name(name)
-        if not current or current[0].data.get("when") != _when(chat):
+        data = current[0].data if current else None
+        if not isinstance(data, dict) or data.get("when") != _when(chat):
             schedule_chat(job_queue, chat)
             changed += 1
     return changed
