@@ -114,6 +114,21 @@ def orphans(*, session: Session, now: datetime, owner: str, dead: list[str], lim
     )
 
 
+def held_earlier(*, session: Session, chat_id: int, update_id: int, owner: str, now: datetime, dead: list[str]) -> bool:
+    """Whether an earlier update of the same chat is pending and held by another live process: it goes first
+    (with several processes behind a webhook, a chat's messages are still answered in order)."""
+    query = select(InboxUpdate.update_id).where(
+        InboxUpdate.chat_id == chat_id,
+        InboxUpdate.status == "pending",
+        InboxUpdate.update_id < update_id,
+        InboxUpdate.lease_until >= now,
+        InboxUpdate.lease_owner != owner,
+    )
+    if dead:
+        query = query.where(InboxUpdate.lease_owner.not_in(dead))
+    return session.scalar(query.limit(1)) is not None
+
+
 def earlier_pending(*, session: Session, chat_id: int, update_id: int) -> bool:
     """Whether an earlier update of the same chat is still pending (a chat's messages are answered in order)."""
     return (

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -195,7 +195,7 @@ async def test_a_peer_takes_over_what_a_dead_process_left_but_not_what_a_live_on
             owner=owner,
             clock=(lambda: NOW - LEASE - timedelta(seconds=1)) if update_id == 13 else (lambda: NOW),
         )
-        data = message_update(update_id, "/start", user_id=FOREMAN_TG, message_id=update_id)
+        data = message_update(update_id, "/start", user_id=5000 + update_id)  # three chats: none waits for another
         store_update(peer, Update.de_json(data, app.bot))
 
     workers = app.bot_data.workers
@@ -265,3 +265,33 @@ async def test_digest_jobs_follow_chats_bound_or_changed_by_another_process(
     assert set(digest_jobs) == {f"digest:{c.id}" for c in (kept, moved, new)}
     assert "hour='7', minute='15'" in str(digest_jobs[f"digest:{moved.id}"].job.trigger)
     assert str(digest_jobs[f"digest:{new.id}"].job.trigger.timezone) == "Europe/London"
+
+
+async def test_a_chats_later_update_waits_while_another_process_holds_an_earlier_one(
+    app: Any, services: Services, api: FakeTelegram, session: Session
+) -> None:
+    peer = Services(
+        settings=services.settings,
+        engine=services.engine,
+        sessions=services.sessions,
+        router=services.router,
+        owner="elsewhere:4242:aaaaaa",  # alive, its lease running
+        clock=lambda: NOW,
+    )
+    store_update(peer, Update.de_json(message_update(30, "/start", user_id=FOREMAN_TG, message_id=30), app.bot))
+    later = Update.de_json(message_update(31, "/start", user_id=FOREMAN_TG, message_id=31), app.bot)
+    await app.update_queue.put(later)
+    app.update_queue.get_nowait()
+    app.bot_data.workers.submit(later)
+    await asyncio.sleep(1.0)
+    assert stored(session, 31).status == "pending" and api.sent_texts() == []  # type: ignore[union-attr]
+    assert app.bot_data.workers.holds(31)
+
+    session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 30).values(status="done"))  # the peer is done
+    session.commit()
+    for _ in range(50):
+        if stored(session, 31).status == "done":  # type: ignore[union-attr]
+            break
+        await asyncio.sleep(0.1)
+    await app.bot_data.workers.drain()
+    assert stored(session, 31).status == "done" and len(api.sent_texts()) == 1  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # an update that failed (or crashed the process) this often is given up, with an apology
 LEASE = timedelta(seconds=90)  # how long a process may take over an update before another may take it
+WAIT = -1  # _lease: an earlier update of the chat goes first
 
 APOLOGY = Text(
     "抱歉，处理这条消息时出错了，什么都没有记录。请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。",
@@ -105,6 +106,7 @@ class Handled:
     callback_text: str | None = None
     callback_alert: bool = False
     bound_chat: int | None = None  # a chat row whose digest schedule changed
+    waits: bool = False  # an earlier update of its chat is held by another process: handle it after that one
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -266,11 +268,18 @@ def _give_up(services: Services, update: Update, chat_row: int | None, language:
         session.commit()
 
 
-def _lease(services: Services, update_id: int) -> int | None:
+def _lease(services: Services, update_id: int, chat_id: int | None) -> int | None:
+    """Take the update for handling: its attempts so far, None when it is done or held elsewhere, WAIT when an
+    earlier update of its chat (chat_id, when order is kept) is held by another live process."""
     now = services.clock()
     with services.sessions() as session:
         begin_write(session)  # read and take in one write transaction (SQLite cannot upgrade a stale read)
         dead = dead_processes(iq.lease_owners(session=session))
+        if chat_id is not None and iq.held_earlier(
+            session=session, chat_id=chat_id, update_id=update_id, owner=services.owner, now=now, dead=dead
+        ):
+            session.rollback()
+            return WAIT
         attempts = iq.take(
             session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
         )
@@ -288,10 +297,17 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 # -- handling ---------------------------------------------------------------------------------------
 
 
-def process_update(services: Services, update: Update, bot_username: str | None) -> Handled:
-    """Handle one update from the inbox; safe to call again for the same update (it is then skipped)."""
+def process_update(services: Services, update: Update, bot_username: str | None, *, in_order: bool = True) -> Handled:
+    """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
+
+    in_order: wait (Handled.waits) while an earlier update of the same chat is held by another live process.
+    """
     handled = Handled(update_id=update.update_id)
-    attempts = _lease(services, update.update_id)
+    chat = update.effective_chat
+    attempts = _lease(services, update.update_id, chat.id if in_order and chat is not None else None)
+    if attempts == WAIT:
+        handled.skipped = handled.waits = True
+        return handled
     if attempts is None:
         handled.skipped = True
         return handled

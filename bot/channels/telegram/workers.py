@@ -2,13 +2,16 @@
 
 Updates are handed over synchronously, in the order python-telegram-bot delivers them, to the chat's own queue;
 its worker handles one at a time (the database work in a thread) and sends the replies it queued before taking
-the next. An update whose chat is unknown (none in it) gets a worker of its own.
+the next. An update whose chat is unknown (none in it) gets a worker of its own. With several processes behind a
+webhook, an update whose chat has an earlier update held by another live process waits for it (tried again every
+ORDER_RETRY seconds, at most ORDER_WAIT), so a chat's messages are answered in order across processes too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from telegram import Update
@@ -20,6 +23,9 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+ORDER_RETRY = 0.5  # seconds before an update waiting for an earlier one of its chat is tried again
+ORDER_WAIT = 30.0  # seconds it waits at most (the earlier one's process may be stuck)
+
 
 class ChatWorkers:
     """The per-chat queues and their workers, created as chats speak and ended when idle."""
@@ -29,6 +35,7 @@ class ChatWorkers:
         self._queues: dict[int, asyncio.Queue[Update]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._held: set[int] = set()  # update ids queued or being handled here
+        self._waiting: dict[int, float] = {}  # update id → since when it waits for an earlier one of its chat
         self.bot: ExtBot[Any] | None = None
         self.on_bound: Any = None  # called with a chat row id when /project changed its digest schedule
 
@@ -48,12 +55,17 @@ class ChatWorkers:
         queue = self._queues[key]
         while not queue.empty():
             update = queue.get_nowait()
+            waits = False
             try:
-                await self.handle(update)
+                waits = (await self.handle(update)).waits
             except Exception:
                 log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
             finally:
-                self._held.discard(update.update_id)
+                if waits:  # still ours: tried again shortly, after the earlier update of its chat
+                    asyncio.get_running_loop().call_later(ORDER_RETRY, self.submit, update)
+                else:
+                    self._held.discard(update.update_id)
+                    self._waiting.pop(update.update_id, None)
                 queue.task_done()
         if queue.empty():
             self._queues.pop(key, None)
@@ -65,7 +77,9 @@ class ChatWorkers:
     async def handle(self, update: Update) -> Handled:
         """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
         assert self.bot is not None
-        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username)
+        since = self._waiting.setdefault(update.update_id, time.monotonic())
+        in_order = time.monotonic() - since < ORDER_WAIT  # an earlier update stuck elsewhere does not block forever
+        handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username, in_order=in_order)
         if handled.callback_id is not None:
             try:
                 await self.bot.answer_callback_query(
