@@ -28,7 +28,7 @@ from bot.app import build_application
 from bot.channels.telegram import inbox as tg_inbox
 from bot.channels.telegram import jobs, poller
 from bot.channels.telegram.handlers import webhook_options
-from bot.channels.telegram.process import LEASE, store_update
+from bot.channels.telegram.process import STORE_LEASE, store_update
 from bot.services import Services
 from bot.settings import Settings
 from storage.models import Chat, InboxUpdate, Project, Role
@@ -193,7 +193,7 @@ async def test_a_peer_takes_over_what_a_dead_process_left_but_not_what_a_live_on
             sessions=services.sessions,
             router=services.router,
             owner=owner,
-            clock=(lambda: NOW - LEASE - timedelta(seconds=1)) if update_id == 13 else (lambda: NOW),
+            clock=(lambda: NOW - STORE_LEASE - timedelta(seconds=1)) if update_id == 13 else (lambda: NOW),
         )
         data = message_update(update_id, "/start", user_id=5000 + update_id)  # three chats: none waits for another
         store_update(peer, Update.de_json(data, app.bot))

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # an update that failed (or crashed the process) this often is given up, with an apology
 LEASE = timedelta(seconds=90)  # how long a process may take over an update before another may take it
 WAIT = -1  # _lease: an earlier update of the chat goes first
+# The receiver's claim on an update it stored and has not started: a peer with time to spare (behind the same
+# webhook) takes what is still waiting after this, so a backlog in one process is shared out.
+STORE_LEASE = timedelta(seconds=15)
 
 APOLOGY = Text(
     "抱歉，处理这条消息时出错了，什么都没有记录。请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。",
@@ -137,7 +140,7 @@ def store_update(services: Services, update: Update) -> bool:
             payload=update.to_dict(),
             now=now,
             owner=services.owner,  # the receiver holds it: a peer sent the same update leaves it alone
-            until=now + LEASE,
+            until=now + STORE_LEASE,
         )
         session.commit()
         return stored
@@ -273,13 +276,12 @@ def _lease(services: Services, update_id: int, chat_id: int | None) -> int | Non
     earlier update of its chat (chat_id, when order is kept) is held by another live process."""
     now = services.clock()
     with services.sessions() as session:
-        begin_write(session)  # read and take in one write transaction (SQLite cannot upgrade a stale read)
         dead = dead_processes(iq.lease_owners(session=session))
-        if chat_id is not None and iq.held_earlier(
+        if chat_id is not None and iq.held_earlier(  # a read: a waiting update never takes the write lock
             session=session, chat_id=chat_id, update_id=update_id, owner=services.owner, now=now, dead=dead
         ):
-            session.rollback()
             return WAIT
+        begin_write(session)  # take in a write transaction of its own (SQLite cannot upgrade a stale read)
         attempts = iq.take(
             session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
         )

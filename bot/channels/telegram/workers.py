@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from telegram import Update
@@ -32,7 +33,7 @@ class ChatWorkers:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._queues: dict[int, asyncio.Queue[Update]] = {}
+        self._queues: dict[int, deque[Update]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._held: set[int] = set()  # update ids queued or being handled here
         self._waiting: dict[int, float] = {}  # update id → since when it waits for an earlier one of its chat
@@ -45,30 +46,31 @@ class ChatWorkers:
         key = chat.id if chat is not None else -update.update_id
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = asyncio.Queue()
-        queue.put_nowait(update)
+            queue = self._queues[key] = deque()
+        queue.append(update)
         self._held.add(update.update_id)
-        if key not in self._tasks or self._tasks[key].done():
+        self._start(key)
+
+    def _start(self, key: int) -> None:
+        if key in self._queues and (key not in self._tasks or self._tasks[key].done()):
             self._tasks[key] = asyncio.create_task(self._work(key), name=f"chat-worker:{key}")
 
     async def _work(self, key: int) -> None:
         queue = self._queues[key]
-        while not queue.empty():
-            update = queue.get_nowait()
+        while queue:
+            update = queue[0]
             waits = False
             try:
                 waits = (await self.handle(update)).waits
             except Exception:
                 log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
-            finally:
-                if waits:  # still ours: tried again shortly, after the earlier update of its chat
-                    asyncio.get_running_loop().call_later(ORDER_RETRY, self.submit, update)
-                else:
-                    self._held.discard(update.update_id)
-                    self._waiting.pop(update.update_id, None)
-                queue.task_done()
-        if queue.empty():
-            self._queues.pop(key, None)
+            if waits:  # the chat pauses (its later updates too) until the earlier one is done elsewhere
+                asyncio.get_running_loop().call_later(ORDER_RETRY, self._start, key)
+                return
+            queue.popleft()
+            self._held.discard(update.update_id)
+            self._waiting.pop(update.update_id, None)
+        self._queues.pop(key, None)
 
     def holds(self, update_id: int) -> bool:
         """Whether this process has the update queued or in hand (a sweep does not queue it twice)."""
@@ -97,7 +99,8 @@ class ChatWorkers:
         return handled
 
     async def drain(self, chats: set[int] | None = None) -> None:
-        """Wait until every queued update (of the given chats) is handled (tests, shutdown)."""
+        """Wait until every queued update (of the given chats) is handled (tests, shutdown); a chat paused behind an
+        update another process holds is not waited for (its updates stay in the inbox)."""
         while True:
             tasks = [task for key, task in self._tasks.items() if not task.done() and (chats is None or key in chats)]
             if not tasks:
