@@ -7,6 +7,7 @@ process left, and the polling lock keeps a second poller from starting.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import socket
@@ -295,3 +296,12 @@ async def test_a_chats_later_update_waits_while_another_process_holds_an_earlier
         await asyncio.sleep(0.1)
     await app.bot_data.workers.drain()
     assert stored(session, 31).status == "done" and len(api.sent_texts()) == 1  # type: ignore[union-attr]
+
+
+def test_run_refuses_webhook_mode_without_a_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.commands_cli import cmd_run
+
+    settings = Settings(_env_file=None, telegram_token="123:ABC", webhook_url=URL)  # type: ignore[call-arg]
+    assert cmd_run(settings, argparse.Namespace()) == 2
+    error = capsys.readouterr().err
+    assert "SITEBOT_WEBHOOK_SECRET must be set" in error and "ABC" not in error
