@@ -114,18 +114,16 @@ def orphans(*, session: Session, now: datetime, owner: str, dead: list[str], lim
     )
 
 
-def held_earlier(*, session: Session, chat_id: int, update_id: int, owner: str, now: datetime, dead: list[str]) -> bool:
-    """Whether an earlier update of the same chat is pending and held by another live process: it goes first
-    (with several processes behind a webhook, a chat's messages are still answered in order)."""
+def waits_for_earlier(*, session: Session, chat_id: int, update_id: int, owner: str) -> bool:
+    """Whether an earlier update of the same chat is still pending and not this process's own: it goes first
+    (another process handles it, or a sweep adopts it when its process died). This process's own earlier updates
+    are ahead of it in its chat queue already."""
     query = select(InboxUpdate.update_id).where(
         InboxUpdate.chat_id == chat_id,
         InboxUpdate.status == "pending",
         InboxUpdate.update_id < update_id,
-        InboxUpdate.lease_until >= now,
-        InboxUpdate.lease_owner != owner,
+        or_(InboxUpdate.lease_owner.is_(None), InboxUpdate.lease_owner != owner),
     )
-    if dead:
-        query = query.where(InboxUpdate.lease_owner.not_in(dead))
     return session.scalar(query.limit(1)) is not None
 
 

@@ -305,3 +305,30 @@ def test_run_refuses_webhook_mode_without_a_secret(capsys: pytest.CaptureFixture
     assert cmd_run(settings, argparse.Namespace()) == 2
     error = capsys.readouterr().err
     assert "SITEBOT_WEBHOOK_SECRET must be set" in error and "ABC" not in error
+
+
+async def test_an_earlier_update_a_dead_process_left_is_answered_before_a_later_one_of_its_chat(
+    app: Any, services: Services, api: FakeTelegram, session: Session
+) -> None:
+    dead = Services(
+        settings=services.settings,
+        engine=services.engine,
+        sessions=services.sessions,
+        router=services.router,
+        owner=f"{socket.gethostname()[:30]}:{dead_pid()}:eeeeee",
+        clock=lambda: NOW,
+    )
+    store_update(dead, Update.de_json(message_update(40, "/start", user_id=FOREMAN_TG, message_id=40), app.bot))
+    later = Update.de_json(message_update(41, "/project", user_id=FOREMAN_TG, message_id=41), app.bot)
+    await app.update_queue.put(later)  # stored by this process, which gets it first
+    app.update_queue.get_nowait()
+    app.bot_data.workers.submit(later)
+    await asyncio.sleep(0.3)
+    assert api.sent_texts() == []  # it waits for update 40
+    assert await jobs.adopt_orphans(services, app.bot, app.bot_data.workers) == 1  # the sweep finds 40
+    for _ in range(50):
+        if len(api.sent_texts()) == 2:
+            break
+        await asyncio.sleep(0.1)
+    greeting, project = api.sent_texts()
+    assert "工地助手" in greeting and "默认项目" in project

@@ -109,7 +109,7 @@ class Handled:
     callback_text: str | None = None
     callback_alert: bool = False
     bound_chat: int | None = None  # a chat row whose digest schedule changed
-    waits: bool = False  # an earlier update of its chat is held by another process: handle it after that one
+    waits: bool = False  # an earlier update of its chat is pending elsewhere: handle it after that one
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -273,15 +273,15 @@ def _give_up(services: Services, update: Update, chat_row: int | None, language:
 
 def _lease(services: Services, update_id: int, chat_id: int | None) -> int | None:
     """Take the update for handling: its attempts so far, None when it is done or held elsewhere, WAIT when an
-    earlier update of its chat (chat_id, when order is kept) is held by another live process."""
+    earlier update of its chat (chat_id, when order is kept) is pending and not this process's own."""
     now = services.clock()
     with services.sessions() as session:
-        dead = dead_processes(iq.lease_owners(session=session))
-        if chat_id is not None and iq.held_earlier(  # a read: a waiting update never takes the write lock
-            session=session, chat_id=chat_id, update_id=update_id, owner=services.owner, now=now, dead=dead
+        if chat_id is not None and iq.waits_for_earlier(  # a read: a waiting update never takes the write lock
+            session=session, chat_id=chat_id, update_id=update_id, owner=services.owner
         ):
             return WAIT
         begin_write(session)  # take in a write transaction of its own (SQLite cannot upgrade a stale read)
+        dead = dead_processes(iq.lease_owners(session=session))
         attempts = iq.take(
             session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
         )
@@ -302,7 +302,7 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 def process_update(services: Services, update: Update, bot_username: str | None, *, in_order: bool = True) -> Handled:
     """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
 
-    in_order: wait (Handled.waits) while an earlier update of the same chat is held by another live process.
+    in_order: wait (Handled.waits) while an earlier update of the same chat is pending elsewhere.
     """
     handled = Handled(update_id=update.update_id)
     chat = update.effective_chat

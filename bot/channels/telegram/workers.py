@@ -3,13 +3,15 @@
 Updates are handed over synchronously, in the order python-telegram-bot delivers them, to the chat's own queue;
 its worker handles one at a time (the database work in a thread) and sends the replies it queued before taking
 the next. An update whose chat is unknown (none in it) gets a worker of its own. With several processes behind a
-webhook, an update whose chat has an earlier update held by another live process waits for it (tried again every
-ORDER_RETRY seconds, at most ORDER_WAIT), so a chat's messages are answered in order across processes too.
+webhook, an update whose chat has an earlier update pending elsewhere (another process has it, or it waits for a
+sweep to adopt it from a dead one) pauses its chat (tried again every ORDER_RETRY seconds, at most ORDER_WAIT),
+so a chat's messages are answered in order across processes too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 from collections import deque
@@ -28,6 +30,10 @@ ORDER_RETRY = 0.5  # seconds before an update waiting for an earlier one of its 
 ORDER_WAIT = 30.0  # seconds it waits at most (the earlier one's process may be stuck)
 
 
+def _update_id(update: Update) -> int:
+    return update.update_id
+
+
 class ChatWorkers:
     """The per-chat queues and their workers, created as chats speak and ended when idle."""
 
@@ -41,13 +47,14 @@ class ChatWorkers:
         self.on_bound: Any = None  # called with a chat row id when /project changed its digest schedule
 
     def submit(self, update: Update) -> None:
-        """Queue an update for its chat (no await: the order of calls is the order of answers)."""
+        """Queue an update for its chat, in update id order (no await: the order of calls is the order of answers
+        for updates that come in order; one that comes late, from a sweep, goes before the later ones)."""
         chat = update.effective_chat
         key = chat.id if chat is not None else -update.update_id
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = deque()
-        queue.append(update)
+        bisect.insort(queue, update, key=_update_id)
         self._held.add(update.update_id)
         self._start(key)
 
@@ -58,16 +65,16 @@ class ChatWorkers:
     async def _work(self, key: int) -> None:
         queue = self._queues[key]
         while queue:
-            update = queue[0]
+            update = queue.popleft()
             waits = False
             try:
                 waits = (await self.handle(update)).waits
             except Exception:
                 log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
-            if waits:  # the chat pauses (its later updates too) until the earlier one is done elsewhere
+            if waits:  # the chat pauses (its later updates too) until the earlier one is done
+                bisect.insort(queue, update, key=_update_id)
                 asyncio.get_running_loop().call_later(ORDER_RETRY, self._start, key)
                 return
-            queue.popleft()
             self._held.discard(update.update_id)
             self._waiting.pop(update.update_id, None)
         self._queues.pop(key, None)
