@@ -69,6 +69,15 @@ def take(
     return int(result[0]) if result is not None else None
 
 
+def takeable(*, session: Session, update_id: int, owner: str, now: datetime, dead: list[str]) -> bool:
+    """Whether take() could succeed, by a read (a process that would lose never asks for the write lock)."""
+    row = session.get(InboxUpdate, update_id)
+    if row is None or row.status != "pending":
+        return False
+    lease_until = row.lease_until
+    return lease_until is None or lease_until < now or row.lease_owner == owner or row.lease_owner in dead
+
+
 def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done") -> bool:
     """Close a pending update (in the transaction of its writes); False when it was already closed."""
     result = session.execute(

@@ -280,8 +280,10 @@ def _lease(services: Services, update_id: int, chat_id: int | None) -> int | Non
             session=session, chat_id=chat_id, update_id=update_id, owner=services.owner
         ):
             return WAIT
-        begin_write(session)  # take in a write transaction of its own (SQLite cannot upgrade a stale read)
         dead = dead_processes(iq.lease_owners(session=session))
+        if not iq.takeable(session=session, update_id=update_id, owner=services.owner, now=now, dead=dead):
+            return None  # done, or held by another live process: decided by a read, without the write lock
+        begin_write(session)  # take in a write transaction of its own (SQLite cannot upgrade a stale read)
         attempts = iq.take(
             session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
         )
