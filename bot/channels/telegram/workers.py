@@ -21,13 +21,15 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from bot.channels.telegram.outbox import send_due
-from bot.channels.telegram.process import Handled, process_update
+from bot.channels.telegram.process import LEASE, Handled, process_update
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 ORDER_RETRY = 0.5  # seconds before an update waiting for an earlier one of its chat is tried again
-ORDER_WAIT = 30.0  # seconds it waits at most (the earlier one's process may be stuck)
+# Seconds it waits at most: as long as a process may hold an update it handles (a peer working through a backlog is
+# waited for; one holding an update longer is stuck, and its lease runs out too).
+ORDER_WAIT = LEASE.total_seconds()
 
 
 def _update_id(update: Update) -> int:
