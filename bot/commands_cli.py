@@ -75,10 +75,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    problem = settings.webhook_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     import asyncio
 
     from bot.app import build_application
-    from bot.channels.telegram.handlers import run_polling
+    from bot.channels.telegram import poller
+    from bot.channels.telegram.handlers import run_polling, run_webhook
     from bot.channels.telegram.network import reach
     from bot.observe import configure_logging
 
@@ -93,7 +98,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
         except KeyboardInterrupt:
             return 130
-        run_polling(build_application(services))
+        if settings.webhook_url is not None:
+            run_webhook(build_application(services), settings)
+            return 0
+        refused = poller.take(services)
+        if refused is not None:
+            print(refused, file=sys.stderr)
+            return 3
+        try:
+            run_polling(build_application(services))
+        finally:
+            poller.release(services)
     return 0
 
 

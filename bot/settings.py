@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret token
 
 
 class Settings(BaseSettings):
@@ -31,6 +34,11 @@ class Settings(BaseSettings):
     log_json: bool = False  # one JSON object per log line
     log_level: str = "INFO"
     metrics_port: int | None = Field(None, ge=1, le=65535)  # Prometheus metrics served here when set
+    # Webhook mode (several processes behind a reverse proxy) when the URL is set; long polling otherwise.
+    webhook_url: str | None = None  # the public https URL Telegram posts to; its path is the path served here
+    webhook_listen: str = "127.0.0.1"  # 0.0.0.0 in a container the proxy reaches over the network
+    webhook_port: int = Field(8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None  # required with the URL: Telegram sends it in a header on every post
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -56,6 +64,20 @@ class Settings(BaseSettings):
         if value is not None and value.split("://", 1)[0].lower() not in ("http", "https", "socks5", "socks5h"):
             raise ValueError("SITEBOT_TELEGRAM_PROXY must start with http://, https://, socks5:// or socks5h://")
         return value
+
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode cannot start with these settings (None when it can, or when polling)."""
+        if self.webhook_url is None:
+            return None
+        if not self.webhook_url.startswith("https://"):
+            return "SITEBOT_WEBHOOK_URL must be the public https:// URL Telegram posts to (TLS ends at your proxy)"
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret is not None else ""
+        if not SECRET.fullmatch(secret):
+            return (
+                "SITEBOT_WEBHOOK_SECRET must be set with SITEBOT_WEBHOOK_URL: 1-256 characters A-Z a-z 0-9 _ - "
+                "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        return None
 
     @property
     def llm_enabled(self) -> bool:

@@ -600,3 +600,16 @@ class ChangeMarker(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProcessLock(Base):
+    """A named lock held by one live process, with a lease it renews (a heartbeat): only one process long-polls a
+    bot token. A holder that stops renewing (it died) loses the lock when the lease runs out, or at once when it was
+    a process on this host that no longer runs."""
+
+    __tablename__ = "process_lock"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,9 +19,21 @@ from storage.queries.rows import insert_ignore
 
 
 def store(
-    *, session: Session, update_id: int, chat_id: int | None, kind: str, payload: dict[str, Any], now: datetime
+    *,
+    session: Session,
+    update_id: int,
+    chat_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    owner: str | None = None,
+    until: datetime | None = None,
 ) -> bool:
-    """Keep an update unless it is already kept; True if this call stored it."""
+    """Keep an update unless it is already kept; True if this call stored it.
+
+    The receiving process (owner) holds a lease on it from the start, so another process that is sent the same
+    update (Telegram retrying elsewhere) leaves it to the receiver, unless the receiver dies or the lease runs out.
+    """
     return insert_ignore(
         session,
         InboxUpdate.__table__,
@@ -33,6 +45,8 @@ def store(
             "status": "pending",
             "attempts": 0,
             "received_at": now,
+            "lease_owner": owner,
+            "lease_until": until,
         },
     )
 
@@ -53,6 +67,15 @@ def take(
         .returning(InboxUpdate.attempts)
     ).first()
     return int(result[0]) if result is not None else None
+
+
+def takeable(*, session: Session, update_id: int, owner: str, now: datetime, dead: list[str]) -> bool:
+    """Whether take() could succeed, by a read (a process that would lose never asks for the write lock)."""
+    row = session.get(InboxUpdate, update_id)
+    if row is None or row.status != "pending":
+        return False
+    lease_until = row.lease_until
+    return lease_until is None or lease_until < now or row.lease_owner == owner or row.lease_owner in dead
 
 
 def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done") -> bool:
@@ -81,6 +104,36 @@ def pending(*, session: Session, limit: int = 1000) -> list[InboxUpdate]:
             select(InboxUpdate).where(InboxUpdate.status == "pending").order_by(InboxUpdate.update_id).limit(limit)
         )
     )
+
+
+def orphans(*, session: Session, now: datetime, owner: str, dead: list[str], limit: int = 500) -> list[InboxUpdate]:
+    """Pending updates no other live process is handling, oldest first: never leased, lease run out, held by a
+    process known to be dead, or by this one (the caller skips what it already holds). Any process may take them
+    (a restart, or a peer's periodic sweep)."""
+    free = [InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now, InboxUpdate.lease_owner == owner]
+    if dead:
+        free.append(InboxUpdate.lease_owner.in_(dead))
+    return list(
+        session.scalars(
+            select(InboxUpdate)
+            .where(InboxUpdate.status == "pending", or_(*free))
+            .order_by(InboxUpdate.update_id)
+            .limit(limit)
+        )
+    )
+
+
+def waits_for_earlier(*, session: Session, chat_id: int, update_id: int, owner: str) -> bool:
+    """Whether an earlier update of the same chat is still pending and not this process's own: it goes first
+    (another process handles it, or a sweep adopts it when its process died). This process's own earlier updates
+    are ahead of it in its chat queue already."""
+    query = select(InboxUpdate.update_id).where(
+        InboxUpdate.chat_id == chat_id,
+        InboxUpdate.status == "pending",
+        InboxUpdate.update_id < update_id,
+        or_(InboxUpdate.lease_owner.is_(None), InboxUpdate.lease_owner != owner),
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def earlier_pending(*, session: Session, chat_id: int, update_id: int) -> bool:

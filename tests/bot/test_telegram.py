@@ -549,7 +549,7 @@ async def test_startup_sets_the_menu_schedules_bound_chats_and_replays_the_inbox
     assert [m.params.get("language_code") for m in menus] == ["zh", None]
     assert '"command": "project"' in menus[0]["commands"]
     jobs = {job.name: job for job in app.job_queue.jobs()}
-    assert set(jobs) == {f"digest:{chat.id}", f"digest:{london.id}", "outbox", "digest-catch-up"}
+    assert set(jobs) == {f"digest:{chat.id}", f"digest:{london.id}", "outbox", "inbox", "schedules", "digest-catch-up"}
     trigger = jobs[f"digest:{london.id}"].job.trigger
     assert str(trigger.timezone) == "Europe/London"
     assert "hour='7', minute='30'" in str(trigger)

@@ -87,6 +87,7 @@ class FakeTelegram:
         self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._offset = 0  # getUpdates' highest offset so far
         self._files: dict[str, bytes] = {}  # file_id → content, for getFile and the file URL
+        self.webhook: dict[str, str] = {}  # what setWebhook set (url, secret_token, …); deleteWebhook empties it
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
 
@@ -196,7 +197,17 @@ class FakeTelegram:
             result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content)}
             return 200, {"ok": True, "result": {**result, "file_path": f"documents/{file_id}"}}
         if call.method == "getUpdates":
+            if self.webhook:  # as Telegram: no polling while a webhook is set
+                return 409, {"ok": False, "error_code": 409, "description": "Conflict: webhook is active"}
             return 200, {"ok": True, "result": self._take_updates(call)}
+        if call.method == "setWebhook":
+            with self._lock:
+                self.webhook = dict(call.params)
+            return 200, {"ok": True, "result": True}
+        if call.method == "deleteWebhook":
+            with self._lock:
+                self.webhook = {}
+            return 200, {"ok": True, "result": True}
         if call.method in {"sendMessage", "sendDocument", "sendPhoto"}:
             return 200, {"ok": True, "result": self._message(call)}
         if call.method == "editMessageText":

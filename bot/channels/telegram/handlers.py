@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import NetworkError
@@ -24,6 +25,7 @@ from storage.queries import chats as cq
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +149,49 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 def run_polling(application: BotApplication) -> None:
-    """Run the bot until interrupted, long-polling the Bot API; updates waiting from before are handled."""
+    """Run the bot until interrupted, long-polling the Bot API; updates waiting from before are handled.
+
+    The caller holds the polling lock (poller.take); the heartbeat keeps it while the bot runs.
+    """
+    from bot.channels.telegram import poller
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        poller.heartbeat_job, interval=poller.HEARTBEAT, first=poller.HEARTBEAT, name="poller-lock"
+    )
     application.run_polling(
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=False,
         bootstrap_retries=3,
     )
+
+
+def run_webhook(application: BotApplication, settings: Settings) -> None:
+    """Run the bot until interrupted behind a webhook: python-telegram-bot's server checks the secret token header
+    on every request (403 otherwise) and answers 200 only once the update is stored in the inbox (InboxQueue.put),
+    500 when it cannot be stored; setWebhook is called at start with the URL and the secret.
+
+    Any number of processes may serve the same URL behind a reverse proxy: the inbox's leases decide which one
+    handles an update, and a peer takes over what a dead process left (jobs.inbox_sweep_job).
+    """
+    application.run_webhook(**webhook_options(settings))
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """The arguments of python-telegram-bot's webhook server (Application.run_webhook, Updater.start_webhook)."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": webhook_path(settings.webhook_url),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+        "drop_pending_updates": False,
+        "bootstrap_retries": 3,
+    }
+
+
+def webhook_path(url: str) -> str:
+    """The path served locally: the public URL's path (a reverse proxy forwards it unchanged)."""
+    return urlsplit(url).path.strip("/")

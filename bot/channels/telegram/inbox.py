@@ -9,12 +9,15 @@ fails, the put raises, polling does not confirm the batch and the webhook answer
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from telegram import Update
 
 from bot.channels.telegram.process import store_update
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 class InboxQueue(asyncio.Queue[Any]):
@@ -26,5 +29,9 @@ class InboxQueue(asyncio.Queue[Any]):
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
-            await asyncio.to_thread(store_update, self.services, item)
+            try:
+                await asyncio.to_thread(store_update, self.services, item)
+            except Exception:
+                log.exception("update %s could not be stored; Telegram is told to send it again", item.update_id)
+                raise
         await super().put(item)

@@ -1,4 +1,6 @@
-"""Jobs on the application's JobQueue: each bound chat's morning digest, the outbox sweep, the inbox replay.
+"""Jobs on the application's JobQueue: each bound chat's morning digest, the outbox sweep, the inbox replay and the
+periodic take-over of updates a dead process left (any process finishes them, with several processes behind a
+webhook).
 
 Schedules live in our tables (chat.digest_time, chat.timezone), not in an APScheduler job store: jobs are
 registered at start from the chat rows, and sending is idempotent in the database, so a restart, a second
@@ -16,7 +18,7 @@ from telegram import Update
 
 from bot.alerts import digest
 from bot.channels.telegram.outbox import send_due
-from bot.services import Services
+from bot.services import Services, dead_processes
 from storage.db import begin_write
 from storage.queries import chats as cq
 from storage.queries import inbox as iq
@@ -32,12 +34,18 @@ log = logging.getLogger(__name__)
 # APScheduler's default grace is 1 s: a busy event loop at 08:00 would silently skip the digest.
 DIGEST_GRACE = 3600
 SWEEP_EVERY = 30  # seconds between outbox sweeps (failed sends are retried with their own backoff)
+SCHEDULES_EVERY = 300  # seconds between checks that every bound chat has its digest job at its time
+ADOPT_EVERY = 10  # seconds between looks for updates a dead process left in the inbox
 CATCH_UP_AFTER = 5  # seconds after start: digests whose time passed while the bot was down
 KEEP_UPDATES = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
 
 
 def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
+
+
+def _when(chat: Chat) -> str:
+    return f"{chat.digest_time} {chat.timezone}"
 
 
 def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
@@ -49,7 +57,7 @@ def schedule_chat(job_queue: JobQueue[Any], chat: Chat) -> Job[Any]:
     return job_queue.run_daily(
         digest_job,
         time=at,
-        data=chat.id,
+        data={"chat": chat.id, "when": _when(chat)},
         name=job_name(chat.id),
         job_kwargs={"misfire_grace_time": DIGEST_GRACE, "coalesce": True},
     )
@@ -60,8 +68,7 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
     job_queue = application.job_queue
     if job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    with services.sessions() as session:
-        chats = [chat for chat, _project in cq.bound_chats(session=session)]
+    chats = bound_chats(services)
     for chat in chats:
         schedule_chat(job_queue, chat)
     job_queue.run_repeating(
@@ -70,6 +77,20 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
         first=SWEEP_EVERY,
         name="outbox",
         job_kwargs={"misfire_grace_time": SWEEP_EVERY, "coalesce": True},
+    )
+    job_queue.run_repeating(
+        schedules_job,
+        interval=SCHEDULES_EVERY,
+        first=SCHEDULES_EVERY,
+        name="schedules",
+        job_kwargs={"misfire_grace_time": SCHEDULES_EVERY, "coalesce": True},
+    )
+    job_queue.run_repeating(
+        inbox_sweep_job,
+        interval=ADOPT_EVERY,
+        first=ADOPT_EVERY,
+        name="inbox",
+        job_kwargs={"misfire_grace_time": ADOPT_EVERY, "coalesce": True},
     )
     job_queue.run_once(
         catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up", job_kwargs={"misfire_grace_time": DIGEST_GRACE}
@@ -80,9 +101,41 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
 async def digest_job(context: Any) -> None:
     """A chat's digest time: queue its digest (once per day), then send what is pending for it."""
     services: Services = context.bot_data.services
-    chat_id = int(context.job.data)
+    chat_id = int(context.job.data["chat"])
     await asyncio.to_thread(digest.write_digests, services, chat_ids=[chat_id])
     await send_due(services, context.bot, chat_row=chat_id)
+
+
+def refresh_schedules(job_queue: JobQueue[Any], chats: list[Chat]) -> int:
+    """Bring the digest jobs in line with the bound chats (a peer process may have bound, moved or unbound one);
+    how many jobs changed."""
+    wanted = {job_name(chat.id): chat for chat in chats}
+    changed = 0
+    for job in job_queue.jobs():
+        if job.name and job.name.startswith("digest:") and job.name not in wanted:
+            job.schedule_removal()
+            changed += 1
+    for name, chat in wanted.items():
+        current = job_queue.get_jobs_by_name(name)
+        data = current[0].data if current else None
+        if not isinstance(data, dict) or data.get("when") != _when(chat):
+            schedule_chat(job_queue, chat)
+            changed += 1
+    return changed
+
+
+def bound_chats(services: Services) -> list[Chat]:
+    with services.sessions() as session:
+        return [chat for chat, _project in cq.bound_chats(session=session)]
+
+
+async def schedules_job(context: Any) -> None:
+    """Every few minutes: digest jobs follow chats bound or changed through another process (each process runs
+    every chat's job; the outbox's dedupe key sends one digest a day)."""
+    chats = await asyncio.to_thread(bound_chats, context.bot_data.services)
+    changed = refresh_schedules(context.job_queue, chats)
+    if changed:
+        log.info("%d digest schedule(s) follow changes made elsewhere", changed)
 
 
 async def catch_up_job(context: Any) -> None:
@@ -107,21 +160,41 @@ def prune_updates(services: Services) -> int:
         return removed
 
 
-def pending_updates(services: Services) -> list[dict[str, Any]]:
-    """The payloads of updates not handled yet (a crash left them), oldest first."""
+def orphaned_updates(services: Services) -> list[dict[str, Any]]:
+    """The payloads of pending updates no live process is handling (a crash left them), oldest first."""
     with services.sessions() as session:
-        return [row.payload for row in iq.pending(session=session)]
+        dead = dead_processes(iq.lease_owners(session=session))
+        rows = iq.orphans(session=session, now=services.clock(), owner=services.owner, dead=dead)
+        return [row.payload for row in rows]
 
 
 async def replay(application: Application[Any, Any, Any, Any, Any, Any], workers: ChatWorkers) -> int:
     """At start, before new updates: what a crash left in the inbox is handled again (in order, once), and what
-    it left in the outbox is sent."""
+    it left in the outbox is sent. Updates a live peer process holds are left to it."""
     services: Services = application.bot_data.services
-    payloads = await asyncio.to_thread(pending_updates, services)
-    for payload in payloads:
-        update = Update.de_json(payload, application.bot)
-        workers.submit(update)
-    if payloads:
-        log.info("replaying %d update(s) left pending by an earlier run", len(payloads))
+    submitted = await adopt_orphans(services, application.bot, workers)
+    if submitted:
+        log.info("replaying %d update(s) left pending by an earlier run", submitted)
     await send_due(services, application.bot)
-    return len(payloads)
+    return submitted
+
+
+async def adopt_orphans(services: Services, bot: Any, workers: ChatWorkers) -> int:
+    """Queue the pending updates nobody alive is handling (not those this process already holds)."""
+    payloads = await asyncio.to_thread(orphaned_updates, services)
+    submitted = 0
+    for payload in payloads:
+        update = Update.de_json(payload, bot)
+        if workers.holds(update.update_id):
+            continue
+        workers.submit(update)
+        submitted += 1
+    return submitted
+
+
+async def inbox_sweep_job(context: Any) -> None:
+    """Every few seconds: updates a dead peer (or this process's earlier run) left in the inbox are taken over."""
+    services: Services = context.bot_data.services
+    taken = await adopt_orphans(services, context.bot, context.bot_data.workers)
+    if taken:
+        log.info("took over %d update(s) no live process was handling", taken)

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # an update that failed (or crashed the process) this often is given up, with an apology
 LEASE = timedelta(seconds=90)  # how long a process may take over an update before another may take it
+WAIT = -1  # _lease: an earlier update of the chat goes first
+# The receiver's claim on an update it stored and has not started: a peer with time to spare (behind the same
+# webhook) takes what is still waiting after this, so a backlog in one process is shared out.
+STORE_LEASE = timedelta(seconds=15)
 
 APOLOGY = Text(
     "抱歉，处理这条消息时出错了，什么都没有记录。请稍后再试；如果刚才是一条记录，请先查一下是否已经记上。",
@@ -108,6 +112,7 @@ class Handled:
     callback_alert: bool = False
     bound_chat: int | None = None  # a chat row whose digest schedule changed
     routed: bool = False  # the router handled it (and logged its line)
+    waits: bool = False  # an earlier update of its chat is pending elsewhere: handle it after that one
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -124,8 +129,10 @@ def update_kind(update: Update) -> str:
 
 
 def store_update(services: Services, update: Update) -> bool:
-    """Keep an update in the inbox (before Telegram is told it arrived); False if it was already kept."""
+    """Keep an update in the inbox (before Telegram is told it arrived), leased to this process; False if it was
+    already kept."""
     chat = update.effective_chat
+    now = services.clock()
     with services.sessions() as session:
         begin_write(session)
         stored = iq.store(
@@ -134,7 +141,9 @@ def store_update(services: Services, update: Update) -> bool:
             chat_id=chat.id if chat else None,
             kind=update_kind(update),
             payload=update.to_dict(),
-            now=services.clock(),
+            now=now,
+            owner=services.owner,  # the receiver holds it: a peer sent the same update leaves it alone
+            until=now + STORE_LEASE,
         )
         session.commit()
         return stored
@@ -265,11 +274,19 @@ def _give_up(services: Services, update: Update, chat_row: int | None, language:
         session.commit()
 
 
-def _lease(services: Services, update_id: int) -> int | None:
+def _lease(services: Services, update_id: int, chat_id: int | None) -> int | None:
+    """Take the update for handling: its attempts so far, None when it is done or held elsewhere, WAIT when an
+    earlier update of its chat (chat_id, when order is kept) is pending and not this process's own."""
     now = services.clock()
     with services.sessions() as session:
-        begin_write(session)  # read and take in one write transaction (SQLite cannot upgrade a stale read)
+        if chat_id is not None and iq.waits_for_earlier(  # a read: a waiting update never takes the write lock
+            session=session, chat_id=chat_id, update_id=update_id, owner=services.owner
+        ):
+            return WAIT
         dead = dead_processes(iq.lease_owners(session=session))
+        if not iq.takeable(session=session, update_id=update_id, owner=services.owner, now=now, dead=dead):
+            return None  # done, or held by another live process: decided by a read, without the write lock
+        begin_write(session)  # take in a write transaction of its own (SQLite cannot upgrade a stale read)
         attempts = iq.take(
             session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, dead=dead
         )
@@ -288,23 +305,36 @@ def _mark_skipped(services: Services, update_id: int) -> None:
 
 
 def process_update(
-    services: Services, update: Update, bot_username: str | None, document: bytes | None = None
+    services: Services,
+    update: Update,
+    bot_username: str | None,
+    document: bytes | None = None,
+    *,
+    in_order: bool = True,
 ) -> Handled:
     """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
 
-    document is the content of a file sent in a private chat, fetched when its sender may import it."""
+    document is the content of a file sent in a private chat, fetched when its sender may import it; in_order: wait
+    (Handled.waits) while an earlier update of the same chat is pending elsewhere.
+    """
     chat = update.effective_chat
     with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
-        handled = _process(services, update, bot_username, document)
-        if handled.skipped and not handled.routed:  # the router counted and logged its own
+        handled = _process(services, update, bot_username, document, in_order=in_order)
+        if handled.skipped and not handled.routed and not handled.waits:  # the router counted and logged its own
             metrics.UPDATES.labels("skipped").inc()
             log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
         return handled
 
 
-def _process(services: Services, update: Update, bot_username: str | None, document: bytes | None = None) -> Handled:
+def _process(
+    services: Services, update: Update, bot_username: str | None, document: bytes | None = None, *, in_order: bool
+) -> Handled:
     handled = Handled(update_id=update.update_id)
-    attempts = _lease(services, update.update_id)
+    chat = update.effective_chat
+    attempts = _lease(services, update.update_id, chat.id if in_order and chat is not None else None)
+    if attempts == WAIT:
+        handled.skipped = handled.waits = True
+        return handled
     if attempts is None:
         handled.skipped = True
         return handled

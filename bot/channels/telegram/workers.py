@@ -2,13 +2,19 @@
 
 Updates are handed over synchronously, in the order python-telegram-bot delivers them, to the chat's own queue;
 its worker handles one at a time (the database work in a thread) and sends the replies it queued before taking
-the next. An update whose chat is unknown (none in it) gets a worker of its own.
+the next. An update whose chat is unknown (none in it) gets a worker of its own. With several processes behind a
+webhook, an update whose chat has an earlier update pending elsewhere (another process has it, or it waits for a
+sweep to adopt it from a dead one) pauses its chat (tried again every ORDER_RETRY seconds, at most ORDER_WAIT),
+so a chat's messages are answered in order across processes too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
+import time
+from collections import deque
 from typing import Any
 
 from telegram import Update
@@ -18,13 +24,21 @@ from telegram.ext import ExtBot
 
 from bot.channels.telegram import documents
 from bot.channels.telegram.outbox import send_due
-from bot.channels.telegram.process import Handled, process_update
+from bot.channels.telegram.process import LEASE, Handled, process_update
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 TYPING_AFTER = 0.7  # seconds before "typing…" shows: rule-based answers come sooner and show none
 TYPING_EVERY = 4.5  # Telegram shows a chat action for 5 seconds
+ORDER_RETRY = 0.5  # seconds before an update waiting for an earlier one of its chat is tried again
+# Seconds it waits at most: as long as a process may hold an update it handles (a peer working through a backlog is
+# waited for; one holding an update longer is stuck, and its lease runs out too).
+ORDER_WAIT = LEASE.total_seconds()
+
+
+def _update_id(update: Update) -> int:
+    return update.update_id
 
 
 class ChatWorkers:
@@ -32,34 +46,49 @@ class ChatWorkers:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._queues: dict[int, asyncio.Queue[Update]] = {}
+        self._queues: dict[int, deque[Update]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._held: set[int] = set()  # update ids queued or being handled here
+        self._waiting: dict[int, float] = {}  # update id → since when it waits for an earlier one of its chat
         self.bot: ExtBot[Any] | None = None
         self.on_bound: Any = None  # called with a chat row id when /project changed its digest schedule
 
     def submit(self, update: Update) -> None:
-        """Queue an update for its chat (no await: the order of calls is the order of answers)."""
+        """Queue an update for its chat, in update id order (no await: the order of calls is the order of answers
+        for updates that come in order; one that comes late, from a sweep, goes before the later ones)."""
         chat = update.effective_chat
         key = chat.id if chat is not None else -update.update_id
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = asyncio.Queue()
-        queue.put_nowait(update)
-        if key not in self._tasks or self._tasks[key].done():
+            queue = self._queues[key] = deque()
+        bisect.insort(queue, update, key=_update_id)
+        self._held.add(update.update_id)
+        self._start(key)
+
+    def _start(self, key: int) -> None:
+        if key in self._queues and (key not in self._tasks or self._tasks[key].done()):
             self._tasks[key] = asyncio.create_task(self._work(key), name=f"chat-worker:{key}")
 
     async def _work(self, key: int) -> None:
         queue = self._queues[key]
-        while not queue.empty():
-            update = queue.get_nowait()
+        while queue:
+            update = queue.popleft()
+            waits = False
             try:
-                await self.handle(update)
+                waits = (await self.handle(update)).waits
             except Exception:
                 log.exception("update %s: handling failed; it stays in the inbox and is retried", update.update_id)
-            finally:
-                queue.task_done()
-        if queue.empty():
-            self._queues.pop(key, None)
+            if waits:  # the chat pauses (its later updates too) until the earlier one is done
+                bisect.insort(queue, update, key=_update_id)
+                asyncio.get_running_loop().call_later(ORDER_RETRY, self._start, key)
+                return
+            self._held.discard(update.update_id)
+            self._waiting.pop(update.update_id, None)
+        self._queues.pop(key, None)
+
+    def holds(self, update_id: int) -> bool:
+        """Whether this process has the update queued or in hand (a sweep does not queue it twice)."""
+        return update_id in self._held
 
     async def handle(self, update: Update) -> Handled:
         """Handle one update, then send what it queued (its reply, an edit) and answer a pressed button."""
@@ -70,9 +99,13 @@ class ChatWorkers:
                 document = await documents.fetch(self.bot, update)
             except TelegramError:  # answered as "could not fetch it": the user sends it again
                 log.warning("update %s: could not fetch the document", update.update_id)
+        since = self._waiting.setdefault(update.update_id, time.monotonic())
+        in_order = time.monotonic() - since < ORDER_WAIT  # an earlier update stuck elsewhere does not block forever
         typing = self._typing(update)
         try:
-            handled = await asyncio.to_thread(process_update, self.services, update, self.bot.username, document)
+            handled = await asyncio.to_thread(
+                process_update, self.services, update, self.bot.username, document, in_order=in_order
+            )
         finally:
             if typing is not None:
                 typing.cancel()
@@ -110,7 +143,8 @@ class ChatWorkers:
             await asyncio.sleep(TYPING_EVERY)
 
     async def drain(self, chats: set[int] | None = None) -> None:
-        """Wait until every queued update (of the given chats) is handled (tests, shutdown)."""
+        """Wait until every queued update (of the given chats) is handled (tests, shutdown); a chat paused behind an
+        update another process holds is not waited for (its updates stay in the inbox)."""
         while True:
             tasks = [task for key, task in self._tasks.items() if not task.done() and (chats is None or key in chats)]
             if not tasks:
