@@ -27,6 +27,7 @@ from storage.queries.costs import (
     actual_for_category,
     budget_line,
     budget_lines,
+    budget_total,
     recent_unit_prices,
 )
 from storage.queries.rows import insert_ignore
@@ -183,20 +184,38 @@ _ODD_PRICE = Text(
 _AT_THAT_PRICE = Text("按 {price} 记吗？", "Record it at {price}?")
 
 
-def _doubt_unit_price(ctx: Context, project: Project, args: AddCost) -> None:
-    """A unit price far from the median the project paid for the same item and unit is asked about."""
-    if args.unit_price is None or not args.unit or not args.note:
-        return
-    history = recent_unit_prices(session=ctx.session, project_id=project.id, item=args.note, unit=args.unit)
-    if len(history) < MIN_PRICE_HISTORY:
-        return
-    usual = statistics.median(history)
-    if far_apart(args.unit_price, usual, PRICE_FACTOR):
-        doubts = Doubts()
-        doubts.add(
-            _ODD_PRICE, _AT_THAT_PRICE, item=args.note, price=yuan(args.unit_price), unit=args.unit, usual=yuan(usual)
-        )
-        doubts.confirm_or_raise(args.confirm)
+# One cost over twice the whole budget, or this large on a project without one, is asked about: a typo of zeros.
+BUDGET_FACTOR = Decimal(2)
+HUGE_WITHOUT_BUDGET = Decimal(10_000_000)
+_OVER_WHOLE_BUDGET = Text(
+    "这一笔 {amount} 超过整个项目预算 {budget} 的两倍",
+    "this one cost of {amount} is more than twice the whole budget, {budget}",
+)
+_HUGE = Text("这一笔 {amount} 非常大", "this one cost of {amount} is very large")
+_THAT_AMOUNT = Text("确实是 {amount} 吗？", "Is it really {amount}?")
+
+
+def _doubt_cost(ctx: Context, project: Project, args: AddCost, amount: Decimal) -> None:
+    """What is odd about a cost, asked in one question: a unit price far from the median the project paid for the
+    same item and unit; an amount beyond the whole budget (or huge with no budget)."""
+    doubts = Doubts()
+    budget = budget_total(session=ctx.session, project_id=project.id)
+    if (budget > 0 and amount > budget * BUDGET_FACTOR) or (budget <= 0 and amount >= HUGE_WITHOUT_BUDGET):
+        seen = _OVER_WHOLE_BUDGET if budget > 0 else _HUGE
+        doubts.add(seen, _THAT_AMOUNT, amount=yuan(amount), budget=yuan(budget))
+    if args.unit_price is not None and args.unit and args.note:
+        history = recent_unit_prices(session=ctx.session, project_id=project.id, item=args.note, unit=args.unit)
+        usual = statistics.median(history) if len(history) >= MIN_PRICE_HISTORY else None
+        if usual is not None and far_apart(args.unit_price, usual, PRICE_FACTOR):
+            doubts.add(
+                _ODD_PRICE,
+                _AT_THAT_PRICE,
+                item=args.note,
+                price=yuan(args.unit_price),
+                unit=args.unit,
+                usual=yuan(usual),
+            )
+    doubts.confirm_or_raise(args.confirm)
 
 
 _WHICH_CATEGORY = Text("请说明这笔费用的成本科目：{options}", "Which cost category is this? {options}")
@@ -285,7 +304,7 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     day = resolve.work_date(ctx, project, args.date)
     category = _category(ctx, project, args)
     priced = _priced(ctx, args, amount)
-    _doubt_unit_price(ctx, project, args)
+    _doubt_cost(ctx, project, args, amount)
     session = ctx.session
     lock(session, f"budget:{project.id}:{category}")  # the line's total cannot change before this commits
     line = budget_line(session=session, project_id=project.id, category=category)

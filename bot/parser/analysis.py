@@ -146,6 +146,7 @@ FUND_IN_RE = _re(
     r"|(甲方|业主|建设单位|建设方|发包方|开发商)[^\s,.!?]{0,4}?(打款|转账|汇款|付款|拨款|付了|打了|转了|汇了)"
     r"|(款|钱|资金)\s*(已经|已|也|都)?\s*(到了|到位|下来了)"
     r"|(?<![a-z])received(?![a-z])|got paid|payment from|came in|was paid in"
+    r"|(?<![a-z])(?:owner|client|developer)\s+(?:has\s+|just\s+)?(?:paid|transferred|sent|wired|deposited)(?![a-z])"
     r"|(?<![a-z])got(?![a-z]).*(?<![a-z])from(?![a-z])"
 )
 FUND_OUT_RE = _re(

@@ -153,6 +153,15 @@ class Lexicon:
             for word, items in short.items():  # 宏达 for 宏达挖掘机台班, when it names one party only
                 if len(set(items)) == 1 and word not in words and word not in taken:
                     words[word] = items[0]
+            spelled: dict[str, list[str]] = {}  # typed without an IME: hongda, hongdagangcai
+            for word, item in words.items():
+                if re.search(r"[\u4e00-\u9fff]", word) and not word.isascii():
+                    full = pinyin_keys(word)[0]
+                    if full.isascii() and full.isalpha() and len(full) >= 5:
+                        spelled.setdefault(full, []).append(item)
+            for full, items in spelled.items():
+                if len(set(items)) == 1 and full not in words and full not in taken:
+                    words[full] = items[0]
             self._party_by_word[code] = words
             self._party_re[code] = _alternation(words)
         for code, own in self.lines.items():

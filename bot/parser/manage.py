@@ -33,6 +33,10 @@ _Q = {
         "把{worker}的日工资改为 ¥{rate}，从 {start} 起？回复“是”确认。",
         "Set {worker}'s day rate to ¥{rate} from {start}? Reply “yes” to confirm.",
     ),
+    "party_name": Text(
+        "单位名称是什么？例如“新增供应商 宏达钢材 别名 宏达”。",
+        "What is its name? E.g. “add supplier Hongda Steel aka Hongda”.",
+    ),
     "which_worker": Text("是哪位工人？", "Which worker?"),
     "unit_price": Text(
         "{item}的单价是多少？例如“贴砖120平 每平35”。", "What is the price per unit? E.g. “tiling 120 m2 at 35 a m2”."
@@ -183,10 +187,55 @@ _LISTS = (
 )
 
 
+_ADD_PARTY_RE = re.compile(
+    r"(?:添加|新增|加个|加一个|新加|登记|录入)\s*(?:一个|一家|个)?\s*(?P<kind>供应商|供货商|材料商|分包商?|分包队|劳务队|甲方|业主)"
+    r"|(?<![a-z])(?:add|new|register)\s+(?:a\s+)?(?P<en>supplier|vendor|subcontractor|sub|owner|client)(?![a-z])"
+)
+_PARTY_KINDS = {
+    "供应商": "supplier",
+    "供货商": "supplier",
+    "材料商": "supplier",
+    "supplier": "supplier",
+    "vendor": "supplier",
+    "分包": "subcontractor",
+    "分包商": "subcontractor",
+    "分包队": "subcontractor",
+    "劳务队": "subcontractor",
+    "subcontractor": "subcontractor",
+    "sub": "subcontractor",
+    "甲方": "owner",
+    "业主": "owner",
+    "owner": "owner",
+    "client": "owner",
+}
+_ALIAS_RE = re.compile(r"(?:别名|简称|又叫|也叫|(?<![a-z])(?:aka|also called|alias))\s*[:：]?\s*(?P<aliases>.+)$")
+
+
+def _add_party(an: Analysis, m: re.Match[str]) -> Plan:
+    """新增供应商宏达钢材 别名宏达: a counterparty of the project, by a manager (the tool checks the role)."""
+    kind = _PARTY_KINDS[m["kind"] or m["en"]]
+    rest = an.raw[m.end() :]
+    aliases: list[str] = []
+    alias = _ALIAS_RE.search(rest)
+    if alias:
+        aliases = [a for a in re.split(r"[,，、/\s]+", alias["aliases"].strip()) if a][:5]
+        rest = rest[: alias.start()]
+    name = re.sub(r"^[\s,，:：]*(?:叫|名叫|named|called)?\s*|[\s,，。.!！]+$", "", rest)
+    if not name or len(name) > 60 or re.search(r"\d{3,}", name):
+        return ask(_Q["party_name"].render(an.language))
+    args = an.with_project(name=name, kind=kind)
+    if aliases:
+        args["aliases"] = aliases
+    return one("add_counterparty", args)
+
+
 def manage_plan(an: Analysis) -> Plan | None:
     """The plan when the message manages workers, tasks or piece work, or asks for a statement, a chart or a
     list (workers with their rates, tasks, members, counterparties with what is owed)."""
     low = an.low
+    party = _ADD_PARTY_RE.search(low)
+    if party is not None:
+        return _add_party(an, party)
     if _STATEMENT_RE.search(low) and an.worker_hits:
         return _statement(an)
     if not an.worker_hits and not an.amounts:
@@ -241,7 +290,8 @@ def _add_worker(an: Analysis) -> Plan:
     for hit in an.projects:
         rest[hit.begin : hit.end] = " " * (hit.end - hit.begin)
     left = re.sub(r"[,，;；:：、.。!！]|(?<![a-z])(?:named|called|worker|,)(?![a-z])", " ", "".join(rest), flags=re.I)
-    names = [w for w in left.split() if not re.fullmatch(r"(?:叫|名叫|一个|一名|是|的|[\d.]+|元|块)", w)]
+    words = [re.sub(r"^(?:工人|师傅|名叫|叫)", "", w) for w in left.split()]  # 新来个工人吴六: the name is 吴六
+    names = [w for w in words if w and not re.fullmatch(r"(?:叫|名叫|一个|一名|是|的|[\d.]+|元|块)", w)]
     name = (
         " ".join(names).strip() if names and all(w.isascii() for w in names) else (names[0] if len(names) == 1 else "")
     )

@@ -130,7 +130,10 @@ _CP_OUT = [
 ]
 # Who pays or is paid when no verb says it: the parties of a project, or a firm's name by its ending.
 CP_ANY = [
-    re.compile(r"(?P<cp>甲方|业主方?|建设单位|建设方|发包方|总包方?|总承包方?|监理方?|开发商|分包方?|劳务队|劳务公司)"),
+    re.compile(
+        r"(?P<cp>甲方|业主方?|建设单位|建设方|发包方|总包方?|总承包方?|监理方?|开发商|分包方?|劳务队|劳务公司"
+        r"|(?<![a-z])(?:owner|client|developer)(?![a-z]))"
+    ),
     re.compile(
         r"(?:^|(?<=[\s|,])|(?<=给|向|从|由))(?P<cp>[\u4e00-\u9fff]{1,10}?(?:公司|集团|厂|站|局|混凝土|商砼|建材|五金"
         r"|钢材|钢铁|机械|租赁|置业|地产|商贸|物资))(?=$|[\s|,]|的|付|打|转|汇|拨)"
@@ -250,7 +253,7 @@ PER_UNIT_RE = re.compile(
     rf"|(?P<p2>{NUMBER})\s*(?:元|块)?\s*(?:一|每|/)\s*(?P<u2>{_UNIT})"
     rf"|(?P<p3>{NUMBER})\s*(?:/|a|an|per|each)\s*(?P<u3>{_EN_UNIT})"
     rf"|(?<![a-z])(?:per|each|a|an)\s+(?P<u4>{_EN_UNIT})\s*(?:at|is|for|of)?\s*(?P<p4>{NUMBER})"
-    rf"|@\s*[$¥]?(?P<p6>{NUMBER})(?:\s*(?:/|a|an|per|each)\s*(?P<u6>{_EN_UNIT}))?"
+    rf"|(?:@|(?<=[\u4e00-\u9fffa-z])\s*[*×]|[*×](?=\s*\d)|(?<=[\u4e00-\u9fff])\s*x(?=\s*\d)|(?<=[a-z])\s+x\s*(?=\d))\s*[$¥]?(?P<p6>{NUMBER})(?:\s*(?:/|a|an|per|each)\s*(?P<u6>{_EN_UNIT}))?"
 )
 COUNT_RE = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>{_UNIT}|{_EN_UNIT})")
 # A figure said to be the whole amount (共8000, 总价8000, total 8000).

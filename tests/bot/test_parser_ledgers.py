@@ -198,3 +198,30 @@ def test_reads_filter_by_a_known_supplier_and_an_english_month() -> None:
 @pytest.mark.parametrize("text", ["scratch that", "上一条不对 取消掉"])
 def test_taking_back_the_last_entry_in_other_words_is_an_undo(text: str) -> None:
     assert _plan(text)[0] == [("undo_last", {})]
+
+
+def test_found_by_independent_testers_new_worker_name_multiplication_pinyin_and_owner() -> None:
+    assert _plan("新来个工人吴六，木工，一天400")[0] == [
+        ("add_worker", {"name": "吴六", "trade": "木工", "daily_rate": "400"})
+    ]
+    for said in ("水泥3包*25", "水泥3包×25", "水泥 3包 x 25"):
+        calls, _, _ = _plan(said)
+        assert [(c[1]["amount"], c[1]["quantity"], c[1]["unit_price"]) for c in calls] == [("75", "3", "25")], said
+    assert _plan("paid Hongda 3000")[0] == [
+        ("record_fund", {"direction": "out", "amount": "3000", "counterparty": "宏达挖掘机台班"})
+    ]
+    assert _plan("owner paid 100k progress payment", "RW")[0] == [
+        ("record_fund", {"direction": "in", "amount": "100000", "counterparty": "owner"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("新增供应商宏达钢材", {"name": "宏达钢材", "kind": "supplier"}),
+        ("添加供应商 宏达钢材 别名 宏达", {"name": "宏达钢材", "kind": "supplier", "aliases": ["宏达"]}),
+        ("add subcontractor Deep Piling", {"name": "Deep Piling", "kind": "subcontractor"}),
+    ],
+)
+def test_a_counterparty_is_added_in_words(text: str, args: dict[str, Any]) -> None:
+    assert _plan(text)[0] == [("add_counterparty", args)]

@@ -183,7 +183,10 @@ def test_implausible_amounts_are_refused(make: Factory, project: Project, amount
 
 
 def test_largest_plausible_amount_is_accepted(make: Factory, project: Project) -> None:
-    result = run_tool(make.ctx(project=project), "add_cost", {"category": "overhead", "amount": "10000000000"})
+    args = {"category": "overhead", "amount": "10000000000"}
+    proposed = run_tool(make.ctx(project=project), "add_cost", args)  # beyond the whole budget: asked first
+    assert proposed.proposal is not None
+    result = run_tool(make.ctx(project=project), "add_cost", {**args, "confirm": True})
     assert result.ok, result.text
 
 

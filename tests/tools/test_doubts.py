@@ -110,3 +110,14 @@ def test_confirming_a_doubt_does_not_pass_a_stopped_budget_line(session: Session
     stopped = _yes(ctx, proposed)  # the foreman's yes covers the odd day, not the overrun
     assert stopped.proposal is not None and stopped.proposal.roles is not None
     assert Role.foreman not in stopped.proposal.roles and _count(session, LaborEntry) == 0
+
+
+def test_one_cost_over_twice_the_whole_budget_is_proposed(session: Session, make: Factory, site: Any) -> None:
+    make.budget(site, "materials", 100000)
+    ctx = make.ctx(project=site)
+    before = _count(session, CostEntry)
+    proposed = run_tool(ctx, "add_cost", {"category": "materials", "amount": "10000000000", "note": "水泥"})
+    assert proposed.proposal is not None and _count(session, CostEntry) == before
+    assert "超过整个项目预算 ¥100,000.00 的两倍" in proposed.text
+    assert run_tool(ctx, "add_cost", {"category": "materials", "amount": "5000", "note": "水泥"}).ok
+    assert _yes(ctx, proposed).ok and _count(session, CostEntry) == before + 2
