@@ -169,7 +169,13 @@ class PeriodTotals:
 
 
 def _labor_filter(project_id: int, start: date, end: date, worker_id: int | None) -> list[ColumnElement[bool]]:
-    conditions = [LaborEntry.project_id == project_id, LaborEntry.work_date >= start, LaborEntry.work_date <= end]
+    """Work done in the period: wages carried over at an import (kind opening) are owed, not work or wages earned."""
+    conditions = [
+        LaborEntry.project_id == project_id,
+        LaborEntry.work_date >= start,
+        LaborEntry.work_date <= end,
+        LaborEntry.kind != "opening",
+    ]
     if worker_id is not None:
         conditions.append(LaborEntry.worker_id == worker_id)
     return conditions
@@ -182,7 +188,7 @@ def by_worker(
 
     Workers appear when they worked or were paid in the period, or are still owed (or owe) money at its end.
     """
-    in_period = LaborEntry.work_date >= start
+    in_period = (LaborEntry.work_date >= start) & (LaborEntry.kind != "opening")  # carried over: owed, not earned
     labor = (
         select(
             LaborEntry.worker_id,

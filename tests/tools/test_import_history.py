@@ -295,6 +295,11 @@ def test_a_project_with_history_reproduces_wages_owed_and_cash_to_the_cent(
     assert budget.data["total"]["actual"] == D("14512.50")
     assert {line["category"]: line["actual"] for line in budget.data["lines"]}["labor"] == D("2312.50")
     assert run_tool(make.ctx(project=project), "project_health", {}).data["ac"] == D("14512.50")
+    # the labour summary's wages are wages earned (the labour cost), its outstanding includes what was carried over
+    totals = labour_q.period_totals(session=session, project_id=project.id, start=date(2026, 10, 1), end=TODAY)
+    assert (totals.wages, totals.outstanding) == (D("2312.50"), D("2312.50"))
+    by_worker = labour_q.by_worker(session=session, project_id=project.id, start=date(2026, 10, 1), end=TODAY)
+    assert sum((row.wages for row in by_worker), D(0)) == D("2312.50")
 
     before = table_counts(session)
     again = run(session, path)
