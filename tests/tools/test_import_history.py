@@ -753,3 +753,23 @@ def test_overtime_is_paid_by_the_project_rule_hourly_or_folded(session: Session,
         (D(1), D("135.00"), D("495.00")),
         (D(0), D("112.50"), D("112.50")),
     ]
+
+
+def test_a_changed_opening_balance_is_refused_not_added_beside_the_first(
+    session: Session, make: Factory, tmp_path: Path
+) -> None:
+    assert run(session, write_xlsx(tmp_path / "hx.xlsx", HX)).ok
+    figures = hx_figures(session)
+    changed = dict(HX)
+    changed["opening 期初"] = [
+        HX["opening 期初"][0],
+        ["HX", date(2026, 10, 1), "资金余额", None, 30000],
+        ["HX", date(2026, 10, 1), "未结工资", "张三", 1600],
+        ["HX", date(2026, 10, 1), "wages", "李四", "800"],
+    ]
+    refused = run(session, write_xlsx(tmp_path / "hx2.xlsx", changed))
+    assert not refused.ok
+    text = refused.render("zh")
+    assert "期初资金已经导入过（2026-10-01 20,000.00）" in text and "张三的期初未结工资已经导入过" in text
+    session.rollback()
+    assert hx_figures(session) == figures

@@ -71,9 +71,22 @@ _MORE_THAN_A_DAY = Text(
 )
 _NEEDS_WORKER = Text("未结工资要写是哪个工人", "opening wages need a worker")
 _NEGATIVE_WAGES = Text("未结工资不能是负数", "opening wages cannot be negative")
+_OPENING_CHANGED = Text(
+    "{what}已经导入过（{was}），和这一行不同。期初只有一个：要改请在对话里记更正或撤回那次导入",
+    "{what} was imported already ({was}) and differs from this row. There is one opening balance: correct it in chat "
+    "or undo that import",
+)
+_OPENING_WAGES = Text("{name}的期初未结工资", "{name}'s opening wages")
+_OPENING_CASH = Text("期初资金", "the opening cash")
 _FINISH_BEFORE_START = Text("实际完成早于实际开始", "actual_finish before actual_start")
 
 KIND_OF_PAYMENT = {"advances": PaymentKind.advance, "settlements": PaymentKind.settlement}
+
+
+def _changed(what: Text, before: set[tuple[date, Decimal]]) -> Text:
+    """The refusal of an opening balance other than the one imported, in both languages."""
+    was = ", ".join(f"{day.isoformat()} {amount:,.2f}" for day, amount in sorted(before))
+    return Text(_OPENING_CHANGED.zh.format(what=what.zh, was=was), _OPENING_CHANGED.en.format(what=what.en, was=was))
 
 
 def _cf(text: str | None) -> str:
@@ -90,6 +103,8 @@ class History:
     refs: dict[int, Any] = field(default_factory=dict)  # id(row) → find() result for its worker
     skip: set[int] = field(default_factory=set)  # id(row) of labour rows already in the database as they are
     day_entries: dict[tuple[int, int, date], LaborEntry] = field(default_factory=dict)
+    opening_wages: dict[tuple[int, int], set[tuple[date, Decimal]]] = field(default_factory=dict)
+    opening_cash: dict[int, set[tuple[date, Decimal]]] = field(default_factory=dict)
 
     def check(
         self,
@@ -102,6 +117,19 @@ class History:
         ids = {self.project_ids[code] for code in codes if code in self.project_ids}
         for entry in q.labour_entries(session=self.session, project_ids=ids, kind="day"):
             self.day_entries[(entry.project_id, entry.worker_id, entry.work_date)] = entry
+        opening_ids = {
+            self.project_ids[_cf(row.values["project"])]
+            for row in by_kind["opening"]
+            if "project" in row.values and _cf(row.values["project"]) in self.project_ids
+        }
+        for entry in q.labour_entries(session=self.session, project_ids=opening_ids, kind="opening"):
+            self.opening_wages.setdefault((entry.project_id, entry.worker_id), set()).add(
+                (entry.work_date, entry.amount)
+            )
+        for txn in q.fund_txns(session=self.session, project_ids=opening_ids):
+            if txn.kind == "opening":
+                signed = txn.amount if txn.direction == Direction.inflow else -txn.amount
+                self.opening_cash.setdefault(txn.project_id, set()).add((txn.txn_date, signed))
         for kind in HISTORY_KINDS:
             for row in by_kind[kind]:
                 if not row.ok or not project_known(row):
@@ -131,14 +159,25 @@ class History:
             self.refs[id(row)] = found[0]
 
     def _check_opening(self, row: Row, workers: list[Row], fail: Callable[..., None]) -> None:
-        if row.values["item"] != "wages":
+        """One opening balance per worker and per project: the same one again is no change, another is refused."""
+        values = row.values
+        pid = self.project_ids.get(_cf(values["project"]))
+        said = (values["date"], values["amount"])
+        if values["item"] != "wages":
+            before = self.opening_cash.get(pid or 0)
+            if before and said not in before:
+                fail(row, _changed(_OPENING_CASH, before))
             return
-        if "worker" not in row.values:
+        if "worker" not in values:
             fail(row, _NEEDS_WORKER)
-        elif row.values["amount"] < 0:
+        elif values["amount"] < 0:
             fail(row, _NEGATIVE_WAGES)
         else:
             self._worker(row, workers, fail)
+            ref = self.refs.get(id(row))
+            before = self.opening_wages.get((pid or 0, ref.id)) if isinstance(ref, Worker) else None
+            if before and said not in before:
+                fail(row, _changed(_OPENING_WAGES.bind(name=show(values["worker"])), before))
 
     def _check_labour(self, rows: list[Row], fail: Callable[..., None]) -> None:
         seen: dict[tuple[str, Any, date], Row] = {}
