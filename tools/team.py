@@ -55,8 +55,9 @@ _NOT_ALLOWED = Text(
     "Only a manager or admin of project {code} can manage its members (your role: {role}).",
 )
 _ABOVE_YOU = Text(
-    "你不能授予或修改高于自己的角色（你在 {code} 是{role}）。",
-    "You cannot grant or change a role above your own (you are {role} in {code}).",
+    "你只能授予或修改低于自己的角色（你在 {code} 是{role}；经理由管理员任免）。",
+    "You can only grant or change roles below your own (you are {role} in {code}; managers are appointed by an "
+    "administrator).",
 )
 _NO_ROLE = Text(
     "请说明角色：admin/manager/foreman/finance/viewer（管理员/项目经理/工长/财务/查看）。",
@@ -72,6 +73,11 @@ _LINK = Text("打开链接加入：{url}\n", "Open this link to join: {url}\n")
 _NO_SUCH_INVITE = Text(
     "邀请码 {invite} 无效。请向项目经理或管理员要一个新的邀请。",
     "Invite code {invite} is not valid. Ask a project manager or an administrator for a new invite.",
+)
+_INVITER_GONE = Text(
+    "这个邀请已失效：发出它的人已不再有权邀请这个角色加入 {code}。请向现在的项目经理或管理员要新的邀请。",
+    "This invite no longer works: whoever sent it may no longer invite this role to {code}. Ask a current manager "
+    "or administrator for a new one.",
 )
 _USED = Text(
     "这个邀请已经被使用过了（每个邀请只能用一次）。请要一个新的邀请。",
@@ -142,9 +148,27 @@ def _manager_of(ctx: Context, project: Project) -> Role:
     return role
 
 
+def may_grant(mine: Role | None, role: Role) -> bool:
+    """An admin grants and manages any role; a manager only roles below manager (never a peer or themselves up)."""
+    if mine == Role.admin:
+        return True
+    return mine in TEAM_ROLES and RANK[role] < RANK[mine]
+
+
 def _within(ctx: Context, project: Project, mine: Role, *roles: Role) -> None:
-    if any(RANK[role] > RANK[mine] or (role == Role.admin and mine != Role.admin) for role in roles):
+    if not all(may_grant(mine, role) for role in roles):
         raise ToolError(_ABOVE_YOU, code=project.code, role=_label(ctx, mine))
+
+
+def _role_of(ctx: Context, user: User | None, project: Project) -> Role | None:
+    """Someone's role in a project now (admins are admin everywhere); None for no one."""
+    if user is None:
+        return None
+    if user.is_admin:
+        return Role.admin
+    return ctx.session.scalar(
+        select(Membership.role).where(Membership.user_id == user.id, Membership.project_id == project.id)
+    )
 
 
 def _local(project: Project, when: datetime) -> str:
@@ -203,6 +227,10 @@ def join(ctx: Context, code: str) -> Result:
         raise ToolError(_EXPIRED, expires=_local(project, invite.expires_at))
     if ctx.user.is_admin:
         raise ToolError(_ADMIN_NEEDS_NO_INVITE)
+    creator = session.get(User, invite.created_by) if invite.created_by is not None else None
+    granted_by = _role_of(ctx, creator, project)
+    if not may_grant(granted_by, invite.role):  # the inviter was demoted or removed since: the invite died with it
+        raise ToolError(_INVITER_GONE, code=project.code)
     current = session.scalar(
         select(Membership).where(Membership.user_id == ctx.user.id, Membership.project_id == project.id)
     )

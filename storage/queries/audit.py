@@ -9,9 +9,17 @@ from sqlalchemy.orm import Session
 
 from storage.models import AuditLog
 
+# Changes to who may do what are not entries to take back with /undo: a role is changed by /role, a member by
+# /remove, and an invite expires (undoing a join would silently lock its member out).
+NOT_UNDONE = ("create_invite", "join", "set_role", "remove_member", "set_alerts")
+
 
 def _undoable(user_id: int | None = None, project_id: int | None = None) -> list[object]:
-    conditions: list[object] = [AuditLog.undo_of.is_(None), AuditLog.undone_at.is_(None)]
+    conditions: list[object] = [
+        AuditLog.undo_of.is_(None),
+        AuditLog.undone_at.is_(None),
+        AuditLog.tool.not_in(NOT_UNDONE),
+    ]
     if user_id is not None:
         conditions.append(AuditLog.user_id == user_id)
     if project_id is not None:

@@ -135,7 +135,9 @@ async def test_an_invite_code_joins_by_join_and_expires_after_48_hours(
     [
         (FOREMAN_TG, "/invite SG3 viewer", "只有项目 SG3 的经理或管理员"),
         (VIEWER_TG, "/invite SG3 viewer", "只有项目 SG3 的经理或管理员"),
-        (MANAGER_TG, "/invite SG3 admin", "不能授予或修改高于自己的角色"),
+        (MANAGER_TG, "/invite SG3 admin", "只能授予或修改低于自己的角色"),
+        (MANAGER_TG, "/invite SG3 manager", "只能授予或修改低于自己的角色"),  # a peer only from an admin
+        (MANAGER_TG, "/invite BJ foreman", "“BJ”不是你能管理的项目"),  # never an invite to the chat's project instead
         (STRANGER_TG, "/invite SG3 viewer", "你还不是任何项目的成员"),
     ],
 )

@@ -57,6 +57,13 @@ class Said:
     rescheduled: bool = False
 
 
+_NOT_YOUR_PROJECT = Text(
+    "“{word}”不是你能管理的项目，没有发出邀请。请写你管理的项目代码，例如：/invite SG3 foreman",
+    "“{word}” is no project you manage; no invite was made. Give the code of a project you manage, e.g. "
+    "/invite SG3 foreman",
+)
+
+
 def _split_project(ctx: Context, words: list[str]) -> tuple[str | None, list[str]]:
     """A word that is exactly a visible project's code is the project; the rest stays."""
     codes = {p.code.casefold(): p.code for p in visible_projects(ctx)}
@@ -113,6 +120,9 @@ def _dispatch(
     if command == "invite":
         project, rest = _split_project(ctx, words)
         roles = [r for r in (team.role_word(w) for w in rest) if r is not None]
+        unknown = [w for w in rest if team.role_word(w) is None]
+        if unknown:  # /invite BJ foreman from a manager of SG3 only: never an invite to another project
+            return Said(ctx.t(_NOT_YOUR_PROJECT, word=unknown[0][:30]))
         if len(roles) != 1:
             return Said(ctx.t(_INVITE_HELP))
         return Said(team.create_invite(ctx, project, roles[0], bot_username=bot_username).text)
