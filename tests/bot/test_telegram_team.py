@@ -210,13 +210,23 @@ async def test_a_manager_manages_within_the_project_never_above_a_manager(
     assert _role(session, FOREMAN_TG, project.id) == Role.finance
 
     for update_id, words in enumerate(
-        ["/role 老王 admin", "/role 周总 viewer", "/remove 周总", "/role 张经理 viewer", "/remove Tom RW"], start=2
+        [
+            "/role 老王 admin",
+            "/role 周总 viewer",
+            "/remove 周总",
+            "/role 张经理 viewer",
+            "/remove Tom RW",
+            "/role 钱经理 viewer",  # a peer manager: only an admin
+            "/role 老王 manager",
+        ],
+        start=2,
     ):
         await deliver(app, message_update(update_id, words, user_id=MANAGER_TG))
-    answers = api.sent_texts(MANAGER_TG)[-5:]
-    assert "高于自己" in answers[0] and "高于自己" in answers[1] and "高于自己" in answers[2]
+    answers = api.sent_texts(MANAGER_TG)[-7:]
+    assert all("只能授予或修改低于自己的角色" in answers[i] for i in (0, 1, 2, 5, 6))
     assert "不能修改自己的角色" in answers[3]
     assert "没有叫“Tom RW”的成员" in answers[4]  # RW is not a project the manager can see
+    assert _role(session, 4005, project.id) == Role.manager
     assert _role(session, FOREMAN_TG, project.id) == Role.finance
     assert _role(session, 4004, project.id) == Role.admin
     assert _role(session, MANAGER_TG, project.id) == Role.manager
