@@ -137,6 +137,7 @@ class Incoming:
     reply_to_ref: str | None = None  # the message it replies to (a proposal shown earlier)
     edited: bool = False  # the user edited an earlier message: message_ref names it
     addressed: bool = True  # said to the assistant (not group chatter): unclear chatter gets no reply, no model
+    preferred: str | None = None  # the user's own setting where the channel has one (Telegram's language_code)
     action: str | None = None  # a pressed button's action ("yes:<token>", "no:<token>", "pick:<token>:<n>")
     language: Literal["zh", "en"] | None = None  # the chat's language when it has one: every reply uses it
 
@@ -253,8 +254,12 @@ class Router:
         if incoming.language is not None:
             ctx.language = incoming.language  # the chat's language: help, refusals and errors all in it
         else:
-            fallback = user.language or (project.language if project else "zh")
-            ctx.language = detect_language(_COMMAND.sub("", incoming.text), fallback)
+            fallback = user.language or incoming.preferred or (project.language if project else "zh")
+            if _COMMAND.match(incoming.text) and not _CJK.search(incoming.text):
+                # /export labor, /cost 500: command words and figures say nothing of the user's language
+                ctx.language = detect_language("", fallback)
+            else:
+                ctx.language = detect_language(_COMMAND.sub("", incoming.text), fallback)
         zone = ZoneInfo(project.timezone if project else self.timezone)
         ctx.today = incoming.today or now.astimezone(zone).date()
         return ctx

@@ -155,7 +155,7 @@ async def test_export_labor_is_the_months_summary_and_every_entry_to_the_cent(
 async def test_export_costs_totals_equal_the_database(
     app: Any, api: FakeTelegram, books: dict[str, Any], session: Session
 ) -> None:
-    await deliver(app, message_update(1, "/export costs", user_id=FOREMAN_TG))
+    await deliver(app, message_update(1, "/export costs", user_id=FOREMAN_TG, language_code="en"))
 
     _filename, content = _document(api)
     book = load_workbook(io.BytesIO(content))
@@ -201,9 +201,12 @@ async def test_export_statement_of_a_worker_for_a_month(
     closing = [row for row in sheet.iter_rows(values_only=True) if row[2] in ("期末", "Closing")]
     assert Decimal(str(closing[0][11])).quantize(CENT) == Decimal("475.01") + Decimal("190.00") - Decimal("100.50")
 
-    await deliver(app, message_update(2, "/export statement", user_id=MANAGER_TG))
+    # the user's language, not the command's English words
+    await deliver(app, message_update(2, "/export statement", user_id=MANAGER_TG, language_code="zh-hans"))
+    assert api.sent_texts(MANAGER_TG)[-1].startswith("缺少：工人")
+    await deliver(app, message_update(3, "/export statement", user_id=MANAGER_TG, language_code="en"))
     assert api.sent_texts(MANAGER_TG)[-1].startswith("Missing: worker")
-    await deliver(app, message_update(3, "/export labor 2026-13", user_id=MANAGER_TG))
+    await deliver(app, message_update(4, "/export labor 2026-13", user_id=MANAGER_TG, language_code="en"))
     assert "Cannot read month" in api.sent_texts(MANAGER_TG)[-1]
 
 

@@ -412,6 +412,7 @@ def _process(
         edited=update.edited_message is not None,
         addressed=addressed,
         language=member.chat_language,
+        preferred=member.language,
     )
     delivery = InboxDelivery(
         update_id=update.update_id,
