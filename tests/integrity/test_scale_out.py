@@ -149,6 +149,7 @@ def bots(db_url: str, tmp_path: Path) -> Iterator[tuple[Bot, Bot, FakeTelegram]]
             "SITEBOT_WEBHOOK_URL": URL,
             "SITEBOT_WEBHOOK_SECRET": SECRET,
             "SITEBOT_WEBHOOK_LISTEN": "127.0.0.1",
+            "SITEBOT_RATE_LIMIT_PER_MINUTE": "0",  # 100 messages per user in seconds: this test is not about pace
         }
         first, second = Bot("a", env, tmp_path), Bot("b", env, tmp_path)
         try:
