@@ -127,6 +127,8 @@ class RecordFund(ToolArgs):
     # Set by the user's pick when nothing is owed to the payee: a payment ahead, or a new cost paid at once.
     prepay: bool = Field(False, json_schema_extra={"internal": True})
     with_cost: str | None = Field(None, max_length=40, json_schema_extra={"internal": True})
+    # Set by the user's yes when the same movement is already recorded that day (sent twice?).
+    confirm: bool = Field(False, json_schema_extra={"internal": True})
 
 
 class AddCounterparty(ToolArgs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,7 @@ from storage.queries.costs import (
     budget_lines,
     budget_total,
     recent_unit_prices,
+    same_cost_on,
 )
 from storage.queries.rows import insert_ignore
 from tools import audit, parties, resolve
@@ -191,14 +193,22 @@ _OVER_WHOLE_BUDGET = Text(
     "这一笔 {amount} 超过整个项目预算 {budget} 的两倍",
     "this one cost of {amount} is more than twice the whole budget, {budget}",
 )
+_SAME_COST = Text(
+    "{day} 已经记过一笔一样的 {amount}（可能发了两次）", "the same {amount} is already recorded on {day} (sent twice?)"
+)
+_ONE_MORE = Text("再记一笔吗？", "Record one more?")
 _HUGE = Text("这一笔 {amount} 非常大", "this one cost of {amount} is very large")
 _THAT_AMOUNT = Text("确实是 {amount} 吗？", "Is it really {amount}?")
 
 
-def _doubt_cost(ctx: Context, project: Project, args: AddCost, amount: Decimal) -> None:
+def _doubt_cost(ctx: Context, project: Project, args: AddCost, amount: Decimal, day: date, category: str) -> None:
     """What is odd about a cost, asked in one question: a unit price far from the median the project paid for the
     same item and unit; an amount beyond the whole budget (or huge with no budget)."""
     doubts = Doubts()
+    if same_cost_on(
+        session=ctx.session, project_id=project.id, day=day, category=category, amount=amount, note=args.note
+    ):
+        doubts.add(_SAME_COST, _ONE_MORE, amount=yuan(amount), day=day_text(day, ctx.language, ctx.today))
     budget = budget_total(session=ctx.session, project_id=project.id)
     if (budget > 0 and amount > budget * BUDGET_FACTOR) or (budget <= 0 and amount >= HUGE_WITHOUT_BUDGET):
         seen = _OVER_WHOLE_BUDGET if budget > 0 else _HUGE
@@ -304,7 +314,8 @@ def add_cost(ctx: Context, args: AddCost) -> Result:
     day = resolve.work_date(ctx, project, args.date)
     category = _category(ctx, project, args)
     priced = _priced(ctx, args, amount)
-    _doubt_cost(ctx, project, args, amount)
+    lock(ctx.session, f"cost:{project.id}:{day.isoformat()}")  # two identical sends are checked one after the other
+    _doubt_cost(ctx, project, args, amount, day, category)
     session = ctx.session
     lock(session, f"budget:{project.id}:{category}")  # the line's total cannot change before this commits
     line = budget_line(session=session, project_id=project.id, category=category)

@@ -14,6 +14,7 @@ from storage.queries import labor as lq
 from tools import audit, resolve
 from tools.args import FundStatus, RecordFund
 from tools.base import ANY_MEMBER, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
+from tools.doubts import Doubts
 from tools.fmt import day_text, yuan
 
 FUND_ROLES = frozenset({Role.admin, Role.manager, Role.finance})
@@ -119,6 +120,10 @@ _PAID_PARTY = Text("{party}：应付 {owed}", "{party}: owed {owed}")
 _PAID_AHEAD = Text("{party}：已预付 {ahead}", "{party}: paid {ahead} ahead")
 
 
+_SAME_TXN = Text("{day} 已经记过一笔一样的 {amount}", "the same {amount} is already recorded on {day}")
+_AGAIN = Text("再记一笔吗？", "Record it again?")
+
+
 @tool(args=RecordFund, roles=FUND_ROLES, writes=True)
 def record_fund(ctx: Context, args: RecordFund) -> Result:
     """Record money actually received (direction "in": owner's progress payment 进度款, 预付款) or paid
@@ -183,6 +188,18 @@ def record_fund(ctx: Context, args: RecordFund) -> Result:
                 amount=yuan(amount),
                 extra=yuan(amount - max(owed, Decimal(0))),
             )
+    lock(session, f"fund:{project.id}:{day.isoformat()}")  # two identical sends are checked one after the other
+    if fq.same_txn_on(
+        session=session,
+        project_id=project.id,
+        day=day,
+        direction=direction,
+        amount=amount,
+        counterparty_id=party.id if party else None,
+    ):
+        doubts = Doubts()
+        doubts.add(_SAME_TXN, _AGAIN, amount=yuan(amount), day=day_text(day, ctx.language, ctx.today))
+        doubts.confirm_or_raise(args.confirm)
     txn = FundTxn(
         project_id=project.id,
         direction=direction,

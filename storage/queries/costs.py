@@ -157,3 +157,17 @@ def recent_unit_prices(*, session: Session, project_id: int, item: str, unit: st
         .limit(limit)
     )
     return [price for price in session.scalars(query) if price is not None]
+
+
+def same_cost_on(
+    *, session: Session, project_id: int, day: date, category: str, amount: Decimal, note: str | None
+) -> bool:
+    """Whether the project already has a cost of this category, amount and note on that day: sent twice?"""
+    query = select(CostEntry.id).where(
+        CostEntry.project_id == project_id,
+        CostEntry.entry_date == day,
+        CostEntry.category == category,
+        CostEntry.amount == amount,
+        CostEntry.note.is_(None) if note is None else CostEntry.note == note,
+    )
+    return session.scalar(query.limit(1)) is not None

@@ -193,3 +193,18 @@ def keeps_cash(*, session: Session, project_id: int) -> bool:
         FundTxn.project_id == project_id, or_(FundTxn.direction == Direction.inflow, FundTxn.kind == "opening")
     )
     return session.scalar(query.limit(1)) is not None
+
+
+def same_txn_on(
+    *, session: Session, project_id: int, day: date, direction: Direction, amount: Decimal, counterparty_id: int | None
+) -> bool:
+    """Whether the project already has this movement of money (direction, amount, counterparty) on that day."""
+    query = select(FundTxn.id).where(
+        FundTxn.project_id == project_id,
+        FundTxn.txn_date == day,
+        FundTxn.direction == direction,
+        FundTxn.amount == amount,
+        FundTxn.cost_entry_id.is_(None),
+        FundTxn.counterparty_id.is_(None) if counterparty_id is None else FundTxn.counterparty_id == counterparty_id,
+    )
+    return session.scalar(query.limit(1)) is not None

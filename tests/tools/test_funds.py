@@ -272,9 +272,22 @@ def test_money_from_the_owner_by_its_common_name_is_booked_to_the_project_s_owne
     project = make.project(code="SG3")
     session.add(Counterparty(project_id=project.id, name="阳光置业", aliases=[], kind="owner", created_at=None))
     session.commit()
-    for said in ("甲方", "业主"):
+    for amount, said in (("1000", "甲方"), ("2000", "业主")):
         result = run_tool(
-            make.ctx(project=project), "record_fund", {"direction": "in", "amount": "1000", "counterparty": said}
+            make.ctx(project=project), "record_fund", {"direction": "in", "amount": amount, "counterparty": said}
         )
         assert result.ok, result.text
         assert txns(session)[-1].counterparty == "阳光置业"
+
+
+def test_the_same_money_on_the_same_day_again_is_asked_about_and_a_yes_records_it(
+    session: Session, make: Factory
+) -> None:
+    project = make.project(code="SG3")
+    ctx = make.ctx(project=project)
+    args = {"direction": "in", "amount": "50000", "counterparty": "甲方"}
+    assert run_tool(ctx, "record_fund", args).ok
+    again = run_tool(ctx, "record_fund", args)
+    assert again.proposal is not None and "已经记过一笔一样的 ¥50,000.00" in again.text
+    assert len(txns(session)) == 1
+    assert run_tool(ctx, "record_fund", {**args, "confirm": True}).ok and len(txns(session)) == 2
