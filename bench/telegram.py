@@ -236,6 +236,7 @@ async def main_async() -> int:
             telegram_api_url=api.api_url,
             llm_api_key=None,
             llm_base_url=None,
+            rate_limit_per_minute=0,  # 40 messages per user in seconds: the bench measures speed, not the limiter
         )
         services = build_services(settings)
         prepare_database(services, TODAY)
