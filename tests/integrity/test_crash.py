@@ -17,7 +17,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from bot.channels.telegram.process import APOLOGY
 from storage.models import AuditLog, InboxUpdate, LaborEntry, Role, Worker
+from tests.integrity.replies import Sent, answered
 from tests.support.factories import Factory
 from tests.support.fake_telegram import FakeTelegram, message_update
 from tools.base import CONFLICT, INTERNAL
-from tools.fmt import day_text
 
 pytestmark = pytest.mark.slow
 log = logging.getLogger(__name__)
@@ -48,15 +47,6 @@ MAX_TWICE = 6  # replies sent again after the kill (one per chat in flight at mo
 START_TIMEOUT = 120.0  # seconds: generous, a loaded CI machine must not flake
 FINISH_TIMEOUT = 300.0
 SITEBOT = Path(sys.executable).with_name("sitebot")
-
-
-@dataclass(frozen=True)
-class Sent:
-    update_id: int
-    chat: int  # the Telegram chat (= the foreman's id)
-    text: str
-    worker: str | None = None  # a write: this worker, this date
-    day: date | None = None
 
 
 def messages(today: date) -> list[Sent]:
@@ -132,30 +122,6 @@ def wait_until(done: Callable[[], bool], timeout: float, what: str, bot: Bot) ->
             raise AssertionError(f"timed out waiting until {what}\n{bot.logs()}")
         assert bot.process is not None and bot.process.poll() is None, f"sitebot run exited\n{bot.logs()}"
         time.sleep(0.2)
-
-
-def write_reply(sent: Sent, today: date) -> str:
-    assert sent.worker is not None and sent.day is not None
-    return f"已记工：{sent.worker} {day_text(sent.day, 'zh', today)}，1 工"
-
-
-def answered(api: FakeTelegram, sent: list[Sent], today: date) -> tuple[Counter[int], Counter[int]]:
-    """How often each write was answered (by update id), and how many other replies each chat got (reads)."""
-    writes: Counter[int] = Counter()
-    others: Counter[int] = Counter()
-    expected: dict[int, list[tuple[str, int]]] = {}
-    for s in sent:
-        if s.worker is not None:
-            expected.setdefault(s.chat, []).append((write_reply(s, today), s.update_id))
-    for call in api.calls("sendMessage"):
-        if call.status != 200:
-            continue
-        update_id = next((u for prefix, u in expected.get(call.chat_id, []) if call.text.startswith(prefix)), None)
-        if update_id is not None:
-            writes[update_id] += 1
-        else:
-            others[call.chat_id] += 1
-    return writes, others
 
 
 def test_sigkill_while_updates_are_queued_loses_and_doubles_nothing(

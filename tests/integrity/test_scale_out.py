@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,10 +33,10 @@ from sqlalchemy.orm import Session
 
 from bot.channels.telegram.process import APOLOGY
 from storage.models import AuditLog, Chat, InboxUpdate, LaborEntry, Notification, Role, Worker
+from tests.integrity.replies import Sent, answered, write_reply
 from tests.support.factories import Factory
 from tests.support.fake_telegram import FakeTelegram, message_update
 from tools.base import CONFLICT, INTERNAL
-from tools.fmt import day_text
 
 pytestmark = pytest.mark.slow
 log = logging.getLogger(__name__)
@@ -62,15 +61,6 @@ MAX_TWICE = CHATS  # replies a SIGKILL can catch between the send and its "sent"
 START_TIMEOUT = 120.0
 FINISH_TIMEOUT = 240.0
 SITEBOT = Path(sys.executable).with_name("sitebot")
-
-
-@dataclass(frozen=True)
-class Sent:
-    update_id: int
-    chat: int
-    text: str
-    worker: str | None = None
-    day: date | None = None
 
 
 def messages(today: date) -> list[Sent]:
@@ -189,11 +179,6 @@ class Telegram:
                 future.result()
 
 
-def write_reply(sent: Sent, today: date) -> str:
-    assert sent.worker is not None and sent.day is not None
-    return f"已记工：{sent.worker} {day_text(sent.day, 'zh', today)}，1 工"
-
-
 def out_of_order(api: FakeTelegram, sent: list[Sent], today: date) -> int:
     """Write replies sent to a chat before the reply of an earlier write of that chat (a figure, not a rule: the
     posters run in parallel, so a later update can reach a process before an earlier one is stored anywhere)."""
@@ -206,25 +191,6 @@ def out_of_order(api: FakeTelegram, sent: list[Sent], today: date) -> int:
         if update_id is not None and update_id not in seen.get(call.chat_id, []):
             seen.setdefault(call.chat_id, []).append(update_id)
     return sum(1 for ids in seen.values() for i, u in enumerate(ids) if any(u > later for later in ids[i + 1 :]))
-
-
-def answered(api: FakeTelegram, sent: list[Sent], today: date) -> tuple[Counter[int], Counter[int]]:
-    """How often each write was answered (by update id), and how many other messages each chat got."""
-    writes: Counter[int] = Counter()
-    others: Counter[int] = Counter()
-    expected: dict[int, list[tuple[str, int]]] = {}
-    for s in sent:
-        if s.worker is not None:
-            expected.setdefault(s.chat, []).append((write_reply(s, today), s.update_id))
-    for call in api.calls("sendMessage"):
-        if call.status != 200:
-            continue
-        update_id = next((u for prefix, u in expected.get(call.chat_id, []) if call.text.startswith(prefix)), None)
-        if update_id is not None:
-            writes[update_id] += 1
-        else:
-            others[call.chat_id] += 1
-    return writes, others
 
 
 def digest_at(now: datetime) -> str:

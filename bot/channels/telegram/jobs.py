@@ -71,27 +71,18 @@ def schedule_all(application: Application[Any, Any, Any, Any, Any, Any], service
     chats = bound_chats(services)
     for chat in chats:
         schedule_chat(job_queue, chat)
-    job_queue.run_repeating(
-        sweep_job,
-        interval=SWEEP_EVERY,
-        first=SWEEP_EVERY,
-        name="outbox",
-        job_kwargs={"misfire_grace_time": SWEEP_EVERY, "coalesce": True},
-    )
-    job_queue.run_repeating(
-        schedules_job,
-        interval=SCHEDULES_EVERY,
-        first=SCHEDULES_EVERY,
-        name="schedules",
-        job_kwargs={"misfire_grace_time": SCHEDULES_EVERY, "coalesce": True},
-    )
-    job_queue.run_repeating(
-        inbox_sweep_job,
-        interval=ADOPT_EVERY,
-        first=ADOPT_EVERY,
-        name="inbox",
-        job_kwargs={"misfire_grace_time": ADOPT_EVERY, "coalesce": True},
-    )
+    for callback, every, name in (
+        (sweep_job, SWEEP_EVERY, "outbox"),
+        (schedules_job, SCHEDULES_EVERY, "schedules"),
+        (inbox_sweep_job, ADOPT_EVERY, "inbox"),
+    ):
+        job_queue.run_repeating(
+            callback,
+            interval=every,
+            first=every,
+            name=name,
+            job_kwargs={"misfire_grace_time": every, "coalesce": True},
+        )
     job_queue.run_once(
         catch_up_job, when=CATCH_UP_AFTER, name="digest-catch-up", job_kwargs={"misfire_grace_time": DIGEST_GRACE}
     )
