@@ -13,6 +13,7 @@ from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz
 from sqlalchemy import select
 
+from storage.memo import memo
 from storage.models import BudgetLine, Membership, Project, ProjectWorker, Task, Worker
 from tools.base import Context, Text, ToolError
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
@@ -126,10 +127,14 @@ _WHICH_PROJECT = Text(
 
 def visible_projects(ctx: Context) -> list[Project]:
     """Projects the acting user may see: all for administrators, else their memberships."""
-    query = select(Project).order_by(Project.code)
-    if not ctx.user.is_admin:
-        query = query.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == ctx.user.id)
-    return list(ctx.session.scalars(query))
+    remembered = memo(ctx.session)
+    key = ("visible", ctx.user.id, ctx.user.is_admin)
+    if key not in remembered:
+        query = select(Project).order_by(Project.code)
+        if not ctx.user.is_admin:
+            query = query.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == ctx.user.id)
+        remembered[key] = list(ctx.session.scalars(query))
+    return list(remembered[key])
 
 
 def project(ctx: Context, name: str | None) -> Project:
