@@ -169,7 +169,28 @@ class Reply:
     notice: bool = False  # the text is for the one who pressed a button only; nothing changed in the chat
     outcome: str = ""  # what happened, for logs and metrics (see bot.observe.outcome_of)
     project: str | None = None  # the project the message was about, for logs
-    alerts: int = 0  # immediate alerts the write queued (the channel sends them at once)
+    moved: Moved | None = None  # what the writes could have changed: checked for immediate alerts after the commit
+    alerts: int = 0  # immediate alerts queued for it (by handle, unless the channel asked to check them itself)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What a message's writes could have changed, per project (alert sections), and when and by whom."""
+
+    user_id: int
+    today: date
+    now: datetime
+    sections: dict[str, frozenset[str]]
+
+
+def _moved(ctx: Context, results: list[Result]) -> Moved | None:
+    sections: dict[str, set[str]] = {}
+    for result in results:
+        if result.wrote and result.data.get("project"):
+            spec = REGISTRY.get(result.tool or "")
+            sections.setdefault(str(result.data["project"]), set()).update(spec.moves if spec else ALERT_SECTIONS)
+    moved = {code: frozenset(found) for code, found in sections.items() if found}
+    return Moved(ctx.user.id, ctx.today, ctx.now, moved) if moved else None
 
 
 class Delivery(Protocol):
@@ -283,8 +304,10 @@ class Router:
 
     # -- handling ------------------------------------------------------------------------------
 
-    def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
-        """Answer one message: understand it, then write everything it causes in one transaction."""
+    def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
+        """Answer one message: understand it, then write everything it causes in one transaction; then queue the
+        immediate alerts its writes started, unless alerts_later (the channel sends the reply first, then calls
+        announce(reply.moved))."""
         started = time.perf_counter()
         incoming = replace(incoming, text=clean(incoming.text))
         with observe.event(_text=incoming.text.strip()), self.sessions() as session:  # its text is kept out of logs
@@ -296,6 +319,8 @@ class Router:
                 log.exception("understanding a message from user %s failed", incoming.user_id)
                 outcome = Outcome(text=ctx.t(INTERNAL), outcome="error")
             reply = self._commit(ctx, incoming, outcome, delivery)
+        if reply.moved is not None and not alerts_later:
+            reply.alerts = self.announce(reply.moved)
         seconds = time.perf_counter() - started
         observe.message_handled(reply, user_id=incoming.user_id, seconds=seconds)
         metrics.message(observe.outcome_of(reply), observe.route_of(reply), seconds)
@@ -653,7 +678,7 @@ class Router:
         reply.results = results
         reply.wrote = any(r.wrote for r in results)
         if reply.wrote:
-            reply.alerts = self._announce(ctx, results)
+            reply.moved = _moved(ctx, results)
         reply.attachments = [a for r in results for a in r.attachments]
         if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
             reply.undo_batch = ctx.batch
@@ -667,32 +692,48 @@ class Router:
             )
         return reply
 
-    def _announce(self, ctx: Context, results: list[Result]) -> int:
-        """A write that started a problem (a line past a threshold, a forecast overrun, late, low cash) is told
-        at once to the project's chats, in this transaction; a failure here never costs the write. How many alert
-        messages were queued."""
+    def announce(self, moved: Moved) -> int:
+        """Immediate alerts for what a message's writes could have changed: a condition that just started (a line
+        past a threshold, a forecast overrun, late, low cash) is queued for the project's chats, once per crossing.
+
+        Its own transaction, after the write's: the reply never waits for it (a channel sends the reply first), and
+        a failure here never costs the write. A crash between the two leaves the crossing to the next write's check
+        or the morning digest. How many alert messages were queued."""
         from tools.alerts import announce
 
-        queued = 0
-        moved: dict[str, set[str]] = {}  # project → the sections its writes could have changed
-        for r in results:
-            if r.wrote and r.data.get("project"):
-                spec = REGISTRY.get(r.tool or "")
-                moved.setdefault(str(r.data["project"]), set()).update(spec.moves if spec else ALERT_SECTIONS)
-        for code, sections in moved.items():
-            project = self._project(ctx.session, code)
-            if project is None or not sections:
-                continue
-            savepoint = ctx.session.begin_nested()
-            try:
-                queued += announce(replace(ctx, language="en" if project.language == "en" else "zh"), project, sections)
-                savepoint.commit()
-            except Retry:
-                raise
-            except Exception:
-                savepoint.rollback()
-                log.exception("could not work out the alerts of project %s", code)
-        return queued
+        with self.sessions() as session:
+            user = session.get(User, moved.user_id)
+            if user is None:
+                return 0
+            ctx = Context(session=session, user=user, today=moved.today, now=moved.now)
+            for attempt in range(1, ATTEMPTS + 1):
+                queued = 0
+                try:
+                    begin_write(session)
+                    for code, sections in moved.sections.items():
+                        project = self._project(session, code)
+                        if project is None:
+                            continue
+                        savepoint = session.begin_nested()
+                        try:
+                            language: Literal["zh", "en"] = "en" if project.language == "en" else "zh"
+                            queued += announce(replace(ctx, language=language), project, sections)
+                            savepoint.commit()
+                        except Retry:
+                            raise
+                        except Exception:
+                            savepoint.rollback()
+                            log.exception("could not work out the alerts of project %s", code)
+                    session.commit()
+                    return queued
+                except Retry as conflict:
+                    session.rollback()
+                    log.warning("alerts: conflict on attempt %d: %s", attempt, conflict)
+                except Exception:
+                    session.rollback()
+                    log.exception("could not queue the alerts of user %s's message", moved.user_id)
+                    return 0
+        return 0
 
     def _actor(self, ctx: Context, outcome: Outcome) -> Context:
         """Who the calls run as: the proposer of a confirmed proposal (confirmed_by names who said yes)."""
