@@ -36,14 +36,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # a message that failed this often is given up (status failed)
 MAX_BACKOFF = timedelta(minutes=10)
 BLOCKED = "blocked"  # last_error of a message given up untried: its chat blocked the bot
-# Claims and "sent" marks run here, not in the event loop's default threads, which handle messages (a second each
-# on a loaded machine): the time between Telegram's answer and the mark is the window a crash sends a message twice.
-_MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
+# Outcomes ("sent" marks) run on threads of their own, behind neither the event loop's default threads, which
+# handle messages (a second each on a loaded machine), nor the claims: the time between Telegram's answer and the
+# mark is the window a crash sends a message twice.
+_MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-mark")
+_CLAIMS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-claim")
 _T = TypeVar("_T")
 
 
-async def _marked(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(_MARKS, lambda: function(*args, **kwargs))
+async def _on(threads: ThreadPoolExecutor, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(threads, lambda: function(*args, **kwargs))
 
 
 @dataclass
@@ -197,7 +199,7 @@ async def send_due(
     """Send what the outbox holds (of one chat, one update or one kind, if given), oldest first."""
     outcome = Sent()
     for note_id in await asyncio.to_thread(_due, services, chat_row=chat_row, update_id=update_id, kind=kind):
-        job = await _marked(_claim, services, note_id)
+        job = await _on(_CLAIMS, _claim, services, note_id)
         if job is None:
             continue
         try:
@@ -208,7 +210,7 @@ async def send_due(
             )
             retry_at = services.clock() + timedelta(seconds=float(wait))
             log.warning("outbox %s: Telegram asks to wait %ss", job.note_id, wait)
-            await _marked(_finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
+            await _on(_MARKS, _finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
             outcome.retry += 1
             metrics.notification(job.kind, "retry")
         except (Forbidden, BadRequest) as error:  # blocked, removed, or a message Telegram will never take
@@ -216,7 +218,7 @@ async def send_due(
                 "outbox %s to chat %s failed for good: %s", job.note_id, job.telegram_chat_id, type(error).__name__
             )
             blocked = isinstance(error, Forbidden)
-            await _marked(_finish, services, job, "failed", error=type(error).__name__, blocked=blocked)
+            await _on(_MARKS, _finish, services, job, "failed", error=type(error).__name__, blocked=blocked)
             outcome.failed += 1
             metrics.notification(job.kind, "failed")
         except Exception as error:
@@ -229,7 +231,8 @@ async def send_due(
                 job.attempts,
                 type(error).__name__,
             )
-            await _marked(
+            await _on(
+                _MARKS,
                 _finish,
                 services,
                 job,
@@ -243,7 +246,7 @@ async def send_due(
                 outcome.retry += 1
             metrics.notification(job.kind, "failed" if give_up else "retry")
         else:
-            await _marked(_finish, services, job, "sent", message_id=message_id)
+            await _on(_MARKS, _finish, services, job, "sent", message_id=message_id)
             outcome.sent += 1
             metrics.notification(job.kind, "sent")
             if job.kind in ("digest", "alert"):  # replies are logged with their message's line
