@@ -247,11 +247,12 @@ def run_the_traffic(
         session.execute(select(Worker.name, LaborEntry.work_date).join(Worker, Worker.id == LaborEntry.worker_id))
     )
     delays = mark_delays(api, session)
+    causes = twice_by_cause(api, sent, today, killed_at)
     log.info(  # the figures, for the record (pytest -o log_cli=true --log-cli-level=INFO)
         f"scale-out test: {UPDATES} updates ({len(writes)} writes), {len(both)} posted to both, {len(VICTIM)} to "
         f"the killed process ({victims_left} of its writes unanswered at the kill), {telegram.answers} HTTP answers; "
         f"{before_kill} replies before the kill, {len(replies)} in all, {twice} sent twice "
-        f"({dict(twice_by_cause(api, sent, today, killed_at))}), sent mark after the send: median "
+        f"({dict(causes)}), sent mark after the send: median "
         f"{delays[len(delays) // 2] * 1000:.0f} ms, p99 {delays[len(delays) * 99 // 100] * 1000:.0f} ms, "
         f"max {delays[-1] * 1000:.0f} ms; "
         f"{out_of_order(api, sent, today)} answered before an earlier write of their chat; "
@@ -273,6 +274,7 @@ def run_the_traffic(
     unclear = (APOLOGY.render("zh"), INTERNAL.render("zh"), CONFLICT.render("zh"), "已经记过")
     assert not [text for text in replies if any(words in text for words in unclear)]
     assert twice <= MAX_TWICE, f"{twice} replies were sent twice"
+    assert causes["other"] == 0, causes  # no peer took over a live process's send, no retry after a delivery
     # the two schedulers (and the restart's catch-up) queued and sent one digest per bound chat
     digests = Counter(call.chat_id for call in api.calls("sendMessage") if call.chat_id in groups)
     assert digests == Counter({group: 1 for group in groups})
