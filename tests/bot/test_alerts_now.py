@@ -91,3 +91,24 @@ def test_a_failing_check_never_costs_the_write(
     total = session.scalar(select(func.sum(CostEntry.amount)).where(CostEntry.project_id == site.id))
     assert total == Decimal("8500.00")  # the cost stays although working out its alerts failed
     assert len(_alerts(session)) == 1  # the budget check still ran and was announced
+
+
+def test_back_from_over_budget_to_past_80_is_no_new_crossing_but_back_under_80_is(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    manager = _manager(make, site)
+    group = session.scalar(select(Chat.id).where(Chat.telegram_chat_id == -100200))
+
+    def lines() -> list[str]:
+        return [n.payload["text"].partition("：")[2] for n in _alerts(session) if n.chat_id == group]
+
+    assert _say(services, manager, "/cost 材料 8500").wrote  # 85%
+    assert _say(services, manager, "/cost 材料 2000").wrote  # 105%: over (the line and the project's total)
+    assert len(lines()) == 3
+    assert _say(services, manager, "/undo").wrote  # 85% again: still past 80%, never below it
+    assert _say(services, manager, "/cost 材料 100").wrote  # 86%
+    assert len(lines()) == 3
+    assert _say(services, manager, "/undo").wrote
+    assert _say(services, manager, "/undo").wrote  # nothing spent: the 80% line has recovered
+    assert _say(services, manager, "/cost 材料 9000").wrote  # 90%: the next crossing
+    assert len(lines()) == 4 and "超过 80% 预警线" in lines()[-1]
