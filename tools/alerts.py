@@ -3,8 +3,15 @@ immediate alerts report, each announced once per crossing.
 
 A condition has a key (a budget line past 80%, over budget or forecast over budget, a task late or at risk, cash
 below the floor or the next 14 days' needs). Its state is kept in alert_state: when a key appears it starts a new
-crossing; while it stays, nothing new is said; when it goes away and comes back, that is the next crossing. The
-decisions themselves are the read tools' (budget_status, schedule_status, fund_status): nothing is judged twice.
+crossing; while it stays, nothing new is said; when it goes away and comes back, that is the next crossing. A worse
+state of a budget line keeps the milder ones it includes (over budget is also past 80%), so coming back from over
+budget to 90% crosses nothing. The decisions themselves are the read tools' (budget_status, schedule_status,
+fund_status): nothing is judged twice.
+
+The conditions are read and recorded under the project's alert lock (hold): with two processes writing at once, the
+second reads them only after the first committed, so a crossing is neither missed (each saw only its own entry) nor
+undone (a reader that did not see the other's entry would mark its crossing as recovered, and the next write would
+announce it again).
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class Condition:
     key: str
     section: str  # budget | schedule | cash
     text: Text
+    implies: tuple[str, ...] = ()  # milder states it includes: kept active with it, never announced for it
 
 
 def _label(line: dict[str, Any]) -> Text:
@@ -78,15 +86,20 @@ def _budget(ctx: Context, result: Result) -> list[Condition]:
     for line in lines:
         category, label = line["category"], _label(line)
         used = pct(line.get("percent_used"))
+        crossed = [] if category == "total" else line.get("thresholds_crossed") or []
+        passed = tuple(f"budget:{category}:{t}" for t in crossed)
         if line.get("over_budget"):
             over = yuan(line["actual"] - line["budget"])
-            found.append(Condition(f"budget:{category}:over", "budget", _said(_OVER, label, used=used, over=over)))
+            text = _said(_OVER, label, used=used, over=over)
+            found.append(Condition(f"budget:{category}:over", "budget", text, (*passed, f"budget:{category}:reached")))
         elif line.get("reached"):
-            found.append(Condition(f"budget:{category}:reached", "budget", _said(_REACHED, label, used=used)))
-        elif line.get("thresholds_crossed") and category != "total":
-            threshold = max(line["thresholds_crossed"])
+            text = _said(_REACHED, label, used=used)
+            found.append(Condition(f"budget:{category}:reached", "budget", text, passed))
+        elif passed:
+            threshold = max(crossed)
             text = _said(_PAST, label, used=used, threshold=threshold)
-            found.append(Condition(f"budget:{category}:{threshold}", "budget", text))
+            key = f"budget:{category}:{threshold}"
+            found.append(Condition(key, "budget", text, tuple(k for k in passed if k != key)))
         if line.get("forecast_over_budget") and not line.get("over_budget"):
             text = _said(_FORECAST, label, eac=yuan(line["eac"]), over=yuan(line["eac"] - line["budget"]))
             found.append(Condition(f"forecast:{category}", "budget", text))
@@ -173,6 +186,12 @@ class Crossings:
     known: list[Condition]
 
 
+def hold(ctx: Context, project: Project) -> None:
+    """Take the project's alert lock (inside a write transaction) before reading its conditions: held until commit,
+    so another process's conditions are read after this transaction's write and states are committed."""
+    lock(ctx.session, f"alerts:{project.id}")
+
+
 _SECTION_OF = {"budget": "budget", "forecast": "budget", "late": "schedule", "risk": "schedule", "cash": "cash"}
 
 
@@ -189,27 +208,26 @@ def record(
     digest: bool,
     checked: Callable[[str], bool] = lambda key: True,
 ) -> Crossings:
-    """Update the project's alert states (inside a write transaction) and say which conditions are new.
+    """Update the project's alert states (inside a write transaction, under hold, taken before the conditions were
+    read) and say which conditions are new.
 
     For the digest, new means not yet in a digest; for an immediate alert, new means it has just started. Only
     states whose keys were checked (checked(key)) can recover: a condition not looked at this time stays as it was.
     """
     session = ctx.session
-    lock(session, f"alerts:{project.id}")
+    hold(ctx, project)
     states = {s.key: s for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
-    keys = {c.key for c in found}
+    keys = {key for c in found for key in (c.key, *c.implies)}
     started: set[str] = set()
-    for condition in found:
-        if condition.key.startswith("failed:"):
-            continue
-        state = states.get(condition.key)
+    for key in dict.fromkeys(key for c in found if not c.key.startswith("failed:") for key in (c.key, *c.implies)):
+        state = states.get(key)
         if state is None:
             insert_ignore(
                 session,
                 AlertState.__table__,
                 {
                     "project_id": project.id,
-                    "key": condition.key,
+                    "key": key,
                     "active": True,
                     "crossing": 1,
                     "since": ctx.today,
@@ -217,12 +235,12 @@ def record(
                     "detail": {},
                 },
             )
-            started.add(condition.key)
+            started.add(key)
         elif not state.active:
             state.active = True
             state.crossing += 1
             state.since = ctx.today
-            started.add(condition.key)
+            started.add(key)
     for key, state in states.items():
         if state.active and key not in keys and checked(key):
             state.active = False  # recovered: the next time it happens is a new crossing
@@ -253,6 +271,7 @@ def announce(ctx: Context, project: Project, sections: Iterable[str] = SECTIONS)
     looked = frozenset(sections)
     if not looked:
         return 0
+    hold(ctx, project)
     found = [c for c in conditions(ctx, project, looked) if c.key.startswith(IMMEDIATE)]
     crossings = record(
         ctx, project, found, digest=False, checked=lambda key: key.startswith(IMMEDIATE) and section_of(key) in looked

@@ -312,4 +312,6 @@ def undo_last(ctx: Context, args: UndoLast) -> Result:
         "undone": [{"audit_id": log.id, "tool": log.tool, "summary": log.summary} for log in logs],
         "changes": len(changes),
     }
+    if project is not None:  # the project's alert states follow the undo: a line it took back has recovered
+        data["project"] = project.code
     return Result(ok=True, text="\n".join([head, *lines, *alerts]), data=data, audit_id=entry.id)

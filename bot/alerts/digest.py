@@ -26,7 +26,7 @@ from storage.db import begin_write
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from storage.queries import outbox as oq
-from tools.alerts import SECTIONS, Crossings, conditions, record
+from tools.alerts import SECTIONS, Crossings, conditions, hold, record
 from tools.base import Context, Text
 from tools.labor import unlogged_days
 
@@ -114,6 +114,8 @@ def findings(session: Any, project: Project, *, day: date, remember: bool) -> Fi
     """What is wrong with the project on a day; with remember (inside a write transaction), which of it is new
     since the last digest is recorded, so the next digest does not repeat it."""
     ctx = _system_context(session, project, "zh", day)
+    if remember:
+        hold(ctx, project)  # read after any write in flight committed its alert states
     found = conditions(ctx, project)
     crossings = record(ctx, project, found, digest=True) if remember else Crossings(found, [])
     return Findings(crossings, unlogged_days(ctx, project))

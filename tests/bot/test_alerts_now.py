@@ -120,3 +120,24 @@ def test_each_write_tool_says_what_it_can_move() -> None:
     assert moves["update_task_progress"] == {"budget", "schedule"}
     assert moves["undo_last"] == {"budget", "schedule", "cash"}
     assert moves["add_worker"] == set()
+
+
+def test_back_from_over_budget_to_past_80_is_no_new_crossing_but_back_under_80_is(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    manager = _manager(make, site)
+    group = session.scalar(select(Chat.id).where(Chat.telegram_chat_id == -100200))
+
+    def lines() -> list[str]:
+        return [n.payload["text"].partition("：")[2] for n in _alerts(session) if n.chat_id == group]
+
+    assert _say(services, manager, "/cost 材料 8500").wrote  # 85%
+    assert _say(services, manager, "/cost 材料 2000").wrote  # 105%: over (the line and the project's total)
+    assert len(lines()) == 3
+    assert _say(services, manager, "/undo").wrote  # 85% again: still past 80%, never below it
+    assert _say(services, manager, "/cost 材料 100").wrote  # 86%
+    assert len(lines()) == 3
+    assert _say(services, manager, "/undo").wrote
+    assert _say(services, manager, "/undo").wrote  # nothing spent: the 80% line has recovered
+    assert _say(services, manager, "/cost 材料 9000").wrote  # 90%: the next crossing
+    assert len(lines()) == 4 and "超过 80% 预警线" in lines()[-1]

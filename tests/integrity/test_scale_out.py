@@ -14,19 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.channels.telegram.process import APOLOGY
 from storage.models import AuditLog, Chat, InboxUpdate, LaborEntry, Notification, Role, Worker
 from tests.integrity.replies import Sent, answered, write_reply
+from tests.integrity.webhook import START_TIMEOUT, Bot, Telegram, bot_env, wait_until
 from tests.support.factories import Factory
 from tests.support.fake_telegram import FakeTelegram, message_update
 from tools.base import CONFLICT, INTERNAL
@@ -54,13 +50,8 @@ READ_EVERY = 25  # every 25th message is a question: 40 reads, 960 writes
 BOTH_EVERY = 10  # every 10th update is posted to both processes
 VICTIM = range(301, 351)  # posted to the second process only, just before it is killed
 ALONE = range(351, 651)  # posted while the second process is down: the first one takes them
-SECRET = "scale_out-Secret"
-URL = "https://bot.example.test/tg/hook"
-POSTERS = 8  # concurrent HTTP posts (Telegram opens up to 40 connections)
 MAX_TWICE = CHATS  # replies a SIGKILL can catch between the send and its "sent" mark: one per chat worker at most
-START_TIMEOUT = 120.0
 FINISH_TIMEOUT = 240.0
-SITEBOT = Path(sys.executable).with_name("sitebot")
 
 
 def messages(today: date) -> list[Sent]:
@@ -78,105 +69,16 @@ def messages(today: date) -> list[Sent]:
     return sent
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Bot:
-    """One `sitebot run` in webhook mode as a subprocess, on its own port, its log in a file."""
-
-    def __init__(self, name: str, env: dict[str, str], cwd: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.env = {**env, "SITEBOT_WEBHOOK_PORT": str(self.port)}
-        self.cwd = cwd
-        self.process: subprocess.Popen[bytes] | None = None
-        self.runs = 0
-
-    def start(self) -> None:
-        self.runs += 1
-        with (self.cwd / f"{self.name}{self.runs}.log").open("wb") as output:
-            self.process = subprocess.Popen(
-                [str(SITEBOT), "run"], env=self.env, cwd=self.cwd, stdout=output, stderr=subprocess.STDOUT
-            )
-
-    def listening(self) -> bool:
-        assert self.process is not None and self.process.poll() is None, f"{self.name} exited\n{self.logs()}"
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    def signal(self, number: int, timeout: float = 60.0) -> int:
-        assert self.process is not None
-        self.process.send_signal(number)
-        code = self.process.wait(timeout)  # reaped: its leases and claims are seen as a dead process's
-        self.process = None
-        return code
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(30)
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.cwd.glob(f"{self.name}*.log")))
-
-
 @pytest.fixture
 def bots(db_url: str, tmp_path: Path) -> Iterator[tuple[Bot, Bot, FakeTelegram]]:
     with FakeTelegram() as api:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "SITEBOT_DATABASE_URL": db_url,
-            "SITEBOT_TELEGRAM_TOKEN": api.token,
-            "SITEBOT_TELEGRAM_API_URL": api.api_url,
-            "SITEBOT_TIMEZONE": ZONE,
-            "SITEBOT_WEBHOOK_URL": URL,
-            "SITEBOT_WEBHOOK_SECRET": SECRET,
-            "SITEBOT_WEBHOOK_LISTEN": "127.0.0.1",
-            "SITEBOT_RATE_LIMIT_PER_MINUTE": "0",  # 100 messages per user in seconds: this test is not about pace
-        }
+        env = bot_env(db_url, api, tmp_path, ZONE)
         first, second = Bot("a", env, tmp_path), Bot("b", env, tmp_path)
         try:
             yield first, second, api
         finally:
             first.stop()
             second.stop()
-
-
-def wait_until(done: Callable[[], bool], timeout: float, what: str, *bots: Bot) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}\n" + "\n".join(b.logs() for b in bots))
-        for bot in bots:
-            assert bot.process is not None and bot.process.poll() is None, f"{bot.name} exited\n{bot.logs()}"
-        time.sleep(0.2)
-
-
-class Telegram:
-    """Posts updates to the processes' webhooks as Telegram does: JSON, the secret header, retried until 200."""
-
-    def __init__(self) -> None:
-        self.client = httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=2 * POSTERS))
-        self.answers: Counter[int] = Counter()
-
-    def post(self, bot: Bot, update: dict[str, Any]) -> None:
-        url = f"http://127.0.0.1:{bot.port}/tg/hook"
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
-        answer = self.client.post(url, json=update, headers=headers)
-        self.answers[answer.status_code] += 1
-        assert answer.status_code == 200, f"update {update['update_id']} to {bot.name}: {answer.status_code}"
-
-    def post_all(self, jobs: list[tuple[Bot, dict[str, Any]]]) -> None:
-        with ThreadPoolExecutor(POSTERS) as pool:
-            for future in [pool.submit(self.post, bot, update) for bot, update in jobs]:
-                future.result()
 
 
 def out_of_order(api: FakeTelegram, sent: list[Sent], today: date) -> int:
@@ -191,6 +93,46 @@ def out_of_order(api: FakeTelegram, sent: list[Sent], today: date) -> int:
         if update_id is not None and update_id not in seen.get(call.chat_id, []):
             seen.setdefault(call.chat_id, []).append(update_id)
     return sum(1 for ids in seen.values() for i, u in enumerate(ids) if any(u > later for later in ids[i + 1 :]))
+
+
+def twice_by_cause(api: FakeTelegram, sent: list[Sent], today: date, killed_at: float) -> Counter[str]:
+    """Each write reply sent more than once, by what explains it: the first copy went out before the SIGKILL and the
+    next after it (the killed process sent it and died before marking it sent), or anything else."""
+    expected = {(s.chat, write_reply(s, today)): s.update_id for s in sent if s.worker is not None}
+    times: dict[int, list[float]] = {}
+    for call in api.calls("sendMessage"):
+        if call.status != 200:
+            continue
+        update_id = next(
+            (u for (chat, prefix), u in expected.items() if chat == call.chat_id and call.text.startswith(prefix)), None
+        )
+        if update_id is not None:
+            times.setdefault(update_id, []).append(call.at)
+    causes: Counter[str] = Counter()
+    for update_id, at in times.items():
+        for earlier, later in zip(sorted(at), sorted(at)[1:], strict=False):
+            cause = "sigkill window" if earlier < killed_at <= later else "other"
+            causes[cause] += 1
+            log.info(  # the first copy's distance to the kill: how wide the window it fell in was at least
+                f"update {update_id} answered twice ({cause}): {(killed_at - earlier) * 1000:.0f} ms before the "
+                f"kill and {(later - killed_at) * 1000:.0f} ms after it"
+            )
+    return causes
+
+
+def mark_delays(api: FakeTelegram, session: Session) -> list[float]:
+    """Seconds from each reply reaching Telegram to its "sent" mark (sent_at): the window a SIGKILL can fall in."""
+    arrived = {call.message_id: call.at for call in api.calls("sendMessage") if call.status == 200}
+    rows = session.execute(
+        select(Notification.message_id, Notification.sent_at).where(
+            Notification.kind == "reply", Notification.status == "sent"
+        )
+    )
+    return sorted(
+        sent_at.timestamp() - arrived[message_id]
+        for message_id, sent_at in rows
+        if message_id in arrived and sent_at is not None
+    )
 
 
 def digest_at(now: datetime) -> str:
@@ -232,7 +174,7 @@ def test_two_webhook_processes_and_a_sigkill_write_answer_and_digest_once(
     try:
         run_the_traffic(first, second, api, telegram, sent, updates, groups, session, today)
     finally:
-        telegram.client.close()
+        telegram.close()
 
 
 def run_the_traffic(
@@ -269,6 +211,7 @@ def run_the_traffic(
     telegram.post_all([(second, updates[u]) for u in VICTIM])  # stored by the second process (it answered 200)
     by_write, _ = answered(api, sent, today)
     victims_left = sum(1 for u in VICTIM if u in {s.update_id for s in writes} and u not in by_write)
+    killed_at = time.time()
     second.signal(signal.SIGKILL)
     killed = time.monotonic()
     before_kill = len(api.sent_texts())
@@ -303,10 +246,15 @@ def run_the_traffic(
     entries = Counter(
         session.execute(select(Worker.name, LaborEntry.work_date).join(Worker, Worker.id == LaborEntry.worker_id))
     )
+    delays = mark_delays(api, session)
+    causes = twice_by_cause(api, sent, today, killed_at)
     log.info(  # the figures, for the record (pytest -o log_cli=true --log-cli-level=INFO)
         f"scale-out test: {UPDATES} updates ({len(writes)} writes), {len(both)} posted to both, {len(VICTIM)} to "
         f"the killed process ({victims_left} of its writes unanswered at the kill), {telegram.answers} HTTP answers; "
-        f"{before_kill} replies before the kill, {len(replies)} in all, {twice} sent twice, "
+        f"{before_kill} replies before the kill, {len(replies)} in all, {twice} sent twice "
+        f"({dict(causes)}), sent mark after the send: median "
+        f"{delays[len(delays) // 2] * 1000:.0f} ms, p99 {delays[len(delays) * 99 // 100] * 1000:.0f} ms, "
+        f"max {delays[-1] * 1000:.0f} ms; "
         f"{out_of_order(api, sent, today)} answered before an earlier write of their chat; "
         f"{sum(entries.values())} entries; start {ready - started:.1f}s, posting {posted - ready:.1f}s, "
         f"all answered {done - ready:.1f}s after both listened ({done - killed:.1f}s after the kill)"
@@ -326,6 +274,7 @@ def run_the_traffic(
     unclear = (APOLOGY.render("zh"), INTERNAL.render("zh"), CONFLICT.render("zh"), "已经记过")
     assert not [text for text in replies if any(words in text for words in unclear)]
     assert twice <= MAX_TWICE, f"{twice} replies were sent twice"
+    assert causes["other"] == 0, causes  # no peer took over a live process's send, no retry after a delivery
     # the two schedulers (and the restart's catch-up) queued and sent one digest per bound chat
     digests = Counter(call.chat_id for call in api.calls("sendMessage") if call.chat_id in groups)
     assert digests == Counter({group: 1 for group in groups})
@@ -337,13 +286,8 @@ def test_a_second_poller_for_the_same_token_refuses_to_start_until_the_first_is_
 ) -> None:
     with FakeTelegram() as api:
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "SITEBOT_DATABASE_URL": db_url,
-            "SITEBOT_TELEGRAM_TOKEN": api.token,
-            "SITEBOT_TELEGRAM_API_URL": api.api_url,
-            "SITEBOT_TIMEZONE": ZONE,
-        }
+            key: value for key, value in bot_env(db_url, api, tmp_path, ZONE).items() if "WEBHOOK" not in key
+        }  # polling
         first, second, third = (Bot(name, env, tmp_path) for name in ("p", "q", "r"))
         try:
             first.start()

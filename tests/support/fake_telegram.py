@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 BOT_ID = 123
 TOKEN = f"{BOT_ID}:ABC"
 BOT_USERNAME = "sitebot_test_bot"
+_SENDS = {"sendMessage", "sendPhoto", "sendDocument"}
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Call:
     params: dict[str, str]
     files: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)  # part name → (filename, content)
     status: int = 200  # what the fake answered: a scripted failure is recorded too
+    at: float = field(default_factory=time.time)  # when it arrived (wall clock, comparable with the database's)
+    message_id: int | None = None  # the message it created or edited
 
     def __getitem__(self, key: str) -> str:
         return self.params[key]
@@ -82,6 +85,7 @@ class FakeTelegram:
         self._calls: list[Call] = []
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, _Failure] = {}
+        self._blocked: set[int] = set()  # chats whose every message is refused with 403 (they blocked the bot)
         self._lock = threading.Lock()
         self._message_id = 1000
         self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
@@ -135,6 +139,11 @@ class FakeTelegram:
         with self._lock:
             self._failures[method] = _Failure(times, status, description, retry_after)
 
+    def block(self, chat_id: int) -> None:
+        """From now on every message to this chat is refused with 403, as Telegram does once it blocked the bot."""
+        with self._lock:
+            self._blocked.add(chat_id)
+
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if method is None or call.method == method]
@@ -173,6 +182,9 @@ class FakeTelegram:
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
+            if call.method in _SENDS and int(call.params.get("chat_id") or 0) in self._blocked:
+                call.status = 403
+                return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         if call.method == "getMe":
             return 200, {
                 "ok": True,
@@ -208,7 +220,7 @@ class FakeTelegram:
             with self._lock:
                 self.webhook = {}
             return 200, {"ok": True, "result": True}
-        if call.method in {"sendMessage", "sendDocument", "sendPhoto"}:
+        if call.method in _SENDS:
             return 200, {"ok": True, "result": self._message(call)}
         if call.method == "editMessageText":
             return 200, {"ok": True, "result": self._message(call, message_id=int(call.params.get("message_id", 0)))}
@@ -238,6 +250,7 @@ class FakeTelegram:
             with self._lock:
                 self._message_id += 1
                 message_id = self._message_id
+        call.message_id = message_id
         chat_id = int(call.params["chat_id"])
         message: dict[str, Any] = {
             "message_id": message_id,

@@ -1,18 +1,24 @@
 """Sending the outbox through the Bot API: replies, edits for pressed buttons, digests and alerts, each once.
 
-A message is claimed (pending → sending) before it is sent and marked sent after; a process that dies in between
-leaves it `sending`, and it is sent again (at least once: a reply is never lost). Failures are retried with
-backoff (or after Telegram's RetryAfter); a chat that blocked the bot (403) or a message Telegram rejects (400)
-is given up at once.
+A message is claimed (pending → sending) just before it is sent (a reply: by the transaction that queued it, which
+the process that handled the update follows with the send at once) and marked sent right after Telegram's answer, each
+in a transaction of its own on the outbox's own threads (never queued behind the handling of messages); a process
+that dies in between leaves it `sending`, and it is sent again (at least once: a reply is never lost). Claiming one
+message at a time keeps a claim as young as its send, so a peer never takes over a message a live process still
+has (SENDING_LEASE). Failures are retried with backoff (or after Telegram's RetryAfter); a chat that blocked the
+bot (403) or a message Telegram rejects (400) is given up at once, and a blocked chat's other messages are given up
+without being tried.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter
@@ -22,6 +28,7 @@ from bot import metrics, render
 from bot.services import Services, dead_processes
 from storage.db import begin_write
 from storage.models import Chat, Notification
+from storage.queries import chats as cq
 from storage.queries import outbox as oq
 from storage.queries import pending as pq
 
@@ -29,6 +36,17 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6  # a message that failed this often is given up (status failed)
 MAX_BACKOFF = timedelta(minutes=10)
+BLOCKED = "blocked"  # last_error of a message given up untried: its chat blocked the bot
+# Outcomes ("sent" marks) run on threads of their own, behind neither the event loop's default threads, which
+# handle messages (a second each on a loaded machine), nor the claims: the time between Telegram's answer and the
+# mark is the window a crash sends a message twice.
+_MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-mark")
+_CLAIMS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-claim")
+_T = TypeVar("_T")
+
+
+async def _on(threads: ThreadPoolExecutor, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(threads, lambda: function(*args, **kwargs))
 
 
 @dataclass
@@ -51,37 +69,43 @@ class Job:
     files: list[tuple[str, str, bytes]]
 
 
-def _claim(
+def _due(
     services: Services,
     *,
     chat_row: int | None = None,
     update_id: int | None = None,
     kind: str | None = None,
     limit: int = 100,
-) -> list[Job]:
+) -> list[int]:
+    """The ids of the messages due now (a read: each is claimed only when its turn to be sent comes)."""
+    with services.sessions() as session:
+        dead = dead_processes(oq.claim_owners(session=session))
+        now = services.clock()
+        due = oq.due(session=session, now=now, chat_id=chat_row, update_id=update_id, kind=kind, dead=dead, limit=limit)
+        return [note.id for note, _chat in due]
+
+
+def _claim(services: Services, note_id: int) -> Job | None:
+    """Take one message for sending, in a transaction of its own; None if a peer took it, it is no longer due, or
+    its chat blocked the bot (then it is given up untried)."""
     now = services.clock()
-    jobs: list[Job] = []
     with services.sessions() as session:
         begin_write(session)
         dead = dead_processes(oq.claim_owners(session=session))
-        due = oq.due(session=session, now=now, chat_id=chat_row, update_id=update_id, kind=kind, dead=dead, limit=limit)
-        for note, chat in due:
-            if not oq.claim(session=session, notification_id=note.id, now=now, owner=services.owner, dead=dead):
-                continue
-            files = [(f.filename, f.mime, f.content) for f in oq.files_of(session=session, notification_id=note.id)]
-            jobs.append(
-                Job(
-                    note.id,
-                    note.kind,
-                    chat.telegram_chat_id,
-                    dict(note.payload),
-                    note.reply_to,
-                    note.attempts + 1,
-                    files,
-                )
-            )
+        if not oq.claim(session=session, notification_id=note_id, now=now, owner=services.owner, dead=dead):
+            session.rollback()
+            return None
+        note = session.get(Notification, note_id)
+        assert note is not None
+        chat = session.get(Chat, note.chat_id)
+        if chat is None or chat.blocked_at is not None:
+            oq.finish(session=session, notification_id=note_id, status="failed", now=now, error=BLOCKED)
+            session.commit()
+            return None
+        files = [(f.filename, f.mime, f.content) for f in oq.files_of(session=session, notification_id=note.id)]
+        job = Job(note.id, note.kind, chat.telegram_chat_id, dict(note.payload), note.reply_to, note.attempts, files)
         session.commit()
-    return jobs
+        return job
 
 
 def _finish(
@@ -92,10 +116,17 @@ def _finish(
     message_id: int | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
+    blocked: bool = False,
 ) -> None:
+    """Record a send's outcome; blocked: the chat blocked the bot (403), it gets nothing more until someone writes
+    there again."""
     now = services.clock()
     with services.sessions() as session:
         begin_write(session)
+        if blocked:
+            chat = cq.chat_by_telegram_id(session=session, telegram_chat_id=job.telegram_chat_id)
+            if chat is not None:
+                chat.blocked_at = now
         oq.finish(
             session=session,
             notification_id=job.note_id,
@@ -170,28 +201,30 @@ async def send_due(
 ) -> Sent:
     """Send what the outbox holds (of one chat, one update or one kind, if given), oldest first."""
     outcome = Sent()
-    for job in await asyncio.to_thread(_claim, services, chat_row=chat_row, update_id=update_id, kind=kind):
-        said = await send_job(services, bot, job)
-        setattr(outcome, said, getattr(outcome, said) + 1)
+    for note_id in await asyncio.to_thread(_due, services, chat_row=chat_row, update_id=update_id, kind=kind):
+        job = await _on(_CLAIMS, _claim, services, note_id)
+        if job is not None:
+            said = await send_job(services, bot, job)
+            setattr(outcome, said, getattr(outcome, said) + 1)
     return outcome
 
 
 async def send_job(services: Services, bot: ExtBot[Any], job: Job) -> Literal["sent", "retry", "failed"]:
-    """Send one claimed message and record the outcome: sent, to be retried (backoff, RetryAfter) or given up."""
+    """Send one claimed message (a reply is claimed by the transaction that queued it) and record the outcome:
+    sent, to be retried (backoff, Telegram's RetryAfter) or given up."""
     try:
         message_id = await _deliver(bot, job)
     except RetryAfter as error:
         wait = error.retry_after if isinstance(error.retry_after, int | float) else error.retry_after.total_seconds()
         retry_at = services.clock() + timedelta(seconds=float(wait))
         log.warning("outbox %s: Telegram asks to wait %ss", job.note_id, wait)
-        await asyncio.to_thread(_finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
+        await _on(_MARKS, _finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
         metrics.notification(job.kind, "retry")
         return "retry"
     except (Forbidden, BadRequest) as error:  # blocked, removed, or a message Telegram will never take
         log.warning("outbox %s to chat %s failed for good: %s", job.note_id, job.telegram_chat_id, type(error).__name__)
-        await asyncio.to_thread(_finish, services, job, "failed", error=type(error).__name__)
-        if isinstance(error, Forbidden):
-            await asyncio.to_thread(_mark_blocked, services, job.telegram_chat_id)
+        blocked = isinstance(error, Forbidden)
+        await _on(_MARKS, _finish, services, job, "failed", error=type(error).__name__, blocked=blocked)
         metrics.notification(job.kind, "failed")
         return "failed"
     except Exception as error:
@@ -204,7 +237,8 @@ async def send_job(services: Services, bot: ExtBot[Any], job: Job) -> Literal["s
             job.attempts,
             type(error).__name__,
         )
-        await asyncio.to_thread(
+        await _on(
+            _MARKS,
             _finish,
             services,
             job,
@@ -214,23 +248,11 @@ async def send_job(services: Services, bot: ExtBot[Any], job: Job) -> Literal["s
         )
         metrics.notification(job.kind, "failed" if give_up else "retry")
         return "failed" if give_up else "retry"
-    await asyncio.to_thread(_finish, services, job, "sent", message_id=message_id)
+    await _on(_MARKS, _finish, services, job, "sent", message_id=message_id)
     metrics.notification(job.kind, "sent")
     if job.kind in ("digest", "alert"):  # replies are logged with their message's line
         log.info("%s %s sent", job.kind, job.note_id, extra={"chat": job.telegram_chat_id, "outcome": "sent"})
     return "sent"
-
-
-def _mark_blocked(services: Services, telegram_chat_id: int) -> None:
-    """A chat that blocked the bot gets nothing more until someone writes there again."""
-    from storage.queries import chats as cq
-
-    with services.sessions() as session:
-        begin_write(session)
-        chat = cq.chat_by_telegram_id(session=session, telegram_chat_id=telegram_chat_id)
-        if chat is not None:
-            chat.blocked_at = services.clock()
-        session.commit()
 
 
 def pending_rows(services: Services) -> list[tuple[Notification, Chat]]:
