@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from pypinyin import Style, lazy_pinyin
-from rapidfuzz import fuzz
-from sqlalchemy import select
+from rapidfuzz import fuzz, process
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
 
-from storage.models import BudgetLine, Membership, Project, ProjectWorker, Task, Worker
+from storage.models import BudgetLine, Membership, NameKey, Project, ProjectWorker, Task, Worker
+from storage.names import has_pending_changes, marker, names_of, pinyin_keys, project_names, worker_names
+from storage.names import norm as _norm
 from tools.base import Context, Text, ToolError
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 
@@ -29,18 +31,6 @@ CENT = Decimal("0.01")
 class Candidate(Generic[T]):
     item: T
     names: tuple[str, ...]  # display name first, then aliases
-
-
-@lru_cache(maxsize=4096)
-def pinyin_keys(text: str) -> tuple[str, str]:
-    """Full toneless pinyin and initials of a name: 张三 → ('zhangsan', 'zs')."""
-    full = "".join(lazy_pinyin(text)).casefold().replace(" ", "")
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).casefold().replace(" ", "")
-    return full, initials
-
-
-def _norm(text: str) -> str:
-    return "".join(text.split()).casefold()
 
 
 def match(query: str, candidates: Sequence[Candidate[T]]) -> tuple[list[T], list[str]]:
@@ -101,18 +91,134 @@ def _shown(candidate: Candidate[Any]) -> str:
 def pick(ctx: Context, kind: str, name: str, candidates: Sequence[Candidate[T]]) -> T:
     """The one row a name means, or a translated error naming the candidates."""
     found, near = match(name, candidates)
+    return _decide(ctx, kind, name, [c for c in candidates if c.item in found], near, lambda _limit: candidates)
+
+
+def _decide(
+    ctx: Context,
+    kind: str,
+    name: str,
+    found: Sequence[Candidate[T]],
+    near: Sequence[str],
+    known: Callable[[int], Sequence[Candidate[Any]]],
+) -> T:
+    """The one sure match, else an error: the matches to choose from, names to suggest, or (when there are few)
+    every candidate; known(limit) gives the candidates, read only when the error needs them."""
     kind_text = _KIND[kind].render(ctx.language)
     if len(found) == 1:
-        return found[0]
+        return found[0].item
     if found:
-        names = "、".join(_shown(c) for c in candidates if c.item in found)
+        names = "、".join(_shown(c) for c in found)
         raise ToolError(_AMBIGUOUS, name=name[:40], kind=kind_text, options=names)
     message = _UNKNOWN.render(ctx.language, kind=kind_text, name=name[:40])
     if near:
         message += " " + _DID_YOU_MEAN.render(ctx.language, options="、".join(near))
-    elif 0 < len(candidates) <= 12:
-        message += " " + _KNOWN.render(ctx.language, options="、".join(c.names[0] for c in candidates))
+    else:
+        candidates = known(13)
+        if 0 < len(candidates) <= 12:
+            message += " " + _KNOWN.render(ctx.language, options="、".join(c.names[0] for c in candidates))
     raise ToolError(Text(message, message))
+
+
+# -- names found by index ------------------------------------------------------------------
+
+_FUZZY: dict[tuple[int, str, str], tuple[int, dict[int, list[tuple[str, str, str]]]]] = {}
+_FUZZY_LOCK = threading.Lock()
+
+
+def _fuzzy_index(session: Session, kind: str) -> dict[int, list[tuple[str, str, str]]] | None:
+    """Every worker's or project's (name, norm, pinyin), built once per process and kept until the change marker
+    moves; None while this session has uncommitted name changes (an index built now could keep rolled-back
+    names)."""
+    if has_pending_changes(session):
+        return None
+    bind = session.get_bind()
+    key = (id(bind), str(getattr(bind, "url", "")), kind)
+    version = marker(session)  # read before the names: a change committed in between only costs a rebuild
+    if has_pending_changes(session):  # the marker's read flushed this session's own changes
+        return None
+    with _FUZZY_LOCK:
+        cached = _FUZZY.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    index = names_of(session, kind)
+    with _FUZZY_LOCK:
+        _FUZZY[key] = (version, index)
+    return index
+
+
+@dataclass
+class _Indexed(Generic[T]):
+    """The candidates a name may mean (rows of model within scope, in order), found through name_key: a look-up
+    reads the rows a name matches, not every candidate."""
+
+    session: Session
+    kind: str
+    model: Any
+    scope: Select[Any] | None  # ids the user may mean; None: every row
+    order: Any
+    names: Callable[[T], tuple[str, ...]]
+
+    def _query(self) -> Select[Any]:
+        query = select(self.model)
+        if self.scope is not None:
+            query = query.where(self.model.id.in_(self.scope))
+        return query.order_by(self.order)
+
+    def where(self, condition: ColumnElement[bool]) -> list[Candidate[T]]:
+        keyed = select(NameKey.ref_id).where(NameKey.kind == self.kind, condition)
+        rows = self.session.scalars(self._query().where(self.model.id.in_(keyed)))
+        return [Candidate(row, self.names(row)) for row in rows]
+
+    def first(self, limit: int) -> list[Candidate[T]]:
+        return [Candidate(row, self.names(row)) for row in self.session.scalars(self._query().limit(limit))]
+
+    def near(self, query: str, query_pinyin: str) -> list[str]:
+        """Names (shown) of up to three candidates like the typed one, by characters or by sound, best first."""
+        ids_query = select(self.model.id)
+        if self.scope is not None:
+            ids_query = ids_query.where(self.model.id.in_(self.scope))
+        ids = list(self.session.scalars(ids_query.order_by(self.order)))
+        index = _fuzzy_index(self.session, self.kind)
+        if index is None or any(i not in index for i in ids):
+            index = names_of(self.session, self.kind, ids)
+        owners: list[int] = []
+        norms: list[str] = []
+        sounds: list[str] = []
+        for position, ref in enumerate(ids):
+            for _name, normal, full in index.get(ref, ()):
+                owners.append(position)
+                norms.append(normal)
+                sounds.append(full)
+        # As match's _similarity, over every candidate at once: only scores above the bar can be suggested.
+        best: dict[int, float] = {}
+        for typed, choices, scorer in ((query, norms, fuzz.WRatio), (query_pinyin, sounds, fuzz.ratio)):
+            for _choice, score, at in process.extract(
+                typed, choices, scorer=scorer, score_cutoff=FUZZY_SUGGEST, limit=None
+            ):
+                best[owners[at]] = max(best.get(owners[at], 0.0), score)
+        ranked = sorted(((score, position) for position, score in best.items()), reverse=True)[:3]
+        return [index[ids[position]][0][0] for _score, position in ranked]
+
+
+def _pick_indexed(ctx: Context, kind: str, name: str, source: _Indexed[T]) -> T:
+    """pick, with match's steps as indexed look-ups: exact or alias, then pinyin, then near names."""
+    q = _norm(name)
+    if not q:
+        return _decide(ctx, kind, name, [], [], source.first)
+    exact = source.where(NameKey.norm == q)
+    if exact:
+        return _decide(ctx, kind, name, exact, [], source.first)
+    q_full = pinyin_keys(q)[0]
+    sounds_alike = source.where(NameKey.pinyin == q_full)
+    if q.isascii():
+        # Typed in pinyin (no IME): "lisi" or the initials "ls" mean 李四.
+        by_pinyin = sounds_alike or (source.where(NameKey.initials == q) if len(q) >= 2 else [])
+        if by_pinyin:
+            return _decide(ctx, kind, name, by_pinyin, [], source.first)
+    # Other characters with the same sound (李思 for 李四) are offered, never taken: nothing is corrected silently.
+    suggestions = [c.names[0] for c in sounds_alike] + source.near(q, q_full)
+    return _decide(ctx, kind, name, [], list(dict.fromkeys(suggestions))[:3], source.first)
 
 
 # -- projects ----------------------------------------------------------------------------
@@ -132,47 +238,60 @@ def visible_projects(ctx: Context) -> list[Project]:
     return list(ctx.session.scalars(query))
 
 
+def _visible(ctx: Context) -> _Indexed[Project]:
+    scope = None if ctx.user.is_admin else select(Membership.project_id).where(Membership.user_id == ctx.user.id)
+    return _Indexed(
+        ctx.session, "project", Project, scope, Project.code, lambda p: project_names(p.code, p.name, p.aliases)
+    )
+
+
 def project(ctx: Context, name: str | None) -> Project:
     """The project a name means, among those the user can see; else the chat's default."""
-    projects = visible_projects(ctx)
-    if not projects:
+    source = _visible(ctx)
+    if not source.first(1):
         raise ToolError(_NO_PROJECT)
-    candidates = [Candidate(p, (p.code, p.name, *p.aliases)) for p in projects]
     if name:
-        return pick(ctx, "project", name, candidates)
+        return _pick_indexed(ctx, "project", name, source)
     if ctx.project_code:
-        for p in projects:
-            if p.code == ctx.project_code:
-                return p
-    if len(projects) == 1:
-        return projects[0]
+        default = ctx.session.scalars(source._query().where(Project.code == ctx.project_code)).first()
+        if default is not None:
+            return default
+    few = source.first(2)
+    if len(few) == 1:
+        return few[0].item
+    projects = visible_projects(ctx)
     raise ToolError(_WHICH_PROJECT, options="、".join(f"{p.code} {p.name}" for p in projects))
 
 
 # -- workers, tasks, categories ------------------------------------------------------------
 
 
-def workers_on(ctx: Context, project_row: Project | None) -> list[Worker]:
-    """The workers on a project's books, or on the books of every project the user can see."""
+def _on_books(ctx: Context, project_row: Project | None) -> Select[Any]:
+    """Ids of the workers on a project's books, or on the books of every project the user can see."""
     # An IN over the assignments, not DISTINCT over the join: PostgreSQL cannot compare json columns.
     on_books = select(ProjectWorker.worker_id)
     if project_row is not None:
         on_books = on_books.where(ProjectWorker.project_id == project_row.id)
     elif not ctx.user.is_admin:
-        on_books = on_books.where(ProjectWorker.project_id.in_([p.id for p in visible_projects(ctx)]))
+        member_of = select(Membership.project_id).where(Membership.user_id == ctx.user.id)
+        on_books = on_books.where(ProjectWorker.project_id.in_(member_of))
+    return on_books
+
+
+def workers_on(ctx: Context, project_row: Project | None) -> list[Worker]:
+    """The workers on a project's books, or on the books of every project the user can see."""
+    on_books = _on_books(ctx, project_row)
     return list(ctx.session.scalars(select(Worker).where(Worker.id.in_(on_books)).order_by(Worker.id)))
 
 
 def _worker_names(w: Worker) -> tuple[str, ...]:
-    """A worker's names; two of one name are told apart by the tail of a number (张三 #1234)."""
-    names = (w.name, *w.aliases)
-    return (*names, f"{w.name}{w.id_tail}", f"{w.name}#{w.id_tail}") if w.id_tail else names
+    return worker_names(w.name, w.aliases, w.id_tail)
 
 
 def worker(ctx: Context, name: str, project_row: Project | None = None) -> Worker:
     """The worker a name means among those on the project's books (never another project's people)."""
-    candidates = workers_on(ctx, project_row)
-    return pick(ctx, "worker", name, [Candidate(w, _worker_names(w)) for w in candidates])
+    source = _Indexed(ctx.session, "worker", Worker, _on_books(ctx, project_row), Worker.id, _worker_names)
+    return _pick_indexed(ctx, "worker", name, source)
 
 
 def task(ctx: Context, project_row: Project, name: str) -> Task:
