@@ -82,19 +82,23 @@ def build(path: Path, projects: int, workers: int) -> Engine:
     return engine
 
 
-def median_ms(factory: sessionmaker[Session], user: str, call: Callable[[Context], object], runs: int) -> float:
-    """The median time of call in a fresh session per run (as each message has), after one warm-up run."""
-    times = []
+def medians_ms(
+    factories: list[sessionmaker[Session]], user: str, call: Callable[[Context], object], runs: int
+) -> list[float]:
+    """The median time of call on each database, in a fresh session per run (as each message has), after a
+    warm-up run; the databases take turns, so a busy moment of the machine weighs on both alike."""
+    times: list[list[float]] = [[] for _ in factories]
     for attempt in range(runs + 1):
-        with factory() as session:
-            ctx = Context(session=session, user=session.scalars(select(User).where(User.name == user)).one())
-            ctx.today, ctx.project_code = TODAY, "P0001"
-            start = time.perf_counter()
-            with contextlib.suppress(ToolError):  # a typo's answer is a "did you mean" error
-                call(ctx)
-            if attempt:
-                times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for factory, spent in zip(factories, times, strict=True):
+            with factory() as session:
+                ctx = Context(session=session, user=session.scalars(select(User).where(User.name == user)).one())
+                ctx.today, ctx.project_code = TODAY, "P0001"
+                start = time.perf_counter()
+                with contextlib.suppress(ToolError):  # a typo's answer is a "did you mean" error
+                    call(ctx)
+                if attempt:
+                    spent.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(spent) for spent in times]
 
 
 def _project(ctx: Context) -> Project:
@@ -137,14 +141,12 @@ def main() -> None:
             engine = build(Path(folder) / f"{label}.db", projects, workers)
             print(f"{label}: {projects} projects, {workers} workers built in {time.perf_counter() - start:.1f} s")
             sizes[label] = engine
-        results: dict[str, dict[str, float]] = {}
-        for label, engine in sizes.items():
-            factory = make_session_factory(engine)
-            results[label] = {name: median_ms(factory, user, call, args.runs) for name, user, call in PATHS}
+        factories = [make_session_factory(engine) for engine in sizes.values()]
+        results = {name: medians_ms(factories, user, call, args.runs) for name, user, call in PATHS}
         print(f"\n{'path':34} {'10 workers':>11} {'10,000 / 3,000':>15} {'ratio':>7}")
         worst = 0.0
         for name, _user, _call in PATHS:
-            small, large = results["small"][name], results["large"][name]
+            small, large = results[name]
             ratio = large / small
             worst = max(worst, ratio)
             print(f"{name:34} {small:9.3f}ms {large:13.3f}ms {ratio:6.1f}×")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import BudgetLine, Membership, NameKey, Project, ProjectWorker, Task, Worker
@@ -155,29 +155,48 @@ class _Indexed(Generic[T]):
     session: Session
     kind: str
     model: Any
-    scope: Select[Any] | None  # ids the user may mean; None: every row
+    scope: ColumnElement[bool] | None  # which rows the user may mean (an EXISTS on the row); None: every row
     order: Any
     names: Callable[[T], tuple[str, ...]]
+    # The same rows as scope, as the database should read them to list them: an IN over a short list of ids when
+    # the scope is small (one project's books), else scope itself (EXISTS, read in order until the limit).
+    listing: ColumnElement[bool] | None = None
 
-    def _query(self) -> Select[Any]:
+    def _query(self, listing: bool = False) -> Select[Any]:
         query = select(self.model)
-        if self.scope is not None:
-            query = query.where(self.model.id.in_(self.scope))
+        condition = self.listing if listing and self.listing is not None else self.scope
+        if condition is not None:
+            query = query.where(condition)
         return query.order_by(self.order)
 
-    def where(self, condition: ColumnElement[bool]) -> list[Candidate[T]]:
-        keyed = select(NameKey.ref_id).where(NameKey.kind == self.kind, condition)
-        rows = self.session.scalars(self._query().where(self.model.id.in_(keyed)))
-        return [Candidate(row, self.names(row)) for row in rows]
+    def matching(self, q: str, q_full: str) -> tuple[list[Candidate[T]], list[Candidate[T]], list[Candidate[T]]]:
+        """The candidates with a name equal to q, with one sounding as q_full, with one's initials q, each in
+        order: one indexed query for the keys, one for the rows they name."""
+        # kind inside each term: each is then one index's search (SQLite would otherwise scan the kind)
+        terms = (NameKey.norm == q, NameKey.pinyin == q_full, NameKey.initials == q)
+        keys = select(NameKey.ref_id, NameKey.norm, NameKey.pinyin, NameKey.initials).where(
+            or_(*(and_(NameKey.kind == self.kind, term) for term in terms))
+        )
+        hits: dict[int, list[tuple[str, str, str]]] = {}
+        for ref_id, normal, full, initials in self.session.execute(keys):
+            hits.setdefault(ref_id, []).append((normal, full, initials))
+        found: tuple[list[Candidate[T]], list[Candidate[T]], list[Candidate[T]]] = ([], [], [])
+        if not hits:
+            return found
+        for row in self.session.scalars(self._query().where(self.model.id.in_(list(hits)))):
+            candidate = Candidate(row, self.names(row))
+            for column, wanted in enumerate((q, q_full, q)):
+                if any(key[column] == wanted for key in hits[row.id]):
+                    found[column].append(candidate)
+        return found
 
     def first(self, limit: int) -> list[Candidate[T]]:
-        return [Candidate(row, self.names(row)) for row in self.session.scalars(self._query().limit(limit))]
+        rows = self.session.scalars(self._query(listing=True).limit(limit))
+        return [Candidate(row, self.names(row)) for row in rows]
 
     def near(self, query: str, query_pinyin: str) -> list[str]:
         """Names (shown) of up to three candidates like the typed one, by characters or by sound, best first."""
-        ids_query = select(self.model.id)
-        if self.scope is not None:
-            ids_query = ids_query.where(self.model.id.in_(self.scope))
+        ids_query = self._query(listing=True).with_only_columns(self.model.id)
         ids = list(self.session.scalars(ids_query.order_by(self.order)))
         index = _fuzzy_index(self.session, self.kind)
         if index is None or any(i not in index for i in ids):
@@ -206,14 +225,13 @@ def _pick_indexed(ctx: Context, kind: str, name: str, source: _Indexed[T]) -> T:
     q = _norm(name)
     if not q:
         return _decide(ctx, kind, name, [], [], source.first)
-    exact = source.where(NameKey.norm == q)
+    q_full = pinyin_keys(q)[0]
+    exact, sounds_alike, by_initials = source.matching(q, q_full)
     if exact:
         return _decide(ctx, kind, name, exact, [], source.first)
-    q_full = pinyin_keys(q)[0]
-    sounds_alike = source.where(NameKey.pinyin == q_full)
     if q.isascii():
         # Typed in pinyin (no IME): "lisi" or the initials "ls" mean 李四.
-        by_pinyin = sounds_alike or (source.where(NameKey.initials == q) if len(q) >= 2 else [])
+        by_pinyin = sounds_alike or (by_initials if len(q) >= 2 else [])
         if by_pinyin:
             return _decide(ctx, kind, name, by_pinyin, [], source.first)
     # Other characters with the same sound (李思 for 李四) are offered, never taken: nothing is corrected silently.
@@ -239,9 +257,19 @@ def visible_projects(ctx: Context) -> list[Project]:
 
 
 def _visible(ctx: Context) -> _Indexed[Project]:
-    scope = None if ctx.user.is_admin else select(Membership.project_id).where(Membership.user_id == ctx.user.id)
+    if ctx.user.is_admin:
+        scope = listing = None
+    else:
+        scope = exists().where(Membership.project_id == Project.id, Membership.user_id == ctx.user.id)
+        listing = Project.id.in_(select(Membership.project_id).where(Membership.user_id == ctx.user.id))
     return _Indexed(
-        ctx.session, "project", Project, scope, Project.code, lambda p: project_names(p.code, p.name, p.aliases)
+        ctx.session,
+        "project",
+        Project,
+        scope,
+        Project.code,
+        lambda p: project_names(p.code, p.name, p.aliases),
+        listing,
     )
 
 
@@ -290,7 +318,19 @@ def _worker_names(w: Worker) -> tuple[str, ...]:
 
 def worker(ctx: Context, name: str, project_row: Project | None = None) -> Worker:
     """The worker a name means among those on the project's books (never another project's people)."""
-    source = _Indexed(ctx.session, "worker", Worker, _on_books(ctx, project_row), Worker.id, _worker_names)
+    # The same workers as workers_on, asked per row (EXISTS on the assignment's index), so a look-up by name
+    # reads the few rows the name matches, whatever the number of workers.
+    booked = exists().where(ProjectWorker.worker_id == Worker.id)
+    listing = None
+    if project_row is not None:
+        booked = booked.where(ProjectWorker.project_id == project_row.id)
+        listing = Worker.id.in_(_on_books(ctx, project_row))
+    elif not ctx.user.is_admin:
+        booked = booked.where(
+            ProjectWorker.project_id.in_(select(Membership.project_id).where(Membership.user_id == ctx.user.id))
+        )
+        listing = Worker.id.in_(_on_books(ctx, project_row))
+    source = _Indexed(ctx.session, "worker", Worker, booked, Worker.id, _worker_names, listing)
     return _pick_indexed(ctx, "worker", name, source)
 
 
