@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -67,6 +67,43 @@ def _similarity(query: str, query_pinyin: str, candidate: Candidate[Any]) -> flo
     return best
 
 
+K = TypeVar("K")
+
+
+class Similar(Generic[K]):
+    """Which of many names are like a typed one, scored as _similarity scores them, without scoring every name:
+    a name with no character in common with the query scores 0 by characters (every fuzz score counts common
+    characters), so an index of characters picks the few that can score; sounds (pinyin) are scored for all
+    names at once by rapidfuzz. Built once for a company's names and reused."""
+
+    def __init__(self, entries: Iterable[tuple[K, str, str]]) -> None:  # (owner, normalised name, its pinyin)
+        self._owners: list[K] = []
+        self._norms: list[str] = []
+        self._sounds: list[str] = []
+        self._by_char: dict[str, list[int]] = {}
+        for owner, normal, full in entries:
+            for char in set(normal):
+                self._by_char.setdefault(char, []).append(len(self._norms))
+            self._owners.append(owner)
+            self._norms.append(normal)
+            self._sounds.append(full)
+
+    def scores(self, query: str, query_pinyin: str) -> dict[K, float]:
+        """Each owner's best score for the query, for the owners at or above FUZZY_SUGGEST only."""
+        best: dict[K, float] = {}
+        sharing = {entry for char in set(query) for entry in self._by_char.get(char, ())}
+        for entry in sharing:
+            score = fuzz.WRatio(query, self._norms[entry])
+            if score >= FUZZY_SUGGEST:
+                owner = self._owners[entry]
+                best[owner] = max(best.get(owner, 0.0), score)
+        found = process.extract(query_pinyin, self._sounds, scorer=fuzz.ratio, score_cutoff=FUZZY_SUGGEST, limit=None)
+        for _sound, score, entry in found:
+            owner = self._owners[entry]
+            best[owner] = max(best.get(owner, 0.0), score)
+        return best
+
+
 _UNKNOWN = Text("没有找到{kind}“{name}”。", "No {kind} called “{name}”.")
 _DID_YOU_MEAN = Text("你是说：{options}？", "Did you mean: {options}?")
 _KNOWN = Text("现有：{options}", "Known: {options}")
@@ -122,14 +159,15 @@ def _decide(
 
 # -- names found by index ------------------------------------------------------------------
 
-_FUZZY: dict[tuple[int, str, str], tuple[int, dict[int, list[tuple[str, str, str]]]]] = {}
+_Names = dict[int, list[tuple[str, str, str]]]  # id → (name, norm, pinyin) of each of its names, in order
+_FUZZY: dict[tuple[int, str, str], tuple[int, _Names, Similar[int]]] = {}
 _FUZZY_LOCK = threading.Lock()
 
 
-def _fuzzy_index(session: Session, kind: str) -> dict[int, list[tuple[str, str, str]]] | None:
-    """Every worker's or project's (name, norm, pinyin), built once per process and kept until the change marker
-    moves; None while this session has uncommitted name changes (an index built now could keep rolled-back
-    names)."""
+def _fuzzy_index(session: Session, kind: str) -> tuple[_Names, Similar[int]] | None:
+    """Every worker's or project's names and what finds near ones, built once per process and kept until the
+    change marker moves; None while this session has uncommitted name changes (an index built now could keep
+    rolled-back names)."""
     if has_pending_changes(session):
         return None
     bind = session.get_bind()
@@ -140,11 +178,12 @@ def _fuzzy_index(session: Session, kind: str) -> dict[int, list[tuple[str, str, 
     with _FUZZY_LOCK:
         cached = _FUZZY.get(key)
     if cached is not None and cached[0] == version:
-        return cached[1]
-    index = names_of(session, kind)
+        return cached[1], cached[2]
+    names = names_of(session, kind)
+    similar = Similar((ref, normal, full) for ref, keys in names.items() for _name, normal, full in keys)
     with _FUZZY_LOCK:
-        _FUZZY[key] = (version, index)
-    return index
+        _FUZZY[key] = (version, names, similar)
+    return names, similar
 
 
 @dataclass
@@ -195,29 +234,28 @@ class _Indexed(Generic[T]):
         return [Candidate(row, self.names(row)) for row in rows]
 
     def near(self, query: str, query_pinyin: str) -> list[str]:
-        """Names (shown) of up to three candidates like the typed one, by characters or by sound, best first."""
-        ids_query = self._query(listing=True).with_only_columns(self.model.id)
-        ids = list(self.session.scalars(ids_query.order_by(self.order)))
+        """Names (shown) of up to three candidates like the typed one, by characters or by sound, best first
+        (on a tie, the later candidate first, as match has it)."""
+        ids = self._query().with_only_columns(self.model.id)
         index = _fuzzy_index(self.session, self.kind)
-        if index is None or any(i not in index for i in ids):
-            index = names_of(self.session, self.kind, ids)
-        owners: list[int] = []
-        norms: list[str] = []
-        sounds: list[str] = []
-        for position, ref in enumerate(ids):
-            for _name, normal, full in index.get(ref, ()):
-                owners.append(position)
-                norms.append(normal)
-                sounds.append(full)
-        # As match's _similarity, over every candidate at once: only scores above the bar can be suggested.
-        best: dict[int, float] = {}
-        for typed, choices, scorer in ((query, norms, fuzz.WRatio), (query_pinyin, sounds, fuzz.ratio)):
-            for _choice, score, at in process.extract(
-                typed, choices, scorer=scorer, score_cutoff=FUZZY_SUGGEST, limit=None
-            ):
-                best[owners[at]] = max(best.get(owners[at], 0.0), score)
-        ranked = sorted(((score, position) for position, score in best.items()), reverse=True)[:3]
-        return [index[ids[position]][0][0] for _score, position in ranked]
+        if index is None or self.listing is not None:
+            # A small scope (one project's books) is scored on its own; this transaction's own names (index
+            # None) are read from the database, never from the cache.
+            listed = list(self.session.scalars(self._query(listing=True).with_only_columns(self.model.id)))
+            if index is None or any(ref not in index[0] for ref in listed):
+                names = names_of(self.session, self.kind, listed)
+            else:
+                names = index[0]
+            similar = Similar((ref, normal, full) for ref in listed for _name, normal, full in names.get(ref, ()))
+        else:
+            names, similar = index  # everyone's names: the company's index, built once
+        best = similar.scores(query, query_pinyin)
+        if not best:
+            return []
+        # Only the candidates that scored, in candidate order: their order among themselves is all a tie needs.
+        ordered = list(self.session.scalars(ids.where(self.model.id.in_(list(best)))))
+        ranked = sorted(((best[ref], position) for position, ref in enumerate(ordered)), reverse=True)[:3]
+        return [names[ordered[position]][0][0] for _score, position in ranked]
 
 
 def _pick_indexed(ctx: Context, kind: str, name: str, source: _Indexed[T]) -> T:

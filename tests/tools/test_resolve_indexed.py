@@ -1,0 +1,111 @@
+"""Indexed name resolution answers exactly as matching over every candidate does: the same row, the same
+ambiguity, the same suggestions and the same list of known names, for projects and workers, for administrators
+and members, with and without a project."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.support.factories import Factory
+from tools import resolve
+from tools.base import Context, ToolError
+from tools.resolve import Candidate, pick
+
+SURNAMES = "张李王赵钱孙周吴郑陈章"
+GIVEN = "三四五六七山思明敏伟芳杰"
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[str, str]:
+    try:
+        return "found", str(call().id)
+    except ToolError as refused:
+        return "refused", refused.render("zh")
+
+
+def _queries(names: list[str], rng: random.Random) -> list[str]:
+    from storage.names import pinyin_keys
+
+    typed = ["", " ", "x", "zz", "P1", "p2", "Mike", "mike chen"]
+    for name in names:
+        full, initials = pinyin_keys(name)
+        typed += [name, f" {name.upper()} ", full, initials, name[:-1], name + "a"]
+        typed.append(name[:-1] + rng.choice(GIVEN))  # a typo
+        typed.append(rng.choice(SURNAMES) + name[1:])  # another surname
+    return typed
+
+
+@pytest.fixture
+def company(make: Factory) -> dict[str, Any]:
+    rng = random.Random(11)
+    projects = [
+        make.project(code="P1", name="滨江花园", aliases=["滨江"]),
+        make.project(code="P2", name="滨江苑", aliases=[]),
+        make.project(code="SG3", name="山水城", aliases=["山水"]),
+    ]
+    names: list[str] = []
+    for i in range(40):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 3 == 0 else "")
+        aliases = [f"老{name[0]}"] if i % 5 == 0 else []
+        tail = f"{1000 + i}" if i % 7 == 0 else None
+        make.worker(name, 300, projects=rng.sample(projects, rng.randint(1, 2)), aliases=aliases, id_tail=tail)
+        names += [name, *aliases]
+    make.worker("Mike Chen", 300, projects=[projects[0]])
+    member = make.user("foreman", project=projects[0], role="foreman")
+    make.user("stranger")  # a member of nothing
+    return {"projects": projects, "names": names, "member": member, "rng": rng}
+
+
+def _contexts(make: Factory, company: dict[str, Any]) -> list[Context]:
+    from sqlalchemy import select
+
+    from storage.models import User
+
+    stranger = make.session.scalars(select(User).where(User.name == "stranger")).one()
+    return [make.ctx(), make.ctx(company["member"]), make.ctx(stranger)]
+
+
+def _legacy_worker(ctx: Context, name: str, project: Any) -> Any:
+    candidates = resolve.workers_on(ctx, project)
+    return pick(ctx, "worker", name, [Candidate(w, resolve._worker_names(w)) for w in candidates])
+
+
+def test_workers_are_resolved_as_by_matching_every_candidate(make: Factory, company: dict[str, Any]) -> None:
+    queries = _queries(company["names"], company["rng"])
+    for ctx in _contexts(make, company):
+        for query in queries:
+            for project in (None, *company["projects"]):
+                indexed = _outcome(lambda c=ctx, q=query, p=project: resolve.worker(c, q, p))
+                legacy = _outcome(lambda c=ctx, q=query, p=project: _legacy_worker(c, q, p))
+                assert indexed == legacy, (ctx.user.name, query, project and project.code)
+
+
+def _legacy_project(ctx: Context, name: str | None) -> Any:
+    """resolve.project as it was: read every visible project, then match or choose."""
+    projects = resolve.visible_projects(ctx)
+    if not projects:
+        raise ToolError(resolve._NO_PROJECT)
+    if name:
+        return pick(ctx, "project", name, [Candidate(p, (p.code, p.name, *p.aliases)) for p in projects])
+    for p in projects:
+        if p.code == ctx.project_code:
+            return p
+    if len(projects) == 1:
+        return projects[0]
+    raise ToolError(resolve._WHICH_PROJECT, options="、".join(f"{p.code} {p.name}" for p in projects))
+
+
+def test_projects_are_resolved_as_by_matching_every_candidate(make: Factory, company: dict[str, Any]) -> None:
+    names = ["滨江花园", "滨江", "滨江苑", "山水城", "山水", "P1", "SG3", "sg3", "binjiang", "bj", "滨江花圆", "山水成"]
+    queries = [*names, *_queries(["滨江花园", "山水城"], company["rng"])]
+    for ctx in _contexts(make, company):
+        for query in queries:
+            indexed = _outcome(lambda c=ctx, q=query: resolve.project(c, q))
+            assert indexed == _outcome(lambda c=ctx, q=query: _legacy_project(c, q)), (ctx.user.name, query)
+        for default in (None, "P1", "SG3", "P9"):
+            ctx.project_code = default
+            indexed = _outcome(lambda c=ctx: resolve.project(c, None))
+            assert indexed == _outcome(lambda c=ctx: _legacy_project(c, None)), (ctx.user.name, default)
