@@ -127,6 +127,7 @@ PATHS: list[tuple[str, str, Callable[[Context], object]]] = [
     ("project typo 滨江花圆", "admin", lambda c: resolve.project(c, "滨江花圆")),
     ("project typo, member", "foreman", lambda c: resolve.project(c, "滨江花圆")),
     ("lexicon load + find", "admin", _lexicon),
+    ("lexicon unknown name 张山", "admin", lambda c: Lexicon.load(c.session).resolve_worker("张山")),
 ]
 
 

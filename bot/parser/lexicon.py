@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from bot.parser.numbers import number
 from storage.models import BudgetLine, Counterparty, Project, Task, Worker
 from storage.names import has_pending_changes, marker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
-from tools.resolve import Candidate, match, pinyin_keys
+from tools.resolve import Candidate, MatchIndex, pinyin_keys
 
 DAY_END = "18:00"  # when a working day ends, for overtime said as a clock time (加班到9点): no project setting yet
 HOURS_PER_DAY = Decimal(8)
@@ -169,6 +169,9 @@ class Lexicon:
     _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
     _party_re: dict[str, _Words | None] = field(default_factory=dict, repr=False)
     _party_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _matcher: MatchIndex[str] = field(default_factory=lambda: MatchIndex(()), repr=False)
+    _fold_sounds: list[str] = field(default_factory=list, repr=False)  # pinyin of each worker's each name
+    _fold_owners: list[str] = field(default_factory=list, repr=False)  # the worker (stored name) of each
 
     @classmethod
     def build(
@@ -249,9 +252,10 @@ class Lexicon:
         for code, own in self.lines.items():
             self._line_re[code] = _alternation(own)
             self.lines[code] = {_squash(k): v for k, v in own.items()}
-        for candidate in self.workers:  # warm the pinyin cache (and pypinyin itself) before the first message
-            for word in candidate.names:
-                pinyin_keys(fold(word))
+        self._matcher = MatchIndex(self.workers)
+        sounds = [(pinyin_keys(fold(word))[0], c.item) for c in self.workers for word in c.names]
+        self._fold_sounds = [sound for sound, _item in sounds]
+        self._fold_owners = [item for _sound, item in sounds]
         for candidate in self.workers:
             for word in candidate.names:
                 full, initials = pinyin_keys(_squash(fold(word)))
@@ -334,14 +338,14 @@ class Lexicon:
         Short Chinese names differ by one character (张山, 张三) and score too low for rapidfuzz on the
         characters, so their pinyin is compared too (zhangshan ~ zhangsan).
         """
-        sure, near = match(name, self.workers)
+        sure, near = self._matcher.match(name)
         if sure or near:
             return sure, near
         typed = pinyin_keys(name)[0]
-        scored = sorted(
-            ((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in self.workers for w in c.names), reverse=True
-        )
-        return [], list(dict.fromkeys(item for score, item in scored if score >= SUGGEST_PINYIN))[:3]
+        # Every spelling scored at once; only those at the bar or above can be offered.
+        found = process.extract(typed, self._fold_sounds, scorer=fuzz.ratio, score_cutoff=SUGGEST_PINYIN, limit=None)
+        scored = sorted(((score, self._fold_owners[at]) for _sound, score, at in found), reverse=True)
+        return [], list(dict.fromkeys(item for score, item in scored))[:3]
 
     # -- loading from the database -----------------------------------------------------------------
 

@@ -109,3 +109,51 @@ def test_projects_are_resolved_as_by_matching_every_candidate(make: Factory, com
             ctx.project_code = default
             indexed = _outcome(lambda c=ctx: resolve.project(c, None))
             assert indexed == _outcome(lambda c=ctx: _legacy_project(c, None)), (ctx.user.name, default)
+
+
+def _legacy_lexicon_worker(lexicon: Any, name: str) -> tuple[list[str], list[str]]:
+    """Lexicon.resolve_worker as it was: match over every worker, then every spelling's pinyin scored."""
+    from rapidfuzz import fuzz
+
+    from bot.parser.lexicon import SUGGEST_PINYIN, fold
+    from storage.names import pinyin_keys
+    from tools.resolve import match
+
+    sure, near = match(name, lexicon.workers)
+    if sure or near:
+        return sure, near
+    typed = pinyin_keys(name)[0]
+    scored = sorted(
+        ((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in lexicon.workers for w in c.names), reverse=True
+    )
+    return [], list(dict.fromkeys(item for score, item in scored if score >= SUGGEST_PINYIN))[:3]
+
+
+def test_the_lexicon_resolves_workers_as_by_matching_every_one() -> None:
+    from bot.parser.lexicon import Lexicon
+
+    rng = random.Random(5)
+    workers = []
+    for i in range(300):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 3 == 0 else "")
+        workers.append((name, [f"老{name[0]}"] if i % 9 == 0 else []))
+    workers += [("Mike Chen", []), ("Li Ming", ["Ming"])]
+    lexicon = Lexicon.build(workers=workers)
+    names = [name for name, aliases in workers[::7] for name in (name, *aliases)]
+    for query in [*_queries(names, rng), "张大山", "zhangdashan", "明明", "mike chan", "liming"]:
+        assert lexicon.resolve_worker(query) == _legacy_lexicon_worker(lexicon, query), query
+
+
+def test_the_lexicon_finds_words_where_one_regex_of_them_would() -> None:
+    from bot.parser.lexicon import _alternation, _regex
+
+    rng = random.Random(3)
+    words = ["张三", "张三丰", "三丰", "李四", "ab", "abc", "b2", "mike chen", "mike", "chen li", "li", "x y z", "P1"]
+    words += [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in range(60)]
+    alphabet = "张三丰李四abcmike hnlxyz12P ，" + SURNAMES + GIVEN
+    finder, pattern = _alternation(words), _regex(words)
+    assert finder is not None and pattern is not None
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))).lower()
+        found = [(m[0], m.start(), m.end()) for m in finder.finditer(text)]
+        assert found == [(m[0], m.start(), m.end()) for m in pattern.finditer(text)], text
