@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage.queries.conversation import add_turn, prune_turns, recent_turns
+from storage.queries.conversation import add_turns, prune_turns, recent_turns
 
 KEEP_TURNS = 20  # rows per chat and user kept in the table (10 exchanges)
 MAX_TURN_CHARS = 600  # a long reply (a table) is cut before it goes back to the model
@@ -27,18 +27,8 @@ def load_history(session: Session, chat_key: str, user_id: int, limit: int = 6) 
 
 def remember(session: Session, chat_key: str, user_id: int, user_text: str, reply_text: str, *, now: datetime) -> None:
     """Store one exchange (user then assistant) and forget all but the newest turns; the caller commits."""
-    add_turn(
-        session=session, chat_key=chat_key, user_id=user_id, role="user", text=_cut(user_text, _STORE_CHARS), at=now
-    )
-    add_turn(
-        session=session,
-        chat_key=chat_key,
-        user_id=user_id,
-        role="assistant",
-        text=_cut(reply_text, _STORE_CHARS),
-        at=now,
-    )
-    session.flush()
+    turns = [("user", _cut(user_text, _STORE_CHARS)), ("assistant", _cut(reply_text, _STORE_CHARS))]
+    add_turns(session=session, chat_key=chat_key, user_id=user_id, turns=turns, at=now)
     prune_turns(session=session, chat_key=chat_key, user_id=user_id, keep=KEEP_TURNS)
 
 

@@ -37,12 +37,15 @@ from bot.memory import load_history, remember
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
 from storage.db import begin_write
+from storage.memo import memo
 from storage.models import PendingAction, Project, Role, User
 from storage.queries import pending as pq
 from tools.base import (
+    ALERT_SECTIONS,
     ATTEMPTS,
     CONFLICT,
     INTERNAL,
+    REGISTRY,
     Attachment,
     Call,
     Context,
@@ -166,6 +169,7 @@ class Reply:
     notice: bool = False  # the text is for the one who pressed a button only; nothing changed in the chat
     outcome: str = ""  # what happened, for logs and metrics (see bot.observe.outcome_of)
     project: str | None = None  # the project the message was about, for logs
+    alerts: int = 0  # immediate alerts the write queued (the channel sends them at once)
 
 
 class Delivery(Protocol):
@@ -649,7 +653,7 @@ class Router:
         reply.results = results
         reply.wrote = any(r.wrote for r in results)
         if reply.wrote:
-            self._announce(ctx, results)
+            reply.alerts = self._announce(ctx, results)
         reply.attachments = [a for r in results for a in r.attachments]
         if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
             reply.undo_batch = ctx.batch
@@ -663,24 +667,32 @@ class Router:
             )
         return reply
 
-    def _announce(self, ctx: Context, results: list[Result]) -> None:
+    def _announce(self, ctx: Context, results: list[Result]) -> int:
         """A write that started a problem (a line past a threshold, a forecast overrun, late, low cash) is told
-        at once to the project's chats, in this transaction; a failure here never costs the write."""
+        at once to the project's chats, in this transaction; a failure here never costs the write. How many alert
+        messages were queued."""
         from tools.alerts import announce
 
-        for code in dict.fromkeys(str(r.data["project"]) for r in results if r.wrote and r.data.get("project")):
+        queued = 0
+        moved: dict[str, set[str]] = {}  # project → the sections its writes could have changed
+        for r in results:
+            if r.wrote and r.data.get("project"):
+                spec = REGISTRY.get(r.tool or "")
+                moved.setdefault(str(r.data["project"]), set()).update(spec.moves if spec else ALERT_SECTIONS)
+        for code, sections in moved.items():
             project = self._project(ctx.session, code)
-            if project is None:
+            if project is None or not sections:
                 continue
             savepoint = ctx.session.begin_nested()
             try:
-                announce(replace(ctx, language="en" if project.language == "en" else "zh"), project)
+                queued += announce(replace(ctx, language="en" if project.language == "en" else "zh"), project, sections)
                 savepoint.commit()
             except Retry:
                 raise
             except Exception:
                 savepoint.rollback()
                 log.exception("could not work out the alerts of project %s", code)
+        return queued
 
     def _actor(self, ctx: Context, outcome: Outcome) -> Context:
         """Who the calls run as: the proposer of a confirmed proposal (confirmed_by names who said yes)."""
@@ -802,7 +814,11 @@ class Router:
     def _project(self, session: Session, code: Any) -> Project | None:
         if not code:
             return None
-        return session.scalar(select(Project).where(Project.code == str(code)))
+        remembered = memo(session)
+        key = ("project", str(code))
+        if key not in remembered:
+            remembered[key] = session.scalar(select(Project).where(Project.code == str(code)))
+        return remembered[key]  # type: ignore[no-any-return]
 
 
 __all__ = ["Button", "Delivery", "Incoming", "Reply", "Router", "ToolError", "detect_language"]

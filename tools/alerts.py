@@ -10,6 +10,7 @@ decisions themselves are the read tools' (budget_status, schedule_status, fund_s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,10 +137,11 @@ _READS = {
 }
 
 
-def conditions(ctx: Context, project: Project) -> list[Condition]:
-    """Everything wrong with the project now (a check that could not run is said as such, never hidden)."""
+def conditions(ctx: Context, project: Project, sections: Iterable[str] = SECTIONS) -> list[Condition]:
+    """Everything wrong with the project now, in the given sections (a check that could not run is said as such,
+    never hidden)."""
     found: list[Condition] = []
-    for section in SECTIONS:
+    for section in [s for s in SECTIONS if s in set(sections)]:
         tool_name, pick = _READS[section]
         # In the caller's transaction, inside a savepoint: a check that fails is said as such and never rolls
         # back the write made before it in the same transaction.
@@ -171,10 +173,26 @@ class Crossings:
     known: list[Condition]
 
 
-def record(ctx: Context, project: Project, found: list[Condition], *, digest: bool) -> Crossings:
+_SECTION_OF = {"budget": "budget", "forecast": "budget", "late": "schedule", "risk": "schedule", "cash": "cash"}
+
+
+def section_of(key: str) -> str:
+    """The section a condition key belongs to (budget:…, forecast:… → budget; late:…, risk:… → schedule)."""
+    return _SECTION_OF.get(key.partition(":")[0], "")
+
+
+def record(
+    ctx: Context,
+    project: Project,
+    found: list[Condition],
+    *,
+    digest: bool,
+    checked: Callable[[str], bool] = lambda key: True,
+) -> Crossings:
     """Update the project's alert states (inside a write transaction) and say which conditions are new.
 
-    For the digest, new means not yet in a digest; for an immediate alert, new means it has just started.
+    For the digest, new means not yet in a digest; for an immediate alert, new means it has just started. Only
+    states whose keys were checked (checked(key)) can recover: a condition not looked at this time stays as it was.
     """
     session = ctx.session
     lock(session, f"alerts:{project.id}")
@@ -206,7 +224,7 @@ def record(ctx: Context, project: Project, found: list[Condition], *, digest: bo
             state.since = ctx.today
             started.add(condition.key)
     for key, state in states.items():
-        if state.active and key not in keys:
+        if state.active and key not in keys and checked(key):
             state.active = False  # recovered: the next time it happens is a new crossing
     session.flush()
     if not digest:
@@ -226,11 +244,19 @@ def record(ctx: Context, project: Project, found: list[Condition], *, digest: bo
 IMMEDIATE = ("budget:", "forecast:", "late:", "cash:")  # what is worth a message at once (risks wait for the digest)
 
 
-def announce(ctx: Context, project: Project) -> int:
+def announce(ctx: Context, project: Project, sections: Iterable[str] = SECTIONS) -> int:
     """After a write: conditions that just started go at once to the project's chats and to its managers who
-    asked for alerts (/alerts on), once per crossing (the outbox's dedupe key); how many messages were queued."""
-    found = [c for c in conditions(ctx, project) if c.key.startswith(IMMEDIATE)]
-    crossings = record(ctx, project, found, digest=False)
+    asked for alerts (/alerts on), once per crossing (the outbox's dedupe key); how many messages were queued.
+
+    sections: what the write could have changed (a payment cannot make a task late); only those are checked.
+    """
+    looked = frozenset(sections)
+    if not looked:
+        return 0
+    found = [c for c in conditions(ctx, project, looked) if c.key.startswith(IMMEDIATE)]
+    crossings = record(
+        ctx, project, found, digest=False, checked=lambda key: key.startswith(IMMEDIATE) and section_of(key) in looked
+    )
     if not crossings.new:
         return 0
     session = ctx.session

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.memo import memo
 from storage.models import Membership, Project, Role, User
 from tools.sanitize import clean
 
@@ -68,6 +69,7 @@ class Result:
     audit_id: int | None = None  # set for writes: the handle undo_last reverses
     attachments: list[Attachment] = field(default_factory=list)
     proposal: Proposal | None = None  # set when the calls wait for a yes (NeedsConfirmation)
+    tool: str | None = None  # the tool that produced it (set by execute)
 
     @property
     def wrote(self) -> bool:
@@ -102,9 +104,13 @@ class Context:
         """The user's role in a project; global administrators are admin everywhere."""
         if self.user.is_admin:
             return Role.admin
-        return self.session.scalar(
-            select(Membership.role).where(Membership.user_id == self.user.id, Membership.project_id == project.id)
-        )
+        remembered = memo(self.session)
+        key = ("role", self.user.id, project.id)
+        if key not in remembered:
+            remembered[key] = self.session.scalar(
+                select(Membership.role).where(Membership.user_id == self.user.id, Membership.project_id == project.id)
+            )
+        return remembered[key]  # type: ignore[no-any-return]
 
 
 class ToolArgs(BaseModel):
@@ -134,15 +140,26 @@ class ToolSpec:
     writes: bool
     description: str
     internal: bool = False  # reached by buttons and the router only, never offered to the model
+    # What a write can change of the project's standing (alert sections: budget, schedule, cash): after it, only
+    # these are checked for immediate alerts. A write tool that says nothing moves all of them.
+    moves: frozenset[str] = frozenset()
 
 
+ALERT_SECTIONS = frozenset({"budget", "schedule", "cash"})
 REGISTRY: dict[str, ToolSpec] = {}
 
 
 def tool(
-    *, args: type[ToolArgs], roles: Iterable[Role] = ANY_MEMBER, writes: bool = False, internal: bool = False
+    *,
+    args: type[ToolArgs],
+    roles: Iterable[Role] = ANY_MEMBER,
+    writes: bool = False,
+    internal: bool = False,
+    moves: Iterable[str] | None = None,
 ) -> Callable[[ToolFunc], ToolFunc]:
     """Register a tool function; its docstring is the description the model reads."""
+    moved = frozenset(ALERT_SECTIONS if moves is None and writes else moves or ())
+    assert moved <= ALERT_SECTIONS, f"unknown alert sections: {moved - ALERT_SECTIONS}"
 
     def register(func: ToolFunc) -> ToolFunc:
         REGISTRY[func.__name__] = ToolSpec(
@@ -153,6 +170,7 @@ def tool(
             writes=writes,
             description=(func.__doc__ or "").strip(),
             internal=internal,
+            moves=moved,
         )
         return func
 
@@ -388,6 +406,7 @@ def execute(ctx: Context, prepared: list[tuple[ToolSpec, ToolArgs]]) -> list[Res
             outcome = "error"
             try:
                 result = spec.func(ctx, args)
+                result.tool = spec.name
                 outcome = "ok" if result.ok else "refused"
             except ToolError:
                 outcome = "refused"

@@ -300,7 +300,7 @@ def _category(ctx: Context, project: Project, args: AddCost) -> str:
     raise ToolError(_WHICH_CATEGORY, options=options)
 
 
-@tool(args=AddCost, roles=WRITERS, writes=True)
+@tool(args=AddCost, roles=WRITERS, writes=True, moves=("budget", "cash"))
 def add_cost(ctx: Context, args: AddCost) -> Result:
     """Record a cost (材料/机械/分包/管理费…) against a project's cost category: amount in yuan, date, vendor, note.
 

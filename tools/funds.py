@@ -124,7 +124,7 @@ _SAME_TXN = Text("{day} 已经记过一笔一样的 {amount}", "the same {amount
 _AGAIN = Text("再记一笔吗？", "Record it again?")
 
 
-@tool(args=RecordFund, roles=FUND_ROLES, writes=True)
+@tool(args=RecordFund, roles=FUND_ROLES, writes=True, moves=("cash",))
 def record_fund(ctx: Context, args: RecordFund) -> Result:
     """Record money actually received (direction "in": owner's progress payment 进度款, 预付款) or paid
     (direction "out": a supplier's or subcontractor's invoice, fees), in yuan, with who paid or was paid."""

@@ -176,7 +176,7 @@ def _rate(ctx: Context, worker: Worker, day: date, given: Decimal | None, projec
     return worker.daily_rate, "worker"
 
 
-@tool(args=LogLabor, roles=LOG_ROLES, writes=True)
+@tool(args=LogLabor, roles=LOG_ROLES, writes=True, moves=("budget", "cash"))
 def log_labor(ctx: Context, args: LogLabor) -> Result:
     """Record day labour (记工/点工) for ONE worker on one date: days (工日: 1, 0.5 for 半天) or hours worked,
     plus overtime hours (加班). Call once per worker. Give daily_rate only if the user states a rate for this
@@ -343,7 +343,7 @@ _PIECE = Text(
 )
 
 
-@tool(args=LogPieceWork, roles=LOG_ROLES, writes=True)
+@tool(args=LogPieceWork, roles=LOG_ROLES, writes=True, moves=("budget", "cash"))
 def log_piece_work(ctx: Context, args: LogPieceWork) -> Result:
     """Record 包工 (piece work) for a worker or crew: quantity × unit price (张三 贴砖 120平 每平35)."""
     project = resolve.project(ctx, args.project)
@@ -548,14 +548,14 @@ def _propose_settling_all(ctx: Context, args: SettleWages, project: Project, wor
     )
 
 
-@tool(args=RecordAdvance, roles=ADVANCE_ROLES, writes=True)
+@tool(args=RecordAdvance, roles=ADVANCE_ROLES, writes=True, moves=("cash",))
 def record_advance(ctx: Context, args: RecordAdvance) -> Result:
     """Record 借支: money advanced to a worker against wages (amount in yuan). Reduces the worker's outstanding
     wages on the project."""
     return _record_payment(ctx, args, PaymentKind.advance, ADVANCE_ROLES, "record_advance")
 
 
-@tool(args=SettleWages, roles=SETTLE_ROLES, writes=True)
+@tool(args=SettleWages, roles=SETTLE_ROLES, writes=True, moves=("cash",))
 def settle_wages(ctx: Context, args: SettleWages) -> Result:
     """Record 结算: wages paid out to a worker (amount in yuan; all=true to settle what is owed, after a yes);
     refused if more than the worker is owed."""

@@ -73,7 +73,7 @@ _ROW = Text("· {name}（{kind}）：应付 {owed}", "· {name} ({kind}): owed {
 _NONE = Text("{code} 还没有往来单位。", "{code} has no counterparties yet.")
 
 
-@tool(args=AddCounterparty, roles=MANAGERS, writes=True)
+@tool(args=AddCounterparty, roles=MANAGERS, writes=True, moves=())
 def add_counterparty(ctx: Context, args: AddCounterparty) -> Result:
     """Add a supplier, subcontractor or the owner to a project (name, kind, aliases)."""
     from tools import resolve

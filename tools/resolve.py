@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from storage.memo import memo
 from storage.models import BudgetLine, Membership, NameKey, Project, ProjectWorker, Task, Worker
 from storage.names import has_pending_changes, marker, names_of, pinyin_keys, project_names, worker_names
 from storage.names import norm as _norm
@@ -331,10 +332,14 @@ _WHICH_PROJECT = Text(
 
 def visible_projects(ctx: Context) -> list[Project]:
     """Projects the acting user may see: all for administrators, else their memberships."""
-    query = select(Project).order_by(Project.code)
-    if not ctx.user.is_admin:
-        query = query.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == ctx.user.id)
-    return list(ctx.session.scalars(query))
+    remembered = memo(ctx.session)
+    key = ("visible", ctx.user.id, ctx.user.is_admin)
+    if key not in remembered:
+        query = select(Project).order_by(Project.code)
+        if not ctx.user.is_admin:
+            query = query.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == ctx.user.id)
+        remembered[key] = list(ctx.session.scalars(query))
+    return list(remembered[key])
 
 
 def _visible(ctx: Context) -> _Indexed[Project]:
@@ -356,6 +361,15 @@ def _visible(ctx: Context) -> _Indexed[Project]:
 
 def project(ctx: Context, name: str | None) -> Project:
     """The project a name means, among those the user can see; else the chat's default."""
+    remembered = memo(ctx.session)  # a message's tools ask again: answered once per transaction
+    key = ("project", ctx.user.id, ctx.user.is_admin, name, ctx.project_code)
+    if key not in remembered:
+        remembered[key] = _project(ctx, name)
+    found: Project = remembered[key]
+    return found
+
+
+def _project(ctx: Context, name: str | None) -> Project:
     source = _visible(ctx)
     if not source.first(1):
         raise ToolError(_NO_PROJECT)

@@ -56,7 +56,7 @@ def _comparison(ctx: Context, actual: Decimal, planned: Decimal) -> str:
     return ctx.t(_ON_PLAN)
 
 
-@tool(args=UpdateTaskProgress, roles=WRITERS, writes=True)
+@tool(args=UpdateTaskProgress, roles=WRITERS, writes=True, moves=("budget", "schedule"))
 def update_task_progress(ctx: Context, args: UpdateTaskProgress) -> Result:
     """Record a task's percent complete (0-100) on a date, e.g. “主体结构完成60%”.
 
@@ -369,7 +369,7 @@ def budget_gap_line(ctx: Context, project: Project) -> str | None:
     return ctx.t(_BUDGET_GAP, tasks=yuan(tasks), budget=yuan(budget), gap=yuan(abs(tasks - budget)))
 
 
-@tool(args=AddTask, roles=MANAGERS, writes=True)
+@tool(args=AddTask, roles=MANAGERS, writes=True, moves=("budget", "schedule"))
 def add_task(ctx: Context, args: AddTask) -> Result:
     """Add a task to a project's schedule: name, planned start and finish, planned cost, predecessor."""
     from sqlalchemy import select
@@ -413,7 +413,7 @@ def add_task(ctx: Context, args: AddTask) -> Result:
     return Result(ok=True, text="\n".join(lines), data={"project": project.code, "task": task.name}, audit_id=log.id)
 
 
-@tool(args=MarkTask, roles=WRITERS, writes=True)
+@tool(args=MarkTask, roles=WRITERS, writes=True, moves=("budget", "schedule"))
 def mark_task(ctx: Context, args: MarkTask) -> Result:
     """A task started (水电安装今天开始了) or finished (外墙做完了) on a date."""
     project = resolve.project(ctx, args.project)

@@ -96,7 +96,7 @@ def list_workers(ctx: Context, args: ListWorkers) -> Result:
     return Result(ok=True, text="\n".join(lines), data={"project": project.code, "workers": items})
 
 
-@tool(args=AddWorker, roles=ADD_ROLES, writes=True)
+@tool(args=AddWorker, roles=ADD_ROLES, writes=True, moves=())
 def add_worker(ctx: Context, args: AddWorker) -> Result:
     """Add a worker to a project's books: name, trade, daily rate (添加工人刘德华 木工 350)."""
     project = resolve.project(ctx, args.project)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import ConversationTurn
@@ -21,20 +21,23 @@ def recent_turns(*, session: Session, chat_key: str, user_id: int, limit: int) -
     return list(reversed(newest))
 
 
-def add_turn(*, session: Session, chat_key: str, user_id: int, role: str, text: str, at: datetime) -> ConversationTurn:
-    """Append one turn (not committed)."""
-    turn = ConversationTurn(chat_key=chat_key, user_id=user_id, role=role, text=text, created_at=at)
-    session.add(turn)
-    return turn
+def add_turns(*, session: Session, chat_key: str, user_id: int, turns: list[tuple[str, str]], at: datetime) -> None:
+    """Append turns (role, text) in one statement (not committed)."""
+    rows = [{"chat_key": chat_key, "user_id": user_id, "role": r, "text": t, "created_at": at} for r, t in turns]
+    session.execute(insert(ConversationTurn), rows)
 
 
 def prune_turns(*, session: Session, chat_key: str, user_id: int, keep: int) -> int:
-    """Delete all but the user's newest `keep` turns in the chat (not committed); the number deleted."""
+    """Delete all but the user's newest `keep` turns in the chat, in one statement (not committed); the number
+    deleted (a user with fewer turns: the subquery is empty, and id < NULL deletes nothing)."""
     mine = (ConversationTurn.chat_key == chat_key, ConversationTurn.user_id == user_id)
-    oldest_kept = session.scalar(
-        select(ConversationTurn.id).where(*mine).order_by(ConversationTurn.id.desc()).offset(keep - 1).limit(1)
+    oldest_kept = (
+        select(ConversationTurn.id)
+        .where(*mine)
+        .order_by(ConversationTurn.id.desc())
+        .offset(keep - 1)
+        .limit(1)
+        .scalar_subquery()
     )
-    if oldest_kept is None:
-        return 0
     result = session.execute(delete(ConversationTurn).where(*mine, ConversationTurn.id < oldest_kept))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

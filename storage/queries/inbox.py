@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboxUpdate
 from storage.queries.rows import insert_ignore
@@ -63,6 +63,33 @@ def take(
     result = session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending", free)
+        .values(lease_owner=owner, lease_until=until, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate.attempts)
+    ).first()
+    return int(result[0]) if result is not None else None
+
+
+def take_own(
+    *, session: Session, update_id: int, owner: str, now: datetime, until: datetime, chat_id: int | None
+) -> int | None:
+    """take() in one statement for the common case: the update is free or this process's own, and (chat_id given)
+    no earlier update of its chat is pending elsewhere. None means "not that simple": ask waits_for_earlier,
+    takeable and take."""
+    free = or_(InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now, InboxUpdate.lease_owner == owner)
+    conditions = [InboxUpdate.update_id == update_id, InboxUpdate.status == "pending", free]
+    if chat_id is not None:
+        earlier = aliased(InboxUpdate)
+        conditions.append(
+            ~exists().where(
+                earlier.chat_id == chat_id,
+                earlier.status == "pending",
+                earlier.update_id < update_id,
+                or_(earlier.lease_owner.is_(None), earlier.lease_owner != owner),
+            )
+        )
+    result = session.execute(
+        update(InboxUpdate)
+        .where(*conditions)
         .values(lease_owner=owner, lease_until=until, attempts=InboxUpdate.attempts + 1)
         .returning(InboxUpdate.attempts)
     ).first()

@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Chat, Notification, OutboxFile
-from storage.queries.rows import insert_ignore
+from storage.queries.rows import insert_ignore_key
 
 SENDING_LEASE = timedelta(seconds=120)  # a send that did not finish in this time is retried
 
@@ -38,9 +38,15 @@ def add(
     update_id: int | None = None,
     reply_to: int | None = None,
     files: list[File] | None = None,
+    claimed_by: str | None = None,
 ) -> int | None:
-    """Queue a message unless one with the same dedupe key exists; its id if this call queued it."""
-    inserted = insert_ignore(
+    """Queue a message unless one with the same dedupe key exists; its id if this call queued it.
+
+    claimed_by: the process that will send it as soon as this transaction commits holds it from the start (one
+    claim transaction fewer per reply); if that process dies first, the claim is taken over as any other.
+    """
+    claimed = claimed_by is not None
+    note_id = insert_ignore_key(
         session,
         Notification.__table__,
         {
@@ -48,18 +54,18 @@ def add(
             "kind": kind,
             "dedupe_key": dedupe_key,
             "payload": payload,
-            "status": "pending",
-            "attempts": 0,
+            "status": "sending" if claimed else "pending",
+            "attempts": 1 if claimed else 0,
+            "claimed_at": now if claimed else None,
+            "claimed_by": claimed_by,
             "created_at": now,
             "update_id": update_id,
             "reply_to": reply_to,
             "available_at": now,
         },
     )
-    if not inserted:
+    if note_id is None:
         return None
-    note_id = session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
-    assert note_id is not None
     for position, file in enumerate(files or []):
         session.add(
             OutboxFile(

@@ -15,6 +15,11 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
     RETURNING tells (rowcount is not reliable for this on every driver: psycopg reports -1). A conflict raises
     nothing, so it never aborts the caller's transaction (another user's write is never lost over it).
     """
+    return insert_ignore_key(session, table, values) is not None
+
+
+def insert_ignore_key(session: Session, table: Any, values: dict[str, Any]) -> Any | None:
+    """insert_ignore, telling the new row's primary key (None when a row with the same unique key was there)."""
     dialect = session.get_bind().dialect.name
     statement: Insert
     if dialect == "postgresql":
@@ -24,4 +29,5 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
     key = next(iter(table.primary_key.columns))
-    return session.execute(statement.returning(key)).first() is not None
+    row = session.execute(statement.returning(key)).first()
+    return None if row is None else row[0]

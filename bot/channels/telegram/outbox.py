@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter
@@ -39,7 +39,9 @@ class Sent:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
+    """One claimed outbox message, ready to send (nothing in it is read from the database again)."""
+
     note_id: int
     kind: str
     telegram_chat_id: int
@@ -56,9 +58,9 @@ def _claim(
     update_id: int | None = None,
     kind: str | None = None,
     limit: int = 100,
-) -> list[_Job]:
+) -> list[Job]:
     now = services.clock()
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     with services.sessions() as session:
         begin_write(session)
         dead = dead_processes(oq.claim_owners(session=session))
@@ -68,7 +70,7 @@ def _claim(
                 continue
             files = [(f.filename, f.mime, f.content) for f in oq.files_of(session=session, notification_id=note.id)]
             jobs.append(
-                _Job(
+                Job(
                     note.id,
                     note.kind,
                     chat.telegram_chat_id,
@@ -84,7 +86,7 @@ def _claim(
 
 def _finish(
     services: Services,
-    job: _Job,
+    job: Job,
     status: str,
     *,
     message_id: int | None = None,
@@ -118,7 +120,7 @@ def markup(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
     )
 
 
-async def _deliver(bot: ExtBot[Any], job: _Job) -> int | None:
+async def _deliver(bot: ExtBot[Any], job: Job) -> int | None:
     """Send one outbox message; the id of the message that carries its buttons."""
     text = str(job.payload.get("text") or "")
     buttons = markup(list(job.payload.get("buttons") or []))
@@ -169,56 +171,54 @@ async def send_due(
     """Send what the outbox holds (of one chat, one update or one kind, if given), oldest first."""
     outcome = Sent()
     for job in await asyncio.to_thread(_claim, services, chat_row=chat_row, update_id=update_id, kind=kind):
-        try:
-            message_id = await _deliver(bot, job)
-        except RetryAfter as error:
-            wait = (
-                error.retry_after if isinstance(error.retry_after, int | float) else error.retry_after.total_seconds()
-            )
-            retry_at = services.clock() + timedelta(seconds=float(wait))
-            log.warning("outbox %s: Telegram asks to wait %ss", job.note_id, wait)
-            await asyncio.to_thread(_finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
-            outcome.retry += 1
-            metrics.notification(job.kind, "retry")
-        except (Forbidden, BadRequest) as error:  # blocked, removed, or a message Telegram will never take
-            log.warning(
-                "outbox %s to chat %s failed for good: %s", job.note_id, job.telegram_chat_id, type(error).__name__
-            )
-            await asyncio.to_thread(_finish, services, job, "failed", error=type(error).__name__)
-            if isinstance(error, Forbidden):
-                await asyncio.to_thread(_mark_blocked, services, job.telegram_chat_id)
-            outcome.failed += 1
-            metrics.notification(job.kind, "failed")
-        except Exception as error:
-            give_up = job.attempts >= MAX_ATTEMPTS
-            backoff = min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
-            log.warning(
-                "outbox %s to chat %s failed (attempt %d): %s",
-                job.note_id,
-                job.telegram_chat_id,
-                job.attempts,
-                type(error).__name__,
-            )
-            await asyncio.to_thread(
-                _finish,
-                services,
-                job,
-                "failed" if give_up else "pending",
-                error=type(error).__name__,
-                retry_at=None if give_up else services.clock() + backoff,
-            )
-            if give_up:
-                outcome.failed += 1
-            else:
-                outcome.retry += 1
-            metrics.notification(job.kind, "failed" if give_up else "retry")
-        else:
-            await asyncio.to_thread(_finish, services, job, "sent", message_id=message_id)
-            outcome.sent += 1
-            metrics.notification(job.kind, "sent")
-            if job.kind in ("digest", "alert"):  # replies are logged with their message's line
-                log.info("%s %s sent", job.kind, job.note_id, extra={"chat": job.telegram_chat_id, "outcome": "sent"})
+        said = await send_job(services, bot, job)
+        setattr(outcome, said, getattr(outcome, said) + 1)
     return outcome
+
+
+async def send_job(services: Services, bot: ExtBot[Any], job: Job) -> Literal["sent", "retry", "failed"]:
+    """Send one claimed message and record the outcome: sent, to be retried (backoff, RetryAfter) or given up."""
+    try:
+        message_id = await _deliver(bot, job)
+    except RetryAfter as error:
+        wait = error.retry_after if isinstance(error.retry_after, int | float) else error.retry_after.total_seconds()
+        retry_at = services.clock() + timedelta(seconds=float(wait))
+        log.warning("outbox %s: Telegram asks to wait %ss", job.note_id, wait)
+        await asyncio.to_thread(_finish, services, job, "pending", error="RetryAfter", retry_at=retry_at)
+        metrics.notification(job.kind, "retry")
+        return "retry"
+    except (Forbidden, BadRequest) as error:  # blocked, removed, or a message Telegram will never take
+        log.warning("outbox %s to chat %s failed for good: %s", job.note_id, job.telegram_chat_id, type(error).__name__)
+        await asyncio.to_thread(_finish, services, job, "failed", error=type(error).__name__)
+        if isinstance(error, Forbidden):
+            await asyncio.to_thread(_mark_blocked, services, job.telegram_chat_id)
+        metrics.notification(job.kind, "failed")
+        return "failed"
+    except Exception as error:
+        give_up = job.attempts >= MAX_ATTEMPTS
+        backoff = min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
+        log.warning(
+            "outbox %s to chat %s failed (attempt %d): %s",
+            job.note_id,
+            job.telegram_chat_id,
+            job.attempts,
+            type(error).__name__,
+        )
+        await asyncio.to_thread(
+            _finish,
+            services,
+            job,
+            "failed" if give_up else "pending",
+            error=type(error).__name__,
+            retry_at=None if give_up else services.clock() + backoff,
+        )
+        metrics.notification(job.kind, "failed" if give_up else "retry")
+        return "failed" if give_up else "retry"
+    await asyncio.to_thread(_finish, services, job, "sent", message_id=message_id)
+    metrics.notification(job.kind, "sent")
+    if job.kind in ("digest", "alert"):  # replies are logged with their message's line
+        log.info("%s %s sent", job.kind, job.note_id, extra={"chat": job.telegram_chat_id, "outcome": "sent"})
+    return "sent"
 
 
 def _mark_blocked(services: Services, telegram_chat_id: int) -> None:

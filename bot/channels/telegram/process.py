@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 
 from bot import metrics, observe, render
 from bot.channels.telegram import documents, team
+from bot.channels.telegram.outbox import Job
 from bot.router import Incoming, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -113,6 +114,8 @@ class Handled:
     bound_chat: int | None = None  # a chat row whose digest schedule changed
     routed: bool = False  # the router handled it (and logged its line)
     waits: bool = False  # an earlier update of its chat is pending elsewhere: handle it after that one
+    reply: Job | None = None  # the reply, committed and claimed by this process: send it now
+    alerts: int = 0  # immediate alerts queued: send them now
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -208,6 +211,8 @@ class InboxDelivery:
         *,
         update_id: int,
         chat_row: int,
+        telegram_chat_id: int,
+        owner: str,
         reply_to: int | None,
         language: str,
         now: datetime,
@@ -222,8 +227,12 @@ class InboxDelivery:
         self.edit_message_id = edit_message_id  # a button was pressed on this message: it shows the outcome
         self.edit_text = edit_text
         self.notice: str | None = None  # said to the presser only
+        self.telegram_chat_id = telegram_chat_id
+        self.owner = owner
+        self.job: Job | None = None  # the reply, claimed by this process in the transaction that queued it
 
     def claim(self, session: Session) -> bool:
+        self.job = None  # each attempt of the transaction starts afresh
         return iq.mark_done(session=session, update_id=self.update_id, now=self.now)
 
     def record(self, session: Session, reply: Reply) -> None:
@@ -243,7 +252,7 @@ class InboxDelivery:
         else:
             kind = "reply"
         files = [oq.File(a.filename, a.mime, a.content) for a in reply.attachments]
-        oq.add(
+        note_id = oq.add(
             session=session,
             chat_id=self.chat_row,
             kind=kind,
@@ -253,7 +262,18 @@ class InboxDelivery:
             update_id=self.update_id,
             reply_to=self.reply_to,
             files=files,
+            claimed_by=self.owner,
         )
+        if note_id is not None:
+            self.job = Job(
+                note_id,
+                kind,
+                self.telegram_chat_id,
+                payload,
+                self.reply_to,
+                1,
+                [(f.filename, f.mime, f.content) for f in files],
+            )
 
 
 def _give_up(services: Services, update: Update, chat_row: int | None, language: str) -> None:
@@ -279,6 +299,14 @@ def _lease(services: Services, update_id: int, chat_id: int | None) -> int | Non
     earlier update of its chat (chat_id, when order is kept) is pending and not this process's own."""
     now = services.clock()
     with services.sessions() as session:
+        begin_write(session)  # the common case in one statement: free or ours, nothing earlier of its chat pending
+        attempts = iq.take_own(
+            session=session, update_id=update_id, owner=services.owner, now=now, until=now + LEASE, chat_id=chat_id
+        )
+        if attempts is not None:
+            session.commit()
+            return attempts
+        session.rollback()
         if chat_id is not None and iq.waits_for_earlier(  # a read: a waiting update never takes the write lock
             session=session, chat_id=chat_id, update_id=update_id, owner=services.owner
         ):
@@ -361,6 +389,8 @@ def _process(
         delivery = InboxDelivery(
             update_id=update.update_id,
             chat_row=member.chat_id,
+            telegram_chat_id=tg_chat.id,
+            owner=services.owner,
             reply_to=None,
             language=member.language,
             now=now,
@@ -377,6 +407,7 @@ def _process(
         )
         reply = services.router.handle(incoming, delivery)
         handled.routed = True
+        handled.reply, handled.alerts = (delivery.job, reply.alerts) if reply.handled else (None, 0)
         handled.callback_text = delivery.notice or ("✅" if reply.handled else None)
         handled.callback_alert = delivery.notice is not None
         return handled
@@ -417,6 +448,8 @@ def _process(
     delivery = InboxDelivery(
         update_id=update.update_id,
         chat_row=member.chat_id,
+        telegram_chat_id=tg_chat.id,
+        owner=services.owner,
         reply_to=message.message_id if group else None,
         language=member.language,
         now=now,
@@ -424,6 +457,7 @@ def _process(
     reply = services.router.handle(incoming, delivery)  # it logs the event's line
     handled.routed = True
     handled.skipped = not reply.handled
+    handled.reply, handled.alerts = (delivery.job, reply.alerts) if reply.handled else (None, 0)
     return handled
 
 

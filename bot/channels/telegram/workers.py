@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.channels.telegram import documents
-from bot.channels.telegram.outbox import send_due
+from bot.channels.telegram.outbox import send_due, send_job
 from bot.channels.telegram.process import LEASE, Handled, process_update
 from bot.services import Services
 
@@ -118,9 +118,12 @@ class ChatWorkers:
                 )
             except Exception:  # a late answer (over 15 s) is refused by Telegram; the edit still shows the outcome
                 log.warning("update %s: could not answer the button press", update.update_id)
-        if not handled.skipped:
+        if handled.reply is not None:  # queued and claimed in the update's own transaction
+            await send_job(self.services, self.bot, handled.reply)
+        elif not handled.skipped:
             await send_due(self.services, self.bot, update_id=update.update_id)
-            await send_due(self.services, self.bot, kind="alert")  # a write may have started a problem
+        if handled.alerts:  # the write started a problem: told at once (a failed send is retried by the sweep)
+            await send_due(self.services, self.bot, kind="alert")
         if handled.bound_chat is not None and self.on_bound is not None:
             await self.on_bound(handled.bound_chat)
         return handled
