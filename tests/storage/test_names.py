@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -182,3 +183,20 @@ def test_the_migration_fills_the_keys_of_existing_names(engine: Engine, session:
     assert _keys(session) == _expected_keys(session)
     assert {k[3] for k in _keys(session)} == {"张三", "老张", "张三88", "张三#88", "SG3", "滨江花园", "滨江"}
     assert marker(session) == 1
+
+
+def test_keys_follow_the_importer_and_its_names_are_seen_by_another_process(
+    session: Session, other: Engine, tmp_path: Path
+) -> None:
+    from tools.importer import import_file, write_template
+
+    before = marker(session)
+    report = import_file(session, write_template(tmp_path / "t.xlsx"), today=TODAY)
+    assert report.ok, report.render("en")
+    assert _keys(session) == _expected_keys(session)
+    assert marker(session) > before
+    with make_session_factory(other)() as elsewhere:
+        imported = elsewhere.scalars(select(Worker).order_by(Worker.id)).all()
+        assert imported
+        hits = _worker_hits(elsewhere, "，".join(w.name for w in imported))
+        assert hits == [w.name for w in imported]
