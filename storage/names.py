@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -43,6 +42,9 @@ def norm(text: str) -> str:
 @lru_cache(maxsize=4096)
 def pinyin_keys(text: str) -> tuple[str, str]:
     """Full toneless pinyin and initials of a name: 张三 → ('zhangsan', 'zs')."""
+    # Imported when first needed: pypinyin's dictionaries cost a process that never writes or reads a name.
+    from pypinyin import Style, lazy_pinyin
+
     full = "".join(lazy_pinyin(text)).casefold().replace(" ", "")
     initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).casefold().replace(" ", "")
     return full, initials

@@ -109,7 +109,10 @@ class MatchIndex(Generic[T]):
     """match() over a fixed list of candidates (a cached lexicon's), answered from dictionaries and a Similar
     built once: the same answers, at a cost that does not grow with the number of candidates."""
 
-    def __init__(self, candidates: Sequence[Candidate[T]]) -> None:
+    def __init__(
+        self, candidates: Sequence[Candidate[T]], keys: Callable[[str], tuple[str, str]] = pinyin_keys
+    ) -> None:
+        """keys: pinyin_keys, or what answers as it does from keys already computed."""
         self._candidates = list(candidates)
         self._exact: dict[str, list[int]] = {}  # key → positions of the candidates with a name of that key
         self._full: dict[str, list[int]] = {}
@@ -118,7 +121,7 @@ class MatchIndex(Generic[T]):
         for position, candidate in enumerate(self._candidates):
             for name in candidate.names:
                 normal = _norm(name)
-                full, initials = pinyin_keys(normal)
+                full, initials = keys(normal)
                 for key, index in ((normal, self._exact), (full, self._full), (initials, self._initials)):
                     positions = index.setdefault(key, [])
                     if not positions or positions[-1] != position:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.parser.numbers import number
-from storage.models import BudgetLine, Counterparty, Project, Task, Worker
+from storage.models import BudgetLine, Counterparty, NameKey, Project, Task, Worker
 from storage.names import has_pending_changes, marker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 from tools.resolve import Candidate, MatchIndex, pinyin_keys
@@ -172,6 +172,7 @@ class Lexicon:
     _matcher: MatchIndex[str] = field(default_factory=lambda: MatchIndex(()), repr=False)
     _fold_sounds: list[str] = field(default_factory=list, repr=False)  # pinyin of each worker's each name
     _fold_owners: list[str] = field(default_factory=list, repr=False)  # the worker (stored name) of each
+    _spelled: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # text → pinyin_keys(text)
 
     @classmethod
     def build(
@@ -185,6 +186,7 @@ class Lexicon:
         day_hours: Mapping[str, Decimal] | None = None,
         parties: Mapping[str, Sequence[tuple[str, Sequence[str], str]]] | None = None,
         version: tuple[Any, ...] = (),
+        pinyin: Mapping[str, tuple[str, str]] | None = None,
     ) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks, lines and
         counterparties (name, aliases, kind) per project."""
@@ -208,7 +210,9 @@ class Lexicon:
             party_kinds={(code, name): kind for code, rows in (parties or {}).items() for name, _a, kind in rows},
             version=version,
         )
+        lex._spelled = dict(pinyin or {})
         lex._compile()
+        lex._spelled = {}  # only the build needs them
         return lex
 
     def _compile(self) -> None:
@@ -241,7 +245,7 @@ class Lexicon:
             spelled: dict[str, list[str]] = {}  # typed without an IME: hongda, hongdagangcai
             for word, item in words.items():
                 if re.search(r"[\u4e00-\u9fff]", word) and not word.isascii():
-                    full = pinyin_keys(word)[0]
+                    full = self._pinyin(word)[0]
                     if full.isascii() and full.isalpha() and len(full) >= 5:
                         spelled.setdefault(full, []).append(item)
             for full, items in spelled.items():
@@ -252,17 +256,25 @@ class Lexicon:
         for code, own in self.lines.items():
             self._line_re[code] = _alternation(own)
             self.lines[code] = {_squash(k): v for k, v in own.items()}
-        self._matcher = MatchIndex(self.workers)
-        sounds = [(pinyin_keys(fold(word))[0], c.item) for c in self.workers for word in c.names]
+        self._matcher = MatchIndex(self.workers, self._pinyin)
+        sounds = [(self._pinyin(fold(word))[0], c.item) for c in self.workers for word in c.names]
         self._fold_sounds = [sound for sound, _item in sounds]
         self._fold_owners = [item for _sound, item in sounds]
         for candidate in self.workers:
             for word in candidate.names:
-                full, initials = pinyin_keys(_squash(fold(word)))
+                full, initials = self._pinyin(_squash(fold(word)))
                 for key, index in ((full, self._by_full), (initials, self._by_initials)):
                     if candidate.item not in index.setdefault(key, []):
                         index[key].append(candidate.item)
         number("两千五")  # and cn2an
+
+    def _pinyin(self, text: str) -> tuple[str, str]:
+        """pinyin_keys, from the keys the database already holds when it has them (a company's 10,000 names are
+        not spelled again by every process after each rename), else computed and kept for this build."""
+        found = self._spelled.get(text)
+        if found is None:
+            found = self._spelled[text] = pinyin_keys(text)
+        return found
 
     # -- finding names in (folded) text ------------------------------------------------------------
 
@@ -397,7 +409,9 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
         )
     ):
         parties.setdefault(code_of[project_id], []).append((name, aliases or [], kind))
+    spelled = session.execute(select(NameKey.norm, NameKey.pinyin, NameKey.initials).where(NameKey.kind == "worker"))
     return Lexicon.build(
+        pinyin={normal: (full, initials) for normal, full, initials in spelled},
         projects=[(code, name, aliases or []) for _, code, name, aliases, *_ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
         tasks=tasks,
