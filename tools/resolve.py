@@ -404,10 +404,26 @@ def _on_books(ctx: Context, project_row: Project | None) -> Select[Any]:
     return on_books
 
 
-def workers_on(ctx: Context, project_row: Project | None) -> list[Worker]:
-    """The workers on a project's books, or on the books of every project the user can see."""
-    on_books = _on_books(ctx, project_row)
-    return list(ctx.session.scalars(select(Worker).where(Worker.id.in_(on_books)).order_by(Worker.id)))
+def _booked(ctx: Context, project_row: Project | None) -> ColumnElement[bool]:
+    """Whether a worker is among workers_on(ctx, project_row), asked of one row (EXISTS on the assignments'
+    indexes): a query that picks a few workers by name reads those, whatever the number of workers."""
+    booked = exists().where(ProjectWorker.worker_id == Worker.id)
+    if project_row is not None:
+        return booked.where(ProjectWorker.project_id == project_row.id)
+    if not ctx.user.is_admin:
+        member_of = select(Membership.project_id).where(Membership.user_id == ctx.user.id)
+        return booked.where(ProjectWorker.project_id.in_(member_of))
+    return booked
+
+
+def workers_on(ctx: Context, project_row: Project | None, *where: ColumnElement[bool]) -> list[Worker]:
+    """The workers on a project's books, or on the books of every project the user can see; only those matching
+    where (a name, an id) when given."""
+    if where:
+        query = select(Worker).where(_booked(ctx, project_row), *where)
+    else:
+        query = select(Worker).where(Worker.id.in_(_on_books(ctx, project_row)))
+    return list(ctx.session.scalars(query.order_by(Worker.id)))
 
 
 def _worker_names(w: Worker) -> tuple[str, ...]:
@@ -416,19 +432,10 @@ def _worker_names(w: Worker) -> tuple[str, ...]:
 
 def worker(ctx: Context, name: str, project_row: Project | None = None) -> Worker:
     """The worker a name means among those on the project's books (never another project's people)."""
-    # The same workers as workers_on, asked per row (EXISTS on the assignment's index), so a look-up by name
-    # reads the few rows the name matches, whatever the number of workers.
-    booked = exists().where(ProjectWorker.worker_id == Worker.id)
-    listing = None
-    if project_row is not None:
-        booked = booked.where(ProjectWorker.project_id == project_row.id)
-        listing = Worker.id.in_(_on_books(ctx, project_row))
-    elif not ctx.user.is_admin:
-        booked = booked.where(
-            ProjectWorker.project_id.in_(select(Membership.project_id).where(Membership.user_id == ctx.user.id))
-        )
-        listing = Worker.id.in_(_on_books(ctx, project_row))
-    source = _Indexed(ctx.session, "worker", Worker, booked, Worker.id, _worker_names, listing)
+    # Listed (a few known names, near ones) through an IN when the books are one project's or a member's.
+    small = project_row is not None or not ctx.user.is_admin
+    listing = Worker.id.in_(_on_books(ctx, project_row)) if small else None
+    source = _Indexed(ctx.session, "worker", Worker, _booked(ctx, project_row), Worker.id, _worker_names, listing)
     return _pick_indexed(ctx, "worker", name, source)
 
 
