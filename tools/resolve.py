@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -71,17 +72,25 @@ def _similarity(query: str, query_pinyin: str, candidate: Candidate[Any]) -> flo
 K = TypeVar("K")
 
 
+def wratio_bound(shortest: int, shared: int) -> float:
+    """The most fuzz.WRatio can give two strings without spaces (one token each) that have shared characters in
+    common, the shorter of them shortest long: every score in it is 2·LCS/(the lengths compared), and the best
+    partial window of the shorter string gives at most 2c/(shortest + c)."""
+    common = min(shared, shortest)
+    return 200 * common / (shortest + common) if common else 0.0
+
+
 class Similar(Generic[K]):
     """Which of many names are like a typed one, scored as _similarity scores them, without scoring every name:
-    a name with no character in common with the query scores 0 by characters (every fuzz score counts common
-    characters), so an index of characters picks the few that can score; sounds (pinyin) are scored for all
-    names at once by rapidfuzz. Built once for a company's names and reused."""
+    by characters, only names with enough characters in common with the query can reach the bar (wratio_bound),
+    and an index of characters counts those; sounds (pinyin) are scored for all names at once by rapidfuzz.
+    Built once for a company's names and reused."""
 
     def __init__(self, entries: Iterable[tuple[K, str, str]]) -> None:  # (owner, normalised name, its pinyin)
         self._owners: list[K] = []
         self._norms: list[str] = []
         self._sounds: list[str] = []
-        self._by_char: dict[str, list[int]] = {}
+        self._by_char: dict[str, list[int]] = {}  # a character → the entries with it
         for owner, normal, full in entries:
             for char in set(normal):
                 self._by_char.setdefault(char, []).append(len(self._norms))
@@ -92,8 +101,13 @@ class Similar(Generic[K]):
     def scores(self, query: str, query_pinyin: str) -> dict[K, float]:
         """Each owner's best score for the query, for the owners at or above FUZZY_SUGGEST only."""
         best: dict[K, float] = {}
-        sharing = {entry for char in set(query) for entry in self._by_char.get(char, ())}
-        for entry in sharing:
+        shared: dict[int, int] = {}  # entry → at least the characters it has in common with the query
+        for char, count in Counter(query).items():
+            for entry in self._by_char.get(char, ()):
+                shared[entry] = shared.get(entry, 0) + count
+        for entry, common in shared.items():
+            if wratio_bound(min(len(query), len(self._norms[entry])), common) < FUZZY_SUGGEST:
+                continue
             score = fuzz.WRatio(query, self._norms[entry])
             if score >= FUZZY_SUGGEST:
                 owner = self._owners[entry]

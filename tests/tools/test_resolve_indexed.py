@@ -157,3 +157,21 @@ def test_the_lexicon_finds_words_where_one_regex_of_them_would() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))).lower()
         found = [(m[0], m.start(), m.end()) for m in finder.finditer(text)]
         assert found == [(m[0], m.start(), m.end()) for m in pattern.finditer(text)], text
+
+
+def test_no_wratio_exceeds_its_bound() -> None:
+    """Similar skips names whose bound is below the bar: the bound must hold for every pair of names."""
+    from collections import Counter
+
+    from rapidfuzz import fuzz
+
+    from tools.resolve import wratio_bound
+
+    rng = random.Random(9)
+    alphabets = [SURNAMES + GIVEN, "abcde", "滨江花园苑号楼12ab"]
+    for _ in range(20000):
+        alphabet = rng.choice(alphabets)
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        shared = sum((Counter(a) & Counter(b)).values())
+        assert fuzz.WRatio(a, b) <= wratio_bound(min(len(a), len(b)), shared) + 1e-9, (a, b)
