@@ -21,19 +21,32 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics, observe
+from bot.alerts import immediate
 from bot.dialogue.answers import Answer, read_answer, yes_or_no
 from bot.dialogue.describe import FOOT, FOOT_OPTIONS, FOOT_ROLES, describe_calls
 from bot.limits import MODEL_CAP, SLOW_DOWN, RateLimiter, TokenCap
 from bot.memory import load_history, remember
+from bot.messages import (
+    CJK,
+    Button,
+    Delivery,
+    Incoming,
+    Moved,
+    Outcome,
+    Reply,
+    Source,
+    detect_language,
+    moved_by,
+)
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
 from storage.db import begin_write
@@ -41,12 +54,9 @@ from storage.memo import memo
 from storage.models import PendingAction, Project, Role, User
 from storage.queries import pending as pq
 from tools.base import (
-    ALERT_SECTIONS,
     ATTEMPTS,
     CONFLICT,
     INTERNAL,
-    REGISTRY,
-    Attachment,
     Call,
     Context,
     Proposal,
@@ -67,10 +77,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Source = Literal["command", "rules", "llm", "none", "dialogue"]
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]{2,}")
 _COMMAND = re.compile(r"^\s*/\w+(@\w+)?")  # a command word says nothing of the user's language
 
 NOT_UNDERSTOOD = Text(
@@ -116,96 +123,6 @@ EDIT_UNDO = Text("撤回原消息记的内容", "undo what the original message 
 ASK_FOOT = Text("（直接回复就行；要做别的也可以直接说。）", "(Just reply; or say something else to move on.)")
 MAX_TEXT = 2000
 MAX_CHAIN = 3  # questions asked in a row about one message before it is dropped
-
-
-def detect_language(text: str, fallback: str) -> Literal["zh", "en"]:
-    """The language a message is written in: any Chinese → zh; Latin words only → en."""
-    if _CJK.search(text):
-        return "zh"
-    if _LATIN.search(text):
-        return "en"
-    return "en" if fallback == "en" else "zh"
-
-
-@dataclass
-class Incoming:
-    """A message from any channel, with who sent it and where."""
-
-    text: str
-    user_id: int
-    chat_key: str  # "tg:<chat id>" or "term:<user>"
-    project_code: str | None = None  # the chat's default project
-    today: date | None = None  # set by tests and `--today`; else the clock in the project's timezone
-    message_ref: str | None = None  # "<chat key>:<message id>" of this message (of the original, for an edit)
-    reply_to_ref: str | None = None  # the message it replies to (a proposal shown earlier)
-    edited: bool = False  # the user edited an earlier message: message_ref names it
-    addressed: bool = True  # said to the assistant (not group chatter): unclear chatter gets no reply, no model
-    preferred: str | None = None  # the user's own setting where the channel has one (Telegram's language_code)
-    action: str | None = None  # a pressed button's action ("yes:<token>", "no:<token>", "pick:<token>:<n>")
-    language: Literal["zh", "en"] | None = None  # the chat's language when it has one: every reply uses it
-
-
-@dataclass(frozen=True)
-class Button:
-    """An inline button: what it says and the opaque action the channel sends back when it is pressed."""
-
-    label: str
-    action: str
-
-
-@dataclass
-class Reply:
-    text: str
-    source: Source
-    attachments: list[Attachment] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
-    model_calls: int = 0
-    buttons: list[list[Button]] = field(default_factory=list)
-    pending_token: str | None = None  # the proposal or question this reply shows
-    undo_batch: str | None = None  # the write batch this reply reports (its undo button)
-    wrote: bool = False
-    handled: bool = True  # False: the channel had already handled this message, and nothing was done again
-    notice: bool = False  # the text is for the one who pressed a button only; nothing changed in the chat
-    outcome: str = ""  # what happened, for logs and metrics (see bot.observe.outcome_of)
-    project: str | None = None  # the project the message was about, for logs
-    alerts: int = 0  # immediate alerts the write queued (the channel sends them at once)
-
-
-class Delivery(Protocol):
-    """How a channel takes part in a message's write transaction."""
-
-    def claim(self, session: Session) -> bool:
-        """First in the transaction: False when the message was already handled (nothing is done again)."""
-        ...
-
-    def record(self, session: Session, reply: Reply) -> None:
-        """Last before commit: keep the reply (an outbox row), so it is sent even after a crash."""
-        ...
-
-
-@dataclass
-class Outcome:
-    """What understanding a message decided; the write step carries it out."""
-
-    source: Source = "none"
-    text: str = ""  # what to say when nothing runs (help, a question, a refusal)
-    run: list[Call] = field(default_factory=list)  # calls for the write step
-    results: list[Result] = field(default_factory=list)  # reads already answered in the read step
-    propose: list[Call] = field(default_factory=list)  # calls to show and wait for a yes
-    reason: str = ""  # why a proposal is asked (shown above it)
-    roles: frozenset[Role] | None = None  # who else may confirm the proposal
-    ask: Plan | None = None  # a question to keep open (slot, choices)
-    origin: str = ""  # the message a proposal or question is about
-    close: tuple[int, str] | None = None  # an open item to close: (id, status)
-    confirm: PendingAction | None = None  # a proposal being confirmed (its calls are in run)
-    model_calls: int = 0
-    tokens: int = 0  # model tokens this message used (counted against the user's day)
-    cap_told: bool = False  # this reply tells the user the day's model allowance is used up
-    chain: int = 0  # how many questions in a row this message has had
-    remember: bool = True  # False for a stranger, an empty or an oversized message: nothing is kept
-    notice: bool = False  # a button press refused or stale: said to the presser only
-    outcome: str = ""  # a refusal before understanding: "limited" (too many messages) or "too_long"
 
 
 class Router:
@@ -259,7 +176,7 @@ class Router:
             ctx.language = incoming.language  # the chat's language: help, refusals and errors all in it
         else:
             fallback = user.language or incoming.preferred or (project.language if project else "zh")
-            if _COMMAND.match(incoming.text) and not _CJK.search(incoming.text):
+            if _COMMAND.match(incoming.text) and not CJK.search(incoming.text):
                 # /export labor, /cost 500: command words and figures say nothing of the user's language
                 ctx.language = detect_language("", fallback)
             else:
@@ -283,8 +200,10 @@ class Router:
 
     # -- handling ------------------------------------------------------------------------------
 
-    def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
-        """Answer one message: understand it, then write everything it causes in one transaction."""
+    def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
+        """Answer one message: understand it, then write everything it causes in one transaction; then queue the
+        immediate alerts its writes started, unless alerts_later (the channel sends the reply first, then calls
+        announce(reply.moved))."""
         started = time.perf_counter()
         incoming = replace(incoming, text=clean(incoming.text))
         with observe.event(_text=incoming.text.strip()), self.sessions() as session:  # its text is kept out of logs
@@ -296,6 +215,8 @@ class Router:
                 log.exception("understanding a message from user %s failed", incoming.user_id)
                 outcome = Outcome(text=ctx.t(INTERNAL), outcome="error")
             reply = self._commit(ctx, incoming, outcome, delivery)
+        if reply.moved is not None and not alerts_later:
+            reply.alerts = self.announce(reply.moved)
         seconds = time.perf_counter() - started
         observe.message_handled(reply, user_id=incoming.user_id, seconds=seconds)
         metrics.message(observe.outcome_of(reply), observe.route_of(reply), seconds)
@@ -653,7 +574,7 @@ class Router:
         reply.results = results
         reply.wrote = any(r.wrote for r in results)
         if reply.wrote:
-            reply.alerts = self._announce(ctx, results)
+            reply.moved = moved_by(ctx, results)
         reply.attachments = [a for r in results for a in r.attachments]
         if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
             reply.undo_batch = ctx.batch
@@ -667,32 +588,10 @@ class Router:
             )
         return reply
 
-    def _announce(self, ctx: Context, results: list[Result]) -> int:
-        """A write that started a problem (a line past a threshold, a forecast overrun, late, low cash) is told
-        at once to the project's chats, in this transaction; a failure here never costs the write. How many alert
-        messages were queued."""
-        from tools.alerts import announce
-
-        queued = 0
-        moved: dict[str, set[str]] = {}  # project → the sections its writes could have changed
-        for r in results:
-            if r.wrote and r.data.get("project"):
-                spec = REGISTRY.get(r.tool or "")
-                moved.setdefault(str(r.data["project"]), set()).update(spec.moves if spec else ALERT_SECTIONS)
-        for code, sections in moved.items():
-            project = self._project(ctx.session, code)
-            if project is None or not sections:
-                continue
-            savepoint = ctx.session.begin_nested()
-            try:
-                queued += announce(replace(ctx, language="en" if project.language == "en" else "zh"), project, sections)
-                savepoint.commit()
-            except Retry:
-                raise
-            except Exception:
-                savepoint.rollback()
-                log.exception("could not work out the alerts of project %s", code)
-        return queued
+    def announce(self, moved: Moved) -> int:
+        """Immediate alerts for what a message's writes could have changed (bot.alerts.immediate), in their own
+        transaction after the write's; how many alert messages were queued."""
+        return immediate.announce(self.sessions, moved)
 
     def _actor(self, ctx: Context, outcome: Outcome) -> Context:
         """Who the calls run as: the proposer of a confirmed proposal (confirmed_by names who said yes)."""

@@ -27,11 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.parser.analysis import CONFIRM_OVER_RE, Analysis, normalise
+from bot.parser.analysis import Analysis, normalise
 from bot.parser.lexicon import Lexicon, fold
 from bot.parser.manage import manage_plan
 from bot.parser.plan import Plan
 from bot.parser.rules import clause_kind, parse_clause, prelude
+from bot.parser.words import CONFIRM_OVER_RE
 from tools.base import Call, Text
 
 # Where one clause ends: a line, a comma (not inside 5,200), a semicolon, a full stop (not in 0.5 or 11.24), an

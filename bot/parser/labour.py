@@ -8,7 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.parser.analysis import (
+from bot.parser.analysis import Analysis, Quantity, Worker, ask, named_twice
+from bot.parser.numbers import decimal_text
+from bot.parser.plan import Plan
+from bot.parser.words import (
     ADVANCE_RE,
     FIX_ALL_RE,
     FIX_NEW_RE,
@@ -17,14 +20,7 @@ from bot.parser.analysis import (
     FIX_RE,
     NEGATION_RE,
     SETTLE_RE,
-    Analysis,
-    Quantity,
-    Worker,
-    ask,
-    named_twice,
 )
-from bot.parser.numbers import decimal_text
-from bot.parser.plan import Plan
 from tools.base import Call
 
 MAX_DAYS = Decimal(3)  # 工 in one day for one worker, as the tool allows

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from bot.parser.analysis import EXPORT_RE, Analysis, ask, one
+from bot.parser.analysis import Analysis, ask, one
 from bot.parser.numbers import NUMBER, decimal_text, number
 from bot.parser.plan import Plan
+from bot.parser.words import EXPORT_RE
 from tools.base import Call, Text
 
 _Q = {

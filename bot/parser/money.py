@@ -7,20 +7,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.parser.analysis import (
-    COST_WORD_RE,
-    CREDIT_RE,
-    EACH_RE,
-    SETTLE_ALL_RE,
-    Analysis,
-    Worker,
-    ask,
-    named_twice,
-    one,
-)
+from bot.parser.analysis import Analysis, Worker, ask, named_twice, one
 from bot.parser.lexicon import Hit
 from bot.parser.numbers import NUMBER, decimal_text, number
 from bot.parser.plan import Plan
+from bot.parser.words import COST_WORD_RE, CREDIT_RE, EACH_RE, SETTLE_ALL_RE
 from tools.base import Call
 from tools.categories import CATEGORIES, CATEGORY_LABELS
 

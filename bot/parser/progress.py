@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.parser.analysis import (
-    CORRECTION_RE,
-    PROGRESS_WORD_RE,
-    Analysis,
-    ask,
-    explicit_percents,
-    one,
-    percent_value,
-)
+from bot.parser.analysis import Analysis, ask, explicit_percents, one, percent_value
 from bot.parser.lexicon import Hit
 from bot.parser.numbers import decimal_text
 from bot.parser.plan import Plan
+from bot.parser.words import CORRECTION_RE, PROGRESS_WORD_RE
 from tools.base import Call
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.parser.analysis import (
+from bot.parser.analysis import Analysis, ask
+from bot.parser.money import CP_ANY
+from bot.parser.plan import Plan
+from bot.parser.words import (
     ASKING_RE,
     ATTENDED_RE,
     BUDGET_ONLY_RE,
@@ -29,11 +32,7 @@ from bot.parser.analysis import (
     MOVED_RE,
     SCHEDULE_RE,
     SPENT_RE,
-    Analysis,
-    ask,
 )
-from bot.parser.money import CP_ANY
-from bot.parser.plan import Plan
 from tools.base import Call
 
 _NAME = r"(?P<cp>[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z&.]{1,11}?)"

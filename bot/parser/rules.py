@@ -12,7 +12,15 @@ import re
 from datetime import date
 
 from bot.parser import explain
-from bot.parser.analysis import (
+from bot.parser.analysis import MAX_LENGTH, QUESTIONS, Analysis, Call, ask, explicit_percents, normalise, one
+from bot.parser.labour import plan_correction, plan_labor
+from bot.parser.lexicon import Lexicon, find_categories, find_items, fold
+from bot.parser.manage import manage_plan
+from bot.parser.money import COUNT_RE, CP_ANY, PER_UNIT_RE, counterparty, plan_cost, plan_fund, plan_payment
+from bot.parser.plan import Plan
+from bot.parser.progress import plan_progress, progress_fix
+from bot.parser.reads import CHART_RE, plan_read, read_tool
+from bot.parser.words import (
     ADVANCE_RE,
     BLOCK_RE,
     CHANGE_RE,
@@ -25,7 +33,6 @@ from bot.parser.analysis import (
     FUND_OUT_RE,
     HEDGE_RE,
     LIST_RE,
-    MAX_LENGTH,
     MONEY_WORD_RE,
     NEGATION_RE,
     ORDINAL_RE,
@@ -36,26 +43,12 @@ from bot.parser.analysis import (
     PROGRESS_WORD_RE,
     PURCHASE_RE,
     QUERY_RE,
-    QUESTIONS,
     RATE_RE,
     REPORT_RE,
     SETTLE_RE,
     UNDO_RE,
     VAGUE_AMOUNT_RE,
-    Analysis,
-    Call,
-    ask,
-    explicit_percents,
-    normalise,
-    one,
 )
-from bot.parser.labour import plan_correction, plan_labor
-from bot.parser.lexicon import Lexicon, find_categories, find_items, fold
-from bot.parser.manage import manage_plan
-from bot.parser.money import COUNT_RE, CP_ANY, PER_UNIT_RE, counterparty, plan_cost, plan_fund, plan_payment
-from bot.parser.plan import Plan
-from bot.parser.progress import plan_progress, progress_fix
-from bot.parser.reads import CHART_RE, plan_read, read_tool
 from tools.base import Text
 
 

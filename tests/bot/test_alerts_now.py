@@ -91,3 +91,32 @@ def test_a_failing_check_never_costs_the_write(
     total = session.scalar(select(func.sum(CostEntry.amount)).where(CostEntry.project_id == site.id))
     assert total == Decimal("8500.00")  # the cost stays although working out its alerts failed
     assert len(_alerts(session)) == 1  # the budget check still ran and was announced
+
+
+def test_an_immediate_check_leaves_alone_what_it_did_not_look_at(
+    make: Factory, session: Session, site: Project
+) -> None:
+    """A cost is checked for budget and cash only: a schedule risk the digest reported is not seen as recovered by
+    it (and so is not reported as news again the next morning)."""
+    from storage.db import begin_write
+    from tools.alerts import Condition, announce, record
+    from tools.base import Context, Text
+
+    manager = _manager(make, site)
+    ctx = Context(session=session, user=manager, project_code="SG3")
+    begin_write(session)
+    risk = Condition("risk:砌体", "schedule", Text("砌体：计划 50% / 实际 20%", "Masonry: planned 50% / actual 20%"))
+    assert [c.key for c in record(ctx, site, [risk], digest=True).new] == ["risk:砌体"]
+    assert announce(ctx, site, {"budget", "cash"}) == 0  # what a cost can move: the schedule is not looked at
+    assert record(ctx, site, [risk], digest=True).new == []  # the same crossing: not news again
+
+
+def test_each_write_tool_says_what_it_can_move() -> None:
+    """A payment cannot make a task late, a progress report cannot empty the cash box; a tool that says nothing
+    is checked for everything."""
+    moves = {name: spec.moves for name, spec in REGISTRY.items() if spec.writes}
+    assert moves["record_fund"] == {"cash"}
+    assert moves["add_cost"] == {"budget", "cash"}
+    assert moves["update_task_progress"] == {"budget", "schedule"}
+    assert moves["undo_last"] == {"budget", "schedule", "cash"}
+    assert moves["add_worker"] == set()

@@ -201,7 +201,7 @@ class SlowRouter(ScriptedRouter):
         super().__init__(services, reply)
         self.seconds = seconds
 
-    def handle(self, incoming: Any, delivery: Any = None) -> Reply:
+    def handle(self, incoming: Any, delivery: Any = None, *, alerts_later: bool = False) -> Reply:
         time.sleep(self.seconds)
         return super().handle(incoming, delivery)
 

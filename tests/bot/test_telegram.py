@@ -111,7 +111,7 @@ class ScriptedRouter:
         self.reply = reply
         self.seen: list[Incoming] = []
 
-    def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
+    def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
         self.seen.append(incoming)
         if isinstance(self.reply, Exception):
             raise self.reply
@@ -236,7 +236,7 @@ async def test_a_slow_chat_does_not_stall_another(
     slow = ScriptedRouter(services, Reply("slow", "llm"))
 
     class SlowForOneChat:
-        def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
+        def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
             if incoming.chat_key == f"tg:{GROUP}":
                 assert release.wait(10)
                 return slow.handle(incoming, delivery)
@@ -255,7 +255,7 @@ async def test_a_slow_chat_does_not_stall_another(
 class EchoRouter(ScriptedRouter):
     """Answers each message with its own text, after a random short pause (as if the work took a while)."""
 
-    def handle(self, incoming: Incoming, delivery: Delivery | None = None) -> Reply:
+    def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
         import random
         import time
 

@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 from bot import metrics, observe, render
 from bot.channels.telegram import documents, team
 from bot.channels.telegram.outbox import Job
-from bot.router import Incoming, Reply
+from bot.router import Incoming, Moved, Reply
 from bot.services import Services, dead_processes
 from storage.db import begin_write
 from storage.models import Chat, Membership, Project, Role, User
@@ -115,7 +115,7 @@ class Handled:
     routed: bool = False  # the router handled it (and logged its line)
     waits: bool = False  # an earlier update of its chat is pending elsewhere: handle it after that one
     reply: Job | None = None  # the reply, committed and claimed by this process: send it now
-    alerts: int = 0  # immediate alerts queued: send them now
+    moved: Moved | None = None  # what its writes could have changed: checked for immediate alerts once it is sent
 
 
 # -- storing ---------------------------------------------------------------------------------------
@@ -405,9 +405,9 @@ def _process(
             action=str(query.data or ""),
             language=member.chat_language,
         )
-        reply = services.router.handle(incoming, delivery)
+        reply = services.router.handle(incoming, delivery, alerts_later=True)
         handled.routed = True
-        handled.reply, handled.alerts = (delivery.job, reply.alerts) if reply.handled else (None, 0)
+        handled.reply, handled.moved = (delivery.job, reply.moved) if reply.handled else (None, None)
         handled.callback_text = delivery.notice or ("✅" if reply.handled else None)
         handled.callback_alert = delivery.notice is not None
         return handled
@@ -454,10 +454,10 @@ def _process(
         language=member.language,
         now=now,
     )
-    reply = services.router.handle(incoming, delivery)  # it logs the event's line
+    reply = services.router.handle(incoming, delivery, alerts_later=True)  # it logs the event's line
     handled.routed = True
     handled.skipped = not reply.handled
-    handled.reply, handled.alerts = (delivery.job, reply.alerts) if reply.handled else (None, 0)
+    handled.reply, handled.moved = (delivery.job, reply.moved) if reply.handled else (None, None)
     return handled
 
 

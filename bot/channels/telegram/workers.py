@@ -122,7 +122,8 @@ class ChatWorkers:
             await send_job(self.services, self.bot, handled.reply)
         elif not handled.skipped:
             await send_due(self.services, self.bot, update_id=update.update_id)
-        if handled.alerts:  # the write started a problem: told at once (a failed send is retried by the sweep)
+        # After the reply: did the write start a problem? Told at once (a failed send is retried by the sweep).
+        if handled.moved is not None and await asyncio.to_thread(self.services.router.announce, handled.moved) > 0:
             await send_due(self.services, self.bot, kind="alert")
         if handled.bound_chat is not None and self.on_bound is not None:
             await self.on_bound(handled.bound_chat)
