@@ -79,9 +79,8 @@ class _Words:
     own, whose every word is a group, so the two kinds are still taken in one order."""
 
     def __init__(self, unique: list[str]) -> None:
-        self._plain: dict[
-            str, list[tuple[int, frozenset[str]]]
-        ] = {}  # first character → (length, words), longest first
+        # a word's first character → the lengths of such words with the words of each length, longest first
+        self._plain: dict[str, list[tuple[int, frozenset[str]]]] = {}
         by_start: dict[str, dict[int, set[str]]] = {}
         spaced = []
         for word in unique:
