@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/aggregates.py
 	$(BIN)/python bench/conversation.py
 	$(BIN)/python bench/import_limits.py
+	$(BIN)/python bench/names.py
 	$(BIN)/python bench/telegram.py
 
 lint: $(STAMP)

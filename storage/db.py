@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+import storage.names  # noqa: F401  (its session listeners keep the name keys and the change marker)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

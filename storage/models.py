@@ -593,13 +593,37 @@ class LlmUsage(Base):
 
 
 class ChangeMarker(Base):
-    """A counter bumped whenever names change (workers, projects, tasks, counterparties): every process rebuilds its
-    cached lexicon when the counter moved, with one cheap query."""
+    """A counter bumped in the transaction of any change to names (workers, projects, tasks, budget lines,
+    counterparties, who is on which project's books; storage.names does it at commit, for every session): every
+    process rebuilds its cached lexicon and name index when the counter moved, with one primary-key read."""
 
     __tablename__ = "change_marker"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class NameKey(Base):
+    """One name of a worker or a project (its name, each alias, a project's code, a worker's name with the tail of
+    a number), normalised and spelled in pinyin, so a typed name is found by an index, not by reading every row.
+    Kept by storage.names whenever a worker or project is flushed; ref_id is the worker's or project's id."""
+
+    __tablename__ = "name_key"
+    __table_args__ = (
+        Index("ix_name_key_norm", "kind", "norm"),
+        Index("ix_name_key_pinyin", "kind", "pinyin"),
+        Index("ix_name_key_initials", "kind", "initials"),
+        Index("ix_name_key_ref", "kind", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # worker|project
+    ref_id: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # 0: the name shown (a project's code), then the others
+    name: Mapped[str] = mapped_column(Text)  # as stored
+    norm: Mapped[str] = mapped_column(Text)  # without spaces, case-folded
+    pinyin: Mapped[str] = mapped_column(Text)  # toneless, run together: zhangsan
+    initials: Mapped[str] = mapped_column(Text)  # zs
 
 
 class ProcessLock(Base):

@@ -104,17 +104,17 @@ def add_worker(ctx: Context, args: AddWorker) -> Result:
     rate = resolve.money(args.daily_rate)
     session = ctx.session
     lock(session, f"workers:{project.id}")
-    here = [w for w in resolve.workers_on(ctx, project) if w.name == args.name and w.id_tail == args.id_tail]
+    here = resolve.workers_on(ctx, project, Worker.name == args.name, Worker.id_tail == args.id_tail)
     if here:
         raise ToolError(_ON_BOOKS, name=args.name, code=project.code, rate=yuan(here[0].daily_rate))
     changes: list[audit.Change] = []
     worker: Worker | None = None
     if args.same_as is not None:
-        worker = next((w for w in resolve.workers_on(ctx, None) if w.id == args.same_as), None)
+        worker = next(iter(resolve.workers_on(ctx, None, Worker.id == args.same_as)), None)
         if worker is None:
             raise ToolError(resolve_unknown(args.name))
     elif not args.new_person:
-        elsewhere = [w for w in resolve.workers_on(ctx, None) if w.name == args.name]
+        elsewhere = resolve.workers_on(ctx, None, Worker.name == args.name)
         if elsewhere:
             # A namesake on a project the user sees: the same person, or another? Never merged silently.
             known = elsewhere[0]

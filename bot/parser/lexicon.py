@@ -6,25 +6,24 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.parser.numbers import number
-from storage.models import BudgetLine, Counterparty, Project, Task, Worker
+from storage.models import BudgetLine, Counterparty, NameKey, Project, Task, Worker
+from storage.names import has_pending_changes, marker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
-from tools.resolve import Candidate, match, pinyin_keys
+from tools.resolve import Candidate, MatchIndex, pinyin_keys
 
 DAY_END = "18:00"  # when a working day ends, for overtime said as a clock time (加班到9点): no project setting yet
 HOURS_PER_DAY = Decimal(8)
 SUGGEST_PINYIN = 80  # pinyin similarity (0-100) above which a worker is offered as "did you mean"
-RELOAD_AFTER = 60.0  # seconds: even with an unchanged version, names (aliases) edited in place are picked up
 
 
 def fold(text: str) -> str:
@@ -32,20 +31,102 @@ def fold(text: str) -> str:
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
-def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+def _sorted_words(words: Iterable[str]) -> list[str]:
+    return sorted({fold(w.strip()) for w in words if w and w.strip()}, key=lambda w: (-len(w), w))
+
+
+def _pattern(word: str) -> str:
+    """One word as a regex: a space in it matches any spacing; ASCII words only at ASCII word boundaries."""
+    escaped = re.escape(word).replace(r"\ ", r"\s*")
+    if word[0].isascii() and word[0].isalnum():
+        escaped = r"(?<![a-z0-9])" + escaped
+    if word[-1].isascii() and word[-1].isalnum():
+        escaped += r"(?![a-z0-9])"
+    return escaped
+
+
+def _regex(words: Iterable[str]) -> re.Pattern[str] | None:
     """One regex finding any of words, longest first; ASCII words only at ASCII word boundaries."""
-    unique = sorted({fold(w.strip()) for w in words if w and w.strip()}, key=lambda w: (-len(w), w))
-    if not unique:
+    unique = _sorted_words(words)
+    return re.compile("|".join(_pattern(w) for w in unique)) if unique else None
+
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class _Found:
+    """A word found in text, read as a regex match is (m[0], m.start(), m.end())."""
+
+    __slots__ = ("_begin", "_end", "_text")
+
+    def __init__(self, text: str, begin: int, end: int) -> None:
+        self._text, self._begin, self._end = text, begin, end
+
+    def __getitem__(self, group: int) -> str:
+        return self._text[self._begin : self._end]
+
+    def start(self) -> int:
+        return self._begin
+
+    def end(self) -> int:
+        return self._end
+
+
+class _Words:
+    """Finds words in text exactly as _regex(words).finditer would (leftmost; at one place the first of the words
+    in its order, longest first), but by dictionary look-ups at each place in the text: a company's 10,000 names
+    cost what its 10 do. Words with a space in them (matched with any spacing) go through a small regex of their
+    own, whose every word is a group, so the two kinds are still taken in one order."""
+
+    def __init__(self, unique: list[str]) -> None:
+        # a word's first character → the lengths of such words with the words of each length, longest first
+        self._plain: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        by_start: dict[str, dict[int, set[str]]] = {}
+        spaced = []
+        for word in unique:
+            if " " in word:
+                spaced.append(word)
+            else:
+                by_start.setdefault(word[0], {}).setdefault(len(word), set()).add(word)
+        for first, lengths in by_start.items():
+            self._plain[first] = [(n, frozenset(lengths[n])) for n in sorted(lengths, reverse=True)]
+        self._spaced = spaced
+        self._spaced_re = re.compile("|".join(f"({_pattern(w)})" for w in spaced)) if spaced else None
+
+    def _plain_at(self, text: str, at: int) -> str | None:
+        for length, words in self._plain.get(text[at], ()):
+            word = text[at : at + length]
+            if len(word) != length or word not in words:
+                continue
+            if word[0] in _ASCII_WORD and at > 0 and text[at - 1] in _ASCII_WORD:
+                continue
+            if word[-1] in _ASCII_WORD and at + length < len(text) and text[at + length] in _ASCII_WORD:
+                continue
+            return word
         return None
-    parts = []
-    for word in unique:
-        escaped = re.escape(word).replace(r"\ ", r"\s*")
-        if word[0].isascii() and word[0].isalnum():
-            escaped = r"(?<![a-z0-9])" + escaped
-        if word[-1].isascii() and word[-1].isalnum():
-            escaped += r"(?![a-z0-9])"
-        parts.append(escaped)
-    return re.compile("|".join(parts))
+
+    def finditer(self, text: str) -> Iterator[_Found]:
+        at = 0
+        while at < len(text):
+            word = self._plain_at(text, at)
+            end = at + len(word) if word is not None else -1
+            if self._spaced_re is not None:
+                m = self._spaced_re.match(text, at)
+                if m is not None and m.lastindex is not None:
+                    other = self._spaced[m.lastindex - 1]
+                    if word is None or (-len(other), other) < (-len(word), word):
+                        end = m.end()
+            if end > at:
+                yield _Found(text, at, end)
+                at = end
+            else:
+                at += 1
+
+
+def _alternation(words: Iterable[str]) -> _Words | None:
+    """What finds any of words in text, longest first; ASCII words only at ASCII word boundaries."""
+    unique = _sorted_words(words)
+    return _Words(unique) if unique else None
 
 
 def _squash(text: str) -> str:
@@ -75,18 +156,22 @@ class Lexicon:
     parties: dict[str, tuple[Candidate[str], ...]] = field(default_factory=dict)  # project code → counterparties
     party_kinds: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, stored name) → supplier, owner…
     version: tuple[Any, ...] = ()
-    _project_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _project_re: _Words | None = field(default=None, repr=False)
     _project_by_word: dict[str, str] = field(default_factory=dict, repr=False)
-    _worker_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _worker_re: _Words | None = field(default=None, repr=False)
     _worker_by_word: dict[str, str] = field(default_factory=dict, repr=False)
-    _task_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _task_re: dict[str, _Words | None] = field(default_factory=dict, repr=False)
     _task_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-    _all_tasks_re: re.Pattern[str] | None = field(default=None, repr=False)
-    _line_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _all_tasks_re: _Words | None = field(default=None, repr=False)
+    _line_re: dict[str, _Words | None] = field(default_factory=dict, repr=False)
     _by_full: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zhangsan → workers
     _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
-    _party_re: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _party_re: dict[str, _Words | None] = field(default_factory=dict, repr=False)
     _party_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _matcher: MatchIndex[str] = field(default_factory=lambda: MatchIndex(()), repr=False)
+    _fold_sounds: list[str] = field(default_factory=list, repr=False)  # pinyin of each worker's each name
+    _fold_owners: list[str] = field(default_factory=list, repr=False)  # the worker (stored name) of each
+    _spelled: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # text → pinyin_keys(text)
 
     @classmethod
     def build(
@@ -100,6 +185,7 @@ class Lexicon:
         day_hours: Mapping[str, Decimal] | None = None,
         parties: Mapping[str, Sequence[tuple[str, Sequence[str], str]]] | None = None,
         version: tuple[Any, ...] = (),
+        pinyin: Mapping[str, tuple[str, str]] | None = None,
     ) -> Lexicon:
         """A lexicon from plain names: projects (code, name, aliases), workers (name, aliases), tasks, lines and
         counterparties (name, aliases, kind) per project."""
@@ -123,7 +209,9 @@ class Lexicon:
             party_kinds={(code, name): kind for code, rows in (parties or {}).items() for name, _a, kind in rows},
             version=version,
         )
+        lex._spelled = dict(pinyin or {})
         lex._compile()
+        lex._spelled = {}  # only the build needs them
         return lex
 
     def _compile(self) -> None:
@@ -156,7 +244,7 @@ class Lexicon:
             spelled: dict[str, list[str]] = {}  # typed without an IME: hongda, hongdagangcai
             for word, item in words.items():
                 if re.search(r"[\u4e00-\u9fff]", word) and not word.isascii():
-                    full = pinyin_keys(word)[0]
+                    full = self._pinyin(word)[0]
                     if full.isascii() and full.isalpha() and len(full) >= 5:
                         spelled.setdefault(full, []).append(item)
             for full, items in spelled.items():
@@ -167,16 +255,25 @@ class Lexicon:
         for code, own in self.lines.items():
             self._line_re[code] = _alternation(own)
             self.lines[code] = {_squash(k): v for k, v in own.items()}
-        for candidate in self.workers:  # warm the pinyin cache (and pypinyin itself) before the first message
-            for word in candidate.names:
-                pinyin_keys(fold(word))
+        self._matcher = MatchIndex(self.workers, self._pinyin)
+        sounds = [(self._pinyin(fold(word))[0], c.item) for c in self.workers for word in c.names]
+        self._fold_sounds = [sound for sound, _item in sounds]
+        self._fold_owners = [item for _sound, item in sounds]
         for candidate in self.workers:
             for word in candidate.names:
-                full, initials = pinyin_keys(_squash(fold(word)))
+                full, initials = self._pinyin(_squash(fold(word)))
                 for key, index in ((full, self._by_full), (initials, self._by_initials)):
                     if candidate.item not in index.setdefault(key, []):
                         index[key].append(candidate.item)
         number("两千五")  # and cn2an
+
+    def _pinyin(self, text: str) -> tuple[str, str]:
+        """pinyin_keys, from the keys the database already holds when it has them (a company's 10,000 names are
+        not spelled again by every process after each rename), else computed and kept for this build."""
+        found = self._spelled.get(text)
+        if found is None:
+            found = self._spelled[text] = pinyin_keys(text)
+        return found
 
     # -- finding names in (folded) text ------------------------------------------------------------
 
@@ -252,48 +349,38 @@ class Lexicon:
         Short Chinese names differ by one character (张山, 张三) and score too low for rapidfuzz on the
         characters, so their pinyin is compared too (zhangshan ~ zhangsan).
         """
-        sure, near = match(name, self.workers)
+        sure, near = self._matcher.match(name)
         if sure or near:
             return sure, near
         typed = pinyin_keys(name)[0]
-        scored = sorted(
-            ((fuzz.ratio(typed, pinyin_keys(fold(w))[0]), c.item) for c in self.workers for w in c.names), reverse=True
-        )
-        return [], list(dict.fromkeys(item for score, item in scored if score >= SUGGEST_PINYIN))[:3]
+        # Every spelling scored at once; only those at the bar or above can be offered.
+        found = process.extract(typed, self._fold_sounds, scorer=fuzz.ratio, score_cutoff=SUGGEST_PINYIN, limit=None)
+        scored = sorted(((score, self._fold_owners[at]) for _sound, score, at in found), reverse=True)
+        return [], list(dict.fromkeys(item for score, item in scored))[:3]
 
     # -- loading from the database -----------------------------------------------------------------
 
     @classmethod
     def load(cls, session: Session) -> Lexicon:
-        """The database's lexicon, cached per database; rebuilt when the cheap version query changes."""
+        """The database's lexicon, cached per database; rebuilt when the change marker moved (any process's
+        change to a name moves it, in the transaction of the change)."""
         bind = session.get_bind()
         key = (id(bind), str(getattr(bind, "url", "")))
-        version = _version(session)
-        now = time.monotonic()
+        version = (marker(session),)  # read before the names: a change committed in between only costs a rebuild
+        if has_pending_changes(session):
+            return _read(session, version)  # this transaction's own names: not kept, they may be rolled back
         with _LOCK:
             cached = _CACHE.get(key)
-            if cached is not None and cached[0] == version and now - cached[1] < RELOAD_AFTER:
-                return cached[2]
+            if cached is not None and cached.version == version:
+                return cached
         lexicon = _read(session, version)
         with _LOCK:
-            _CACHE[key] = (version, now, lexicon)
+            _CACHE[key] = lexicon
         return lexicon
 
 
-_CACHE: dict[tuple[int, str], tuple[tuple[Any, ...], float, Lexicon]] = {}
+_CACHE: dict[tuple[int, str], Lexicon] = {}
 _LOCK = threading.Lock()
-
-
-def _version(session: Session) -> tuple[Any, ...]:
-    """Counts, highest ids and newest creation times of the named tables: one cheap query."""
-    parts = []
-    for model in (Project, Worker, Task, BudgetLine, Counterparty):
-        parts.append(select(func.count(model.id)).scalar_subquery())
-        parts.append(select(func.max(model.id)).scalar_subquery())
-    for model in (Project, Worker):
-        parts.append(select(func.max(model.created_at)).scalar_subquery())
-    row = session.execute(select(*parts)).one()
-    return tuple(row)
 
 
 def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
@@ -321,7 +408,9 @@ def _read(session: Session, version: tuple[Any, ...]) -> Lexicon:
         )
     ):
         parties.setdefault(code_of[project_id], []).append((name, aliases or [], kind))
+    spelled = session.execute(select(NameKey.norm, NameKey.pinyin, NameKey.initials).where(NameKey.kind == "worker"))
     return Lexicon.build(
+        pinyin={normal: (full, initials) for normal, full, initials in spelled},
         projects=[(code, name, aliases or []) for _, code, name, aliases, *_ in projects],
         workers=[(name, aliases or []) for name, aliases in workers],
         tasks=tasks,
@@ -381,8 +470,8 @@ def short_forms(name: str) -> list[str]:
 
 # -- the domain's own words ------------------------------------------------------------------------
 
-CATEGORY_RE = _alternation(CATEGORY_WORDS)
-ITEM_RE = _alternation(ITEM_WORDS)
+CATEGORY_RE = _regex(CATEGORY_WORDS)
+ITEM_RE = _regex(ITEM_WORDS)
 
 
 def find_categories(text: str) -> list[Hit]:
