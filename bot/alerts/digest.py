@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -26,9 +26,9 @@ from storage.db import begin_write
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from storage.queries import outbox as oq
-from tools.alerts import SECTIONS, Crossings, conditions, record
+from tools.alerts import SECTIONS, Crossings, conditions, conditions_of, record, record_many
 from tools.base import Context, Text
-from tools.labor import unlogged_days
+from tools.labor import unlogged_days, unlogged_days_of
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -179,6 +179,97 @@ def digest_language(chat: Chat, project: Project) -> Literal["zh", "en"]:
     return "en" if (chat.language or project.language) == "en" else "zh"
 
 
+CHUNK = 200  # projects whose digests are built in one transaction (a failed chunk is redone one by one)
+
+
+def findings_of(session: Any, projects: Sequence[Project], *, day: date, remember: bool) -> dict[int, Findings]:
+    """findings for many projects at once, by project id: each figure one aggregate query over all of them, the
+    alert states recorded in a few statements (a thousand projects take seconds, not minutes)."""
+    found = conditions_of(session, projects, day)
+    if remember:
+        crossings = record_many(session, day, found, digest=True)
+    else:
+        crossings = {pid: Crossings(conditions, []) for pid, conditions in found.items()}
+    missing = unlogged_days_of(session, projects, day)
+    return {project.id: Findings(crossings[project.id], missing[project.id]) for project in projects}
+
+
+def _queue(session: Any, project: Project, found: Findings, day: date, chats: list[Chat], now: datetime) -> int:
+    """Each chat's digest of the project, in its language, into the outbox; how many were queued."""
+    queued = 0
+    for chat in chats:
+        language = digest_language(chat, project)
+        digest = render(project, found, day=day, language=language)
+        payload = {
+            "text": digest.text,
+            "project": project.code,
+            "date": day.isoformat(),
+            "language": language,
+            "problems": digest.problems,
+        }
+        key = digest_key(chat.id, day)
+        if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
+            queued += 1
+            log.info("queued digest %s (%d problems)", key, digest.problems)
+    return queued
+
+
+def _write_one(services: Services, project: Project, day: date, chats: list[Chat], now: datetime) -> int:
+    """One project's digests in their own transaction (the read tools' path: a failed check is said as such)."""
+    with services.sessions() as session:
+        try:
+            begin_write(session)
+            queued = _queue(session, project, findings(session, project, day=day, remember=True), day, chats, now)
+            session.commit()
+            return queued
+        except Exception:
+            session.rollback()
+            log.exception("could not build the digest for project %s", project.code)
+            return 0
+
+
+def _write_chunk(
+    services: Services, projects: list[Project], day: date, chats: dict[int, list[Chat]], now: datetime
+) -> int:
+    """Many projects' digests in one transaction; if that fails, each project's on its own."""
+    with services.sessions() as session:
+        try:
+            begin_write(session)
+            found = findings_of(session, projects, day=day, remember=True)
+            queued = sum(_queue(session, p, found[p.id], day, chats[p.id], now) for p in projects)
+            session.commit()
+            return queued
+        except Exception:
+            session.rollback()
+            log.exception("could not build %d digests together; building them one project at a time", len(projects))
+    return sum(_write_one(services, project, day, chats[project.id], now) for project in projects)
+
+
+def _due(
+    session: Any,
+    now: datetime,
+    today: date | None,
+    *,
+    chat_ids: set[int] | None,
+    due_only: bool,
+    always: set[int] | None = None,
+) -> list[tuple[Chat, Project, date]]:
+    """Bound chats (of those listed) whose digest is not queued yet, each with its day; due_only keeps those whose
+    digest time has come, and the chats in always."""
+    chosen: list[tuple[Chat, Project, date]] = []
+    for chat, project in cq.bound_chats(session=session, chat_ids=chat_ids):
+        if chat.blocked_at is not None or not chat.digest_enabled:
+            continue
+        local_now = now.astimezone(ZoneInfo(chat.timezone))
+        day = today or local_now.date()
+        not_yet = local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None)
+        if due_only and not_yet and chat.id not in (always or ()):
+            continue
+        chosen.append((chat, project, day))
+    queued = oq.existing(session=session, dedupe_keys=[digest_key(chat.id, day) for chat, _, day in chosen])
+    return [(chat, project, day) for chat, project, day in chosen if digest_key(chat.id, day) not in queued]
+
+
 def write_digests(
     services: Services,
     *,
@@ -186,56 +277,34 @@ def write_digests(
     now: datetime | None = None,
     chat_ids: Iterable[int] | None = None,
     due_only: bool = False,
+    due_too: bool = False,
 ) -> int:
     """Queue today's digest for every bound chat (or those listed); returns how many were queued.
 
     A chat's "today" is its own date unless today is given. due_only skips chats whose digest time has not come
-    yet today (the start-up catch-up). An existing digest is neither rebuilt nor queued again. A project's new
-    problems are recorded once for all its chats of that day, in the transaction that queues their digests.
+    yet today (the start-up catch-up). due_too, with chats listed: when one of them still needs its digest, the
+    digests of every chat whose time has come are written with it (a thousand chats' jobs at 08:00 make one
+    set-based pass, and the others find theirs queued). An existing digest is neither rebuilt nor queued again.
+    A project's new problems are recorded once for all its chats of that day, in the transaction that queues
+    their digests.
     """
     now = now or services.clock()  # the process's one clock (tests set it)
     wanted = set(chat_ids) if chat_ids is not None else None
-    due: dict[tuple[int, date], list[Chat]] = defaultdict(list)
-    projects: dict[int, Project] = {}
     with services.sessions() as session:
-        for chat, project in cq.bound_chats(session=session):
-            if wanted is not None and chat.id not in wanted:
-                continue
-            if chat.blocked_at is not None or not chat.digest_enabled:
-                continue
-            local_now = now.astimezone(ZoneInfo(chat.timezone))
-            day = today or local_now.date()
-            if due_only and local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None):
-                continue
-            if oq.exists(session=session, dedupe_key=digest_key(chat.id, day)):
-                continue
-            due[(project.id, day)].append(chat)
-            projects[project.id] = project
+        chosen = _due(session, now, today, chat_ids=wanted, due_only=due_only)
+        if due_too and chosen:
+            chosen = _due(session, now, today, chat_ids=None, due_only=True, always=wanted)
+    due: dict[date, dict[int, list[Chat]]] = defaultdict(lambda: defaultdict(list))
+    projects: dict[int, Project] = {}
+    for chat, project, day in chosen:
+        due[day][project.id].append(chat)
+        projects[project.id] = project
     queued = 0
-    for (project_id, day), chats in due.items():
-        project = projects[project_id]
-        with services.sessions() as session:
-            try:
-                begin_write(session)
-                found = findings(session, project, day=day, remember=True)
-                for chat in chats:
-                    language = digest_language(chat, project)
-                    digest = render(project, found, day=day, language=language)
-                    payload = {
-                        "text": digest.text,
-                        "project": project.code,
-                        "date": day.isoformat(),
-                        "language": language,
-                        "problems": digest.problems,
-                    }
-                    key = digest_key(chat.id, day)
-                    if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
-                        queued += 1
-                        log.info("queued digest %s (%d problems)", key, digest.problems)
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("could not build the digest for project %s", project.code)
+    for day, chats in due.items():
+        ids = list(chats)
+        for n in range(0, len(ids), CHUNK):
+            chunk = [projects[pid] for pid in ids[n : n + CHUNK]]
+            queued += _write_chunk(services, chunk, day, {p.id: chats[p.id] for p in chunk}, now)
     return queued
 
 

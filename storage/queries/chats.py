@@ -74,9 +74,11 @@ def ensure_chat(*, session: Session, telegram_chat_id: int, title: str | None, t
     return chat
 
 
-def bound_chats(*, session: Session) -> list[tuple[Chat, Project]]:
-    """Chats with a default project: the ones that get a morning digest."""
+def bound_chats(*, session: Session, chat_ids: Collection[int] | None = None) -> list[tuple[Chat, Project]]:
+    """Chats with a default project: the ones that get a morning digest (of those listed, if given)."""
     query = select(Chat, Project).join(Project, Project.id == Chat.project_id).order_by(Chat.id)
+    if chat_ids is not None:
+        query = query.where(Chat.id.in_(list(chat_ids)))
     return [(chat, project) for chat, project in session.execute(query)]
 
 

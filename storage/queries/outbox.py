@@ -7,6 +7,7 @@ send goes back to pending with a time before which it is not retried (backoff, o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +72,16 @@ def add(
 
 def exists(*, session: Session, dedupe_key: str) -> bool:
     return session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None
+
+
+def existing(*, session: Session, dedupe_keys: Collection[str], batch: int = 500) -> set[str]:
+    """Which of the dedupe keys are already queued (or sent)."""
+    keys = list(dedupe_keys)
+    found: set[str] = set()
+    for n in range(0, len(keys), batch):
+        query = select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys[n : n + batch]))
+        found.update(session.scalars(query))
+    return found
 
 
 def _sendable(now: datetime, dead: list[str] | None = None) -> Any:
