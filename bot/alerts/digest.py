@@ -87,12 +87,16 @@ def chat_today(chat: Chat, now: datetime) -> date:
 
 def digest_time(chat: Chat) -> time:
     """The chat's digest time as an aware time in its timezone; 08:00 when the stored value is unreadable."""
+    return _digest_time(chat.id, chat.digest_time, chat.timezone)
+
+
+def _digest_time(chat_id: int, at: str, timezone: str) -> time:
     try:
-        hour, minute = (int(part) for part in chat.digest_time.split(":"))
-        return time(hour, minute, tzinfo=ZoneInfo(chat.timezone))
+        hour, minute = (int(part) for part in at.split(":"))
+        return time(hour, minute, tzinfo=ZoneInfo(timezone))
     except (ValueError, AttributeError):
-        log.warning("chat %s has an unreadable digest time %r; using 08:00", chat.id, chat.digest_time)
-        return time(8, 0, tzinfo=ZoneInfo(chat.timezone))
+        log.warning("chat %s has an unreadable digest time %r; using 08:00", chat_id, at)
+        return time(8, 0, tzinfo=ZoneInfo(timezone))
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -194,9 +198,9 @@ def findings_of(session: Any, projects: Sequence[Project], *, day: date, remembe
     return {project.id: Findings(crossings[project.id], missing[project.id]) for project in projects}
 
 
-def _queue(session: Any, project: Project, found: Findings, day: date, chats: list[Chat], now: datetime) -> int:
-    """Each chat's digest of the project, in its language, into the outbox; how many were queued."""
-    queued = 0
+def _notes(project: Project, found: Findings, day: date, chats: list[Chat]) -> list[dict[str, Any]]:
+    """Each chat's digest of the project, in its language, as an outbox row."""
+    notes = []
     for chat in chats:
         language = digest_language(chat, project)
         digest = render(project, found, day=day, language=language)
@@ -207,11 +211,17 @@ def _queue(session: Any, project: Project, found: Findings, day: date, chats: li
             "language": language,
             "problems": digest.problems,
         }
-        key = digest_key(chat.id, day)
-        if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
-            queued += 1
-            log.info("queued digest %s (%d problems)", key, digest.problems)
-    return queued
+        notes.append({"chat_id": chat.id, "kind": KIND, "dedupe_key": digest_key(chat.id, day), "payload": payload})
+    return notes
+
+
+def _queue(session: Any, notes: list[dict[str, Any]], now: datetime) -> int:
+    """The digests into the outbox (one already there stays as it is); how many were queued."""
+    queued = oq.add_many(session=session, notes=notes, now=now)
+    for note in notes:
+        if note["dedupe_key"] in queued:
+            log.info("queued digest %s (%d problems)", note["dedupe_key"], note["payload"]["problems"])
+    return len(queued)
 
 
 def _write_one(services: Services, project: Project, day: date, chats: list[Chat], now: datetime) -> int:
@@ -219,7 +229,8 @@ def _write_one(services: Services, project: Project, day: date, chats: list[Chat
     with services.sessions() as session:
         try:
             begin_write(session)
-            queued = _queue(session, project, findings(session, project, day=day, remember=True), day, chats, now)
+            found = findings(session, project, day=day, remember=True)
+            queued = _queue(session, _notes(project, found, day, chats), now)
             session.commit()
             return queued
         except Exception:
@@ -236,7 +247,8 @@ def _write_chunk(
         try:
             begin_write(session)
             found = findings_of(session, projects, day=day, remember=True)
-            queued = sum(_queue(session, p, found[p.id], day, chats[p.id], now) for p in projects)
+            notes = [note for p in projects for note in _notes(p, found[p.id], day, chats[p.id])]
+            queued = _queue(session, notes, now)
             session.commit()
             return queued
         except Exception:
@@ -255,19 +267,21 @@ def _due(
     always: set[int] | None = None,
 ) -> list[tuple[Chat, Project, date]]:
     """Bound chats (of those listed) whose digest is not queued yet, each with its day; due_only keeps those whose
-    digest time has come, and the chats in always."""
-    chosen: list[tuple[Chat, Project, date]] = []
-    for chat, project in cq.bound_chats(session=session, chat_ids=chat_ids):
-        if chat.blocked_at is not None or not chat.digest_enabled:
+    digest time has come, and the chats in always. A few light queries when every digest is already queued (the
+    thousand jobs after the first one at 08:00)."""
+    chosen: dict[int, date] = {}
+    for chat_id, timezone, at in cq.digest_chats(session=session, chat_ids=chat_ids):
+        local_now = now.astimezone(ZoneInfo(timezone))
+        not_yet = local_now.timetz().replace(tzinfo=None) < _digest_time(chat_id, at, timezone).replace(tzinfo=None)
+        if due_only and not_yet and chat_id not in (always or ()):
             continue
-        local_now = now.astimezone(ZoneInfo(chat.timezone))
-        day = today or local_now.date()
-        not_yet = local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None)
-        if due_only and not_yet and chat.id not in (always or ()):
-            continue
-        chosen.append((chat, project, day))
-    queued = oq.existing(session=session, dedupe_keys=[digest_key(chat.id, day) for chat, _, day in chosen])
-    return [(chat, project, day) for chat, project, day in chosen if digest_key(chat.id, day) not in queued]
+        chosen[chat_id] = today or local_now.date()
+    queued = oq.existing(session=session, dedupe_keys=[digest_key(chat_id, day) for chat_id, day in chosen.items()])
+    left = {chat_id: day for chat_id, day in chosen.items() if digest_key(chat_id, day) not in queued}
+    if not left:
+        return []
+    rows = cq.bound_chats(session=session, chat_ids=left)
+    return [(chat, project, left[chat.id]) for chat, project in rows if chat.blocked_at is None and chat.digest_enabled]
 
 
 def write_digests(

@@ -82,6 +82,19 @@ def bound_chats(*, session: Session, chat_ids: Collection[int] | None = None) ->
     return [(chat, project) for chat, project in session.execute(query)]
 
 
+def digest_chats(*, session: Session, chat_ids: Collection[int] | None = None) -> list[tuple[int, str, str]]:
+    """(id, timezone, digest time) of the bound chats (of those listed) that get a digest: not blocked, not
+    unsubscribed. Plain columns: the digest job of every chat asks, and most find their digest already queued."""
+    query = (
+        select(Chat.id, Chat.timezone, Chat.digest_time)
+        .where(Chat.project_id.is_not(None), Chat.blocked_at.is_(None), Chat.digest_enabled.is_(True))
+        .order_by(Chat.id)
+    )
+    if chat_ids is not None:
+        query = query.where(Chat.id.in_(list(chat_ids)))
+    return [(chat_id, timezone, at) for chat_id, timezone, at in session.execute(query)]
+
+
 def projects_without_chat(*, session: Session) -> list[Project]:
     """Projects no chat is bound to: their digest has nowhere to go but the terminal."""
     bound = select(Chat.project_id).where(Chat.project_id.is_not(None))

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Chat, Notification, OutboxFile
-from storage.queries.rows import insert_ignore
+from storage.queries.rows import insert_ignore, insert_ignore_many
 
 SENDING_LEASE = timedelta(seconds=120)  # a send that did not finish in this time is retried
 
@@ -68,6 +68,24 @@ def add(
             )
         )
     return note_id
+
+
+def add_many(*, session: Session, notes: list[dict[str, Any]], now: datetime) -> set[str]:
+    """Queue many messages without files (kind, chat_id, dedupe_key, payload each) in one statement, each unless
+    its dedupe key exists; the dedupe keys this call queued."""
+    rows = [
+        {
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "update_id": None,
+            "reply_to": None,
+            "available_at": now,
+            **note,
+        }
+        for note in notes
+    ]
+    return set(insert_ignore_many(session, Notification.__table__, rows, returning=Notification.dedupe_key))
 
 
 def exists(*, session: Session, dedupe_key: str) -> bool:

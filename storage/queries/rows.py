@@ -27,15 +27,20 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
     return session.execute(statement.returning(key)).first() is not None
 
 
-def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]], *, batch: int = 500) -> None:
-    """insert_ignore for many rows, a few statements in all (which of them were inserted is not told)."""
+def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]], *, returning: Any = None) -> list[Any]:
+    """insert_ignore for many rows in one executemany (one compiled statement, sent in batches); with returning (a
+    column), its values for the rows this call inserted."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
-    for n in range(0, len(rows), batch):
-        statement: Insert
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).values(rows[n : n + batch]).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).values(rows[n : n + batch]).on_conflict_do_nothing()
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise NotImplementedError(dialect)
-        session.execute(statement)
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    if returning is None:
+        session.execute(statement, rows)
+        return []
+    return list(session.scalars(statement.returning(returning), rows))
