@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Chat, Notification, OutboxFile
@@ -97,9 +97,11 @@ def existing(*, session: Session, dedupe_keys: Collection[str], batch: int = 500
     keys = list(dedupe_keys)
     found: set[str] = set()
     for n in range(0, len(keys), batch):
-        query = select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys[n : n + batch]))
-        found.update(session.scalars(query))
+        found.update(session.scalars(_EXISTING, {"keys": keys[n : n + batch]}))
     return found
+
+
+_EXISTING = select(Notification.dedupe_key).where(Notification.dedupe_key.in_(bindparam("keys", expanding=True)))
 
 
 def _sendable(now: datetime, dead: list[str] | None = None) -> Any:
