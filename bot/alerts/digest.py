@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from storage.db import begin_write
+from storage.locks import lock
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from storage.queries import outbox as oq
@@ -253,6 +254,16 @@ def _write_chunk(
     with services.sessions() as session:
         try:
             begin_write(session)
+            # Another job or process may have queued some of them since they were chosen: asked again holding the
+            # projects' alert locks (until commit), so the jobs of a thousand chats firing together build them once.
+            lock(session, *(f"alerts:{p.id}" for p in projects))
+            keys = [digest_key(chat.id, day) for p in projects for chat in chats[p.id]]
+            queued_now = oq.existing(session=session, dedupe_keys=keys)
+            chats = {p.id: [c for c in chats[p.id] if digest_key(c.id, day) not in queued_now] for p in projects}
+            projects = [p for p in projects if chats[p.id]]
+            if not projects:
+                session.commit()
+                return 0
             found = findings_of(session, projects, day=day, remember=True)
             notes = [note for p in projects for note in _notes(p, found[p.id], day, chats[p.id])]
             queued = _queue(session, notes, now)

@@ -269,3 +269,27 @@ def test_a_chunk_that_fails_is_built_one_project_at_a_time(
     session.rollback()
     notes = session.scalars(select(Notification).where(Notification.kind == "digest")).all()
     assert {n.payload["project"]: n.payload["text"] for n in notes} == expected
+
+
+def test_digests_another_job_queued_meanwhile_are_neither_built_again_nor_recorded(
+    make: Factory, session: Session, engine: Any, db_url: str
+) -> None:
+    project = make.project(code="RJ", name="并发")
+    make.budget(project, "materials", 1_000)
+    chat = Chat(telegram_chat_id=-900, title="群", project_id=project.id, timezone=project.timezone)
+    session.add(chat)
+    session.commit()
+    services: Services = make_services(engine, db_url)
+    assert write_digests(services, today=TODAY) == 1  # the first job: all clear
+
+    session.add(CostEntry(project_id=project.id, category="materials", amount=Decimal(1_500), entry_date=TODAY))
+    session.commit()
+    # a second job that chose the chat before the first committed: it finds the digest queued and records nothing
+    assert digest._write_chunk(services, [project], TODAY, {project.id: [chat]}, services.clock()) == 0
+    session.rollback()
+    assert session.scalars(select(AlertState).where(AlertState.project_id == project.id)).all() == []
+    tomorrow = TODAY + timedelta(days=1)
+    write_digests(services, today=tomorrow)
+    session.rollback()
+    note = session.scalar(select(Notification).where(Notification.dedupe_key == digest.digest_key(chat.id, tomorrow)))
+    assert note is not None and "超支 ¥500.00" in note.payload["text"]  # still news the next day
