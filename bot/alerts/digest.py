@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
@@ -192,6 +192,7 @@ def digest_language(chat: Chat, project: Project) -> Literal["zh", "en"]:
 
 
 CHUNK = 200  # projects whose digests are built in one transaction (a failed chunk is redone one by one)
+FEW = 50  # chats listed: their outbox keys are looked up with their rows
 
 
 def findings_of(session: Any, projects: Sequence[Project], *, day: date, remember: bool) -> dict[int, Findings]:
@@ -285,21 +286,35 @@ def _due(
     always: set[int] | None = None,
 ) -> list[tuple[Chat, Project, date]]:
     """Bound chats (of those listed) whose digest is not queued yet, each with its day; due_only keeps those whose
-    digest time has come, and the chats in always. A few light queries when every digest is already queued (the
-    thousand jobs after the first one at 08:00)."""
+    digest time has come, and the chats in always. For a few listed chats whose digests are queued, one light
+    statement (the thousand jobs after the first one at 08:00)."""
+    if chat_ids is not None and len(chat_ids) <= FEW:
+        # A chat's job: its row and its digest keys of the days it can be on (every timezone's date is within a
+        # day of UTC's) in one statement.
+        utc = now.astimezone(UTC).date()
+        days = [today] if today else [utc - timedelta(days=1), utc, utc + timedelta(days=1)]
+        keys = [digest_key(chat_id, day) for chat_id in chat_ids for day in days]
+        rows = cq.listed_digest_chats(session=session, chat_ids=chat_ids, keys=keys)
+        queued = {key for *_, found in rows for key in found}
+    else:
+        rows = [(*row, set()) for row in cq.digest_chats(session=session) if chat_ids is None or row[0] in chat_ids]
+        queued = None
     chosen: dict[int, date] = {}
-    for chat_id, timezone, at in cq.digest_chats(session=session, chat_ids=chat_ids):
+    for chat_id, timezone, at, _found in rows:
         local_now = now.astimezone(ZoneInfo(timezone))
         not_yet = local_now.timetz().replace(tzinfo=None) < _digest_time(chat_id, at, timezone).replace(tzinfo=None)
         if due_only and not_yet and chat_id not in (always or ()):
             continue
         chosen[chat_id] = today or local_now.date()
-    queued = oq.existing(session=session, dedupe_keys=[digest_key(chat_id, day) for chat_id, day in chosen.items()])
+    if queued is None:
+        queued = oq.existing(session=session, dedupe_keys=[digest_key(chat_id, day) for chat_id, day in chosen.items()])
     left = {chat_id: day for chat_id, day in chosen.items() if digest_key(chat_id, day) not in queued}
     if not left:
         return []
-    rows = cq.bound_chats(session=session, chat_ids=left)
-    return [(chat, project, left[chat.id]) for chat, project in rows if chat.blocked_at is None and chat.digest_enabled]
+    bound = cq.bound_chats(session=session, chat_ids=left)
+    return [
+        (chat, project, left[chat.id]) for chat, project in bound if chat.blocked_at is None and chat.digest_enabled
+    ]
 
 
 def write_digests(

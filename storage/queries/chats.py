@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Chat, Project, User
+from storage.models import Chat, Notification, Project, User
 from storage.queries.rows import insert_ignore
 
 
@@ -87,18 +87,40 @@ _DIGEST_CHATS = (
     .where(Chat.project_id.is_not(None), Chat.blocked_at.is_(None), Chat.digest_enabled.is_(True))
     .order_by(Chat.id)
 )
-_LISTED_DIGEST_CHATS = _DIGEST_CHATS.where(Chat.id.in_(bindparam("ids", expanding=True)))
+_LISTED_DIGEST_CHATS = (
+    select(Chat.id, Chat.timezone, Chat.digest_time, Notification.dedupe_key)
+    .outerjoin(
+        Notification,
+        (Notification.chat_id == Chat.id) & Notification.dedupe_key.in_(bindparam("keys", expanding=True)),
+    )
+    .where(
+        Chat.project_id.is_not(None),
+        Chat.blocked_at.is_(None),
+        Chat.digest_enabled.is_(True),
+        Chat.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(Chat.id)
+)
 
 
-def digest_chats(*, session: Session, chat_ids: Collection[int] | None = None) -> list[tuple[int, str, str]]:
-    """(id, timezone, digest time) of the bound chats (of those listed) that get a digest: not blocked, not
-    unsubscribed. Plain columns and a statement built once: the digest job of every chat asks, and most find their
-    digest already queued."""
-    if chat_ids is None:
-        rows = session.execute(_DIGEST_CHATS)
-    else:
-        rows = session.execute(_LISTED_DIGEST_CHATS, {"ids": list(chat_ids)})
-    return [(chat_id, timezone, at) for chat_id, timezone, at in rows]
+def digest_chats(*, session: Session) -> list[tuple[int, str, str]]:
+    """(id, timezone, digest time) of the bound chats that get a digest: not blocked, not unsubscribed."""
+    return [(chat_id, timezone, at) for chat_id, timezone, at in session.execute(_DIGEST_CHATS)]
+
+
+def listed_digest_chats(
+    *, session: Session, chat_ids: Collection[int], keys: Collection[str]
+) -> list[tuple[int, str, str, set[str]]]:
+    """digest_chats of those listed, each with which of the given outbox keys it already has, in one statement
+    built once: the digest job of every chat asks, and most find their digest already queued."""
+    found: dict[int, tuple[int, str, str, set[str]]] = {}
+    for chat_id, timezone, at, key in session.execute(
+        _LISTED_DIGEST_CHATS, {"ids": list(chat_ids), "keys": list(keys)}
+    ):
+        row = found.setdefault(chat_id, (chat_id, timezone, at, set()))
+        if key is not None:
+            row[3].add(key)
+    return list(found.values())
 
 
 def projects_without_chat(*, session: Session) -> list[Project]:
