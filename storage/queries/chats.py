@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,13 +103,13 @@ _LISTED_DIGEST_CHATS = (
 )
 
 
-def digest_chats(*, session: Session) -> list[tuple[int, str, str]]:
+def digest_chats(*, session: Session | Connection) -> list[tuple[int, str, str]]:
     """(id, timezone, digest time) of the bound chats that get a digest: not blocked, not unsubscribed."""
     return [(chat_id, timezone, at) for chat_id, timezone, at in session.execute(_DIGEST_CHATS)]
 
 
 def listed_digest_chats(
-    *, session: Session, chat_ids: Collection[int], keys: Collection[str]
+    *, session: Session | Connection, chat_ids: Collection[int], keys: Collection[str]
 ) -> list[tuple[int, str, str, set[str]]]:
     """digest_chats of those listed, each with which of the given outbox keys it already has, in one statement
     built once: the digest job of every chat asks, and most find their digest already queued."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Chat, Notification, OutboxFile
@@ -92,7 +92,7 @@ def exists(*, session: Session, dedupe_key: str) -> bool:
     return session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None
 
 
-def existing(*, session: Session, dedupe_keys: Collection[str], batch: int = 500) -> set[str]:
+def existing(*, session: Session | Connection, dedupe_keys: Collection[str], batch: int = 500) -> set[str]:
     """Which of the dedupe keys are already queued (or sent)."""
     keys = list(dedupe_keys)
     found: set[str] = set()
