@@ -176,28 +176,20 @@ def earned_by_line_of(
 ) -> dict[int, list[LineProgress]]:
     """earned_by_line for many projects in one query, by project id (every id present)."""
     ids = list(project_ids)
-    tasks_of = select(Task.id).where(Task.project_id.in_(ids))
+    # Each task's latest report by then: one seek on (task_id, reported_on) per task, not a window over them all.
     latest = (
-        select(
-            ProgressUpdate.task_id.label("task_id"),
-            ProgressUpdate.percent.label("percent"),
-            func.row_number()
-            .over(
-                partition_by=ProgressUpdate.task_id,
-                order_by=(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(ProgressUpdate.reported_on <= as_of, ProgressUpdate.task_id.in_(tasks_of))
-        .subquery()
+        select(_raw(ProgressUpdate.percent))
+        .where(ProgressUpdate.task_id == Task.id, ProgressUpdate.reported_on <= as_of)
+        .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     reported = select(ProgressUpdate.task_id).where(ProgressUpdate.task_id == Task.id).exists()
     fallback = case((reported, literal_column("0")), else_=_raw(Task.percent)) if current else literal_column("0")
-    percent = func.coalesce(_raw(latest.c.percent), fallback)
+    percent = func.coalesce(latest, fallback)
     cost = _raw(Task.planned_cost)
     query = (
         select(Task.project_id, Task.budget_category, func.sum(cost), func.sum(cost * percent))
-        .outerjoin(latest, (latest.c.task_id == Task.id) & (latest.c.n == 1))
         .where(Task.project_id.in_(ids))
         .group_by(Task.project_id, Task.budget_category)
     )
