@@ -29,6 +29,7 @@ test-quick: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/aggregates.py
 	$(BIN)/python bench/conversation.py
+	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/import_limits.py
 	$(BIN)/python bench/names.py
 	$(BIN)/python bench/telegram.py

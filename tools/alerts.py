@@ -17,8 +17,10 @@ announce it again).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
@@ -26,7 +28,7 @@ from sqlalchemy import select, update
 from storage.locks import lock
 from storage.models import AlertState, Chat, Membership, Project, Role, User
 from storage.queries import outbox as oq
-from storage.queries.rows import insert_ignore
+from storage.queries.rows import insert_ignore_many
 from tools.base import Context, Result, Text, read_in_transaction
 from tools.categories import CATEGORIES, category_label
 from tools.fmt import pct, yuan
@@ -77,7 +79,7 @@ def _said(template: Text, label: Text, **params: Any) -> Text:
     return Text(template.zh.format(label=label.zh, **params), template.en.format(label=label.en, **params))
 
 
-def _budget(ctx: Context, result: Result) -> list[Condition]:
+def _budget(ctx: Context | None, result: Result) -> list[Condition]:
     found: list[Condition] = []
     lines = list(result.data.get("lines", []))
     total = result.data.get("total")
@@ -106,7 +108,7 @@ def _budget(ctx: Context, result: Result) -> list[Condition]:
     return found
 
 
-def _schedule(ctx: Context, result: Result) -> list[Condition]:
+def _schedule(ctx: Context | None, result: Result) -> list[Condition]:
     found = [
         Condition(
             f"late:{task['task']}",
@@ -178,6 +180,38 @@ def conditions(ctx: Context, project: Project, sections: Iterable[str] = SECTION
     return found
 
 
+def conditions_of(session: Any, projects: Sequence[Project], today: date) -> dict[int, list[Condition]]:
+    """What conditions() finds, for many projects at once: each figure one aggregate query over all of them (the
+    morning digest of a thousand projects), decided by the same rules as the read tools, from the same data."""
+    from storage.queries import funds as fq
+    from storage.queries import labor as lq
+    from storage.queries.tasks import unfinished_tasks_of
+    from tools.costs import budget_data
+    from tools.forecast import forecasts
+    from tools.funds import LOOKAHEAD_DAYS, CashPosition, cash_data, warning_texts
+    from tools.tasks import schedule_data
+
+    ids = [project.id for project in projects]
+    status = forecasts(session, ids, today, today=today)
+    schedule = unfinished_tasks_of(session=session, project_ids=ids)
+    window_end = today + timedelta(days=LOOKAHEAD_DAYS)
+    since = today - timedelta(days=LOOKAHEAD_DAYS - 1)
+    keeping = fq.keeping_cash(session=session, project_ids=ids)
+    figures = fq.fund_figures_of(session=session, project_ids=ids, until=today, since=since)
+    wages = lq.wages_owed_of(session=session, project_ids=ids, until=window_end)
+    planned = fq.planned_outflows_of(session=session, project_ids=ids, start=today, end=window_end)
+    found: dict[int, list[Condition]] = {}
+    for project in projects:
+        pid = project.id
+        conditions = _budget(None, Result(ok=True, text="", data=budget_data(project, status[pid], "zh")))
+        conditions += _schedule(None, Result(ok=True, text="", data=schedule_data(schedule[pid], today)))
+        if pid in keeping:  # a project that keeps no cash book has no balance to warn about
+            position = CashPosition(figures[pid].balance, wages[pid], planned[pid], project.cash_floor or Decimal(0))
+            conditions += [Condition(f"cash:{code}", "cash", text) for code, text in warning_texts(cash_data(position))]
+        found[pid] = conditions
+    return found
+
+
 @dataclass(frozen=True)
 class Crossings:
     """The project's conditions split by what is news: started since last asked, or already known."""
@@ -214,47 +248,67 @@ def record(
     For the digest, new means not yet in a digest; for an immediate alert, new means it has just started. Only
     states whose keys were checked (checked(key)) can recover: a condition not looked at this time stays as it was.
     """
-    session = ctx.session
-    hold(ctx, project)
-    states = {s.key: s for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
-    keys = {key for c in found for key in (c.key, *c.implies)}
-    started: set[str] = set()
-    for key in dict.fromkeys(key for c in found if not c.key.startswith("failed:") for key in (c.key, *c.implies)):
-        state = states.get(key)
-        if state is None:
-            insert_ignore(
-                session,
-                AlertState.__table__,
-                {
-                    "project_id": project.id,
-                    "key": key,
-                    "active": True,
-                    "crossing": 1,
-                    "since": ctx.today,
-                    "digested": 0,
-                    "detail": {},
-                },
-            )
-            started.add(key)
-        elif not state.active:
-            state.active = True
-            state.crossing += 1
-            state.since = ctx.today
-            started.add(key)
-    for key, state in states.items():
-        if state.active and key not in keys and checked(key):
-            state.active = False  # recovered: the next time it happens is a new crossing
+    return record_many(ctx.session, ctx.today, {project.id: found}, digest=digest, checked=checked)[project.id]
+
+
+def record_many(
+    session: Any,
+    today: date,
+    found: dict[int, list[Condition]],
+    *,
+    digest: bool,
+    checked: Callable[[str], bool] = lambda key: True,
+) -> dict[int, Crossings]:
+    """record for many projects at once (by project id), in a handful of statements over all of them."""
+    ids = list(found)
+    lock(session, *(f"alerts:{pid}" for pid in ids))
+    states: dict[int, dict[str, AlertState]] = {pid: {} for pid in ids}
+    for state in session.scalars(select(AlertState).where(AlertState.project_id.in_(ids))):
+        states[state.project_id][state.key] = state
+    started: dict[int, set[str]] = {pid: set() for pid in ids}
+    rows: list[dict[str, Any]] = []
+    for pid, conditions in found.items():
+        # A condition's implied keys (over budget implies past 80%) are states of their own: coming back from over
+        # budget to 85% is no new crossing of 80%.
+        keys = {key for c in conditions for key in (c.key, *c.implies)}
+        for key in dict.fromkeys(k for c in conditions if not c.key.startswith("failed:") for k in (c.key, *c.implies)):
+            state = states[pid].get(key)
+            if state is None:
+                row = {"project_id": pid, "key": key, "active": True, "crossing": 1, "since": today}
+                rows.append({**row, "digested": 0, "detail": {}})
+                started[pid].add(key)
+            elif not state.active:
+                state.active = True
+                state.crossing += 1
+                state.since = today
+                started[pid].add(key)
+        for key, state in states[pid].items():
+            if state.active and key not in keys and checked(key):
+                state.active = False  # recovered: the next time it happens is a new crossing
+    insert_ignore_many(session, AlertState.__table__, rows)
     session.flush()
     if not digest:
-        return Crossings([c for c in found if c.key in started], [c for c in found if c.key not in started])
-    fresh = {s.key: s for s in session.scalars(select(AlertState).where(AlertState.project_id == project.id))}
-    new = [c for c in found if c.key.startswith("failed:") or fresh[c.key].digested < fresh[c.key].crossing]
+        return {
+            pid: Crossings([c for c in cs if c.key in started[pid]], [c for c in cs if c.key not in started[pid]])
+            for pid, cs in found.items()
+        }
+    fresh: dict[int, dict[str, AlertState]] = {pid: {} for pid in ids}
+    for state in session.scalars(select(AlertState).where(AlertState.project_id.in_(ids))):
+        fresh[state.project_id][state.key] = state
+    crossings: dict[int, Crossings] = {}
+    for pid, conditions in found.items():
+        new = [
+            c
+            for c in conditions
+            if c.key.startswith("failed:") or fresh[pid][c.key].digested < fresh[pid][c.key].crossing
+        ]
+        crossings[pid] = Crossings(new, [c for c in conditions if c not in new])
     session.execute(
         update(AlertState)
-        .where(AlertState.project_id == project.id, AlertState.active.is_(True))
+        .where(AlertState.project_id.in_(ids), AlertState.active.is_(True))
         .values(digested=AlertState.crossing)
     )
-    return Crossings(new, [c for c in found if c not in new])
+    return crossings
 
 
 # -- immediate alerts ---------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from tools.base import (
 from tools.categories import CATEGORIES, CATEGORY_LABELS, ITEM_WORDS, category_label
 from tools.doubts import PRICE_FACTOR, Doubts, far_apart
 from tools.fmt import day_text, pct, qty, yuan
-from tools.forecast import METHODS, LineForecast, forecast
+from tools.forecast import METHODS, LineForecast, ProjectForecast, forecast
 
 DEFAULT_THRESHOLDS = (80, 100)
 WRITERS = frozenset({Role.admin, Role.manager, Role.finance})
@@ -506,22 +506,48 @@ def _status_row(
         )
     else:  # nothing to be over, nothing remaining: only what it has cost
         text = ctx.t(_STATUS_ROW_NO_BUDGET, label=label, actual=yuan(actual), eac=shown_eac)
-    forecast_over = eac is not None and budget > 0 and eac > budget
-    if forecast_over and eac is not None:
+    data = status_data(budget, actual, eac, method, thresholds)
+    if data["forecast_over_budget"] and eac is not None:
         text += ctx.t(_FORECAST_OVER, over=yuan(eac - budget))
-    data = {
+    return text, data
+
+
+def status_data(
+    budget: Decimal, actual: Decimal, eac: Decimal | None, method: str | None, thresholds: list[int]
+) -> dict[str, Any]:
+    """One budget_status row's figures and flags."""
+    return {
         "budget": budget,
         "actual": actual,
-        "percent_used": used,
+        "percent_used": used_percent(actual, budget),
         "remaining": budget - actual,
         "eac": eac,
         "method": method,
-        "thresholds_crossed": crossed,
+        "thresholds_crossed": reached(actual, budget, thresholds),
         "over_budget": budget > 0 and actual > budget,
         "reached": budget > 0 and actual == budget,
-        "forecast_over_budget": forecast_over,
+        "forecast_over_budget": eac is not None and budget > 0 and eac > budget,
     }
-    return text, data
+
+
+def budget_data(project: Project, status: ProjectForecast, language: str) -> dict[str, Any]:
+    """budget_status's lines and total (its data for the whole project, without the text), from a forecast: what
+    the morning digest computes for every project at once."""
+    thresholds = thresholds_of(project)
+    lines = [
+        {
+            "category": line.category,
+            "label": category_label(line.category, language, line.label),
+            **status_data(line.budget, line.actual, line.eac, line.method, thresholds),
+        }
+        for line in status.lines
+    ]
+    if not lines:
+        return {"project": project.code, "lines": []}
+    total_budget = sum((line.budget for line in status.lines), ZERO)
+    total_actual = sum((line.actual for line in status.lines), ZERO)
+    total = status_data(total_budget, total_actual, status.eac, None, thresholds)
+    return {"project": project.code, "lines": lines, "total": total}
 
 
 @tool(args=BudgetStatus, roles=ANY_MEMBER)

@@ -18,15 +18,16 @@ line and in total, shared by /budget, /health, the charts and the morning digest
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from storage.models import Project
-from storage.queries.costs import ZERO, actual_by_category, budget_lines
-from storage.queries.tasks import earned_by_line, planned_cost_windows
+from storage.models import BudgetLine, Project
+from storage.queries.costs import ZERO, actual_by_category_of, budget_lines_of
+from storage.queries.tasks import CostWindow, LineProgress, earned_by_line_of, planned_cost_windows_of
 from tools.base import Text
 from tools.earned_value import EarnedValue, compute, planned_value
 
@@ -68,14 +69,33 @@ def _scale(value: Decimal, budget: Decimal, planned: Decimal) -> Decimal:
 
 def forecast(session: Session, project: Project, as_of: date, *, today: date) -> ProjectForecast:
     """Earned value and the estimate at completion as of a date (module docstring)."""
-    budgets = budget_lines(session=session, project_id=project.id)
-    actual = actual_by_category(session=session, project_id=project.id, until=as_of)
-    progress = earned_by_line(session=session, project_id=project.id, as_of=as_of, current=as_of >= today)
+    return forecasts(session, [project.id], as_of, today=today)[project.id]
+
+
+def forecasts(
+    session: Session, project_ids: Collection[int], as_of: date, *, today: date
+) -> dict[int, ProjectForecast]:
+    """forecast for many projects, each aggregate one query over all of them (the morning digest)."""
+    ids = list(project_ids)
+    budgets = budget_lines_of(session=session, project_ids=ids)
+    actual = actual_by_category_of(session=session, project_ids=ids, until=as_of)
+    progress = earned_by_line_of(session=session, project_ids=ids, as_of=as_of, current=as_of >= today)
+    windows = planned_cost_windows_of(session=session, project_ids=ids, as_of=as_of)
+    return {pid: _forecast(budgets[pid], actual[pid], progress[pid], windows[pid], as_of) for pid in ids}
+
+
+def _forecast(
+    budgets: list[BudgetLine],
+    actual: dict[str, Decimal],
+    progress: list[LineProgress],
+    windows: list[CostWindow],
+    as_of: date,
+) -> ProjectForecast:
+    """One project's forecast from its aggregates (module docstring)."""
     task_cost = sum((p.planned_cost for p in progress), ZERO)
     earned = sum((p.earned for p in progress), ZERO)
     bac = sum((line.amount for line in budgets), ZERO)
     ac = sum(actual.values(), ZERO)
-    windows = planned_cost_windows(session=session, project_id=project.id, as_of=as_of)
     pv = planned_value(((w.planned_start, w.planned_finish, w.planned_cost) for w in windows), as_of)
     ev = compute(bac=bac, pv=_scale(pv, bac, task_cost), ev=_scale(earned, bac, task_cost), ac=ac)
     mapped = {p.category: p for p in progress if p.category is not None and p.planned_cost > 0}

@@ -88,25 +88,29 @@ def warning_texts(data: dict[str, Any]) -> list[tuple[str, Text]]:
     return found
 
 
-def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:
-    """(code, text) for each warning: below the project's floor, below the next 14 days' needs."""
+def warning_codes(position: CashPosition) -> list[str]:
+    """The warnings fund_status gives (the codes of warnings below)."""
     found = []
     if position.balance < position.floor:
-        found.append(("below_floor", ctx.t(_BELOW_FLOOR, balance=yuan(position.balance), floor=yuan(position.floor))))
+        found.append("below_floor")
     if position.balance < position.needs:
-        found.append(
-            (
-                "below_upcoming_needs",
-                ctx.t(
-                    _BELOW_NEEDS,
-                    balance=yuan(position.balance),
-                    days=LOOKAHEAD_DAYS,
-                    needs=yuan(position.needs),
-                    gap=yuan(position.needs - position.balance),
-                ),
-            )
-        )
+        found.append("below_upcoming_needs")
     return found
+
+
+def cash_data(position: CashPosition) -> dict[str, Any]:
+    """What warning_texts reads of fund_status's data: what the morning digest computes for every project at once."""
+    return {
+        "balance": position.balance,
+        "cash_floor": position.floor,
+        "upcoming_needs": position.needs,
+        "warnings": warning_codes(position),
+    }
+
+
+def warnings(ctx: Context, position: CashPosition) -> list[tuple[str, str]]:
+    """(code, text) for each warning: below the project's floor, below the next 14 days' needs."""
+    return [(code, text.render(ctx.language)) for code, text in warning_texts(cash_data(position))]
 
 
 _NOTHING_OWED = Text(

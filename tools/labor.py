@@ -827,18 +827,39 @@ def unlogged_days(ctx: Context, project: Project, *, lookback: int = REMINDER_LO
     A project that logged nothing in the last month (not started, paused, or not tracking day labour)
     is not nagged every morning.
     """
-    end = ctx.today - timedelta(days=1)
-    start = ctx.today - timedelta(days=lookback)
+    window = reminder_window(project, ctx.today, lookback=lookback)
+    if window is None:
+        return []
+    logged = q.dates_logged(
+        session=ctx.session, project_id=project.id, start=ctx.today - timedelta(days=REMINDER_HABIT), end=window[1]
+    )
+    return missing_days(logged, window, ctx.today)
+
+
+def unlogged_days_of(session: Any, projects: Sequence[Project], today: date) -> dict[int, list[date]]:
+    """unlogged_days (default lookback) for many projects, in one query: the morning digest of them all."""
+    windows = {project.id: reminder_window(project, today) for project in projects}
+    ids = [pid for pid, window in windows.items() if window is not None]
+    start, end = today - timedelta(days=REMINDER_HABIT), today - timedelta(days=1)
+    logged = q.dates_logged_of(session=session, project_ids=ids, start=start, end=end) if ids else {}
+    return {pid: missing_days(logged[pid], window, today) if window else [] for pid, window in windows.items()}
+
+
+def reminder_window(project: Project, today: date, *, lookback: int = REMINDER_LOOKBACK) -> tuple[date, date] | None:
+    """The days unlogged_days looks at: the last few before today, within the project's dates; None if none."""
+    end = today - timedelta(days=1)
+    start = today - timedelta(days=lookback)
     if project.start is not None:
         start = max(start, project.start)
     if project.finish is not None:
         end = min(end, project.finish)
-    if start > end:
-        return []
-    habit = q.dates_logged(
-        session=ctx.session, project_id=project.id, start=ctx.today - timedelta(days=REMINDER_HABIT), end=end
-    )
-    if not habit:
-        return []
+    return None if start > end else (start, end)
+
+
+def missing_days(logged: set[date], window: tuple[date, date], today: date) -> list[date]:
+    """The window's days without labour, given the days logged (at least from a month back to the window's end)."""
+    start, end = window
+    if not any(today - timedelta(days=REMINDER_HABIT) <= day <= end for day in logged):
+        return []  # no labour logged for a month: nothing to remind of
     days = (start + timedelta(days=n) for n in range((end - start).days + 1))
-    return [day for day in days if day not in habit]
+    return [day for day in days if day not in logged]

@@ -217,6 +217,21 @@ def _upcoming(ctx: Context, state: TaskState, today: date) -> list[tuple[date, s
     return events
 
 
+def judged(rows: list[ScheduleRow], today: date) -> tuple[list[TaskState], list[TaskState], list[TaskState]]:
+    """Unfinished tasks judged as of a day: all of them, the late ones (latest first) and those at risk."""
+    states = [judge(row, today) for row in rows]
+    late = sorted((s for s in states if s.late), key=lambda s: -s.days_late)
+    risky = sorted((s for s in states if s.at_risk), key=lambda s: -s.gap)
+    return states, late, risky
+
+
+def schedule_data(rows: list[ScheduleRow], today: date) -> dict[str, Any]:
+    """schedule_status's late and at-risk tasks (its data without the text or what is coming up): what the
+    morning digest computes for every project at once."""
+    _states, late, risky = judged(rows, today)
+    return {"late": [_state_data(s) for s in late], "at_risk": [_state_data(s) for s in risky]}
+
+
 def _state_data(state: TaskState) -> dict[str, Any]:
     row = state.row
     return {
@@ -239,9 +254,7 @@ def schedule_status(ctx: Context, args: ScheduleStatus) -> Result:
     project = resolve.project(ctx, args.project)
     require_role(ctx, project, ANY_MEMBER)
     today = ctx.today
-    states = [judge(row, today) for row in unfinished_tasks(session=ctx.session, project_id=project.id)]
-    late = sorted((s for s in states if s.late), key=lambda s: -s.days_late)
-    risky = sorted((s for s in states if s.at_risk), key=lambda s: -s.gap)
+    states, late, risky = judged(unfinished_tasks(session=ctx.session, project_id=project.id), today)
     soon = sorted(((day, line, s) for s in states for day, line in _upcoming(ctx, s, today)), key=lambda e: e[0])
 
     texts = [ctx.t(_SCHEDULE_HEAD, code=project.code, name=project.name, today=today.isoformat())]

@@ -10,25 +10,32 @@ chat and day, in the transaction that records the crossings, so a second run or 
 the channel sends it (bot.channels.telegram.outbox), claiming the row first, so two senders never send it twice.
 When nothing is wrong the digest is a one-line "all clear": a daily line proves the checks ran (silence would look
 the same as a stopped bot), and it is one line, so it adds no alert fatigue.
+
+The morning run is set-based: the findings of every due project come from a handful of aggregate queries over all
+of them (tools.alerts.conditions_of), their crossings are recorded together (tools.alerts.record_many), and each
+chat's digest is rendered from them; 3,000 digests take seconds (bench/digest.py), not minutes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from storage.db import begin_write
+from storage.locks import lock
 from storage.models import Chat, Project, User
 from storage.queries import chats as cq
 from storage.queries import outbox as oq
-from tools.alerts import SECTIONS, Crossings, conditions, hold, record
+from tools.alerts import SECTIONS, Crossings, conditions, conditions_of, hold, record, record_many
 from tools.base import Context, Text
-from tools.labor import unlogged_days
+from tools.labor import unlogged_days, unlogged_days_of
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -87,12 +94,16 @@ def chat_today(chat: Chat, now: datetime) -> date:
 
 def digest_time(chat: Chat) -> time:
     """The chat's digest time as an aware time in its timezone; 08:00 when the stored value is unreadable."""
+    return _digest_time(chat.id, chat.digest_time, chat.timezone)
+
+
+def _digest_time(chat_id: int, at: str, timezone: str) -> time:
     try:
-        hour, minute = (int(part) for part in chat.digest_time.split(":"))
-        return time(hour, minute, tzinfo=ZoneInfo(chat.timezone))
+        hour, minute = (int(part) for part in at.split(":"))
+        return time(hour, minute, tzinfo=ZoneInfo(timezone))
     except (ValueError, AttributeError):
-        log.warning("chat %s has an unreadable digest time %r; using 08:00", chat.id, chat.digest_time)
-        return time(8, 0, tzinfo=ZoneInfo(chat.timezone))
+        log.warning("chat %s has an unreadable digest time %r; using 08:00", chat_id, at)
+        return time(8, 0, tzinfo=ZoneInfo(timezone))
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -112,7 +123,10 @@ def _system_context(session: Any, project: Project, language: Literal["zh", "en"
 
 def findings(session: Any, project: Project, *, day: date, remember: bool) -> Findings:
     """What is wrong with the project on a day; with remember (inside a write transaction), which of it is new
-    since the last digest is recorded, so the next digest does not repeat it."""
+    since the last digest is recorded, so the next digest does not repeat it.
+
+    Through the read tools, one project at a time: a single project's digest, and the way back when a set-based
+    chunk (findings_of, which must say exactly the same: tests/bot/test_digest_set_based.py) fails."""
     ctx = _system_context(session, project, "zh", day)
     if remember:
         hold(ctx, project)  # read after any write in flight committed its alert states
@@ -181,6 +195,127 @@ def digest_language(chat: Chat, project: Project) -> Literal["zh", "en"]:
     return "en" if (chat.language or project.language) == "en" else "zh"
 
 
+CHUNK = 200  # projects whose digests are built in one transaction (a failed chunk is redone one by one)
+FEW = 50  # chats listed: their outbox keys are looked up with their rows
+
+
+def findings_of(session: Any, projects: Sequence[Project], *, day: date, remember: bool) -> dict[int, Findings]:
+    """findings for many projects at once, by project id: each figure one aggregate query over all of them, the
+    alert states recorded in a few statements (a thousand projects take seconds, not minutes)."""
+    found = conditions_of(session, projects, day)
+    if remember:
+        crossings = record_many(session, day, found, digest=True)
+    else:
+        crossings = {pid: Crossings(conditions, []) for pid, conditions in found.items()}
+    missing = unlogged_days_of(session, projects, day)
+    return {project.id: Findings(crossings[project.id], missing[project.id]) for project in projects}
+
+
+def _notes(project: Project, found: Findings, day: date, chats: list[Chat]) -> list[dict[str, Any]]:
+    """Each chat's digest of the project, in its language, as an outbox row."""
+    notes = []
+    for chat in chats:
+        language = digest_language(chat, project)
+        digest = render(project, found, day=day, language=language)
+        payload = {
+            "text": digest.text,
+            "project": project.code,
+            "date": day.isoformat(),
+            "language": language,
+            "problems": digest.problems,
+        }
+        notes.append({"chat_id": chat.id, "kind": KIND, "dedupe_key": digest_key(chat.id, day), "payload": payload})
+    return notes
+
+
+def _queue(session: Any, notes: list[dict[str, Any]], now: datetime) -> int:
+    """The digests into the outbox (one already there stays as it is); how many were queued."""
+    queued = oq.add_many(session=session, notes=notes, now=now)
+    for note in notes:
+        if note["dedupe_key"] in queued:
+            log.info("queued digest %s (%d problems)", note["dedupe_key"], note["payload"]["problems"])
+    return len(queued)
+
+
+def _write_one(services: Services, project: Project, day: date, chats: list[Chat], now: datetime) -> int:
+    """One project's digests in their own transaction (the read tools' path: a failed check is said as such)."""
+    with services.sessions() as session:
+        try:
+            begin_write(session)
+            found = findings(session, project, day=day, remember=True)
+            queued = _queue(session, _notes(project, found, day, chats), now)
+            session.commit()
+            return queued
+        except Exception:
+            session.rollback()
+            log.exception("could not build the digest for project %s", project.code)
+            return 0
+
+
+def _write_chunk(
+    services: Services, projects: list[Project], day: date, chats: dict[int, list[Chat]], now: datetime
+) -> int:
+    """Many projects' digests in one transaction; if that fails, each project's on its own."""
+    with services.sessions() as session:
+        try:
+            begin_write(session)
+            # Another job or process may have queued some of them since they were chosen: asked again holding the
+            # projects' alert locks (until commit), so the jobs of a thousand chats firing together build them once.
+            lock(session, *(f"alerts:{p.id}" for p in projects))
+            keys = [digest_key(chat.id, day) for p in projects for chat in chats[p.id]]
+            queued_now = oq.existing(session=session, dedupe_keys=keys)
+            chats = {p.id: [c for c in chats[p.id] if digest_key(c.id, day) not in queued_now] for p in projects}
+            projects = [p for p in projects if chats[p.id]]
+            if not projects:
+                session.commit()
+                return 0
+            found = findings_of(session, projects, day=day, remember=True)
+            notes = [note for p in projects for note in _notes(p, found[p.id], day, chats[p.id])]
+            queued = _queue(session, notes, now)
+            session.commit()
+            return queued
+        except Exception:
+            session.rollback()
+            log.exception("could not build %d digests together; building them one project at a time", len(projects))
+    return sum(_write_one(services, project, day, chats[project.id], now) for project in projects)
+
+
+def _due(
+    connection: Connection,
+    now: datetime,
+    today: date | None,
+    *,
+    chat_ids: set[int] | None,
+    due_only: bool,
+    always: set[int] | None = None,
+) -> dict[int, date]:
+    """Bound chats (of those listed) whose digest is not queued yet, each with its day; due_only keeps those whose
+    digest time has come, and the chats in always. For a few listed chats whose digests are queued, one light
+    statement on a plain connection (the thousand jobs after the first one at 08:00)."""
+    if chat_ids is not None and len(chat_ids) <= FEW:
+        # A chat's job: its row and its digest keys of the days it can be on (every timezone's date is within a
+        # day of UTC's) in one statement.
+        utc = now.astimezone(UTC).date()
+        days = [today] if today else [utc - timedelta(days=1), utc, utc + timedelta(days=1)]
+        keys = [digest_key(chat_id, day) for chat_id in chat_ids for day in days]
+        rows = cq.listed_digest_chats(session=connection, chat_ids=chat_ids, keys=keys)
+        queued: set[str] | None = {key for *_, found in rows for key in found}
+    else:
+        rows = [(*row, set()) for row in cq.digest_chats(session=connection) if chat_ids is None or row[0] in chat_ids]
+        queued = None
+    chosen: dict[int, date] = {}
+    for chat_id, timezone, at, _found in rows:
+        local_now = now.astimezone(ZoneInfo(timezone))
+        not_yet = local_now.timetz().replace(tzinfo=None) < _digest_time(chat_id, at, timezone).replace(tzinfo=None)
+        if due_only and not_yet and chat_id not in (always or ()):
+            continue
+        chosen[chat_id] = today or local_now.date()
+    if queued is None:
+        keys = [digest_key(chat_id, day) for chat_id, day in chosen.items()]
+        queued = oq.existing(session=connection, dedupe_keys=keys)
+    return {chat_id: day for chat_id, day in chosen.items() if digest_key(chat_id, day) not in queued}
+
+
 def write_digests(
     services: Services,
     *,
@@ -188,56 +323,39 @@ def write_digests(
     now: datetime | None = None,
     chat_ids: Iterable[int] | None = None,
     due_only: bool = False,
+    due_too: bool = False,
 ) -> int:
     """Queue today's digest for every bound chat (or those listed); returns how many were queued.
 
     A chat's "today" is its own date unless today is given. due_only skips chats whose digest time has not come
-    yet today (the start-up catch-up). An existing digest is neither rebuilt nor queued again. A project's new
-    problems are recorded once for all its chats of that day, in the transaction that queues their digests.
+    yet today (the start-up catch-up). due_too, with chats listed: when one of them still needs its digest, the
+    digests of every chat whose time has come are written with it (a thousand chats' jobs at 08:00 make one
+    set-based pass, and the others find theirs queued). An existing digest is neither rebuilt nor queued again.
+    A project's new problems are recorded once for all its chats of that day, in the transaction that queues
+    their digests.
     """
     now = now or services.clock()  # the process's one clock (tests set it)
     wanted = set(chat_ids) if chat_ids is not None else None
-    due: dict[tuple[int, date], list[Chat]] = defaultdict(list)
-    projects: dict[int, Project] = {}
+    with services.engine.connect() as connection:
+        left = _due(connection, now, today, chat_ids=wanted, due_only=due_only)
+        if due_too and left:
+            left = _due(connection, now, today, chat_ids=None, due_only=True, always=wanted)
+    if not left:
+        return 0
     with services.sessions() as session:
-        for chat, project in cq.bound_chats(session=session):
-            if wanted is not None and chat.id not in wanted:
-                continue
-            if chat.blocked_at is not None or not chat.digest_enabled:
-                continue
-            local_now = now.astimezone(ZoneInfo(chat.timezone))
-            day = today or local_now.date()
-            if due_only and local_now.timetz().replace(tzinfo=None) < digest_time(chat).replace(tzinfo=None):
-                continue
-            if oq.exists(session=session, dedupe_key=digest_key(chat.id, day)):
-                continue
-            due[(project.id, day)].append(chat)
+        bound = cq.bound_chats(session=session, chat_ids=left)
+    due: dict[date, dict[int, list[Chat]]] = defaultdict(lambda: defaultdict(list))
+    projects: dict[int, Project] = {}
+    for chat, project in bound:
+        if chat.blocked_at is None and chat.digest_enabled:
+            due[left[chat.id]][project.id].append(chat)
             projects[project.id] = project
     queued = 0
-    for (project_id, day), chats in due.items():
-        project = projects[project_id]
-        with services.sessions() as session:
-            try:
-                begin_write(session)
-                found = findings(session, project, day=day, remember=True)
-                for chat in chats:
-                    language = digest_language(chat, project)
-                    digest = render(project, found, day=day, language=language)
-                    payload = {
-                        "text": digest.text,
-                        "project": project.code,
-                        "date": day.isoformat(),
-                        "language": language,
-                        "problems": digest.problems,
-                    }
-                    key = digest_key(chat.id, day)
-                    if oq.add(session=session, chat_id=chat.id, kind=KIND, dedupe_key=key, payload=payload, now=now):
-                        queued += 1
-                        log.info("queued digest %s (%d problems)", key, digest.problems)
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("could not build the digest for project %s", project.code)
+    for day, chats in due.items():
+        ids = list(chats)
+        for n in range(0, len(ids), CHUNK):
+            chunk = [projects[pid] for pid in ids[n : n + CHUNK]]
+            queued += _write_chunk(services, chunk, day, {p.id: chats[p.id] for p in chunk}, now)
     return queued
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Chat, Project, User
+from storage.models import Chat, Notification, Project, User
 from storage.queries.rows import insert_ignore
 
 
@@ -74,10 +74,53 @@ def ensure_chat(*, session: Session, telegram_chat_id: int, title: str | None, t
     return chat
 
 
-def bound_chats(*, session: Session) -> list[tuple[Chat, Project]]:
-    """Chats with a default project: the ones that get a morning digest."""
+def bound_chats(*, session: Session, chat_ids: Collection[int] | None = None) -> list[tuple[Chat, Project]]:
+    """Chats with a default project: the ones that get a morning digest (of those listed, if given)."""
     query = select(Chat, Project).join(Project, Project.id == Chat.project_id).order_by(Chat.id)
+    if chat_ids is not None:
+        query = query.where(Chat.id.in_(list(chat_ids)))
     return [(chat, project) for chat, project in session.execute(query)]
+
+
+_DIGEST_CHATS = (
+    select(Chat.id, Chat.timezone, Chat.digest_time)
+    .where(Chat.project_id.is_not(None), Chat.blocked_at.is_(None), Chat.digest_enabled.is_(True))
+    .order_by(Chat.id)
+)
+_LISTED_DIGEST_CHATS = (
+    select(Chat.id, Chat.timezone, Chat.digest_time, Notification.dedupe_key)
+    .outerjoin(
+        Notification,
+        (Notification.chat_id == Chat.id) & Notification.dedupe_key.in_(bindparam("keys", expanding=True)),
+    )
+    .where(
+        Chat.project_id.is_not(None),
+        Chat.blocked_at.is_(None),
+        Chat.digest_enabled.is_(True),
+        Chat.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(Chat.id)
+)
+
+
+def digest_chats(*, session: Session | Connection) -> list[tuple[int, str, str]]:
+    """(id, timezone, digest time) of the bound chats that get a digest: not blocked, not unsubscribed."""
+    return [(chat_id, timezone, at) for chat_id, timezone, at in session.execute(_DIGEST_CHATS)]
+
+
+def listed_digest_chats(
+    *, session: Session | Connection, chat_ids: Collection[int], keys: Collection[str]
+) -> list[tuple[int, str, str, set[str]]]:
+    """digest_chats of those listed, each with which of the given outbox keys it already has, in one statement
+    built once: the digest job of every chat asks, and most find their digest already queued."""
+    found: dict[int, tuple[int, str, str, set[str]]] = {}
+    for chat_id, timezone, at, key in session.execute(
+        _LISTED_DIGEST_CHATS, {"ids": list(chat_ids), "keys": list(keys)}
+    ):
+        row = found.setdefault(chat_id, (chat_id, timezone, at, set()))
+        if key is not None:
+            row[3].add(key)
+    return list(found.values())
 
 
 def projects_without_chat(*, session: Session) -> list[Project]:

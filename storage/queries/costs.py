@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,20 +21,33 @@ def actual_by_category(
     *, session: Session, project_id: int, until: date | None = None, since: date | None = None
 ) -> dict[str, Decimal]:
     """Actual cost per category in [since, until]: cost entries plus labour wages under 'labor'."""
-    costs = select(CostEntry.category, func.sum(CostEntry.amount)).where(CostEntry.project_id == project_id)
-    labor = select(func.sum(LaborEntry.amount)).where(LaborEntry.project_id == project_id, NOT_OPENING)
+    return actual_by_category_of(session=session, project_ids=[project_id], until=until, since=since)[project_id]
+
+
+def actual_by_category_of(
+    *, session: Session, project_ids: Collection[int], until: date | None = None, since: date | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """actual_by_category for many projects in two queries, by project id (every id present)."""
+    ids = list(project_ids)
+    costs = select(CostEntry.project_id, CostEntry.category, func.sum(CostEntry.amount)).where(
+        CostEntry.project_id.in_(ids)
+    )
+    labor = select(LaborEntry.project_id, func.sum(LaborEntry.amount)).where(
+        LaborEntry.project_id.in_(ids), NOT_OPENING
+    )
     if until is not None:
         costs = costs.where(CostEntry.entry_date <= until)
         labor = labor.where(LaborEntry.work_date <= until)
     if since is not None:
         costs = costs.where(CostEntry.entry_date >= since)
         labor = labor.where(LaborEntry.work_date >= since)
-    totals: dict[str, Decimal] = {
-        category: amount or ZERO for category, amount in session.execute(costs.group_by(CostEntry.category))
-    }
-    wages = session.scalar(labor) or ZERO
-    if wages:
-        totals["labor"] = totals.get("labor", ZERO) + wages
+    totals: dict[int, dict[str, Decimal]] = {pid: {} for pid in ids}
+    for pid, category, amount in session.execute(costs.group_by(CostEntry.project_id, CostEntry.category)):
+        totals[pid][category] = amount or ZERO
+    for pid, amount in session.execute(labor.group_by(LaborEntry.project_id)):
+        wages = amount or ZERO
+        if wages:
+            totals[pid]["labor"] = totals[pid].get("labor", ZERO) + wages
     return totals
 
 
@@ -58,7 +72,16 @@ def actual_for_category(*, session: Session, project_id: int, category: str, unt
 
 def budget_lines(*, session: Session, project_id: int) -> list[BudgetLine]:
     """A project's budget lines in the order they were set up."""
-    return list(session.scalars(select(BudgetLine).where(BudgetLine.project_id == project_id).order_by(BudgetLine.id)))
+    return budget_lines_of(session=session, project_ids=[project_id])[project_id]
+
+
+def budget_lines_of(*, session: Session, project_ids: Collection[int]) -> dict[int, list[BudgetLine]]:
+    """budget_lines for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
+    lines: dict[int, list[BudgetLine]] = {pid: [] for pid in ids}
+    for line in session.scalars(select(BudgetLine).where(BudgetLine.project_id.in_(ids)).order_by(BudgetLine.id)):
+        lines[line.project_id].append(line)
+    return lines
 
 
 def budget_line(*, session: Session, project_id: int, category: str) -> BudgetLine | None:

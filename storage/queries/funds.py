@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,27 +39,57 @@ def fund_figures(*, session: Session, project_id: int, until: date, since: date)
 
     Wages paid (借支 and 结算) are money out like any payment: they come from the worker_payment table.
     """
+    return fund_figures_of(session=session, project_ids=[project_id], until=until, since=since)[project_id]
+
+
+def fund_figures_of(
+    *, session: Session, project_ids: Collection[int], until: date, since: date
+) -> dict[int, FundFigures]:
+    """fund_figures for many projects in two queries, by project id (every id present)."""
+    ids = list(project_ids)
     inflow = FundTxn.direction == Direction.inflow
     outflow = FundTxn.direction == Direction.outflow
     in_period = FundTxn.txn_date >= since
-    total_in, total_out, period_in, period_out = session.execute(
-        select(
-            _money(_if(inflow, FundTxn.amount)),
-            _money(_if(outflow, FundTxn.amount)),
-            _money(_if(inflow & in_period, FundTxn.amount)),
-            _money(_if(outflow & in_period, FundTxn.amount)),
-        ).where(FundTxn.project_id == project_id, FundTxn.planned.is_(False), FundTxn.txn_date <= until)
-    ).one()
-    wages_out, wages_in_period = session.execute(
-        select(_money(WorkerPayment.amount), _money(_if(WorkerPayment.paid_on >= since, WorkerPayment.amount))).where(
-            WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until
+    txns = {
+        pid: tuple(sums)
+        for pid, *sums in session.execute(
+            select(
+                FundTxn.project_id,
+                _money(_if(inflow, FundTxn.amount)),
+                _money(_if(outflow, FundTxn.amount)),
+                _money(_if(inflow & in_period, FundTxn.amount)),
+                _money(_if(outflow & in_period, FundTxn.amount)),
+            )
+            .where(FundTxn.project_id.in_(ids), FundTxn.planned.is_(False), FundTxn.txn_date <= until)
+            .group_by(FundTxn.project_id)
         )
-    ).one()
-    total_out += wages_out
-    period_out += wages_in_period
-    return FundFigures(
-        balance=total_in - total_out, total_in=total_in, total_out=total_out, period_in=period_in, period_out=period_out
-    )
+    }
+    wages = {
+        pid: tuple(sums)
+        for pid, *sums in session.execute(
+            select(
+                WorkerPayment.project_id,
+                _money(WorkerPayment.amount),
+                _money(_if(WorkerPayment.paid_on >= since, WorkerPayment.amount)),
+            )
+            .where(WorkerPayment.project_id.in_(ids), WorkerPayment.paid_on <= until)
+            .group_by(WorkerPayment.project_id)
+        )
+    }
+    figures: dict[int, FundFigures] = {}
+    for pid in ids:
+        total_in, total_out, period_in, period_out = txns.get(pid, (ZERO, ZERO, ZERO, ZERO))
+        wages_out, wages_in_period = wages.get(pid, (ZERO, ZERO))
+        total_out += wages_out
+        period_out += wages_in_period
+        figures[pid] = FundFigures(
+            balance=total_in - total_out,
+            total_in=total_in,
+            total_out=total_out,
+            period_in=period_in,
+            period_out=period_out,
+        )
+    return figures
 
 
 def balance(*, session: Session, project_id: int, until: date) -> Decimal:
@@ -68,16 +99,27 @@ def balance(*, session: Session, project_id: int, until: date) -> Decimal:
 
 def planned_outflows(*, session: Session, project_id: int, start: date, end: date) -> Decimal:
     """Planned (not yet paid) outflows dated in [start, end]."""
-    total = session.scalar(
-        select(_money(FundTxn.amount)).where(
-            FundTxn.project_id == project_id,
+    return planned_outflows_of(session=session, project_ids=[project_id], start=start, end=end)[project_id]
+
+
+def planned_outflows_of(
+    *, session: Session, project_ids: Collection[int], start: date, end: date
+) -> dict[int, Decimal]:
+    """planned_outflows for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
+    query = (
+        select(FundTxn.project_id, _money(FundTxn.amount))
+        .where(
+            FundTxn.project_id.in_(ids),
             FundTxn.planned.is_(True),
             FundTxn.direction == Direction.outflow,
             FundTxn.txn_date >= start,
             FundTxn.txn_date <= end,
         )
+        .group_by(FundTxn.project_id)
     )
-    return total or ZERO
+    totals = {pid: total or ZERO for pid, total in session.execute(query)}
+    return {pid: totals.get(pid, ZERO) for pid in ids}
 
 
 @dataclass(frozen=True)
@@ -193,6 +235,15 @@ def keeps_cash(*, session: Session, project_id: int) -> bool:
         FundTxn.project_id == project_id, or_(FundTxn.direction == Direction.inflow, FundTxn.kind == "opening")
     )
     return session.scalar(query.limit(1)) is not None
+
+
+def keeping_cash(*, session: Session, project_ids: Collection[int]) -> set[int]:
+    """Which of many projects keep a cash book (keeps_cash), in one query."""
+    query = select(FundTxn.project_id).where(
+        FundTxn.project_id.in_(list(project_ids)),
+        or_(FundTxn.direction == Direction.inflow, FundTxn.kind == "opening"),
+    )
+    return set(session.scalars(query.distinct()))
 
 
 def same_txn_on(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -65,17 +66,34 @@ def wages_owed(*, session: Session, project_id: int, until: date) -> Decimal:
     A worker who has drawn more in advances than earned owes the project; that does not reduce what
     the others must be paid, so it is not netted against them.
     """
+    return wages_owed_of(session=session, project_ids=[project_id], until=until)[project_id]
+
+
+def wages_owed_of(*, session: Session, project_ids: Collection[int], until: date) -> dict[int, Decimal]:
+    """wages_owed for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
     flows = union_all(
-        select(LaborEntry.worker_id.label("worker_id"), LaborEntry.amount.label("amount")).where(
-            LaborEntry.project_id == project_id, LaborEntry.work_date <= until
-        ),
-        select(WorkerPayment.worker_id, -WorkerPayment.amount).where(
-            WorkerPayment.project_id == project_id, WorkerPayment.paid_on <= until
+        select(
+            LaborEntry.project_id.label("project_id"),
+            LaborEntry.worker_id.label("worker_id"),
+            LaborEntry.amount.label("amount"),
+        ).where(LaborEntry.project_id.in_(ids), LaborEntry.work_date <= until),
+        select(WorkerPayment.project_id, WorkerPayment.worker_id, -WorkerPayment.amount).where(
+            WorkerPayment.project_id.in_(ids), WorkerPayment.paid_on <= until
         ),
     ).subquery()
-    per_worker = select(func.sum(flows.c.amount).label("owed")).group_by(flows.c.worker_id).subquery()
-    owed = session.scalar(select(_money(per_worker.c.owed)).where(per_worker.c.owed > literal_column("0")))
-    return owed or ZERO
+    per_worker = (
+        select(flows.c.project_id, func.sum(flows.c.amount).label("owed"))
+        .group_by(flows.c.project_id, flows.c.worker_id)
+        .subquery()
+    )
+    query = (
+        select(per_worker.c.project_id, _money(per_worker.c.owed))
+        .where(per_worker.c.owed > literal_column("0"))
+        .group_by(per_worker.c.project_id)
+    )
+    owed = {pid: total or ZERO for pid, total in session.execute(query)}
+    return {pid: owed.get(pid, ZERO) for pid in ids}
 
 
 def rate_on(*, session: Session, worker_id: int, day: date, project_id: int | None = None) -> Decimal | None:
@@ -349,13 +367,22 @@ def period_totals(
 
 def dates_logged(*, session: Session, project_id: int, start: date, end: date) -> set[date]:
     """The dates in [start, end] on which the project has any labour entry."""
+    return dates_logged_of(session=session, project_ids=[project_id], start=start, end=end)[project_id]
+
+
+def dates_logged_of(*, session: Session, project_ids: Collection[int], start: date, end: date) -> dict[int, set[date]]:
+    """dates_logged for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
     query = (
-        select(LaborEntry.work_date)
+        select(LaborEntry.project_id, LaborEntry.work_date)
         .where(
-            LaborEntry.project_id == project_id,
+            LaborEntry.project_id.in_(ids),
             LaborEntry.work_date.between(start, end),
             LaborEntry.kind != "opening",
         )
         .distinct()
     )
-    return set(session.scalars(query))
+    logged: dict[int, set[date]] = {pid: set() for pid in ids}
+    for pid, day in session.execute(query):
+        logged[pid].add(day)
+    return logged

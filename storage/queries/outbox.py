@@ -7,15 +7,16 @@ send goes back to pending with a time before which it is not retried (backoff, o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Chat, Notification, OutboxFile
-from storage.queries.rows import insert_ignore_key
+from storage.queries.rows import insert_ignore_key, insert_ignore_many
 
 SENDING_LEASE = timedelta(seconds=120)  # a send that did not finish in this time is retried
 
@@ -75,8 +76,38 @@ def add(
     return note_id
 
 
+def add_many(*, session: Session, notes: list[dict[str, Any]], now: datetime) -> set[str]:
+    """Queue many messages without files (kind, chat_id, dedupe_key, payload each) in one statement, each unless
+    its dedupe key exists; the dedupe keys this call queued."""
+    rows = [
+        {
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "update_id": None,
+            "reply_to": None,
+            "available_at": now,
+            **note,
+        }
+        for note in notes
+    ]
+    return set(insert_ignore_many(session, Notification.__table__, rows, returning=Notification.dedupe_key))
+
+
 def exists(*, session: Session, dedupe_key: str) -> bool:
     return session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None
+
+
+def existing(*, session: Session | Connection, dedupe_keys: Collection[str], batch: int = 500) -> set[str]:
+    """Which of the dedupe keys are already queued (or sent)."""
+    keys = list(dedupe_keys)
+    found: set[str] = set()
+    for n in range(0, len(keys), batch):
+        found.update(session.scalars(_EXISTING, {"keys": keys[n : n + batch]}))
+    return found
+
+
+_EXISTING = select(Notification.dedupe_key).where(Notification.dedupe_key.in_(bindparam("keys", expanding=True)))
 
 
 def _sendable(now: datetime, dead: list[str] | None = None) -> Any:

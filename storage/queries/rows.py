@@ -31,3 +31,22 @@ def insert_ignore_key(session: Session, table: Any, values: dict[str, Any]) -> A
     key = next(iter(table.primary_key.columns))
     row = session.execute(statement.returning(key)).first()
     return None if row is None else row[0]
+
+
+def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]], *, returning: Any = None) -> list[Any]:
+    """insert_ignore for many rows in one executemany (one compiled statement, sent in batches); with returning (a
+    column), its values for the rows this call inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    if returning is None:
+        session.execute(statement, rows)
+        return []
+    return list(session.scalars(statement.returning(returning), rows))

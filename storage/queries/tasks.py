@@ -7,6 +7,8 @@ and turned into Decimal once, so no rounding happens anywhere.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -78,13 +80,24 @@ def planned_cost_windows(*, session: Session, project_id: int, as_of: date) -> l
     Spreading cost over dates needs date arithmetic that differs between databases; summing per
     distinct window in SQL keeps the aggregation there and leaves only a handful of fractions to Python.
     """
+    return planned_cost_windows_of(session=session, project_ids=[project_id], as_of=as_of)[project_id]
+
+
+def planned_cost_windows_of(
+    *, session: Session, project_ids: Collection[int], as_of: date
+) -> dict[int, list[CostWindow]]:
+    """planned_cost_windows for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
     query = (
-        select(Task.planned_start, Task.planned_finish, func.sum(Task.planned_cost))
-        .where(Task.project_id == project_id, Task.planned_start <= as_of)
-        .group_by(Task.planned_start, Task.planned_finish)
-        .order_by(Task.planned_start, Task.planned_finish)
+        select(Task.project_id, Task.planned_start, Task.planned_finish, func.sum(Task.planned_cost))
+        .where(Task.project_id.in_(ids), Task.planned_start <= as_of)
+        .group_by(Task.project_id, Task.planned_start, Task.planned_finish)
+        .order_by(Task.project_id, Task.planned_start, Task.planned_finish)
     )
-    return [CostWindow(start, finish, cost or ZERO) for start, finish, cost in session.execute(query)]
+    windows: dict[int, list[CostWindow]] = {pid: [] for pid in ids}
+    for pid, start, finish, cost in session.execute(query):
+        windows[pid].append(CostWindow(start, finish, cost or ZERO))
+    return windows
 
 
 def planned_span(*, session: Session, project_id: int) -> tuple[date | None, date | None]:
@@ -112,9 +125,16 @@ class ScheduleRow:
 
 def unfinished_tasks(*, session: Session, project_id: int) -> list[ScheduleRow]:
     """Tasks below 100 %, in planned order, each with its predecessor's name, finish and percent."""
+    return unfinished_tasks_of(session=session, project_ids=[project_id])[project_id]
+
+
+def unfinished_tasks_of(*, session: Session, project_ids: Collection[int]) -> dict[int, list[ScheduleRow]]:
+    """unfinished_tasks for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
     pred = aliased(Task)
     query = (
         select(
+            Task.project_id,
             Task.id,
             Task.name,
             Task.planned_start,
@@ -126,10 +146,13 @@ def unfinished_tasks(*, session: Session, project_id: int) -> list[ScheduleRow]:
             pred.percent,
         )
         .outerjoin(pred, pred.id == Task.predecessor_id)
-        .where(Task.project_id == project_id, Task.percent < Decimal(100))
-        .order_by(Task.planned_start, Task.planned_finish, Task.id)
+        .where(Task.project_id.in_(ids), Task.percent < Decimal(100))
+        .order_by(Task.project_id, Task.planned_start, Task.planned_finish, Task.id)
     )
-    return [ScheduleRow(*row) for row in session.execute(query)]
+    rows: dict[int, list[ScheduleRow]] = {pid: [] for pid in ids}
+    for pid, *row in session.execute(query):
+        rows[pid].append(ScheduleRow(*row))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -145,31 +168,34 @@ def earned_by_line(*, session: Session, project_id: int, as_of: date, current: b
     """Planned cost and earned value per budget line, each task at the percent reported on or before as_of (its
     latest progress report by then). A task never reported counts its stored percent only when as_of is today or
     later (current), else nothing: EV on a past date uses what was reported by then."""
+    return earned_by_line_of(session=session, project_ids=[project_id], as_of=as_of, current=current)[project_id]
+
+
+def earned_by_line_of(
+    *, session: Session, project_ids: Collection[int], as_of: date, current: bool
+) -> dict[int, list[LineProgress]]:
+    """earned_by_line for many projects in one query, by project id (every id present)."""
+    ids = list(project_ids)
+    # Each task's latest report by then: one seek on (task_id, reported_on) per task, not a window over them all.
     latest = (
-        select(
-            ProgressUpdate.task_id.label("task_id"),
-            ProgressUpdate.percent.label("percent"),
-            func.row_number()
-            .over(
-                partition_by=ProgressUpdate.task_id,
-                order_by=(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(ProgressUpdate.reported_on <= as_of)
-        .subquery()
+        select(_raw(ProgressUpdate.percent))
+        .where(ProgressUpdate.task_id == Task.id, ProgressUpdate.reported_on <= as_of)
+        .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     reported = select(ProgressUpdate.task_id).where(ProgressUpdate.task_id == Task.id).exists()
     fallback = case((reported, literal_column("0")), else_=_raw(Task.percent)) if current else literal_column("0")
-    percent = func.coalesce(_raw(latest.c.percent), fallback)
+    percent = func.coalesce(latest, fallback)
     cost = _raw(Task.planned_cost)
     query = (
-        select(Task.budget_category, func.sum(cost), func.sum(cost * percent))
-        .outerjoin(latest, (latest.c.task_id == Task.id) & (latest.c.n == 1))
-        .where(Task.project_id == project_id)
-        .group_by(Task.budget_category)
+        select(Task.project_id, Task.budget_category, func.sum(cost), func.sum(cost * percent))
+        .where(Task.project_id.in_(ids))
+        .group_by(Task.project_id, Task.budget_category)
     )
-    return [
-        LineProgress(category, Decimal(_int(cents)) / _COST_UNITS, Decimal(_int(weighted)).scaleb(-6))
-        for category, cents, weighted in session.execute(query)
-    ]
+    lines: dict[int, list[LineProgress]] = defaultdict(list)
+    for pid, category, cents, weighted in session.execute(query):
+        lines[pid].append(
+            LineProgress(category, Decimal(_int(cents)) / _COST_UNITS, Decimal(_int(weighted)).scaleb(-6))
+        )
+    return {pid: lines[pid] for pid in ids}
