@@ -84,6 +84,7 @@ class Moved:
     today: date
     now: datetime
     sections: dict[str, frozenset[str]]
+    checks: tuple[int, ...] = ()  # the alert_check rows kept for it in the write's transaction (done by the check)
 
 
 def moved_by(ctx: Context, results: list[Result]) -> Moved | None:

@@ -574,7 +574,7 @@ class Router:
         reply.results = results
         reply.wrote = any(r.wrote for r in results)
         if reply.wrote:
-            reply.moved = moved_by(ctx, results)
+            reply.moved = immediate.keep(ctx.session, moved_by(ctx, results))
         reply.attachments = [a for r in results for a in r.attachments]
         if any(r.wrote and r.data.get("undone") is None for r in results):  # an undo is not offered for undoing
             reply.undo_batch = ctx.batch

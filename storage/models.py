@@ -626,6 +626,21 @@ class NameKey(Base):
     initials: Mapped[str] = mapped_column(Text)  # zs
 
 
+class AlertCheck(Base):
+    """A write's immediate-alert check still to do: written in the write's transaction, deleted by the check (in
+    its own transaction, after the reply is sent). One a crash left behind is done by the next sweep, so a crossing
+    is never left unsaid until the morning."""
+
+    __tablename__ = "alert_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    sections: Mapped[str] = mapped_column(String(40))  # the alert sections the write could move: "budget,cash"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))  # who wrote (reads as them)
+    day: Mapped[date] = mapped_column(Date)  # the writer's today
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ProcessLock(Base):
     """A named lock held by one live process, with a lease it renews (a heartbeat): only one process long-polls a
     bot token. A holder that stops renewing (it died) loses the lock when the lease runs out, or at once when it was

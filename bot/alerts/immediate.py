@@ -1,23 +1,82 @@
 """Immediate alerts: after a message's writes commit, the sections they could have changed are checked and any
 condition that just started (a line past a threshold, a forecast overrun, late, low cash) is queued for the
-project's chats, once per crossing (tools.alerts decides; the outbox sends)."""
+project's chats, once per crossing (tools.alerts decides; the outbox sends).
+
+The check to do is kept (alert_check) in the write's own transaction and deleted by the check, so a process that
+dies between the two leaves it to the sweep of any process (sweep): the crossing is said at once all the same.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Moved
 from storage.db import begin_write
-from storage.models import Project, User
+from storage.models import AlertCheck, Project, User
 from tools.alerts import announce as announce_project
 from tools.base import ATTEMPTS, Context, Retry
 
 log = logging.getLogger(__name__)
+
+
+SWEEP_AFTER = timedelta(seconds=15)  # a check this old was left by a process that died (or is stuck): any may do it
+GIVE_UP_AFTER = timedelta(days=1)  # a check that kept failing this long is dropped: the digests have said it
+
+
+def keep(session: Session, moved: Moved | None) -> Moved | None:
+    """Keep the checks a message's writes need, in the write's transaction; the Moved that names them."""
+    if moved is None:
+        return None
+    ids = []
+    for code, sections in moved.sections.items():
+        project_id = session.scalar(select(Project.id).where(Project.code == code))
+        if project_id is None:
+            continue
+        row = AlertCheck(
+            project_id=project_id,
+            sections=",".join(sorted(sections)),
+            user_id=moved.user_id,
+            day=moved.today,
+            created_at=moved.now,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    return replace(moved, checks=tuple(ids))
+
+
+def sweep(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Do the checks a dead process left (older than SWEEP_AFTER), each once; how many alert messages were queued."""
+    with sessions() as session:
+        rows = session.execute(
+            select(AlertCheck.id, AlertCheck.user_id, AlertCheck.day, AlertCheck.sections, Project.code)
+            .join(Project, Project.id == AlertCheck.project_id)
+            .where(AlertCheck.created_at < now - SWEEP_AFTER)
+            .order_by(AlertCheck.id)
+        ).all()
+        stale = [row.id for row in rows if row.day < (now - GIVE_UP_AFTER).date()]
+        if stale:
+            begin_write(session)
+            session.execute(delete(AlertCheck).where(AlertCheck.id.in_(stale)))
+            session.commit()
+    left: dict[tuple[int, date], Moved] = {}
+    for row in rows:
+        if row.id in stale:
+            continue
+        found = left.get((row.user_id, row.day)) or Moved(row.user_id, row.day, now, {})
+        sections = found.sections.get(row.code, frozenset()) | frozenset(row.sections.split(","))
+        left[(row.user_id, row.day)] = replace(
+            found, sections={**found.sections, row.code: sections}, checks=(*found.checks, row.id)
+        )
+    if left:
+        log.info("doing %d immediate-alert check(s) a stopped process left", sum(len(m.checks) for m in left.values()))
+    return sum(announce(sessions, moved) for moved in left.values())
 
 
 def announce(sessions: sessionmaker[Session], moved: Moved) -> int:
@@ -36,6 +95,8 @@ def announce(sessions: sessionmaker[Session], moved: Moved) -> int:
             try:
                 begin_write(session)
                 queued = sum(_project(ctx, code, sections) for code, sections in moved.sections.items())
+                if moved.checks:  # done: a sweep will not do them again
+                    session.execute(delete(AlertCheck).where(AlertCheck.id.in_(moved.checks)))
                 session.commit()
                 return queued
             except Retry as conflict:

@@ -141,3 +141,40 @@ def test_back_from_over_budget_to_past_80_is_no_new_crossing_but_back_under_80_i
     assert _say(services, manager, "/undo").wrote  # nothing spent: the 80% line has recovered
     assert _say(services, manager, "/cost 材料 9000").wrote  # 90%: the next crossing
     assert len(lines()) == 4 and "超过 80% 预警线" in lines()[-1]
+
+
+def test_a_check_a_crash_left_undone_is_done_once_by_the_sweep(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    """The process dies after the write commits and before its alert check: the check was kept in the write's
+    transaction, and any process's sweep does it, once; the late check of the first process then adds nothing."""
+    from datetime import timedelta
+
+    from bot.alerts import immediate
+    from storage.models import AlertCheck
+
+    manager = _manager(make, site, alerts=True)
+    incoming = Incoming(text="/cost 材料 8500", user_id=manager.id, chat_key="test:alerts", project_code="SG3")
+    reply = services.router.handle(incoming, alerts_later=True)  # the channel would check after the reply: it died
+    assert reply.wrote and reply.moved is not None and len(reply.moved.checks) == 1
+    assert _alerts(session) == []
+    now = services.clock()
+    assert immediate.sweep(services.sessions, now) == 0  # a live process may still be about to do it
+    assert immediate.sweep(services.sessions, now + immediate.SWEEP_AFTER + timedelta(seconds=1)) == 2
+    assert len(_alerts(session)) == 2  # the group and the manager, once
+    assert session.scalar(select(func.count(AlertCheck.id))) == 0
+    assert immediate.sweep(services.sessions, now + timedelta(minutes=5)) == 0
+    assert services.router.announce(reply.moved) == 0  # the first process, late: nothing twice
+    assert len(_alerts(session)) == 2
+
+
+def test_an_undo_then_the_same_crossing_again_alerts_again(
+    make: Factory, session: Session, services: Services, site: Project
+) -> None:
+    manager = _manager(make, site)
+    assert _say(services, manager, "/cost 材料 8500").wrote
+    assert len(_alerts(session)) == 1  # past 80%
+    assert _say(services, manager, "/undo").wrote  # back to nothing: recovered
+    assert len(_alerts(session)) == 1
+    assert _say(services, manager, "/cost 材料 8600").wrote
+    assert len(_alerts(session)) == 2  # the next crossing, told again

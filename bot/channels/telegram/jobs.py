@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
-from bot.alerts import digest
+from bot.alerts import digest, immediate
 from bot.channels.telegram.outbox import send_due
 from bot.services import Services, dead_processes
 from storage.db import begin_write
@@ -187,6 +187,8 @@ async def adopt_orphans(services: Services, bot: Any, workers: ChatWorkers) -> i
 async def inbox_sweep_job(context: Any) -> None:
     """Every few seconds: updates a dead peer (or this process's earlier run) left in the inbox are taken over."""
     services: Services = context.bot_data.services
+    if await asyncio.to_thread(immediate.sweep, services.sessions, services.clock()):
+        await send_due(services, context.bot, kind="alert")  # the alert checks a dead process left undone
     taken = await adopt_orphans(services, context.bot, context.bot_data.workers)
     if taken:
         log.info("took over %d update(s) no live process was handling", taken)
