@@ -22,7 +22,24 @@ _LINES: dict[str, Text] = {
     ),
     "record_fund": Text("{direction} {money}{party}，{day}", "{direction} {money}{party} on {day}"),
     "update_task_progress": Text("{task} 进度 {percent}%，{day}", "{task} at {percent}% on {day}"),
+    "log_piece_work": Text(
+        "{worker} {item} {quantity}{unit} × {price}，{day}", "{worker}: {item} {quantity} {unit} × {price} on {day}"
+    ),
+    "add_worker": Text("添加工人 {worker}{trade}，日工资 {money}", "add worker {worker}{trade} at {money}/day"),
+    "set_worker_rate": Text(
+        "{worker} 日工资改为 {money}，{day}起{reprice}", "{worker}'s rate to {money}/day from {day}{reprice}"
+    ),
+    "add_task": Text("新任务 {task}：{start} 至 {finish}", "new task {task}: {start} to {finish}"),
+    "mark_task": Text("{task} {event}，{day}", "{task} {event} on {day}"),
+    "add_counterparty": Text("添加往来单位 {name}", "add {name} to the suppliers and partners"),
+    "undo_last": Text("撤回{what}", "undo {what}"),
 }
+_TRADE = Text("（{trade}）", " ({trade})")
+_REPRICE = Text("，已记的按新工资重算", ", re-pricing what is logged")
+_EVENT = {"started": Text("开工", "started"), "finished": Text("完工", "finished")}
+_UNDO_BATCH = Text("原来那条消息记的内容", "what the earlier message recorded")
+_UNDO_LAST = Text("上一条记录", "the last entry")
+_UNDO_OF = Text("{user} 的", "{user}'s ")
 _DAYS = Text("{n} 工", "{n} day(s)")
 _HOURS = Text("{n} 小时", "{n} h")
 _OVERTIME = Text("，加班 {n} 小时", ", overtime {n} h")
@@ -112,6 +129,34 @@ def describe_call(call: Call, lang: str, today: date) -> str:
             direction=_DIRECTION[direction].render(lang),
             party=_FROM[direction].render(lang, party=party) if party else "",
         )
+    elif call.tool == "log_piece_work":
+        params.update(
+            item=args.get("item", ""),
+            quantity=qty(Decimal(str(args.get("quantity", 0))), 4),
+            unit=args.get("unit") or "",
+            price=_money(args.get("unit_price")),
+        )
+    elif call.tool in ("add_worker", "set_worker_rate"):
+        params.update(
+            worker=args.get("name") or args.get("worker", ""),
+            money=_money(args.get("daily_rate")),
+            trade=_TRADE.render(lang, trade=args["trade"]) if args.get("trade") else "",
+            day=_day(args.get("start") or today.isoformat(), lang, today),
+            reprice=_REPRICE.render(lang) if args.get("reprice") else "",
+        )
+    elif call.tool == "add_task":
+        params.update(
+            task=args.get("name", ""),
+            start=_day(str(args.get("planned_start") or today.isoformat()), lang, today),
+            finish=_day(str(args.get("planned_finish") or today.isoformat()), lang, today),
+        )
+    elif call.tool == "mark_task":
+        params.update(event=_EVENT["started" if args.get("event") == "started" else "finished"].render(lang))
+    elif call.tool == "add_counterparty":
+        params.update(name=args.get("name", ""))
+    elif call.tool == "undo_last":
+        what = (_UNDO_BATCH if args.get("batch") else _UNDO_LAST).render(lang)
+        params.update(what=(_UNDO_OF.render(lang, user=args["user"]) if args.get("user") else "") + what)
     return template.render(lang, **params)
 
 

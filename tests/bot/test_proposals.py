@@ -157,3 +157,34 @@ def test_a_yes_arriving_at_two_processes_at_once_is_written_once(
     finally:
         first_engine.dispose()
         second_engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_write_a_proposal_can_hold_is_said_in_words_never_as_a_tool_call(lang: str) -> None:
+    """A proposal shows what will be written in the user's words (an edited message's undo included)."""
+    from datetime import date
+
+    from bot.dialogue.describe import describe_call
+    from tools import REGISTRY
+    from tools.base import Call
+
+    examples = {
+        "log_labor": {"worker": "张三", "days": "1"},
+        "log_piece_work": {"worker": "张三", "item": "贴砖", "quantity": "120", "unit": "平", "unit_price": "35"},
+        "record_advance": {"worker": "张三", "amount": "500"},
+        "settle_wages": {"worker": "张三", "amount": "500"},
+        "add_cost": {"category": "materials", "amount": "3000"},
+        "record_fund": {"direction": "in", "amount": "10000"},
+        "update_task_progress": {"task": "砌体", "percent": "40"},
+        "add_worker": {"name": "王五", "daily_rate": "350", "trade": "木工"},
+        "set_worker_rate": {"worker": "张三", "daily_rate": "380", "start": "2026-11-20", "reprice": True},
+        "add_task": {"name": "抹灰", "planned_start": "2026-12-01", "planned_finish": "2026-12-20"},
+        "mark_task": {"task": "砌体", "event": "finished"},
+        "add_counterparty": {"name": "宏达建材"},
+        "undo_last": {"batch": "d7e46d7b80164c289aaca6a12c39cc43"},
+    }
+    writes = {name for name, spec in REGISTRY.items() if spec.writes}
+    assert writes == set(examples), "a new write tool needs its words in bot/dialogue/describe.py"
+    for name, args in examples.items():
+        said = describe_call(Call(name, args), lang, date(2026, 11, 25))
+        assert name not in said and "=" not in said and "d7e46d7b" not in said, said
