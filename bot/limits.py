@@ -23,9 +23,11 @@ from tools.base import Text
 WINDOW = timedelta(minutes=1)
 
 SLOW_DOWN = Text(
-    "你发得太快了（每分钟最多 {limit} 条）。请稍等一分钟再发；在这之前的消息我不会处理，也不会记录。",
-    "You are sending messages too fast (at most {limit} a minute). Please wait a minute; I won't handle or record "
-    "messages until then.",
+    "你发得太快了（每分钟最多 {limit} 条）。这一条和接下来一分钟内发的消息都没有处理，也没有记录；"
+    "请过一分钟再把它们发一次（前面已经回复的都记好了）。",
+    "You are sending messages too fast (at most {limit} a minute). This message and any you send in the next "
+    "minute are not handled or recorded; please send them again after a minute (those already answered are "
+    "recorded).",
 )
 MODEL_CAP = Text(
     "今天你的 AI 模型用量已到上限，我先不用模型继续工作：命令（/help）和常用说法照常可用，明天恢复。",
