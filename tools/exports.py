@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import Field
@@ -282,14 +282,28 @@ def export_budget(ctx: Context, args: ExportBudget) -> Result:
     for line in lines:
         _row(
             sheet,
-            [line["label"], line["budget"], line["actual"], line["percent_used"], line["remaining"], line["eac"]],
+            [
+                line["label"],
+                line["budget"],
+                line["actual"],
+                _tenth(line["percent_used"]),
+                line["remaining"],
+                _cent(line["eac"]),
+            ],
             formats,
         )
     total = status.data.get("total")
     if total is not None:
         _row(
             sheet,
-            [ctx.t(_TOTAL), total["budget"], total["actual"], total["percent_used"], total["remaining"], total["eac"]],
+            [
+                ctx.t(_TOTAL),
+                total["budget"],
+                total["actual"],
+                _tenth(total["percent_used"]),
+                total["remaining"],
+                _cent(total["eac"]),
+            ],
             formats,
             bold=True,
         )
@@ -302,3 +316,12 @@ def export_budget(ctx: Context, args: ExportBudget) -> Result:
     return Result(
         ok=True, text=text, data={"project": project.code, "budget": budget, "actual": actual}, attachments=[attachment]
     )
+
+
+def _cent(value: Decimal | None) -> Decimal | None:
+    """A forecast (a quotient) as money: to the cent, so the cell holds what it shows."""
+    return None if value is None else value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _tenth(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.1"), ROUND_HALF_UP)

@@ -188,6 +188,10 @@ async def test_export_budget_totals_equal_the_database(
     assert Decimal(str(total[1])).quantize(CENT) == budget == Decimal("300000.00")
     assert Decimal(str(total[2])).quantize(CENT) == actual == Decimal("12165.84")
     assert sheet.cell(2, 2).number_format == "#,##0.00"
+    # every money cell holds what it shows: a forecast (a quotient) is stored to the cent, not as a long float
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        for value in (row[1], row[2], row[4], row[5]):
+            assert value is None or Decimal(str(value)) == Decimal(str(value)).quantize(CENT), row
 
 
 async def test_export_statement_of_a_worker_for_a_month(

@@ -121,3 +121,24 @@ def test_exactly_the_budget_is_reached_not_exceeded(session: Session, make: Fact
     line = result.data["lines"][0]
     assert line["reached"] is True
     assert "已用完" in result.text and "超支" not in result.text and "超出" not in result.text
+
+
+@pytest.mark.parametrize("code", ["SG3", "BJ", "RW"])
+def test_the_budget_workbook_holds_money_to_the_cent_forecasts_included(
+    session: Session, make: Factory, code: str
+) -> None:
+    """A forecast is a quotient (budget × spent / earned): the cell holds it to the cent, as it shows."""
+    import io
+
+    from openpyxl import load_workbook
+
+    load_demo(session, TODAY)
+    ctx = make.ctx(project=session.query(Project).filter_by(code=code).one())
+    result = run_tool(ctx, "export_budget", {})
+    assert result.ok, result.text
+    sheet = load_workbook(io.BytesIO(result.attachments[0].content)).active
+    assert sheet is not None
+    cells = [row[i] for row in sheet.iter_rows(min_row=2, values_only=True) for i in (1, 2, 4, 5)]
+    assert any(cell is not None for cell in cells)
+    for cell in cells:
+        assert cell is None or Decimal(str(cell)) == Decimal(str(cell)).quantize(Decimal("0.01")), cell
