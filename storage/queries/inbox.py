@@ -105,12 +105,14 @@ def takeable(*, session: Session, update_id: int, owner: str, now: datetime, dea
     return lease_until is None or lease_until < now or row.lease_owner == owner or row.lease_owner in dead
 
 
-def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done") -> bool:
-    """Close a pending update (in the transaction of its writes); False when it was already closed."""
+def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done", forget: bool = False) -> bool:
+    """Close a pending update (in the transaction of its writes); False when it was already closed. forget: keep
+    nothing of what it said (a stranger's update: only that it came and was answered)."""
+    values: dict[str, Any] = {"status": status, "done_at": now, "lease_owner": None, "lease_until": None}
+    if forget:
+        values["payload"] = {"forgotten": True}
     result = session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
-        .values(status=status, done_at=now, lease_owner=None, lease_until=None)
+        update(InboxUpdate).where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending").values(**values)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 

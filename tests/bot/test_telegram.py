@@ -319,6 +319,8 @@ async def test_a_stranger_gets_one_sentence_when_speaking_to_the_bot_and_nothing
     assert "¥" not in answer and "人工费" not in answer and "邀请" in answer
     assert session.scalar(select(func.count(ConversationTurn.id))) == 0
     assert inbox(session, 2).status == "done"
+    # nor what they said: the inbox keeps only that the updates came and were answered
+    assert [inbox(session, n).payload for n in (1, 2)] == [{"forgotten": True}] * 2
 
 
 async def test_group_chatter_the_assistant_does_not_understand_gets_no_reply(

@@ -218,6 +218,7 @@ class InboxDelivery:
         now: datetime,
         edit_message_id: int | None = None,
         edit_text: str = "",
+        forget: bool = False,
     ) -> None:
         self.update_id = update_id
         self.chat_row = chat_row
@@ -230,10 +231,11 @@ class InboxDelivery:
         self.telegram_chat_id = telegram_chat_id
         self.owner = owner
         self.job: Job | None = None  # the reply, claimed by this process in the transaction that queued it
+        self.forget = forget  # a stranger's update: nothing it said is kept
 
     def claim(self, session: Session) -> bool:
         self.job = None  # each attempt of the transaction starts afresh
-        return iq.mark_done(session=session, update_id=self.update_id, now=self.now)
+        return iq.mark_done(session=session, update_id=self.update_id, now=self.now, forget=self.forget)
 
     def record(self, session: Session, reply: Reply) -> None:
         if reply.notice and self.edit_message_id is not None:
@@ -396,6 +398,7 @@ def _process(
             now=now,
             edit_message_id=pressed.message_id if pressed is not None else None,
             edit_text=getattr(pressed, "text", None) or "",
+            forget=not member.has_projects,
         )
         incoming = Incoming(
             text="",
@@ -453,6 +456,7 @@ def _process(
         reply_to=message.message_id if group else None,
         language=member.language,
         now=now,
+        forget=not member.has_projects,
     )
     reply = services.router.handle(incoming, delivery, alerts_later=True)  # it logs the event's line
     handled.routed = True
@@ -480,7 +484,7 @@ def _channel_command(
     now = services.clock()
     with services.sessions() as session:
         begin_write(session)
-        if not iq.mark_done(session=session, update_id=update.update_id, now=now):
+        if not iq.mark_done(session=session, update_id=update.update_id, now=now, forget=not member.has_projects):
             session.rollback()
             handled.skipped = True
             return handled
