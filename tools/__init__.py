@@ -10,6 +10,7 @@ from tools import (  # noqa: F401 - importing registers the tools
     funds,
     health,
     labor,
+    labor_summary,
     members,
     parties,
     projects,
@@ -17,6 +18,7 @@ from tools import (  # noqa: F401 - importing registers the tools
     statements,
     tasks,
     undo,
+    wages,
     workers,
 )
 from tools.base import REGISTRY, Call, Context, Result, ToolError, run_calls, run_tool

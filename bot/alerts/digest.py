@@ -35,7 +35,7 @@ from storage.queries import chats as cq
 from storage.queries import outbox as oq
 from tools.alerts import SECTIONS, Crossings, conditions, conditions_of, hold, record, record_many
 from tools.base import Context, Text
-from tools.labor import unlogged_days, unlogged_days_of
+from tools.labor_summary import unlogged_days, unlogged_days_of
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -21,7 +21,8 @@ from tests.support.factories import Factory
 from tests.support.labor import dime_workers, insert_labor
 from tools import run_tool
 from tools.fmt import UNDO_HINT
-from tools.labor import XLSX_MIME, round_fraction, unlogged_days
+from tools.labor import XLSX_MIME, round_fraction
+from tools.labor_summary import unlogged_days
 
 TODAY = date(2026, 11, 25)
 YESTERDAY = TODAY - timedelta(days=1)
