@@ -1,6 +1,6 @@
 """Soak: the bot as `sitebot run` builds it, fed a steady stream of mixed traffic for minutes; is memory flat?
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--rate 20] [--users 30] [--trace]
+    .venv/bin/python bench/soak.py [--minutes 10] [--rate 20] [--users 30] [--trace FRAMES]
 
 sitebot long-polls a fake Bot API (tests/support/fake_telegram.py) with a fake OpenAI-compatible model
 (tests/support/fake_openai.py) as its LLM endpoint, on a fresh SQLite demo database, with the polling lock, the
@@ -15,13 +15,15 @@ records), latency from the bot receiving an update to its reply delivered (inbox
 and resident memory (VmRSS after gc) at the start — after a warm-up of the first `--warmup` updates, so imports,
 caches and the first model calls are in — every minute and at the end, with the growth against the start and
 PASS/FAIL against the target (issue 10: <= 20%). The fakes run in this process, keeping no record of calls, so
-what grows is the bot. `--trace` also diffs tracemalloc snapshots (minute 2 → end) and prints the top growers.
+what grows is the bot. `--trace N` also diffs tracemalloc snapshots (minute 2 → end, N frames each) and prints
+the top growers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import logging
 import random
@@ -96,6 +98,40 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
+    ]
+
+
+def heap() -> str:
+    """The C heap (glibc mallinfo2, all arenas): bytes in use and bytes freed but kept. Growth of the second with
+    the first flat is fragmentation, not something the bot holds on to."""
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return "malloc: n/a"
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return f"malloc in use {(info.uordblks + info.hblkhd) / 2**20:.1f} MB, free kept {info.fordblks / 2**20:.1f} MB"
+
+
+def trimmed_rss_mb() -> float | None:
+    """RSS once glibc gave back the free memory it keeps (malloc_trim(0)); None where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return rss_mb()
+
+
+def objects() -> Counter[str]:
+    """Objects the collector tracks, by type: what a leak of Python structures shows up in."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
 
 
 class SoakTelegram(FakeTelegram):
@@ -292,6 +328,8 @@ class Figures:
     inbox: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     snapshots: list[tracemalloc.Snapshot] = field(default_factory=list)
+    objects: list[Counter[str]] = field(default_factory=list)  # at minute 2 and at the end (--objects)
+    trimmed: float | None = None  # RSS at the end after malloc_trim(0), a diagnostic only
 
     @property
     def growth(self) -> float:
@@ -322,9 +360,9 @@ async def measure(args: argparse.Namespace, services: Any, traffic: Traffic, fig
         base = rss_mb()
         figures.samples.append(("start", base))
         if args.trace:
-            tracemalloc.start(12)
+            tracemalloc.start(args.trace)
         measured, figures.warmup = time.monotonic(), traffic.next_id - 1
-        print(f"  start (after {measured - started:.0f} s of warm-up): RSS {base:.1f} MB", flush=True)
+        print(f"  start (after {measured - started:.0f} s of warm-up): RSS {base:.1f} MB; {heap()}", flush=True)
         minute = 0
         while driver.is_alive():
             await asyncio.sleep(1.0)
@@ -338,11 +376,13 @@ async def measure(args: argparse.Namespace, services: Any, traffic: Traffic, fig
             print(
                 f"  minute {minute:2d}: sent {traffic.next_id - 1:6d}, handled {done:6d}, RSS {rss:6.1f} MB "
                 f"({(rss - base) / base * 100:+5.1f}%), last minute's latency median "
-                f"{percentile(recent, 0.5):6.0f} ms, p99 {percentile(recent, 0.99):6.0f} ms",
+                f"{percentile(recent, 0.5):6.0f} ms, p99 {percentile(recent, 0.99):6.0f} ms; {heap()}",
                 flush=True,
             )
             if args.trace and minute == 2:
                 figures.snapshots.append(tracemalloc.take_snapshot())
+            if args.objects and minute == 2:
+                figures.objects.append(objects())
         figures.sent = traffic.next_id - 1
 
         def answered() -> bool:
@@ -353,8 +393,12 @@ async def measure(args: argparse.Namespace, services: Any, traffic: Traffic, fig
         await asyncio.sleep(1.0)  # and their last replies go out
         figures.seconds = time.monotonic() - measured
         figures.samples.append(("end", rss_mb()))
+        print(f"  end: RSS {figures.samples[-1][1]:.1f} MB; {heap()}", flush=True)
         if args.trace:
             figures.snapshots.append(tracemalloc.take_snapshot())
+        if args.objects:
+            figures.objects.append(objects())
+        figures.trimmed = trimmed_rss_mb()  # after the figures: it changes what the process holds
     finally:
         stop.set()
 
@@ -442,12 +486,24 @@ def report(figures: Figures, traffic: Traffic, api: SoakTelegram, model: SoakMod
     base, end = figures.samples[0][1], figures.samples[-1][1]
     verdict = "PASS" if figures.growth <= TARGET else "FAIL"
     print(f"resident memory {base:.1f} → {end:.1f} MB: {figures.growth:+.1f}% (target <= {TARGET:.0f}%): {verdict}")
+    if figures.trimmed is not None:
+        print(
+            f"diagnostic: after malloc_trim(0) at the end, RSS {figures.trimmed:.1f} MB "
+            f"({(figures.trimmed - base) / base * 100:+.1f}% on the untrimmed start; what it gave back was freed "
+            f"memory glibc kept, not memory the bot holds)"
+        )
     if len(figures.snapshots) == 2:
         print("top growers, minute 2 → end (tracemalloc):")
         for stat in figures.snapshots[1].compare_to(figures.snapshots[0], "traceback")[:12]:
             print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
             for frame in stat.traceback.format(limit=6):
                 print(f"      {frame.strip()}")
+    if len(figures.objects) == 2:
+        print("objects tracked by the collector, minute 2 → end, top growers by count:")
+        before, after = figures.objects
+        grown = sorted(((after[k] - before[k], k) for k in after), reverse=True)[:15]
+        for more, name in grown:
+            print(f"  {more:+8d}  {name} ({after[name]})")
 
 
 def main() -> int:
@@ -456,7 +512,15 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=500, help="updates before the start figure")
-    parser.add_argument("--trace", action="store_true", help="tracemalloc: top growers from minute 2 to the end")
+    parser.add_argument(
+        "--trace",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="tracemalloc with this many frames: the top growers from minute 2 to the end (slows the bot many times: "
+        "use a lower --rate)",
+    )
+    parser.add_argument("--objects", action="store_true", help="the types of objects that grew, minute 2 → end")
     figures = asyncio.run(soak(parser.parse_args()))
     return 0 if figures.growth <= TARGET else 1
 
