@@ -35,6 +35,7 @@ import time
 import tracemalloc
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -289,14 +290,18 @@ def inbox_counts(services: Any) -> Counter[str]:
     return Counter({status: count for status, count in rows})
 
 
-def latencies(services: Any, since: int = 0) -> list[float]:
-    """ms from the bot receiving an update to its reply being delivered, for updates from id `since` on."""
+def latencies(services: Any, since: int = 0, sent_after: datetime | None = None) -> list[float]:
+    """ms from the bot receiving an update to its reply being delivered, for updates from id `since` on (and
+    replies delivered after `sent_after`)."""
+    query = (
+        select(InboxUpdate.received_at, Notification.sent_at)
+        .join(Notification, Notification.update_id == InboxUpdate.update_id)
+        .where(Notification.sent_at.is_not(None), InboxUpdate.update_id >= since)
+    )
+    if sent_after is not None:
+        query = query.where(Notification.sent_at >= sent_after)
     with services.sessions() as session:
-        rows = session.execute(
-            select(InboxUpdate.received_at, Notification.sent_at)
-            .join(Notification, Notification.update_id == InboxUpdate.update_id)
-            .where(Notification.sent_at.is_not(None), InboxUpdate.update_id >= since)
-        ).all()
+        rows = session.execute(query).all()
     return [(sent - received).total_seconds() * 1000 for received, sent in rows]
 
 
@@ -330,6 +335,8 @@ class Figures:
     snapshots: list[tracemalloc.Snapshot] = field(default_factory=list)
     objects: list[Counter[str]] = field(default_factory=list)  # at minute 2 and at the end (--objects)
     trimmed: float | None = None  # RSS at the end after malloc_trim(0), a diagnostic only
+    behind: int = 0  # updates not handled yet when the last one was sent
+    drained: float = 0.0  # seconds they took
 
     @property
     def growth(self) -> float:
@@ -372,10 +379,10 @@ async def measure(args: argparse.Namespace, services: Any, traffic: Traffic, fig
             rss = rss_mb()
             figures.samples.append((f"minute {minute}", rss))
             done = inbox_counts(services)["done"]
-            recent = latencies(services, since=max(figures.warmup + 1, traffic.next_id - int(60 * args.rate)))
+            recent = latencies(services, figures.warmup + 1, datetime.now(UTC) - timedelta(minutes=1))
             print(
                 f"  minute {minute:2d}: sent {traffic.next_id - 1:6d}, handled {done:6d}, RSS {rss:6.1f} MB "
-                f"({(rss - base) / base * 100:+5.1f}%), last minute's latency median "
+                f"({(rss - base) / base * 100:+5.1f}%), replies of the last minute: latency median "
                 f"{percentile(recent, 0.5):6.0f} ms, p99 {percentile(recent, 0.99):6.0f} ms; {heap()}",
                 flush=True,
             )
@@ -384,14 +391,17 @@ async def measure(args: argparse.Namespace, services: Any, traffic: Traffic, fig
             if args.objects and minute == 2:
                 figures.objects.append(objects())
         figures.sent = traffic.next_id - 1
+        figures.seconds = time.monotonic() - measured
+        figures.behind = figures.sent - inbox_counts(services)["done"]
 
         def answered() -> bool:
             counts = inbox_counts(services)
             return counts.total() - counts["pending"] >= figures.sent
 
-        await until(answered, 120)  # the updates still queued are handled
+        drain = time.monotonic()
+        await until(answered, 900)  # the updates still queued are handled
         await asyncio.sleep(1.0)  # and their last replies go out
-        figures.seconds = time.monotonic() - measured
+        figures.drained = time.monotonic() - drain
         figures.samples.append(("end", rss_mb()))
         print(f"  end: RSS {figures.samples[-1][1]:.1f} MB; {heap()}", flush=True)
         if args.trace:
@@ -463,6 +473,7 @@ def report(figures: Figures, traffic: Traffic, api: SoakTelegram, model: SoakMod
         f"updates sent {figures.sent} ({figures.sent - figures.warmup} after the warm-up, in {figures.seconds:.0f} s);"
         f" by kind: {kinds}"
     )
+    print(f"when the last was sent, {figures.behind} were not handled yet; they took {figures.drained:.0f} s more")
     methods = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument", "answerCallbackQuery")
     inbox = figures.inbox
     print(
