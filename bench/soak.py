@@ -16,7 +16,10 @@ and resident memory (VmRSS after gc) at the start — after a warm-up of the fir
 caches and the first model calls are in — every minute and at the end, with the growth against the start and
 PASS/FAIL against the target (issue 10: <= 20%). The fakes run in this process, keeping no record of calls, so
 what grows is the bot. `--trace N` also diffs tracemalloc snapshots (minute 2 → end, N frames each) and prints
-the top growers.
+the top growers. Measured (issue 10): the memory in use stays flat and what grows is freed memory glibc keeps in
+one heap per busy thread; `MALLOC_ARENA_MAX=2 .venv/bin/python bench/soak.py`, as deploy/ runs the bot, halves it.
+Latency starts when the bot fetched the update: updates the bot has not fetched yet wait in the fake Bot API (the
+backlog at the end is printed).
 """
 
 from __future__ import annotations
