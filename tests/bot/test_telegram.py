@@ -298,6 +298,34 @@ async def test_one_chats_messages_are_answered_in_the_order_they_came_while_chat
     assert max(first_of_each) < 20  # the chats were answered side by side, not one after the other
 
 
+async def test_chats_that_were_answered_leave_no_worker_behind(
+    services: Services, api: FakeTelegram, site: dict[str, Any]
+) -> None:
+    """A long-running process sees many chats: what it keeps per chat goes when the chat's updates are answered."""
+    chats = (FOREMAN_TG, MANAGER_TG, VIEWER_TG)
+    for i in range(1, 10):
+        api.push_update(message_update(i, "预算还剩多少", user_id=chats[i % 3]))
+    application = build_application(services)
+    workers = application.bot_data.workers
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.01, timeout=1, drop_pending_updates=False)
+        await application.start()
+        try:
+            await asyncio.to_thread(api.wait_for, "sendMessage", 9, 30)
+            # the workers finish (as polling runs: no drain, which a stopping process does)
+            await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name().startswith("chat-worker:")))
+            assert workers.chats == 0
+            api.push_update(message_update(10, "预算还剩多少", user_id=MANAGER_TG))  # speaking again: a new worker
+            await asyncio.to_thread(api.wait_for, "sendMessage", 10, 30)
+            await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name().startswith("chat-worker:")))
+            assert workers.chats == 0
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    assert len(api.sent_texts(MANAGER_TG)) == 4
+
+
 # -- who may do what -------------------------------------------------------------------------------
 
 

@@ -85,6 +85,13 @@ class ChatWorkers:
             self._held.discard(update.update_id)
             self._waiting.pop(update.update_id, None)
         self._queues.pop(key, None)
+        if self._tasks.get(key) is asyncio.current_task():
+            del self._tasks[key]  # a chat that went quiet keeps nothing here: memory does not grow with chats seen
+
+    @property
+    def chats(self) -> int:
+        """Chats this process keeps a queue or a worker for: only those with updates not yet answered."""
+        return len(self._queues.keys() | self._tasks.keys())
 
     def holds(self, update_id: int) -> bool:
         """Whether this process has the update queued or in hand (a sweep does not queue it twice)."""
@@ -154,4 +161,3 @@ class ChatWorkers:
             if not tasks:
                 break
             await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks = {key: task for key, task in self._tasks.items() if not task.done()}
