@@ -295,7 +295,9 @@ async def test_one_chats_messages_are_answered_in_the_order_they_came_while_chat
         sent = [c.text for c in api.calls("sendMessage") if c.chat_id == chat]
         assert sent == [f"m{i}" for i in range(1, 121) if i % 3 == n], chat
     first_of_each = [next(i for i, c in enumerate(api.calls("sendMessage")) if c.chat_id == chat) for chat in chats]
-    assert max(first_of_each) < 20  # the chats were answered side by side, not one after the other
+    # The chats were answered side by side, not one after the other: every chat's first answer came before any chat
+    # had all its 40 answered (the bound is the property; how soon depends on the machine's load: 21 was seen once).
+    assert max(first_of_each) < 40
 
 
 async def test_chats_that_were_answered_leave_no_worker_behind(
