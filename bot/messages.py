@@ -123,6 +123,7 @@ class Outcome:
     roles: frozenset[Role] | None = None  # who else may confirm the proposal
     ask: Plan | None = None  # a question to keep open (slot, choices)
     origin: str = ""  # the message a proposal or question is about
+    origin_ref: str | None = None  # that message's ref, when it is not this one (an answer to a question about it)
     close: tuple[int, str] | None = None  # an open item to close: (id, status)
     confirm: PendingAction | None = None  # a proposal being confirmed (its calls are in run)
     model_calls: int = 0

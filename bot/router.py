@@ -430,6 +430,8 @@ class Router:
             outcome.propose = [Call(c.tool, {**c.args, "project": project}) for c in outcome.propose]
         outcome.close = (pending.id, "done")
         outcome.source = "dialogue"
+        if pending.context.get("message_ref"):  # what the answer completes is the asked message's
+            outcome.origin_ref = str(pending.context["message_ref"])
         return outcome
 
     def _button(self, ctx: Context, incoming: Incoming) -> Outcome:
@@ -541,7 +543,11 @@ class Router:
             origin = outcome.confirm.context.get("origin")
             if origin:
                 ctx.source_text = str(origin)[:MAX_TEXT]
-        elif outcome.close is not None:
+            if outcome.confirm.context.get("message_ref"):  # the writes are the proposed message's, not the yes's
+                ctx.message_ref = str(outcome.confirm.context["message_ref"])
+        elif outcome.origin_ref:
+            ctx.message_ref = outcome.origin_ref
+        if outcome.close is not None and outcome.confirm is None:
             pq.resolve(
                 session=session, pending_id=outcome.close[0], status=outcome.close[1], user_id=ctx.user.id, now=ctx.now
             )
@@ -564,7 +570,7 @@ class Router:
             reply.calls = list(outcome.run)
             proposal = next((r.proposal for r in ran if r.proposal is not None), None)
             if proposal is not None:  # a tool asks for a yes first (an overrun, a cap) or for a choice
-                self._propose(ctx, incoming, reply, proposal, "", outcome.origin or incoming.text)
+                self._propose(ctx, incoming, reply, proposal, "", outcome.origin or incoming.text, outcome.origin_ref)
                 texts.append(reply.text)
         elif outcome.propose:
             self._preview_and_propose(ctx, incoming, reply, outcome)
@@ -626,10 +632,17 @@ class Router:
             reply.text = "\n".join(r.text for r in preview)  # it would be refused: say why, propose nothing
             return
         reason = outcome.reason if needed is None else "\n".join(filter(None, [outcome.reason, preview[-1].text]))
-        self._propose(ctx, incoming, reply, proposal, reason, outcome.origin or incoming.text)
+        self._propose(ctx, incoming, reply, proposal, reason, outcome.origin or incoming.text, outcome.origin_ref)
 
     def _propose(
-        self, ctx: Context, incoming: Incoming, reply: Reply, proposal: Proposal, reason: str, origin: str
+        self,
+        ctx: Context,
+        incoming: Incoming,
+        reply: Reply,
+        proposal: Proposal,
+        reason: str,
+        origin: str,
+        origin_ref: str | None = None,
     ) -> None:
         """Keep calls for a yes (or one of several options for a pick), and show them with their buttons."""
         calls, roles = list(proposal.calls), proposal.roles
@@ -660,6 +673,8 @@ class Router:
             text=text,
             context={
                 "origin": origin[:MAX_TEXT],
+                # what it writes belongs to the message it is about: an edit of that message finds it
+                "message_ref": origin_ref or incoming.message_ref,
                 "roles": sorted(r.value for r in roles) if roles else None,
                 "options": [
                     {"label": option.label, "calls": [call.to_json() for call in option.calls]}
@@ -697,6 +712,7 @@ class Router:
             text=plan.question or "",
             context={
                 "origin": outcome.origin[:MAX_TEXT],
+                "message_ref": outcome.origin_ref or incoming.message_ref,
                 "slot": plan.slot,
                 "choices": plan.choices[:8],
                 "replace": plan.replace,

@@ -27,6 +27,7 @@ from storage.db import begin_write
 from storage.models import (
     Chat,
     ConversationTurn,
+    CostEntry,
     InboxUpdate,
     LaborEntry,
     Membership,
@@ -482,6 +483,26 @@ async def test_editing_a_message_proposes_replacing_what_it_recorded(
     await deliver(app, message_update(3, "是", user_id=FOREMAN_TG, chat_id=GROUP))
     session.rollback()
     assert [e.days for e in session.scalars(select(LaborEntry))] == [Decimal("0.5")]
+
+
+async def test_a_message_edited_twice_replaces_what_the_confirmed_edit_recorded_never_adds_to_it(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
+    """The confirmed edit's writes belong to the edited message, so a second edit finds them (tester 2: the second
+    edit was recorded as a new cost beside the first edit's)."""
+    bind(session, site["project"].id)
+    await deliver(app, message_update(1, "买砂子花了1000", user_id=MANAGER_TG, chat_id=GROUP, message_id=60))
+    await deliver(app, edited_update(2, 60, "买砂子花了1200", user_id=MANAGER_TG, chat_id=GROUP))
+    await deliver(app, message_update(3, "是", user_id=MANAGER_TG, chat_id=GROUP))
+    session.rollback()
+    assert [e.amount for e in session.scalars(select(CostEntry))] == [Decimal("1200.00")]
+    await deliver(app, edited_update(4, 60, "买砂子花了1500", user_id=MANAGER_TG, chat_id=GROUP))
+    assert "替换" in api.sent_texts()[-1]  # proposed again, not written
+    session.rollback()
+    assert [e.amount for e in session.scalars(select(CostEntry))] == [Decimal("1200.00")]
+    await deliver(app, message_update(5, "是", user_id=MANAGER_TG, chat_id=GROUP))
+    session.rollback()
+    assert [e.amount for e in session.scalars(select(CostEntry))] == [Decimal("1500.00")]
 
 
 # -- sending ---------------------------------------------------------------------------------------
