@@ -80,7 +80,7 @@ class Reply:
 class Moved:
     """What a message's writes could have changed, per project (alert sections), and when and by whom."""
 
-    user_id: int
+    user_id: int | None  # who wrote (None: an import from the command line)
     today: date
     now: datetime
     sections: dict[str, frozenset[str]]

@@ -636,7 +636,7 @@ class AlertCheck(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     sections: Mapped[str] = mapped_column(String(40))  # the alert sections the write could move: "budget,cash"
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))  # who wrote (reads as them)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))  # who wrote, if anyone
     day: Mapped[date] = mapped_column(Date)  # the writer's today
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 

@@ -4,6 +4,7 @@ asked for them), once per crossing; working them out can never cost the write.""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -178,3 +179,25 @@ def test_an_undo_then_the_same_crossing_again_alerts_again(
     assert len(_alerts(session)) == 1
     assert _say(services, manager, "/cost 材料 8600").wrote
     assert len(_alerts(session)) == 2  # the next crossing, told again
+
+
+def test_an_import_that_crosses_a_line_is_checked_by_the_sweep(
+    make: Factory, session: Session, services: Services, site: Project, tmp_path: Any
+) -> None:
+    """`sitebot import` runs outside the bot: it keeps the checks of the projects it changed, and the running
+    bot's sweep does them (tester 2: an import that took a line to 90% said nothing until the next chat write)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.alerts import immediate
+    from tools.importer.apply import import_file
+
+    _manager(make, site, alerts=True)
+    path = tmp_path / "costs.csv"
+    path.write_text("project,date,category,amount,paid\nSG3,2026-11-20,materials,9000,是\n", encoding="utf-8")
+    report = import_file(session, path, today=date(2026, 11, 25))
+    assert not report.errors, report.errors
+    assert _alerts(session) == []
+    later = datetime.now(UTC) + immediate.SWEEP_AFTER + timedelta(seconds=1)
+    assert immediate.sweep(services.sessions, later) == 2  # the group and the manager who asked
+    assert all("材料费" in n.payload["text"] and "90.0%" in n.payload["text"] for n in _alerts(session))
+    assert immediate.sweep(services.sessions, later) == 0

@@ -26,6 +26,7 @@ from storage.models import (
     Task,
     User,
 )
+from storage.queries import alert_checks
 from storage.queries import imports as q
 from tools import audit
 from tools.base import Context, Text
@@ -645,6 +646,15 @@ def import_file(
                 ctx, "import", project, writer.changes, f"import {path.name}: " + report.render("en").split(": ", 1)[-1]
             )
             report.audit_id = entry.id
+            for project_id in sorted(writer.touched):  # a running bot checks them at once for immediate alerts
+                alert_checks.keep(
+                    session=session,
+                    project_id=project_id,
+                    sections=alert_checks.ALL_SECTIONS,
+                    user_id=acting_user.id if acting_user else None,
+                    day=today,
+                    now=datetime.now(UTC),
+                )
         if commit:
             session.commit()
     except Exception:
