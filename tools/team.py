@@ -120,8 +120,14 @@ _ALERTS_ON = Text(
 )
 _ALERTS_OFF = Text("已关闭 {code} 的私信提醒。", "Private alerts for {code} are off.")
 _ALERTS_ROLE = Text(
-    "私信提醒给项目 {code} 的经理和管理员成员（你的角色：{role}）。",
-    "Private alerts are for managers and admins who are members of {code} (your role: {role}).",
+    "没有开启：私信提醒只发给项目 {code} 的经理和管理员成员（你的角色：{role}）。",
+    "Not turned on: private alerts are only for managers and admins who are members of {code} (your role: {role}).",
+)
+_ALERTS_NOT_MEMBER = Text(
+    "没有开启：你是全局管理员，但不是项目 {code} 的成员，私信提醒只发给项目成员。"
+    "要收提醒，请用邀请（/invite {code} manager）把自己加入这个项目。",
+    "Not turned on: you are an administrator but not a member of {code}, and private alerts go to its members. "
+    "To get them, join the project with an invite (/invite {code} manager).",
 )
 _PRIVATE_FIRST = Text(
     "\n提醒会私信发给你：请先私聊我一次（打开我的对话，发送 /start）。",
@@ -351,6 +357,8 @@ def set_alerts(ctx: Context, project_name: str | None, on: bool, *, has_private_
     membership = ctx.session.scalar(
         select(Membership).where(Membership.user_id == ctx.user.id, Membership.project_id == project.id)
     )
+    if membership is None and ctx.user.is_admin:
+        raise ToolError(_ALERTS_NOT_MEMBER, code=project.code)
     if membership is None or membership.role not in TEAM_ROLES:
         role = membership.role if membership is not None else ctx.role_in(project)
         raise ToolError(_ALERTS_ROLE, code=project.code, role=_label(ctx, role))

@@ -283,7 +283,10 @@ async def test_alerts_on_sends_a_managers_own_copy_privately_and_off_stops_it(
     await deliver(app, message_update(1, "/alerts on", user_id=MANAGER_TG))
     assert "立刻私信你" in api.sent_texts(MANAGER_TG)[-1]
     await deliver(app, message_update(2, "/alerts on", user_id=FOREMAN_TG))
-    assert "经理和管理员" in api.sent_texts(FOREMAN_TG)[-1]
+    assert api.sent_texts(FOREMAN_TG)[-1].startswith("没有开启") and "经理和管理员" in api.sent_texts(FOREMAN_TG)[-1]
+    # an administrator who is not a member is told plainly it is not on, and how to get it (tester 2)
+    await deliver(app, message_update(20, "/alerts on SG3", user_id=ADMIN_TG))
+    assert api.sent_texts(ADMIN_TG)[-1].startswith("没有开启") and "/invite SG3" in api.sent_texts(ADMIN_TG)[-1]
 
     # a cost that takes materials past 80% of its budget: the group and the manager hear it at once
     await deliver(app, message_update(3, "/cost 材料 170000 钢筋", user_id=MANAGER_TG, chat_id=GROUP))
