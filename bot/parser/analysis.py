@@ -86,17 +86,19 @@ class Asked(str):
 
 # Financial numerals (壹天, 贰仟伍佰): written on receipts and by careful foremen. 伍 and 陆 are also surnames, so
 # they are read as numerals only next to another numeral or a unit.
-_CAPITAL_DIGITS = str.maketrans("壹贰叁肆柒捌玖拾佰仟", "一二三四七八九十百千")
-_CAPITAL_NAME_DIGIT_RE = re.compile(
-    r"[伍陆](?=[一二三四五六七八九十百千万元块天工个号日点]|$)|(?<=[一二三四五六七八九十百千])[伍陆]"
-)
+_CAPITALS = "壹贰叁肆伍陆柒捌玖拾佰仟"
+_CAPITAL_DIGITS = str.maketrans(_CAPITALS, "一二三四五六七八九十百千")
+# A financial numeral is read as a number only in an amount: next to another one, or before a unit (壹天, 贰仟伍佰元,
+# 叁万). Alone it is part of a name: 张叁 is not 张三, 李肆 not 李四, 伍 and 陆 are surnames.
+_UNITS = "万亿元圆块角分整天工个号日点小钟"
+_CAPITAL_NUMERAL_RE = re.compile(rf"[{_CAPITALS}](?=[{_CAPITALS}{_UNITS}])|(?<=[{_CAPITALS}])[{_CAPITALS}]")
 
 
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), financial numerals as plain ones, ideographic space and tabs as spaces,
     trimmed."""
-    plain = unicodedata.normalize("NFKC", text).translate(_CAPITAL_DIGITS)
-    plain = _CAPITAL_NAME_DIGIT_RE.sub(lambda m: "五" if m[0] == "伍" else "六", plain)
+    plain = unicodedata.normalize("NFKC", text)
+    plain = _CAPITAL_NUMERAL_RE.sub(lambda m: m[0].translate(_CAPITAL_DIGITS), plain)
     return re.sub(r"\s+", " ", plain).strip()
 
 

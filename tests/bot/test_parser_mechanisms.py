@@ -445,9 +445,21 @@ def test_a_dated_roster_of_names_with_small_bare_numbers_is_days() -> None:
 
 def test_financial_numerals_are_numbers_but_a_surname_stays_a_name() -> None:
     assert _calls("张三 今天 壹天") == [_labor("张三", "1")]
+    assert _calls("买钢筋花了贰仟伍佰元") == [
+        ("add_cost", {"category": "materials", "amount": "2500", "date": "2026-11-25", "note": "钢筋"})
+    ]
     assert _calls("李四一天加2小时") == [
         ("log_labor", {"worker": "李四", "date": "2026-11-25", "days": "1", "overtime_hours": "2"})
     ]
+
+
+def test_a_financial_numeral_in_a_name_is_part_of_the_name() -> None:
+    """叁 and 肆 stand for 三 and 四 in amounts only (next to another numeral or a unit): 张叁 is not 张三 (tester 2:
+    张叁 was logged to 张三 without a question, and a worker 张叁 could not be added)."""
+    calls, question = _plan("张叁 今天一个工")
+    assert calls == [] and question is not None and "张叁" in question
+    calls, question = _plan("李肆 今天一个工")
+    assert calls == [] and question is not None and "李肆" in question
 
 
 def test_a_dash_between_spaces_is_a_separator_and_a_dash_on_a_figure_is_a_minus() -> None:
