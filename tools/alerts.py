@@ -16,6 +16,7 @@ announce it again).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -354,9 +355,14 @@ def announce(ctx: Context, project: Project, sections: Iterable[str] = SECTIONS)
     for chat in [*chats, *private]:
         language = "en" if (chat.language or project.language) == "en" else "zh"
         head = _ALERT_HEAD.render(language, code=project.code, name=project.name)
-        for condition in crossings.new:
-            key = f"alert:{chat.id}:{project.id}:{condition.key}:{states.get(condition.key, 1)}"
-            payload: dict[str, Any] = {"text": f"{head}{condition.text.render(language)}", "buttons": []}
-            if oq.add(session=session, chat_id=chat.id, kind="alert", dedupe_key=key, payload=payload, now=ctx.now):
-                queued += 1
+        lines = [condition.text.render(language) for condition in crossings.new]
+        text = head + lines[0] if len(lines) == 1 else head + "".join(f"\n· {line}" for line in lines)
+        # One message per chat for everything one write started (a cost can take a line over budget, the project's
+        # forecast over and the cash below its floor at once); keyed by those crossings, so it is queued once
+        # whichever process asks.
+        crossed = "+".join(sorted(f"{c.key}:{states.get(c.key, 1)}" for c in crossings.new))
+        key = f"alert:{chat.id}:{project.id}:{hashlib.sha256(crossed.encode()).hexdigest()[:24]}"
+        payload: dict[str, Any] = {"text": text, "buttons": []}
+        if oq.add(session=session, chat_id=chat.id, kind="alert", dedupe_key=key, payload=payload, now=ctx.now):
+            queued += 1
     return queued

@@ -49,6 +49,12 @@ def _say(services: Services, user: User, text: str) -> Any:
     return services.router.handle(Incoming(text=text, user_id=user.id, chat_key="test:alerts", project_code="SG3"))
 
 
+def _conditions(text: str) -> list[str]:
+    """The conditions an alert message says: one after its head, or one per "· " line."""
+    body = text.partition("：")[2]
+    return [line.removeprefix("· ") for line in body.split("\n") if line.strip()]
+
+
 def _alerts(session: Session) -> list[Notification]:
     session.rollback()
     return list(session.scalars(select(Notification).where(Notification.kind == "alert").order_by(Notification.id)))
@@ -130,11 +136,13 @@ def test_back_from_over_budget_to_past_80_is_no_new_crossing_but_back_under_80_i
     group = session.scalar(select(Chat.id).where(Chat.telegram_chat_id == -100200))
 
     def lines() -> list[str]:
-        return [n.payload["text"].partition("：")[2] for n in _alerts(session) if n.chat_id == group]
+        return [line for n in _alerts(session) if n.chat_id == group for line in _conditions(n.payload["text"])]
 
     assert _say(services, manager, "/cost 材料 8500").wrote  # 85%
     assert _say(services, manager, "/cost 材料 2000").wrote  # 105%: over (the line and the project's total)
     assert len(lines()) == 3
+    # what one write started is one message per chat (tester 1: one cost sent nine alerts at once)
+    assert [len(_conditions(n.payload["text"])) for n in _alerts(session) if n.chat_id == group] == [1, 2]
     assert _say(services, manager, "/undo").wrote  # 85% again: still past 80%, never below it
     assert _say(services, manager, "/cost 材料 100").wrote  # 86%
     assert len(lines()) == 3

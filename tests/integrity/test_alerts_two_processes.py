@@ -57,15 +57,16 @@ def alerts(api: FakeTelegram, chat: int) -> Counter[str]:
     for call in api.calls("sendMessage"):
         if call.chat_id != chat or call.status != 200 or not call.text.startswith("🔔"):
             continue
-        text = call.text
-        if "人工费" in text and "超过 80% 预警线" in text:
-            found["80"] += 1
-        elif "人工费" in text and "超支" in text:
-            found["over"] += 1
-        elif "项目合计：预计完工" in text:
-            found["forecast"] += 1
-        else:
-            found[text] += 1
+        # one message says everything one write started: a condition after its head, or one per "· " line
+        for text in [line.removeprefix("· ") for line in call.text.partition("：")[2].split("\n") if line.strip()]:
+            if "人工费" in text and "超过 80% 预警线" in text:
+                found["80"] += 1
+            elif "人工费" in text and "超支" in text:
+                found["over"] += 1
+            elif "项目合计：预计完工" in text:
+                found["forecast"] += 1
+            else:
+                found[text] += 1
     return found
 
 
