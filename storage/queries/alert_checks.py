@@ -9,8 +9,6 @@ from sqlalchemy.orm import Session
 
 from storage.models import AlertCheck
 
-ALL_SECTIONS = ("budget", "cash", "schedule")
-
 
 def keep(
     *,

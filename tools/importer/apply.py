@@ -29,7 +29,7 @@ from storage.models import (
 from storage.queries import alert_checks
 from storage.queries import imports as q
 from tools import audit
-from tools.base import Context, Text
+from tools.base import ALERT_SECTIONS, Context, Text
 from tools.categories import CATEGORIES
 from tools.importer.history import History
 from tools.importer.history_columns import HISTORY_KINDS
@@ -650,7 +650,7 @@ def import_file(
                 alert_checks.keep(
                     session=session,
                     project_id=project_id,
-                    sections=alert_checks.ALL_SECTIONS,
+                    sections=ALERT_SECTIONS,
                     user_id=acting_user.id if acting_user else None,
                     day=today,
                     now=datetime.now(UTC),
