@@ -142,6 +142,11 @@ class MatchIndex(Generic[T]):
                         positions.append(position)
                 entries.append((position, normal, full))
         self._similar = Similar(entries)
+        self.sounds = frozenset(full for _position, _normal, full in entries)  # every name's pinyin, as scored
+
+    def query_sound(self, query: str) -> str:
+        """The pinyin match() scores a query's sound by."""
+        return pinyin_keys(_norm(query))[0]
 
     def _items(self, positions: Sequence[int]) -> list[T]:
         return [self._candidates[i].item for i in positions]

@@ -19,7 +19,7 @@ from bot.parser.numbers import number
 from storage.models import BudgetLine, Counterparty, NameKey, Project, Task, Worker
 from storage.names import has_pending_changes, marker
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
-from tools.resolve import Candidate, MatchIndex, pinyin_keys
+from tools.resolve import FUZZY_SUGGEST, Candidate, MatchIndex, pinyin_keys
 
 DAY_END = "18:00"  # when a working day ends, for overtime said as a clock time (加班到9点): no project setting yet
 HOURS_PER_DAY = Decimal(8)
@@ -171,6 +171,7 @@ class Lexicon:
     _matcher: MatchIndex[str] = field(default_factory=lambda: MatchIndex(()), repr=False)
     _fold_sounds: list[str] = field(default_factory=list, repr=False)  # pinyin of each worker's each name
     _fold_owners: list[str] = field(default_factory=list, repr=False)  # the worker (stored name) of each
+    _fold_scored: bool = field(default=False, repr=False)  # the matcher scores every one of _fold_sounds
     _spelled: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # text → pinyin_keys(text)
 
     @classmethod
@@ -259,6 +260,9 @@ class Lexicon:
         sounds = [(self._pinyin(fold(word))[0], c.item) for c in self.workers for word in c.names]
         self._fold_sounds = [sound for sound, _item in sounds]
         self._fold_owners = [item for _sound, item in sounds]
+        # When the matcher scores every one of these spellings, a query it scores by the same pinyin and finds
+        # nothing near (< FUZZY_SUGGEST <= SUGGEST_PINYIN) has nothing near here either: one pass over the names.
+        self._fold_scored = set(self._fold_sounds) <= self._matcher.sounds and FUZZY_SUGGEST <= SUGGEST_PINYIN
         for candidate in self.workers:
             for word in candidate.names:
                 full, initials = self._pinyin(_squash(fold(word)))
@@ -353,6 +357,8 @@ class Lexicon:
         if sure or near:
             return sure, near
         typed = pinyin_keys(name)[0]
+        if self._fold_scored and typed == self._matcher.query_sound(name):
+            return [], []  # scored already, every spelling below the bar
         # Every spelling scored at once; only those at the bar or above can be offered.
         found = process.extract(typed, self._fold_sounds, scorer=fuzz.ratio, score_cutoff=SUGGEST_PINYIN, limit=None)
         scored = sorted(((score, self._fold_owners[at]) for _sound, score, at in found), reverse=True)
