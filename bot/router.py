@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics, observe
@@ -50,9 +49,9 @@ from bot.messages import (
 from bot.parser import Lexicon, Plan, parse_text
 from bot.parser.plan import writes
 from storage.db import begin_write
-from storage.memo import memo
 from storage.models import PendingAction, Project, Role, User
 from storage.queries import pending as pq
+from storage.queries.projects import by_code as project_by_code
 from tools.base import (
     ATTEMPTS,
     CONFLICT,
@@ -727,13 +726,7 @@ class Router:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _project(self, session: Session, code: Any) -> Project | None:
-        if not code:
-            return None
-        remembered = memo(session)
-        key = ("project", str(code))
-        if key not in remembered:
-            remembered[key] = session.scalar(select(Project).where(Project.code == str(code)))
-        return remembered[key]  # type: ignore[no-any-return]
+        return project_by_code(session=session, code=str(code)) if code else None
 
 
 __all__ = ["Button", "Delivery", "Incoming", "Reply", "Router", "ToolError", "detect_language"]

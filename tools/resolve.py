@@ -18,6 +18,7 @@ from storage.memo import memo
 from storage.models import BudgetLine, Membership, NameKey, Project, ProjectWorker, Task, Worker
 from storage.names import has_pending_changes, marker, names_of, pinyin_keys, project_names, worker_names
 from storage.names import norm as _norm
+from storage.queries.projects import by_code as project_by_code
 from tools.base import Context, Text, ToolError
 from tools.categories import CATEGORIES, CATEGORY_WORDS, ITEM_WORDS
 
@@ -392,6 +393,11 @@ def project(ctx: Context, name: str | None) -> Project:
 
 
 def _project(ctx: Context, name: str | None) -> Project:
+    if ctx.project_code and (not name or _norm(name) == _norm(ctx.project_code)):
+        # The chat's default, or its code typed out: a unique code names one project, read once per message.
+        default = project_by_code(session=ctx.session, code=ctx.project_code)
+        if default is not None and ctx.role_in(default) is not None:
+            return default
     source = _visible(ctx)
     if not source.first(1):
         raise ToolError(_NO_PROJECT)
