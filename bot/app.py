@@ -71,13 +71,14 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     builder = ApplicationBuilder()
     if settings.telegram_proxy:  # python-telegram-bot's own request settings, for sending and for polling
         builder = builder.proxy(settings.telegram_proxy).get_updates_proxy(settings.telegram_proxy)
+    inbox = InboxQueue(services)
     application = (
         builder.token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
         .context_types(ContextTypes(bot_data=tg.BotData))
         # Every update is stored in the inbox before it is queued (so before Telegram is told it arrived).
-        .update_queue(InboxQueue(services))
+        .update_queue(inbox)
         # Updates are handed to per-chat workers at once: a slow model call must not stall other chats, while
         # one chat's messages still go in order.
         .concurrent_updates(True)
@@ -88,7 +89,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .build()
     )
     application.bot_data.services = services
-    application.bot_data.workers = ChatWorkers(services)
+    application.bot_data.workers = ChatWorkers(services, fresh=inbox.fresh)
     application.bot_data.workers.bot = application.bot
     application.add_handler(TypeHandler(object, tg.on_update))
     application.add_error_handler(tg.on_error)

@@ -8,17 +8,44 @@ sync_admins applies them at every start, and identify applies them on every mess
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Chat, Notification, Project, User
+from storage.models import Chat, Membership, Notification, Project, User
 from storage.queries.rows import insert_ignore
 
 
 def user_by_telegram_id(*, session: Session, telegram_id: int) -> User | None:
     return session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+# Who writes where, in one statement: the user, the chat, the chat's project and whether the user is a member of
+# anything (identify() on every Telegram update). Built once; the ids are bound per call.
+_IDENTITY = (
+    select(
+        User.id.label("user_id"),
+        User.is_admin,
+        User.language.label("user_language"),
+        Chat.id.label("chat_id"),
+        Chat.language.label("chat_language"),
+        Chat.blocked_at,
+        Project.code.label("project_code"),
+        Project.language.label("project_language"),
+        exists().where(Membership.user_id == User.id).label("has_memberships"),
+    )
+    .select_from(User)
+    .join(Chat, Chat.telegram_chat_id == bindparam("telegram_chat_id"))
+    .outerjoin(Project, Project.id == Chat.project_id)
+    .where(User.telegram_id == bindparam("telegram_id"))
+)
+
+
+def identity(*, session: Session, telegram_id: int, telegram_chat_id: int) -> Row[Any] | None:
+    """The user, chat and bound project of a Telegram sender in a chat, None when either is not known yet."""
+    return session.execute(_IDENTITY, {"telegram_id": telegram_id, "telegram_chat_id": telegram_chat_id}).first()
 
 
 def create_telegram_user(*, session: Session, telegram_id: int, name: str, is_admin: bool) -> User:

@@ -28,8 +28,10 @@ def store(
     now: datetime,
     owner: str | None = None,
     until: datetime | None = None,
+    attempts: int = 0,
 ) -> bool:
-    """Keep an update unless it is already kept; True if this call stored it.
+    """Keep an update unless it is already kept; True if this call stored it. attempts: 1 when the receiver
+    handles it at once (its first attempt begins with storing it), else 0 (counted when it is taken).
 
     The receiving process (owner) holds a lease on it from the start, so another process that is sent the same
     update (Telegram retrying elsewhere) leaves it to the receiver, unless the receiver dies or the lease runs out.
@@ -43,7 +45,7 @@ def store(
             "kind": kind,
             "payload": payload,
             "status": "pending",
-            "attempts": 0,
+            "attempts": attempts,
             "received_at": now,
             "lease_owner": owner,
             "lease_until": until,
@@ -94,6 +96,16 @@ def take_own(
         .returning(InboxUpdate.attempts)
     ).first()
     return int(result[0]) if result is not None else None
+
+
+def renew(*, session: Session, update_id: int, owner: str, until: datetime) -> bool:
+    """Extend this process's lease on a pending update it is handling; False if it is done or no longer its."""
+    result = session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending", InboxUpdate.lease_owner == owner)
+        .values(lease_until=until)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def takeable(*, session: Session, update_id: int, owner: str, now: datetime, dead: list[str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from telegram import Update
@@ -21,17 +22,24 @@ log = logging.getLogger(__name__)
 
 
 class InboxQueue(asyncio.Queue[Any]):
-    """The application's update queue: Telegram updates are stored in the inbox before they are queued."""
+    """The application's update queue: Telegram updates are stored in the inbox before they are queued.
+
+    `fresh` maps the updates this process stored, ready to handle, to when (time.monotonic()): the chat workers
+    handle them under the lease they were stored with, without taking them again (ChatWorkers.handle).
+    """
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
+        self.fresh: dict[int, float] = {}
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
             try:
-                await asyncio.to_thread(store_update, self.services, item)
+                stored = await asyncio.to_thread(store_update, self.services, item)
             except Exception:
                 log.exception("update %s could not be stored; Telegram is told to send it again", item.update_id)
                 raise
+            if getattr(stored, "ready", False):
+                self.fresh[item.update_id] = time.monotonic()
         await super().put(item)

@@ -131,13 +131,29 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
-def store_update(services: Services, update: Update) -> bool:
-    """Keep an update in the inbox (before Telegram is told it arrived), leased to this process; False if it was
-    already kept."""
+@dataclass(frozen=True)
+class Stored:
+    """What storing an update found: whether this call stored it (False: it was kept already), and whether it is
+    ready to handle at once: stored, and no earlier update of its chat pending elsewhere."""
+
+    stored: bool
+    ready: bool
+
+    def __bool__(self) -> bool:
+        return self.stored
+
+
+def store_update(services: Services, update: Update) -> Stored:
+    """Keep an update in the inbox (before Telegram is told it arrived), leased to this process. In the same
+    transaction: whether an earlier update of its chat is pending elsewhere (then it waits for that one); if none
+    is, it is ready, and its first attempt, which begins at once, is counted with it."""
     chat = update.effective_chat
     now = services.clock()
     with services.sessions() as session:
         begin_write(session)
+        ready = chat is None or not iq.waits_for_earlier(
+            session=session, chat_id=chat.id, update_id=update.update_id, owner=services.owner
+        )
         stored = iq.store(
             session=session,
             update_id=update.update_id,
@@ -147,9 +163,10 @@ def store_update(services: Services, update: Update) -> bool:
             now=now,
             owner=services.owner,  # the receiver holds it: a peer sent the same update leaves it alone
             until=now + STORE_LEASE,
+            attempts=1 if ready else 0,
         )
         session.commit()
-        return stored
+        return Stored(stored, stored and ready)
 
 
 # -- identity --------------------------------------------------------------------------------------
@@ -160,43 +177,46 @@ def identify(services: Services, tg_user: TgUser, chat_id: int, chat_title: str 
 
     A user is found by Telegram id only. A new user has no memberships, so every tool refuses it; ids in
     SITEBOT_ADMIN_IDS are administrators, and only they (the flag follows the settings on every message).
+    The common case, both known and nothing to change, is one read.
     """
     is_admin = tg_user.id in services.settings.admin_ids
     with services.sessions() as session:
-        user = cq.user_by_telegram_id(session=session, telegram_id=tg_user.id)
-        chat = cq.chat_by_telegram_id(session=session, telegram_chat_id=chat_id)
-        changed = user is None or chat is None or user.is_admin != is_admin or chat.blocked_at is not None
-        if changed:
-            begin_write(session)
-            user = cq.user_by_telegram_id(session=session, telegram_id=tg_user.id)
-            if user is None:
-                name = render.telegram_name(tg_user.first_name, tg_user.last_name, tg_user.username, tg_user.id)
-                user = cq.create_telegram_user(session=session, telegram_id=tg_user.id, name=name, is_admin=is_admin)
-            user.is_admin = is_admin
-            chat = cq.ensure_chat(
-                session=session, telegram_chat_id=chat_id, title=chat_title, timezone=services.settings.timezone
+        known = cq.identity(session=session, telegram_id=tg_user.id, telegram_chat_id=chat_id)
+        if known is not None and known.is_admin == is_admin and known.blocked_at is None:
+            return Member(
+                user_id=known.user_id,
+                chat_id=known.chat_id,
+                project_code=known.project_code,
+                language=render.pick_language(
+                    known.chat_language, known.user_language, tg_user.language_code, known.project_language
+                ),
+                chat_language=render.language_or_none(known.chat_language),
+                has_projects=is_admin or bool(known.has_memberships),
             )
-            chat.blocked_at = None  # someone writes here again: the bot is back in the chat
-            session.flush()
-        assert user is not None and chat is not None
+        begin_write(session)
+        user = cq.user_by_telegram_id(session=session, telegram_id=tg_user.id)
+        if user is None:
+            name = render.telegram_name(tg_user.first_name, tg_user.last_name, tg_user.username, tg_user.id)
+            user = cq.create_telegram_user(session=session, telegram_id=tg_user.id, name=name, is_admin=is_admin)
+        user.is_admin = is_admin
+        chat = cq.ensure_chat(
+            session=session, telegram_chat_id=chat_id, title=chat_title, timezone=services.settings.timezone
+        )
+        chat.blocked_at = None  # someone writes here again: the bot is back in the chat
+        session.flush()
         project = session.get(Project, chat.project_id) if chat.project_id else None
-        chat_language = render.language_or_none(chat.language)
-        language = render.pick_language(
-            chat.language, user.language, tg_user.language_code, project.language if project else None
-        )
-        has_projects = (
-            user.is_admin or session.query(Membership.id).filter(Membership.user_id == user.id).first() is not None
-        )
         member = Member(
             user_id=user.id,
             chat_id=chat.id,
             project_code=project.code if project else None,
-            language=language,
-            chat_language=chat_language,
-            has_projects=has_projects,
+            language=render.pick_language(
+                chat.language, user.language, tg_user.language_code, project.language if project else None
+            ),
+            chat_language=render.language_or_none(chat.language),
+            has_projects=user.is_admin
+            or session.query(Membership.id).filter(Membership.user_id == user.id).first() is not None,
         )
-        if changed:
-            session.commit()
+        session.commit()
         return member
 
 
@@ -324,6 +344,15 @@ def _lease(services: Services, update_id: int, chat_id: int | None) -> int | Non
         return attempts
 
 
+def renew_lease(services: Services, update_id: int) -> None:
+    """Hold a pending update this process is handling for another LEASE (a long model call)."""
+    now = services.clock()
+    with services.sessions() as session:
+        begin_write(session)
+        iq.renew(session=session, update_id=update_id, owner=services.owner, until=now + LEASE)
+        session.commit()
+
+
 def _mark_skipped(services: Services, update_id: int) -> None:
     with services.sessions() as session:
         begin_write(session)
@@ -341,15 +370,18 @@ def process_update(
     document: bytes | None = None,
     *,
     in_order: bool = True,
+    leased: bool = False,
 ) -> Handled:
     """Handle one update from the inbox; safe to call again for the same update (it is then skipped).
 
     document is the content of a file sent in a private chat, fetched when its sender may import it; in_order: wait
-    (Handled.waits) while an earlier update of the same chat is pending elsewhere.
+    (Handled.waits) while an earlier update of the same chat is pending elsewhere; leased: this process stored it
+    moments ago, ready (Stored.ready), and still holds the lease it was stored with, so it is handled without
+    taking it again (the transaction of its answer closes it only if it is still pending: never twice).
     """
     chat = update.effective_chat
     with observe.event(update_id=update.update_id, chat=chat.id if chat is not None else None):
-        handled = _process(services, update, bot_username, document, in_order=in_order)
+        handled = _process(services, update, bot_username, document, in_order=in_order, leased=leased)
         if handled.skipped and not handled.routed and not handled.waits:  # the router counted and logged its own
             metrics.UPDATES.labels("skipped").inc()
             log.info("update skipped: handled before, leased elsewhere or not for us", extra={"outcome": "skipped"})
@@ -357,11 +389,17 @@ def process_update(
 
 
 def _process(
-    services: Services, update: Update, bot_username: str | None, document: bytes | None = None, *, in_order: bool
+    services: Services,
+    update: Update,
+    bot_username: str | None,
+    document: bytes | None = None,
+    *,
+    in_order: bool,
+    leased: bool = False,
 ) -> Handled:
     handled = Handled(update_id=update.update_id)
     chat = update.effective_chat
-    attempts = _lease(services, update.update_id, chat.id if in_order and chat is not None else None)
+    attempts = 1 if leased else _lease(services, update.update_id, chat.id if in_order and chat is not None else None)
     if attempts == WAIT:
         handled.skipped = handled.waits = True
         return handled

@@ -24,7 +24,7 @@ from telegram.ext import ExtBot
 
 from bot.channels.telegram import documents
 from bot.channels.telegram.outbox import send_due, send_job
-from bot.channels.telegram.process import LEASE, Handled, process_update
+from bot.channels.telegram.process import LEASE, STORE_LEASE, Handled, process_update, renew_lease
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,10 @@ ORDER_RETRY = 0.5  # seconds before an update waiting for an earlier one of its 
 # Seconds it waits at most: as long as a process may hold an update it handles (a peer working through a backlog is
 # waited for; one holding an update longer is stuck, and its lease runs out too).
 ORDER_WAIT = LEASE.total_seconds()
+# An update this process stored moments ago is handled under the lease it was stored with (STORE_LEASE) when it
+# comes to its turn within FRESH_FOR seconds; a handling that runs longer (a model call) renews it every RENEW_EVERY.
+FRESH_FOR = STORE_LEASE.total_seconds() / 3
+RENEW_EVERY = STORE_LEASE.total_seconds() / 3
 
 
 def _update_id(update: Update) -> int:
@@ -44,8 +48,9 @@ def _update_id(update: Update) -> int:
 class ChatWorkers:
     """The per-chat queues and their workers, created as chats speak and ended when idle."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, fresh: dict[int, float] | None = None) -> None:
         self.services = services
+        self.fresh = fresh if fresh is not None else {}  # InboxQueue.fresh: stored here, ready, since when
         self._queues: dict[int, deque[Update]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._held: set[int] = set()  # update ids queued or being handled here
@@ -108,14 +113,17 @@ class ChatWorkers:
                 log.warning("update %s: could not fetch the document", update.update_id)
         since = self._waiting.setdefault(update.update_id, time.monotonic())
         in_order = time.monotonic() - since < ORDER_WAIT  # an earlier update stuck elsewhere does not block forever
-        typing = self._typing(update)
+        stored_at = self.fresh.pop(update.update_id, None)
+        leased = stored_at is not None and time.monotonic() - stored_at < FRESH_FOR
+        helpers = [self._typing(update), asyncio.create_task(self._keep_lease(update.update_id)) if leased else None]
         try:
             handled = await asyncio.to_thread(
-                process_update, self.services, update, self.bot.username, document, in_order=in_order
+                process_update, self.services, update, self.bot.username, document, in_order=in_order, leased=leased
             )
         finally:
-            if typing is not None:
-                typing.cancel()
+            for helper in helpers:
+                if helper is not None:
+                    helper.cancel()
         if handled.callback_id is not None:
             try:
                 await self.bot.answer_callback_query(
@@ -135,6 +143,15 @@ class ChatWorkers:
         if handled.bound_chat is not None and self.on_bound is not None:
             await self.on_bound(handled.bound_chat)
         return handled
+
+    async def _keep_lease(self, update_id: int) -> None:
+        """While a fresh update is handled (a long model call), its lease is renewed: no peer takes it over."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await asyncio.to_thread(renew_lease, self.services, update_id)
+            except Exception:  # the answer's transaction still closes it once; a peer may only do the work twice
+                log.warning("update %s: could not renew its lease", update_id)
 
     def _typing(self, update: Update) -> asyncio.Task[None] | None:
         """For a message: "typing…" shown while the answer takes long (a model call), none for a quick one."""
