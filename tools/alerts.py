@@ -181,9 +181,12 @@ def conditions(ctx: Context, project: Project, sections: Iterable[str] = SECTION
     return found
 
 
-def conditions_of(session: Any, projects: Sequence[Project], today: date) -> dict[int, list[Condition]]:
+def conditions_of(
+    session: Any, projects: Sequence[Project], today: date, sections: Iterable[str] = SECTIONS
+) -> dict[int, list[Condition]]:
     """What conditions() finds, for many projects at once: each figure one aggregate query over all of them (the
-    morning digest of a thousand projects), decided by the same rules as the read tools, from the same data."""
+    morning digest of a thousand projects, one project's immediate check), decided by the same rules as the read
+    tools, from the same data. Only the given sections are read."""
     from storage.queries import funds as fq
     from storage.queries import labor as lq
     from storage.queries.tasks import unfinished_tasks_of
@@ -192,24 +195,33 @@ def conditions_of(session: Any, projects: Sequence[Project], today: date) -> dic
     from tools.funds import LOOKAHEAD_DAYS, CashPosition, cash_data, warning_texts
     from tools.tasks import schedule_data
 
+    looked = set(sections)
     ids = [project.id for project in projects]
-    status = forecasts(session, ids, today, today=today)
-    schedule = unfinished_tasks_of(session=session, project_ids=ids)
-    window_end = today + timedelta(days=LOOKAHEAD_DAYS)
-    since = today - timedelta(days=LOOKAHEAD_DAYS - 1)
-    keeping = fq.keeping_cash(session=session, project_ids=ids)
-    figures = fq.fund_figures_of(session=session, project_ids=ids, until=today, since=since)
-    wages = lq.wages_owed_of(session=session, project_ids=ids, until=window_end)
-    planned = fq.planned_outflows_of(session=session, project_ids=ids, start=today, end=window_end)
-    found: dict[int, list[Condition]] = {}
-    for project in projects:
-        pid = project.id
-        conditions = _budget(None, Result(ok=True, text="", data=budget_data(project, status[pid], "zh")))
-        conditions += _schedule(None, Result(ok=True, text="", data=schedule_data(schedule[pid], today)))
-        if pid in keeping:  # a project that keeps no cash book has no balance to warn about
-            position = CashPosition(figures[pid].balance, wages[pid], planned[pid], project.cash_floor or Decimal(0))
-            conditions += [Condition(f"cash:{code}", "cash", text) for code, text in warning_texts(cash_data(position))]
-        found[pid] = conditions
+    found: dict[int, list[Condition]] = {pid: [] for pid in ids}
+    if "budget" in looked:
+        status = forecasts(session, ids, today, today=today)
+        for project in projects:
+            data = budget_data(project, status[project.id], "zh")
+            found[project.id] += _budget(None, Result(ok=True, text="", data=data))
+    if "schedule" in looked:
+        schedule = unfinished_tasks_of(session=session, project_ids=ids)
+        for pid in ids:
+            found[pid] += _schedule(None, Result(ok=True, text="", data=schedule_data(schedule[pid], today)))
+    if "cash" in looked:
+        window_end = today + timedelta(days=LOOKAHEAD_DAYS)
+        since = today - timedelta(days=LOOKAHEAD_DAYS - 1)
+        keeping = fq.keeping_cash(session=session, project_ids=ids)
+        figures = fq.fund_figures_of(session=session, project_ids=ids, until=today, since=since)
+        wages = lq.wages_owed_of(session=session, project_ids=ids, until=window_end)
+        planned = fq.planned_outflows_of(session=session, project_ids=ids, start=today, end=window_end)
+        for project in projects:
+            pid = project.id
+            if pid in keeping:  # a project that keeps no cash book has no balance to warn about
+                floor = project.cash_floor or Decimal(0)
+                position = CashPosition(figures[pid].balance, wages[pid], planned[pid], floor)
+                found[pid] += [
+                    Condition(f"cash:{code}", "cash", text) for code, text in warning_texts(cash_data(position))
+                ]
     return found
 
 
@@ -327,7 +339,10 @@ def announce(ctx: Context, project: Project, sections: Iterable[str] = SECTIONS)
     if not looked:
         return 0
     hold(ctx, project)
-    found = [c for c in conditions(ctx, project, looked) if c.key.startswith(IMMEDIATE)]
+    # The digest's set-based reads for one project: the same decisions as the read tools, without their replies.
+    found = [
+        c for c in conditions_of(ctx.session, [project], ctx.today, looked)[project.id] if c.key.startswith(IMMEDIATE)
+    ]
     crossings = record(
         ctx, project, found, digest=False, checked=lambda key: key.startswith(IMMEDIATE) and section_of(key) in looked
     )

@@ -229,6 +229,59 @@ async def test_concurrent_deliveries_of_one_update_are_handled_once(
     assert len(api.calls("sendMessage")) == 1
 
 
+async def test_an_update_stored_here_is_handled_under_the_lease_it_was_stored_with(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session
+) -> None:
+    """Stored and ready: its first attempt is counted with storing it and it is not taken a second time (a take
+    would count a second attempt); its answer closes it once."""
+    await deliver(app, message_update(9, "预算还剩多少", user_id=FOREMAN_TG))
+    row = inbox(session, 9)
+    assert row is not None and (row.status, row.attempts, row.lease_owner) == ("done", 1, None)
+    assert len(api.sent_texts()) == 1
+
+
+async def test_a_long_handling_of_a_fresh_update_keeps_its_lease(
+    app: Any,
+    api: FakeTelegram,
+    services: Services,
+    site: dict[str, Any],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model call outlasting the lease the update was stored with: the lease is renewed while it runs, so no peer
+    takes the update over meanwhile."""
+    from bot.channels.telegram import workers
+    from bot.channels.telegram.process import LEASE, STORE_LEASE
+    from tests.support.channel import NOW
+
+    monkeypatch.setattr(workers, "RENEW_EVERY", 0.05)
+    release = threading.Event()
+    answer = ScriptedRouter(services, Reply("想好了", "llm"))
+
+    class Thinking:
+        def handle(self, incoming: Incoming, delivery: Delivery | None = None, *, alerts_later: bool = False) -> Reply:
+            assert release.wait(10)
+            return answer.handle(incoming, delivery)
+
+    services.router = Thinking()  # type: ignore[assignment]
+    handling = asyncio.create_task(deliver(app, message_update(10, "想一想", user_id=FOREMAN_TG)))
+    for _ in range(100):
+        row = inbox(session, 10)
+        if (
+            row is not None
+            and row.lease_until is not None
+            and row.lease_until.replace(tzinfo=None) > (NOW + STORE_LEASE).replace(tzinfo=None)
+        ):
+            break
+        await asyncio.sleep(0.02)
+    row = inbox(session, 10)
+    assert row is not None and row.status == "pending" and row.lease_owner == services.owner
+    assert row.lease_until is not None and row.lease_until.replace(tzinfo=None) == (NOW + LEASE).replace(tzinfo=None)
+    release.set()
+    await handling
+    assert api.sent_texts() == ["想好了"] and inbox(session, 10).status == "done"  # type: ignore[union-attr]
+
+
 async def test_a_slow_chat_does_not_stall_another(
     app: Any, api: FakeTelegram, services: Services, site: dict[str, Any]
 ) -> None:
