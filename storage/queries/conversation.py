@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import ConversationTurn
@@ -27,17 +27,22 @@ def add_turns(*, session: Session, chat_key: str, user_id: int, turns: list[tupl
     session.execute(insert(ConversationTurn), rows)
 
 
+# Built once, bound per call: it runs after every message.
+_MINE = (ConversationTurn.chat_key == bindparam("chat_key"), ConversationTurn.user_id == bindparam("user_id"))
+_PRUNE = delete(ConversationTurn).where(
+    *_MINE,
+    ConversationTurn.id
+    < select(ConversationTurn.id)
+    .where(*_MINE)
+    .order_by(ConversationTurn.id.desc())
+    .offset(bindparam("skip"))
+    .limit(1)
+    .scalar_subquery(),
+)
+
+
 def prune_turns(*, session: Session, chat_key: str, user_id: int, keep: int) -> int:
     """Delete all but the user's newest `keep` turns in the chat, in one statement (not committed); the number
     deleted (a user with fewer turns: the subquery is empty, and id < NULL deletes nothing)."""
-    mine = (ConversationTurn.chat_key == chat_key, ConversationTurn.user_id == user_id)
-    oldest_kept = (
-        select(ConversationTurn.id)
-        .where(*mine)
-        .order_by(ConversationTurn.id.desc())
-        .offset(keep - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
-    result = session.execute(delete(ConversationTurn).where(*mine, ConversationTurn.id < oldest_kept))
+    result = session.execute(_PRUNE, {"chat_key": chat_key, "user_id": user_id, "skip": keep - 1})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

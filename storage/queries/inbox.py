@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboxUpdate
@@ -117,15 +117,19 @@ def takeable(*, session: Session, update_id: int, owner: str, now: datetime, dea
     return lease_until is None or lease_until < now or row.lease_owner == owner or row.lease_owner in dead
 
 
+_CLOSE = (
+    update(InboxUpdate)
+    .where(InboxUpdate.update_id == bindparam("the_update"), InboxUpdate.status == "pending")
+    .values(status=bindparam("new_status"), done_at=bindparam("closed_at"), lease_owner=None, lease_until=None)
+)
+_CLOSE_FORGETTING = _CLOSE.values(payload={"forgotten": True})
+
+
 def mark_done(*, session: Session, update_id: int, now: datetime, status: str = "done", forget: bool = False) -> bool:
     """Close a pending update (in the transaction of its writes); False when it was already closed. forget: keep
     nothing of what it said (a stranger's update: only that it came and was answered)."""
-    values: dict[str, Any] = {"status": status, "done_at": now, "lease_owner": None, "lease_until": None}
-    if forget:
-        values["payload"] = {"forgotten": True}
-    result = session.execute(
-        update(InboxUpdate).where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending").values(**values)
-    )
+    statement = _CLOSE_FORGETTING if forget else _CLOSE  # built once: every update is closed here
+    result = session.execute(statement, {"the_update": update_id, "new_status": status, "closed_at": now})
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -164,17 +168,24 @@ def orphans(*, session: Session, now: datetime, owner: str, dead: list[str], lim
     )
 
 
+_EARLIER_ELSEWHERE = (
+    select(InboxUpdate.update_id)
+    .where(
+        InboxUpdate.chat_id == bindparam("chat_id"),
+        InboxUpdate.status == "pending",
+        InboxUpdate.update_id < bindparam("update_id"),
+        or_(InboxUpdate.lease_owner.is_(None), InboxUpdate.lease_owner != bindparam("owner")),
+    )
+    .limit(1)
+)
+
+
 def waits_for_earlier(*, session: Session, chat_id: int, update_id: int, owner: str) -> bool:
     """Whether an earlier update of the same chat is still pending and not this process's own: it goes first
     (another process handles it, or a sweep adopts it when its process died). This process's own earlier updates
     are ahead of it in its chat queue already."""
-    query = select(InboxUpdate.update_id).where(
-        InboxUpdate.chat_id == chat_id,
-        InboxUpdate.status == "pending",
-        InboxUpdate.update_id < update_id,
-        or_(InboxUpdate.lease_owner.is_(None), InboxUpdate.lease_owner != owner),
-    )
-    return session.scalar(query.limit(1)) is not None
+    params = {"chat_id": chat_id, "update_id": update_id, "owner": owner}
+    return session.scalar(_EARLIER_ELSEWHERE, params) is not None
 
 
 def earlier_pending(*, session: Session, chat_id: int, update_id: int) -> bool:

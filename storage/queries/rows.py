@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Insert
@@ -20,17 +21,22 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
 
 def insert_ignore_key(session: Session, table: Any, values: dict[str, Any]) -> Any | None:
     """insert_ignore, telling the new row's primary key (None when a row with the same unique key was there)."""
-    dialect = session.get_bind().dialect.name
+    row = session.execute(_insert_ignore_returning(session.get_bind().dialect.name, table), values).first()
+    return None if row is None else row[0]
+
+
+@functools.cache
+def _insert_ignore_returning(dialect: str, table: Any) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the key, built once per table: the values are bound per call (a
+    message's inbox, reply and memory rows go through here, so no statement is rebuilt on the hot path)."""
     statement: Insert
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        statement = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    key = next(iter(table.primary_key.columns))
-    row = session.execute(statement.returning(key)).first()
-    return None if row is None else row[0]
+    return statement.returning(next(iter(table.primary_key.columns)))
 
 
 def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]], *, returning: Any = None) -> list[Any]:
