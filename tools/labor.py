@@ -20,6 +20,7 @@ from tools.doubts import LONG_DAY_HOURS, RATE_FACTOR, Doubts, far_apart
 from tools.fmt import day_text, qty, yuan
 
 LOG_ROLES = frozenset({Role.admin, Role.manager, Role.foreman})
+RATE_ROLES = frozenset({Role.admin, Role.manager})  # who sets what a worker is paid (a rate, or one entry's)
 
 MAX_DAYS_PER_DATE = Decimal(3)  # 工 a worker can have on one date, all projects together
 MAX_OVERTIME = Decimal(16)
@@ -115,6 +116,12 @@ _LONG_DAY = Text("{worker} {day} 一天干了 {hours} 小时", "{worker} works {
 IS_IT_SO = Text("是这么多吗？", "Is that right?")
 _ODD_RATE = Text(
     "这条按日工资 {given} 算，{worker}的日工资是 {usual}", "this entry pays {given} a day; {worker}'s rate is {usual}"
+)
+_RATE_NEEDS_MANAGER = Text(
+    "{worker}的日工资是 {usual}；按 {given} 记要项目经理或管理员来记（改工价需要经理）。"
+    "这条没有记录：按 {usual} 记请去掉日工资再发。",
+    "{worker}'s rate is {usual} a day; an entry at {given} must be recorded by a manager or admin (changing pay "
+    "needs a manager). Nothing recorded: to log it at {usual}, send it again without the rate.",
 )
 _AT_THAT_RATE = Text("按 {given} 记吗？", "Record it at {given}?")
 _TOO_LONG_A_DAY = Text(
@@ -233,6 +240,8 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
     rate, rate_source = rate_for(ctx, worker, day, args.daily_rate, project)
     if rate_source == "entry":
         usual, _ = rate_for(ctx, worker, day, None, project)
+        if rate != usual and ctx.role_in(project) not in RATE_ROLES:  # one entry's rate is pay set: a manager's
+            raise ToolError(_RATE_NEEDS_MANAGER, worker=worker.name, given=yuan(rate), usual=yuan(usual))
         if far_apart(rate, usual, RATE_FACTOR):
             doubts.add(_ODD_RATE, _AT_THAT_RATE, given=yuan(rate), worker=worker.name, usual=yuan(usual))
     doubts.confirm_or_raise(args.confirm)

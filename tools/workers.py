@@ -17,10 +17,9 @@ from tools import audit, resolve
 from tools.args import AddWorker, ListWorkers, SetWorkerRate
 from tools.base import ANY_MEMBER, Context, NeedsConfirmation, Result, Text, ToolError, require_role, tool
 from tools.fmt import day_text, yuan
-from tools.labor import compute_pay, owed_text
+from tools.labor import RATE_ROLES, compute_pay, owed_text
 
 ADD_ROLES = frozenset({Role.admin, Role.manager, Role.foreman})
-RATE_ROLES = frozenset({Role.admin, Role.manager})
 EARLIEST = date(2000, 1, 1)  # a worker's own rate, when added, applies to anything logged before too
 
 _HEAD = Text("{code} 的工人（{n}）：", "{code} workers ({n}):")

@@ -147,6 +147,13 @@ QUESTIONS = {
         "注意：没有按“{words}”筛选，这项查询不能按它分。",
         "Note: not filtered by “{words}”: this report cannot be split that way.",
     ),
+    "reversal": Text(
+        "这条像是要取消、作废或冲销一笔已有的记录，没有记新的。撤回刚记的一条：按它下面的 ↩️ 撤回 或发 /undo；"
+        "改数字：发“更正 …”，例如“更正 张三 昨天 半天”。",
+        "That reads as cancelling, voiding or reversing an existing entry, so nothing new was recorded. To take back "
+        "your last entry press ↩️ Undo under it or send /undo; to change a figure send a correction, e.g. “correction: "
+        "Mike yesterday half a day”.",
+    ),
     "ambiguous": Text(
         "没太明白，请换个说法或用命令，例如 /log 张三 1 昨天。",
         "I am not sure what to record. Try a command, e.g. /log Mike 1 yesterday.",

@@ -45,6 +45,7 @@ from bot.parser.words import (
     QUERY_RE,
     RATE_RE,
     REPORT_RE,
+    REVERSAL_RE,
     SETTLE_RE,
     UNDO_RE,
     VAGUE_AMOUNT_RE,
@@ -203,10 +204,12 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
 
 def parse_clause(an: Analysis) -> Plan:
     """The plan for one action: a write, a question about it, or a read."""
+    low = an.low
+    if REVERSAL_RE.search(low) and not QUERY_RE.search(low):
+        return ask(an.t("reversal"))  # taking an entry back is never a new entry of its figure
     managed = manage_plan(an)
     if managed is not None:
         return managed
-    low = an.low
     pending: Plan | None = None
     if not QUERY_RE.search(low):
         if an.negative:  # -5000, 借支-300: a refund? a mistake? Never read as positive

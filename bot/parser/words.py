@@ -33,6 +33,15 @@ UNDO_RE = _re(
     r"|(上一|刚才|刚刚|最后一)[^,.!?]{0,8}(删掉|删了|删除|撤掉|撤了|作废|不要了|不算|取消)"
     r"|^\W*(scratch that|cancel (that|the last( one| entry)?)|delete (that|the last( one| entry)?))\W*$"
 )
+# Taking back an entry already made (取消钢筋8000, 作废, 冲销, 红冲, 退钢筋8000, void the rebar 8000): never a new
+# entry of the same figure. An undo of the last entry is UNDO_RE's; any other is the user's to do by undo or a
+# correction, so such a message records nothing.
+REVERSAL_RE = _re(
+    r"取消|作废|冲销|冲红|红冲|冲账|冲正|冲掉|撤账|删掉|删除|删了|删去|去掉(?:这|那|上)|不要(?:这|那)笔|退(?:掉|货)"
+    r"|退(?=[^\d,.!?;，。！？；]{1,8}\d)"
+    r"|(?<![a-z])(?:cancel(?:led|ed|s)?|void(?:ed|s)?|revers(?:e|ed|al|ing)|delete[ds]?|deleting|write[- ]?off"
+    r"|written off|remove (?:the|that|this|my) (?:entry|record|cost|payment|advance|receipt|day|expense))(?![a-z])"
+)
 LIST_RE = _re(
     r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
     r"|(?<![a-z])(list|show|which|what)(?![a-z]).{0,20}projects|my projects"

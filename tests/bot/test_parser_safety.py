@@ -300,3 +300,42 @@ def test_a_phase_of_a_project_is_still_asked_about() -> None:
 @pytest.mark.parametrize("text", ["前几天赵六都来了", "这几天李四挺忙"])
 def test_those_few_days_is_no_question(text: str) -> None:
     assert [c for c in _calls(text) if c[0] == "labor_summary"] == []
+
+
+# -- taking an entry back is never a new entry of its figure -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("取消钢筋8000", "zh"),
+        ("作废 钢筋 8000", "zh"),
+        ("冲销 钢筋 8000", "zh"),
+        ("红冲钢筋8000", "zh"),
+        ("退钢筋8000", "zh"),
+        ("作废 张三 今天 一个工", "zh"),
+        ("取消收款20万", "zh"),
+        ("把昨天那笔水泥3200删掉", "zh"),
+        ("删除工人张三", "zh"),
+        ("张三借支500不要这笔了", "zh"),
+        ("reverse the 8000 rebar cost", "en"),
+        ("cancel the rebar 8000", "en"),
+        ("delete rebar cost 8000", "en"),
+        ("void rebar 8000", "en"),
+        ("cancel Mike advance 200", "en"),
+        ("cancelled: cement 3200", "en"),
+    ],
+)
+def test_a_message_taking_an_entry_back_records_nothing_and_says_how(text: str, language: str) -> None:
+    """Tester (words, first run): ten of these were booked as new money of the same figure."""
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language=language)
+    assert plan.calls == [] and not plan.confident
+    assert plan.question is not None and ("/undo" in plan.question)
+
+
+@pytest.mark.parametrize(
+    "text", ["买钢筋8000", "张三今天一个工", "张三今天一个工，加班2小时", "取消的那笔钢筋多少钱", "收到甲方20万"]
+)
+def test_words_near_a_reversal_still_read_as_before(text: str) -> None:
+    plan = _plan(text)
+    assert plan.calls and (plan.question is None or "/undo" not in plan.question)

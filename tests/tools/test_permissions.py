@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -158,3 +159,24 @@ def test_refusal_names_the_role_needed_in_english(make: Factory, site: Project) 
     result = run_tool(make.ctx(viewer, project=site, language="en"), "add_cost", valid_args(site)["add_cost"])
     assert not result.ok
     assert result.text.startswith("Not allowed") and "manager" in result.text and "viewer" in result.text
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_who_may_set_a_rate_may_log_a_day_at_another_rate(
+    session: Session, make: Factory, site: Project, role: Role
+) -> None:
+    """One entry's own daily rate is pay set for that day: a foreman logs days at the rate in force, and a day at
+    another rate is refused with nothing written (docs/security.md: changing a rate needs a manager)."""
+    member = make.user(f"who-{role.value}", project=site, role=role)
+    args = {"project": site.code, "worker": "张三", "date": "2026-11-24", "days": "1", "daily_rate": "400"}
+    result = run_tool(make.ctx(member, project=site), "log_labor", args)
+    written = session.scalars(select(LaborEntry.amount).where(LaborEntry.work_date == date(2026, 11, 24))).all()
+    if role in {Role.admin, Role.manager}:
+        assert result.ok, result.text
+        assert written == [Decimal("400.00")]
+    else:
+        assert not result.ok and written == []
+        if role == Role.foreman:
+            assert "日工资是 ¥350.00" in result.text and "经理" in result.text
+    same = run_tool(make.ctx(member, project=site), "log_labor", {**args, "date": "2026-11-23", "daily_rate": "350"})
+    assert same.ok == (role in WHO_MAY["log_labor"]), same.text  # the rate in force, said out loud: anyone who logs
