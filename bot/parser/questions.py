@@ -147,6 +147,11 @@ QUESTIONS = {
         "注意：没有按“{words}”筛选，这项查询不能按它分。",
         "Note: not filtered by “{words}”: this report cannot be split that way.",
     ),
+    "paid_worker": Text(
+        "给工人的这笔钱是借支还是结工资？请说“张三借支500”或“给张三结工资500”，这次没有记录。",
+        "Was the money paid to the worker an advance or wages? Say “advance Mike 500” or “paid Mike 500 wages”; "
+        "nothing was recorded.",
+    ),
     "reversal": Text(
         "这条像是要取消、作废或冲销一笔已有的记录，没有记新的。撤回刚记的一条：按它下面的 ↩️ 撤回 或发 /undo；"
         "改数字：发“更正 …”，例如“更正 张三 昨天 半天”。",

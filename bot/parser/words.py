@@ -133,12 +133,14 @@ FUND_OUT_RE = _re(
     r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
     r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])"
 )
-ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|借生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
+ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
 SETTLE_RE = _re(
     r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
     r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"
     r"|(paid|pay)(?![a-z]).*wages|wages paid"
 )
+# Money handed to a worker with neither 借支 nor 工资 said (给张三发了500, paid Tom 500): an advance or wages?
+PAID_WORKER_RE = _re(r"[付发转打给]了|(?<![a-z])(?:paid|gave|sent|transferred)(?![a-z])")
 # Wages settled in full (给张三结清工资, 把李四的工资结了): everything owed, when no amount is said.
 SETTLE_ALL_RE = _re(
     r"结清|结完|结掉|全结|全部结|都结|结了|(?<![a-z])(settle\w* (?:all|everything|in full|up)|pay \w+ off|paid \w+ off)"

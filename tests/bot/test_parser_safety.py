@@ -339,3 +339,18 @@ def test_a_message_taking_an_entry_back_records_nothing_and_says_how(text: str, 
 def test_words_near_a_reversal_still_read_as_before(text: str) -> None:
     plan = _plan(text)
     assert plan.calls and (plan.question is None or "/undo" not in plan.question)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("paid Mike 500", "en"), ("给张三转了800", "zh"), ("给李四打了1000", "zh")]
+)
+def test_money_handed_to_a_worker_with_no_kind_said_is_asked_about_never_a_day(text: str, language: str) -> None:
+    """Tester (words): "paid Tom 500" was asked "how many days did Tom work?", and the answer logged a day."""
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language=language)
+    assert plan.calls == [] and plan.question is not None and plan.slot is None
+    assert ("借支" in plan.question) if language == "zh" else ("advance" in plan.question)
+
+
+def test_living_money_given_to_a_worker_is_an_advance() -> None:
+    advance = {"worker": "张三", "amount": "500", "date": "2026-11-25"}
+    assert _calls("给张三发了500生活费") == [("record_advance", advance)]
