@@ -113,6 +113,8 @@ _OVERTIME_ONLY = Text(
 )
 _ONLY_OVERTIME = Text("是只记加班吗？", "Only the overtime?")
 _LONG_DAY = Text("{worker} {day} 一天干了 {hours} 小时", "{worker} works {hours} h on {day}")
+_TINY_DAY = Text("{worker} {day} 只记 {days} 工，这么少", "{worker} on {day}: only {days} of a day")
+SMALLEST_PART_OF_A_DAY = Fraction(1, 16)  # half an hour of an 8-hour day: less is asked about
 IS_IT_SO = Text("是这么多吗？", "Is that right?")
 _ODD_RATE = Text(
     "这条按日工资 {given} 算，{worker}的日工资是 {usual}", "this entry pays {given} a day; {worker}'s rate is {usual}"
@@ -200,6 +202,8 @@ def log_labor(ctx: Context, args: LogLabor) -> Result:
         doubts.add(_OVERTIME_ONLY, _ONLY_OVERTIME, worker=worker.name, day=shown_day, hours=qty(overtime, 2))
     else:
         raise ToolError(_ASK_DAYS, worker=worker.name, day=shown_day)
+    if 0 < days < SMALLEST_PART_OF_A_DAY:  # 0.0001 工 (¥0.04): a slip of the keyboard more likely than work
+        doubts.add(_TINY_DAY, IS_IT_SO, worker=worker.name, day=shown_day, days=qty(round_fraction(days, 4), 4))
     worked = Fraction(days) * Fraction(hours_per_day) + Fraction(overtime)
     shown_hours = qty(round_fraction(worked, 2), 2)
     if worked > MAX_HOURS_IN_A_DAY:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.router import Incoming, Reply, Router
 from storage.db import begin_write
-from storage.models import LOCAL_ADMIN, Project, User, utcnow
+from storage.models import LOCAL_ADMIN, Membership, Project, User, utcnow
 from storage.queries.rows import insert_ignore
 
 _PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
@@ -65,19 +65,22 @@ def check_project(session: Session, code: str | None) -> str | None:
     return project.code
 
 
-def _switch_project(router: Router, code: str | None, current: str | None) -> tuple[str | None, str]:
-    """`/project CODE` sets this terminal chat's default project, as it binds a Telegram chat."""
+def _switch_project(router: Router, user: User, code: str | None, current: str | None) -> tuple[str | None, str]:
+    """`/project CODE` sets this terminal chat's default project, as it binds a Telegram chat: one of the projects
+    the acting member may see (a foreman of SG3 is not "switched" to BJ, nor told which other projects exist)."""
     with router.sessions() as session:
+        visible = select(Project).order_by(Project.code)
+        if not user.is_admin:
+            visible = visible.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == user.id)
+        projects = list(session.scalars(visible))
+        known = "、".join(p.code for p in projects) or "-"
         if not code:
-            known = "、".join(session.scalars(select(Project.code).order_by(Project.code)))
-            return current, f"当前项目 / current project: {current or '-'}；可选 / known: {known}"
-        try:
-            found = check_project(session, code)
-        except UnknownMember as error:
-            return current, str(error)
-        project = session.scalar(select(Project).where(Project.code == found))
-        name = project.name if project else ""
-        return found, f"已切换到项目 {found} {name} / now working on {found} {name}"
+            return current, f"当前项目 / current project: {current or '-'}；可选 / yours: {known}"
+        project = next((p for p in projects if p.code == code.upper()), None)
+        if project is None:
+            return current, f"你的项目里没有“{code}” / “{code}” is not one of your projects. Yours: {known}"
+        named = f"{project.code} {project.name}"
+        return project.code, f"已切换到项目 {named} / now working on {named}"
 
 
 def render(reply: Reply, export_dir: Path) -> str:
@@ -121,7 +124,7 @@ def run_chat(
             break
         switch = _PROJECT_COMMAND.match(text)
         if switch:
-            project_code, answer = _switch_project(router, switch.group(1), project_code)
+            project_code, answer = _switch_project(router, user, switch.group(1), project_code)
             print(answer, file=stdout)
             print(file=stdout, flush=True)
             continue

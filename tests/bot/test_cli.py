@@ -144,3 +144,18 @@ def test_terminal_project_command_sets_the_default_project(
     assert "已切换到项目 BJ" in blocks[1]
     assert "BJ 滨江路市政改造" in blocks[2] and "机械费" in blocks[2]
     assert "XX" in blocks[3]
+
+
+def test_a_member_switches_only_to_their_own_projects_in_the_terminal(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tester (words): 小李, a foreman of SG3 only, was told "已切换到项目 BJ 滨江路市政改造"."""
+    main(["demo", "--today", "2026-11-25"])
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("/project BJ\n/project\n/project sg3\n"))
+    code, out = run(capsys, "chat", "--user", "小李", "--project", "SG3", "--today", "2026-11-25")
+    assert code == 0
+    refused, listed, switched = [b for b in out.strip().split("\n\n") if b.strip()]
+    assert "not one of your projects" in refused and "滨江路" not in refused and "RW" not in refused
+    assert "SG3" in listed and "BJ" not in listed and "RW" not in listed
+    assert "已切换到项目 SG3" in switched

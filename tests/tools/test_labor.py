@@ -883,3 +883,15 @@ def test_no_reminder_after_the_project_finished(session: Session, make: Factory)
     make.worker("张三", 300)
     assert log(make, project, days="1", date=(make.today - timedelta(days=3)).isoformat()).ok
     assert unlogged_days(make.ctx(project=project), project) == [make.today - timedelta(days=2)]
+
+
+def test_a_sliver_of_a_day_is_asked_about_before_it_is_written(session: Session, make: Factory) -> None:
+    """Tester (words): 张三今天0.0001个工 was written at once, ¥0.04."""
+    project = make.project()
+    make.worker("张三", 350)
+    asked = log(make, project, days="0.0001")
+    assert not asked.ok and asked.proposal is not None and "0.0001" in asked.text
+    assert entries(session) == []
+    assert log(make, project, days="0.0625").ok  # half an hour of an 8-hour day: a part of a day people log
+    assert log(make, project, days="0.0001", confirm=True, date=YESTERDAY.isoformat()).ok
+    assert [e.days for e in entries(session)] == [Decimal("0.0625"), Decimal("0.0001")]
