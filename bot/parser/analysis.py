@@ -94,11 +94,35 @@ _UNITS = "万亿元圆块角分整天工个号日点小钟"
 _CAPITAL_NUMERAL_RE = re.compile(rf"[{_CAPITALS}](?=[{_CAPITALS}{_UNITS}])|(?<=[{_CAPITALS}])[{_CAPITALS}]")
 
 
+# Yuan and jiao (and fen) said apart, as one amount: 一百二十块五毛, 3000元5角, 12块3毛4. 块 counts bricks too
+# (砖3000块5毛: 3000 bricks at 5 jiao each), so a 块 amount is read only right after a word of paying (花了, 付,
+# 借支, 一共...), and never when a price per piece follows.
+_YUAN_JIAO_RE = re.compile(
+    r"(?P<yuan>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?P<unit>[元圆块])"
+    r"(?P<jiao>\d|[零一二两三四五六七八九])[角毛](?:(?P<fen>\d|[零一二两三四五六七八九])分?)?"
+    r"(?!\s*(?:一|每|/)\s*(?:块|个|张|根|片|米|方|吨|袋|包|箱))"
+)
+
+
+_PAID_BEFORE_RE = re.compile(r"(?:花了?|付了?|用了?|共|计|借支?了?|给了?|收了?|收到|报销|价|钱|是|¥)\s*$")
+
+
+def _yuan_and_jiao(found: re.Match[str]) -> str:
+    if found["unit"] == "块" and not _PAID_BEFORE_RE.search(found.string[max(0, found.start() - 4) : found.start()]):
+        return found[0]
+    yuan, jiao = number(found["yuan"]), number(found["jiao"])
+    fen = number(found["fen"]) if found["fen"] else Decimal(0)
+    if yuan is None or jiao is None or fen is None or yuan != int(yuan):
+        return found[0]
+    return f"{decimal_text(yuan + jiao / 10 + fen / 100)}元"
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), financial numerals as plain ones, ideographic space and tabs as spaces,
-    trimmed."""
+    """NFKC (full-width → half-width), financial numerals as plain ones, yuan and jiao said apart as one amount,
+    ideographic space and tabs as spaces, trimmed."""
     plain = unicodedata.normalize("NFKC", text)
     plain = _CAPITAL_NUMERAL_RE.sub(lambda m: m[0].translate(_CAPITAL_DIGITS), plain)
+    plain = _YUAN_JIAO_RE.sub(_yuan_and_jiao, plain)
     return re.sub(r"\s+", " ", plain).strip()
 
 

@@ -354,3 +354,27 @@ def test_money_handed_to_a_worker_with_no_kind_said_is_asked_about_never_a_day(t
 def test_living_money_given_to_a_worker_is_an_advance() -> None:
     advance = {"worker": "张三", "amount": "500", "date": "2026-11-25"}
     assert _calls("给张三发了500生活费") == [("record_advance", advance)]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("张三借支500元5角", "500.5"),
+        ("张三借支一百二十块五毛", "120.5"),
+        ("张三借了300元5角2分", "300.52"),
+        ("张三借支80块5", None),  # 块5 alone: not read as jiao, asked about
+    ],
+)
+def test_yuan_and_jiao_said_apart_are_one_amount(text: str, amount: str | None) -> None:
+    """Tester (words): 一百二十块五毛 was asked about as 120 元, the 五毛 dropped; 500元5角 was "not one amount"."""
+    calls = _calls(text)
+    if amount is None:
+        assert calls == []
+    else:
+        assert calls == [("record_advance", {"worker": "张三", "amount": amount, "date": "2026-11-25"})]
+
+
+@pytest.mark.parametrize("text", ["买砖3000块5毛", "砖3000块5毛一块", "买砖3000块，5毛一块"])
+def test_bricks_counted_in_kuai_are_never_a_yuan_amount(text: str) -> None:
+    plan = _plan(text)
+    assert not any(c.args.get("amount") == "3000.5" for c in plan.calls)
