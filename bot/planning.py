@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
-from bot.router import TOO_LONG, Incoming, Router
+from bot.router import INTERNAL, TOO_LONG, Incoming, Router
 from storage.db import begin_write
 from tools.base import Call, Context, Result, Retry, execute, prepare
 from tools.sanitize import clean
+
+log = logging.getLogger(__name__)
 
 
 def plan_json(router: Router, text: str, *, user_id: int, project_code: str | None, today: date | None) -> str:
@@ -37,7 +40,11 @@ def plan_dict(
             return {"calls": [], "source": "none"}
         if len(text) > router.max_text:
             return {"calls": [], "source": "none", "question": ctx.t(TOO_LONG, limit=router.max_text)}
-        plan = router.plan(ctx, text)
+        try:
+            plan = router.plan(ctx, text)
+        except Exception:  # as the router answers it: nothing planned, a plain sentence, the trace in the log only
+            log.exception("planning a message failed")
+            return {"calls": [], "source": "none", "question": ctx.t(INTERNAL)}
         if plan.source == "command" and not plan.calls:
             out: dict[str, Any] = {"calls": [], "source": "command"}
             if plan.question:

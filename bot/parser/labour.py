@@ -13,6 +13,7 @@ from bot.parser.numbers import decimal_text
 from bot.parser.plan import Plan
 from bot.parser.words import (
     ADVANCE_RE,
+    EACH_RE,
     FIX_ALL_RE,
     FIX_NEW_RE,
     FIX_OLD_RE,
@@ -67,6 +68,9 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
             if any(workers[i].end <= s.begin < bounds[i] for s in an.spans):
                 return ask(an.asked("how_much_work", slot="days", who=workers[i].name))
             groups[i] = groups[i + 1]
+    if len(workers) > 1 and _TOTAL_RE.search(an.low) and not EACH_RE.search(an.low):
+        names = ("、" if an.language == "zh" else ", ").join(w.name for w in workers)
+        return ask(an.t("split_total", names=names))  # 一共3个工: whose share is what?
     calls: list[Call] = []
     said: list[str] = []
     if len(each_day) > 1:  # 张三18号到20号都是一天: one entry a day, shown before anything is written
@@ -105,6 +109,8 @@ def plan_labor(an: Analysis, quantities: list[Quantity] | None = None, *, correc
     return Plan(calls=calls, source="rules", confident=True)
 
 
+# Work said as a total for several workers (张三李四今天一共3个工): never the same figure for each.
+_TOTAL_RE = re.compile(r"一共|总共|共计|合计|加起来|(?<![a-z])(?:in total|total|altogether|together|combined)(?![a-z])")
 _EACH_DAY_RE = re.compile(
     r"都是|每天|天天|每日|各天|都(?=\s*(?:一|半|\d))|(?<![a-z])(?:each day|every day|daily)(?![a-z])"
 )

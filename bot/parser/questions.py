@@ -152,6 +152,11 @@ QUESTIONS = {
         "Was the money paid to the worker an advance or wages? Say “advance Mike 500” or “paid Mike 500 wages”; "
         "nothing was recorded.",
     ),
+    "split_total": Text(
+        "{names}一共的工怎么分？请每人写上，例如“张三1工 李四半天”，或“张三李四各1工”。这次没有记录。",
+        "How is the total split between {names}? Give each their own, e.g. “Mike 1 day, Tom half a day”, or “Mike "
+        "and Tom 1 day each”. Nothing was recorded.",
+    ),
     "reversal": Text(
         "这条像是要取消、作废或冲销一笔已有的记录，没有记新的。撤回刚记的一条：按它下面的 ↩️ 撤回 或发 /undo；"
         "改数字：发“更正 …”，例如“更正 张三 昨天 半天”。",

@@ -159,3 +159,19 @@ def test_a_member_switches_only_to_their_own_projects_in_the_terminal(
     assert "not one of your projects" in refused and "滨江路" not in refused and "RW" not in refused
     assert "SG3" in listed and "BJ" not in listed and "RW" not in listed
     assert "已切换到项目 SG3" in switched
+
+
+def test_parse_answers_in_its_contract_when_the_parser_fails(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parser defect is a plain "nothing planned", never a traceback on the terminal (tester words saw one)."""
+    from bot.router import Router
+
+    def broken(self: Router, ctx: object, text: str, *, project_code: str | None = None) -> object:
+        raise NameError("EACH_RE")
+
+    monkeypatch.setattr(Router, "plan", broken)
+    code, out = run(capsys, "parse", "张三李四今天一共3个工", "--json", "--project", "SG3", "--today", "2026-11-25")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["calls"] == [] and answer["source"] == "none" and "Traceback" not in out and "EACH_RE" not in out

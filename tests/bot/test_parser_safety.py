@@ -378,3 +378,18 @@ def test_yuan_and_jiao_said_apart_are_one_amount(text: str, amount: str | None) 
 def test_bricks_counted_in_kuai_are_never_a_yuan_amount(text: str) -> None:
     plan = _plan(text)
     assert not any(c.args.get("amount") == "3000.5" for c in plan.calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("张三李四今天一共3个工", "zh"),
+        ("张三李四今天一共2个工", "zh"),
+        ("Mike and Tom worked 2 days in total today", "en"),
+    ],
+)
+def test_work_said_as_a_total_for_several_workers_is_asked_how_to_split(text: str, language: str) -> None:
+    """Tester (words): 一共3个工 for two gave all three to 张三; 一共2个工 proposed two days each."""
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language=language)
+    assert plan.calls == [] and plan.question is not None
+    assert ("怎么分" in plan.question) if language == "zh" else ("split" in plan.question)
