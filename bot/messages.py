@@ -46,6 +46,7 @@ class Incoming:
     preferred: str | None = None  # the user's own setting where the channel has one (Telegram's language_code)
     action: str | None = None  # a pressed button's action ("yes:<token>", "no:<token>", "pick:<token>:<n>")
     language: Literal["zh", "en"] | None = None  # the chat's language when it has one: every reply uses it
+    bound: bool = False  # a group chat bound to project_code: nothing of another project is read or written there
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ class Router:
             now=now,
             chat_key=incoming.chat_key,
             message_ref=incoming.message_ref,
+            bound_project=incoming.project_code if incoming.bound else None,
         )
         project = self._project(session, incoming.project_code)
         if project is None and incoming.project_code is None:

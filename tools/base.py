@@ -96,6 +96,9 @@ class Context:
     chat_key: str | None = None  # where the message was written ("tg:<chat id>", "term:<user>")
     message_ref: str | None = None  # "<chat key>:<message id>": an edit of the message finds what it wrote
     confirmed_by: int | None = None  # the user who said yes to a proposal these calls come from
+    # A group chat bound to a project: only that project is read or written there (its other members may not be
+    # members of another project a sender belongs to); tools.resolve.project refuses any other.
+    bound_project: str | None = None
 
     def t(self, message: Text, **params: Any) -> str:
         return message.render(self.language, **params)

@@ -41,6 +41,8 @@ def list_projects(ctx: Context, args: ListProjects) -> Result:
     Use when the user asks which projects exist or which they belong to (我有哪些项目, my projects).
     """
     projects = resolve.visible_projects(ctx)
+    if ctx.bound_project:  # a group bound to a project: the others a sender belongs to are not named there
+        projects = [p for p in projects if p.code == ctx.bound_project]
     if not projects:
         return Result(ok=True, text=ctx.t(_NONE), data={"projects": []})
     roles = {} if ctx.user.is_admin else member_roles(session=ctx.session, user_id=ctx.user.id)

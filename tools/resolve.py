@@ -385,14 +385,38 @@ def _visible(ctx: Context) -> _Indexed[Project]:
 def project(ctx: Context, name: str | None) -> Project:
     """The project a name means, among those the user can see; else the chat's default."""
     remembered = memo(ctx.session)  # a message's tools ask again: answered once per transaction
-    key = ("project", ctx.user.id, ctx.user.is_admin, name, ctx.project_code)
+    key = ("project", ctx.user.id, ctx.user.is_admin, name, ctx.project_code, ctx.bound_project)
     if key not in remembered:
         remembered[key] = _project(ctx, name)
     found: Project = remembered[key]
     return found
 
 
+_NOT_HERE = Text(
+    "本群是项目 {code} 的群，这里只看和记 {code}；“{name}”的事请私聊我。",
+    "This group is for project {code}: only {code} is read or recorded here; for “{name}”, message me privately.",
+)
+_NOT_A_MEMBER_HERE = Text(
+    "本群是项目 {code} 的群，你不是 {code} 的成员，在这里看不到也记不了；请私聊我。",
+    "This group is for project {code} and you are not a member of {code}: nothing is read or recorded for you here. "
+    "Message me privately.",
+)
+
+
+def _bound_project(ctx: Context, code: str, name: str | None) -> Project:
+    """In a group bound to a project, that project and no other, and only for its members (nothing of another
+    project a sender belongs to is said or written where its members are not all members)."""
+    bound = project_by_code(session=ctx.session, code=code)
+    if bound is None or ctx.role_in(bound) is None:
+        raise ToolError(_NOT_A_MEMBER_HERE, code=code)
+    if name and _norm(name) not in {_norm(n) for n in project_names(bound.code, bound.name, bound.aliases)}:
+        raise ToolError(_NOT_HERE, code=bound.code, name=name[:40])
+    return bound
+
+
 def _project(ctx: Context, name: str | None) -> Project:
+    if ctx.bound_project:
+        return _bound_project(ctx, ctx.bound_project, name)
     if ctx.project_code and (not name or _norm(name) == _norm(ctx.project_code)):
         # The chat's default, or its code typed out: a unique code names one project, read once per message.
         default = project_by_code(session=ctx.session, code=ctx.project_code)

@@ -369,3 +369,50 @@ async def test_the_command_menu_has_the_team_commands_in_chinese_and_english(app
     assert team <= set(zh_menu) and set(zh_menu) == set(en_menu)
     assert zh_menu["invite"] == "邀请成员（经理、管理员）" and en_menu["invite"] == "Invite a member (managers, admins)"
     assert len(zh_menu) <= 100 and all(1 <= len(d) <= 256 for d in [*zh_menu.values(), *en_menu.values()])
+
+
+# -- a group bound to a project ------------------------------------------------------------------------
+
+
+async def test_a_group_bound_to_a_project_never_shows_or_writes_another_project(
+    app: Any, api: FakeTelegram, site: dict[str, Any], session: Session, make: Factory
+) -> None:
+    """Tester (tg, first run): a manager of BJ only, in the group bound to SG3, had BJ's members, budget, wages
+    and an undo of a private BJ cost posted into the group, and wrote a BJ cost from it."""
+    from storage.models import CostEntry
+
+    other = make.project(code="BJ", name="滨江路市政改造")
+    make.budget(other, "materials", 100000)
+    make.user("北京经理", project=other, role=Role.manager, telegram_id=4040)
+    bind(session, site["project"].id)
+    outsider = 4040
+
+    await deliver(app, message_update(1, "买水泥花了4321 BJ", user_id=outsider))  # privately: his own project
+    session.rollback()
+    assert session.scalar(select(func.count(CostEntry.id)).where(CostEntry.project_id == other.id)) == 1
+    private_replies = len(api.sent_texts())
+
+    said = [
+        "预算还剩多少 BJ",
+        "本月点工汇总 BJ",
+        "买钢筋花了999 BJ",
+        "预算还剩多少",
+        "撤回",
+        "我有哪些项目",
+        "/members",
+        "/members BJ",
+    ]
+    for offset, text in enumerate(said, start=2):
+        await deliver(app, message_update(offset, f"@{BOT_USERNAME} {text}", user_id=outsider, chat_id=GROUP))
+    in_group = api.sent_texts()[private_replies:]
+    assert len(in_group) == len(said)
+    for text in in_group:
+        assert "滨江路" not in text and "4321" not in text and "北京经理" not in text, text
+    assert "本群是项目 SG3" in in_group[0] and "私聊" in in_group[0]
+    session.rollback()
+    assert session.scalar(select(func.count(CostEntry.id)).where(CostEntry.project_id == other.id)) == 1  # none more
+    assert session.scalar(select(func.count(CostEntry.id)).where(CostEntry.amount == 999)) == 0
+
+    # the project's own members are answered in the group as before
+    await deliver(app, message_update(20, f"@{BOT_USERNAME} 预算还剩多少", user_id=MANAGER_TG, chat_id=GROUP))
+    assert "SG3" in api.sent_texts()[-1] and "预算" in api.sent_texts()[-1]

@@ -445,6 +445,7 @@ def _process(
             project_code=member.project_code,
             action=str(query.data or ""),
             language=member.chat_language,
+            bound=tg_chat.type != ChatType.PRIVATE and member.project_code is not None,
         )
         reply = services.router.handle(incoming, delivery, alerts_later=True)
         handled.routed = True
@@ -485,6 +486,7 @@ def _process(
         addressed=addressed,
         language=member.chat_language,
         preferred=member.language,
+        bound=group and member.project_code is not None,
     )
     delivery = InboxDelivery(
         update_id=update.update_id,
@@ -542,6 +544,8 @@ def _channel_command(
         if ctx.project_code is None:
             visible = resolve.visible_projects(ctx)
             ctx.project_code = visible[0].code if len(visible) == 1 else None
+        elif group and command != "project":  # /project rebinds: its own rules (bind_project)
+            ctx.bound_project = member.project_code
         if command == "project":
             reply, bound = bind_project(ctx, chat, " ".join(args))
             if bound:
