@@ -168,6 +168,7 @@ class Lexicon:
     _by_initials: dict[str, list[str]] = field(default_factory=dict, repr=False)  # zs → workers
     _party_re: dict[str, _Words | None] = field(default_factory=dict, repr=False)
     _party_by_word: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _party_short: dict[str, set[str]] = field(default_factory=dict, repr=False)  # the short forms among them
     _matcher: MatchIndex[str] = field(default_factory=lambda: MatchIndex(()), repr=False)
     _fold_sounds: list[str] = field(default_factory=list, repr=False)  # pinyin of each worker's each name
     _fold_owners: list[str] = field(default_factory=list, repr=False)  # the worker (stored name) of each
@@ -235,6 +236,7 @@ class Lexicon:
         taken = set(self._worker_by_word) | set(ITEM_WORDS) | set(CATEGORY_WORDS)
         for code, candidates in self.parties.items():
             words = {_squash(fold(w)): c.item for c in candidates for w in c.names}
+            named = set(words)  # full names and aliases; the rest added below are short forms
             short: dict[str, list[str]] = {}
             for c in candidates:
                 for word in short_forms(c.item):
@@ -252,6 +254,7 @@ class Lexicon:
                 if len(set(items)) == 1 and full not in words and full not in taken:
                     words[full] = items[0]
             self._party_by_word[code] = words
+            self._party_short[code] = set(words) - named
             self._party_re[code] = _alternation(words)
         for code, own in self.lines.items():
             self._line_re[code] = _alternation(own)
@@ -314,7 +317,14 @@ class Lexicon:
         if pattern is None:
             return []
         words = self._party_by_word[project or ""]
-        return [Hit(words[_squash(m[0])], m.start(), m.end(), m[0]) for m in pattern.finditer(text)]
+        short = self._party_short.get(project or "", set())
+        hits = []
+        for m in pattern.finditer(text):
+            word, name = _squash(m[0]), words[_squash(m[0])]
+            if word in short and _another_firm(text, m.end(), name):
+                continue  # 宏达钢材 is not 宏达挖掘机台班: a firm named like a known one is not taken for it
+            hits.append(Hit(name, m.start(), m.end(), m[0]))
+        return hits
 
     def party_kind(self, project: str | None, name: str) -> str | None:
         return self.party_kinds.get((project or "", name))
@@ -453,6 +463,14 @@ _COMMON_EN = frozenset(
         "global",
     ]
 )
+
+
+def _another_firm(text: str, end: int, name: str) -> bool:
+    """Whether a short form ending at `end` goes on with an item word its party's full name does not have (宏达 +
+    钢材 in 付宏达钢材30万, the party being 宏达挖掘机台班): then it names another firm. A category word after it
+    (付宏达机械费) says what the money is for, not whose name it is."""
+    found = ITEM_RE.match(text[end : end + 8]) if ITEM_RE is not None else None
+    return found is not None and found[0] not in fold(name)
 
 
 def short_forms(name: str) -> list[str]:

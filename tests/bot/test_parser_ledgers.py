@@ -225,3 +225,17 @@ def test_found_by_independent_testers_new_worker_name_multiplication_pinyin_and_
 )
 def test_a_counterparty_is_added_in_words(text: str, args: dict[str, Any]) -> None:
     assert _plan(text)[0] == [("add_counterparty", args)]
+
+
+@pytest.mark.parametrize("text", ["付宏达钢材30万", "宏达钢材付了30万", "给华新钢筋转了5万"])
+def test_a_firm_named_like_a_known_one_with_another_trade_is_not_taken_for_it(text: str) -> None:
+    """Tester (tg, first run): 付宏达钢材30万 was paid to 宏达挖掘机台班 and offered as a 机械费 cost."""
+    calls, _confirm, _question = _plan(text)
+    assert all(args.get("counterparty") not in ("宏达挖掘机台班", "华新水泥") for _tool, args in calls)
+    assert all(args.get("category") != "machinery" for _tool, args in calls)
+
+
+@pytest.mark.parametrize(("text", "party"), [("付宏达机械费2万", "宏达挖掘机台班"), ("付了华新水泥8万", "华新水泥")])
+def test_a_known_firm_with_what_the_money_is_for_is_still_that_firm(text: str, party: str) -> None:
+    calls, _confirm, _question = _plan(text)
+    assert [args.get("counterparty") for _tool, args in calls] == [party]
