@@ -324,6 +324,22 @@ def record_many(
     return crossings
 
 
+def baseline(session: Any, today: date) -> int:
+    """Every project's standing conditions recorded as known, announcing none (after the demo is loaded: its
+    history already stands past lines, and the first write must not list them all at once); the morning digest
+    still reports each as new. How many conditions were recorded."""
+    from storage.db import begin_write
+
+    projects = list(session.scalars(select(Project).order_by(Project.id)))
+    if not projects:
+        return 0
+    begin_write(session)
+    found = conditions_of(session, projects, today)
+    record_many(session, today, found, digest=False)
+    session.commit()
+    return sum(len(conditions) for conditions in found.values())
+
+
 # -- immediate alerts ---------------------------------------------------------------------------------
 
 IMMEDIATE = ("budget:", "forecast:", "late:", "cash:")  # what is worth a message at once (risks wait for the digest)

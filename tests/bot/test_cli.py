@@ -175,3 +175,27 @@ def test_parse_answers_in_its_contract_when_the_parser_fails(
     assert code == 0
     answer = json.loads(out)
     assert answer["calls"] == [] and answer["source"] == "none" and "Traceback" not in out and "EACH_RE" not in out
+
+
+def test_the_demo_s_standing_overruns_are_known_so_the_first_write_sends_no_flood_of_alerts(
+    cli_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tester (tg): the first labour entry after loading the demo sent one alert listing every standing condition.
+    The demo's conditions are recorded as known when it loads; the morning digest still lists them."""
+    from storage.models import AlertState, Notification
+
+    main(["demo", "--today", "2026-11-25"])
+    capsys.readouterr()
+    engine = make_engine(cli_env)
+    try:
+        with engine.connect() as connection:
+            assert (connection.scalar(select(func.count(AlertState.id))) or 0) > 5
+        monkeypatch.setattr("sys.stdin", io.StringIO("李四今天上午半天\n"))
+        run(capsys, "chat", "--user", "小李", "--project", "SG3", "--today", "2026-11-25")
+        with engine.connect() as connection:
+            alerts = connection.scalar(select(func.count(Notification.id)).where(Notification.kind == "alert"))
+        assert alerts == 0
+    finally:
+        engine.dispose()
+    code, out = run(capsys, "alerts", "run", "--today", "2026-11-25")
+    assert code == 0 and "104.0%" in out  # the digest still says them
