@@ -157,6 +157,12 @@ QUESTIONS = {
         "How is the total split between {names}? Give each their own, e.g. “Mike 1 day, Tom half a day”, or “Mike "
         "and Tom 1 day each”. Nothing was recorded.",
     ),
+    "money_back": Text(
+        "这条是退款或还款（钱回来了），不是新的支出或借支，没有记录。"
+        "请撤回或更正原来那笔：按它下面的 ↩️ 撤回、发 /undo，或发“更正 …”。",
+        "That reads as money coming back (a refund or a repayment), not a new cost or advance, so nothing was "
+        "recorded. Undo or correct the entry it pays back: ↩️ Undo under it, /undo, or a correction.",
+    ),
     "reversal": Text(
         "这条像是要取消、作废或冲销一笔已有的记录，没有记新的。撤回刚记的一条：按它下面的 ↩️ 撤回 或发 /undo；"
         "改数字：发“更正 …”，例如“更正 张三 昨天 半天”。",

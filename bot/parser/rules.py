@@ -33,6 +33,7 @@ from bot.parser.words import (
     FUND_OUT_RE,
     HEDGE_RE,
     LIST_RE,
+    MONEY_BACK_RE,
     MONEY_WORD_RE,
     NEGATION_RE,
     ORDINAL_RE,
@@ -208,6 +209,8 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
 def parse_clause(an: Analysis) -> Plan:
     """The plan for one action: a write, a question about it, or a read."""
     low = an.low
+    if MONEY_BACK_RE.search(low) and not QUERY_RE.search(low):
+        return ask(an.t("money_back"))  # a refund or a repayment: money in, never a new cost or advance of it
     if REVERSAL_RE.search(low) and not QUERY_RE.search(low):
         return ask(an.t("reversal"))  # taking an entry back is never a new entry of its figure
     managed = manage_plan(an)

@@ -40,7 +40,13 @@ REVERSAL_RE = _re(
     r"取消|作废|冲销|冲红|红冲|冲账|冲正|冲掉|撤账|删掉|删除|删了|删去|去掉(?:这|那|上)|不要(?:这|那)笔|退(?:掉|货)"
     r"|退(?=[^\d,.!?;，。！？；]{1,8}\d)"
     r"|(?<![a-z])(?:cancel(?:led|ed|s)?|void(?:ed|s)?|revers(?:e|ed|al|ing)|delete[ds]?|deleting|write[- ]?off"
-    r"|written off|remove (?:the|that|this|my) (?:entry|record|cost|payment|advance|receipt|day|expense))(?![a-z])"
+    r"|written off|remove (?:the|that|this|my) (?:entry|record|cost|payment|advance|receipt|day|expense)"
+    r"|back(?:ed)? out|take back|took back|roll(?:ed)? back|rollback)(?![a-z])"
+)
+# Money coming back (a supplier's refund, a worker repaying an advance): never a new cost, advance or payment out.
+MONEY_BACK_RE = _re(
+    r"返还|返款|返钱|返现|返利|退还|退款|退钱|退回|还借支|还借款|还了|还钱|还款|归还|还清|还回"
+    r"|(?<![a-z])(?:refund(?:ed|s)?|repaid|repay(?:s|ment)?|paid back|pays? back|returned|reimburs\w*|rebate)(?![a-z])"
 )
 LIST_RE = _re(
     r"(哪些|几个|什么|所有|全部|我的)项目|项目(列表|清单|有哪些)"
@@ -133,7 +139,9 @@ FUND_OUT_RE = _re(
     r"|(?:付|支付|转|打|汇)[^,.!?给]{0,10}?(?:\d|[万千百]|款|钱)[^,.!?给]{0,8}给"
     r"|(?<![a-z])(paid|pay|transfer|transferred|sent|send|wire|wired)(?![a-z]).*(?<![a-z])to(?![a-z])"
 )
-ADVANCE_RE = _re(r"借支|预支|借了|借钱|借给|生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed")
+ADVANCE_RE = _re(
+    r"借支|预支|预付|先支|借了|借钱|借给|生活费|借(?=\s*\d|\s*[零一二两三四五六七八九十百千])|advance|borrowed"
+)
 SETTLE_RE = _re(
     r"结算|结清|结了|结账|[发付结开打转](了|过)?.{0,6}(工资|工钱)"
     r"|(工资|工钱).{0,3}(已经|已)?[发付结开打转]了?(?!多少)|settle"

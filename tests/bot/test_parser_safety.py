@@ -393,3 +393,29 @@ def test_work_said_as_a_total_for_several_workers_is_asked_how_to_split(text: st
     plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language=language)
     assert plan.calls == [] and plan.question is not None
     assert ("怎么分" in plan.question) if language == "zh" else ("split" in plan.question)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("供应商返还钢筋款8000", "zh"),
+        ("宏达返还多收的台班费5000", "zh"),
+        ("联塑管业返款3000", "zh"),
+        ("钢筋款8000退回", "zh"),
+        ("张三还借支500", "zh"),
+        ("张三还了500", "zh"),
+        ("supplier refunded 8000 for rebar", "en"),
+        ("Mike repaid 200", "en"),
+        ("Back out the steel cost", "en"),
+    ],
+)
+def test_money_coming_back_is_never_a_new_cost_or_advance(text: str, language: str) -> None:
+    """Retester: 供应商返还钢筋款8000 was booked as a new 8,000 cost paid out; 张三还借支500 as a new advance."""
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language=language)
+    assert plan.calls == [] and plan.slot is None and plan.question is not None and "/undo" in plan.question
+
+
+def test_wages_paid_ahead_are_an_advance() -> None:
+    """Retester: 王五工资预付1500 was written as a settlement."""
+    advance = {"worker": "王五", "amount": "1500", "date": "2026-11-25"}
+    assert _calls("王五工资预付1500") == [("record_advance", advance)]
