@@ -148,9 +148,10 @@ QUESTIONS = {
         "Note: not filtered by “{words}”: this report cannot be split that way.",
     ),
     "paid_worker": Text(
-        "给工人的这笔钱是借支还是结工资？请说“张三借支500”或“给张三结工资500”，这次没有记录。",
-        "Was the money paid to the worker an advance or wages? Say “advance Mike 500” or “paid Mike 500 wages”; "
-        "nothing was recorded.",
+        "和工人有关的这笔钱是什么？借支请说“张三借支500”，结工资请说“给张三结工资500”；罚款、扣款、红包这类暂不能记。"
+        "这次没有记录。",
+        "What is the worker's money? An advance: “advance Mike 500”; wages: “paid Mike 500 wages”. Fines, deductions "
+        "and bonuses cannot be recorded yet. Nothing was recorded.",
     ),
     "split_total": Text(
         "{names}一共的工怎么分？请每人写上，例如“张三1工 李四半天”，或“张三李四各1工”。这次没有记录。",

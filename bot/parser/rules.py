@@ -85,8 +85,8 @@ def write_plan(an: Analysis) -> Plan | None:
             return plan_payment(an, "record_advance")
         if SETTLE_RE.search(low):
             return plan_payment(an, "settle_wages")
-        if an.amounts and PAID_WORKER_RE.search(low) and not an.quantities:
-            return ask(an.t("paid_worker"))  # never read as a day of work: which money was it?
+        if an.amounts and not an.quantities and (PAID_WORKER_RE.search(low) or an.rate is None):
+            return ask(an.t("paid_worker"))  # money next to a worker, no work said: never read as a day of work
     money_in, money_out = bool(FUND_IN_RE.search(low)), bool(FUND_OUT_RE.search(low)) and not has_workers
     if not money_in and not has_workers and pays_party(an):
         return plan_fund(an, "out")  # 付宏达30万: a payment against what is owed to them, never a new cost

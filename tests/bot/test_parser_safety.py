@@ -419,3 +419,12 @@ def test_wages_paid_ahead_are_an_advance() -> None:
     """Retester: 王五工资预付1500 was written as a settlement."""
     advance = {"worker": "王五", "amount": "1500", "date": "2026-11-25"}
     assert _calls("王五工资预付1500") == [("record_advance", advance)]
+
+
+@pytest.mark.parametrize(
+    "text", ["张三红包200", "张三罚款200", "扣王五100块，迟到", "张三拿了800块钱", "张三过节费300"]
+)
+def test_money_next_to_a_worker_with_no_work_said_is_never_asked_as_a_day(text: str) -> None:
+    """Retester: these were asked "张三干了多少？", a question whose answer would have logged a day."""
+    plan = _plan(text)
+    assert plan.calls == [] and plan.slot is None and plan.question is not None and "借支" in plan.question
