@@ -114,6 +114,10 @@ _OVERTIME_ONLY = Text(
 _ONLY_OVERTIME = Text("是只记加班吗？", "Only the overtime?")
 _LONG_DAY = Text("{worker} {day} 一天干了 {hours} 小时", "{worker} works {hours} h on {day}")
 _TINY_DAY = Text("{worker} {day} 只记 {days} 工，这么少", "{worker} on {day}: only {days} of a day")
+_ODD_PIECE_PRICE = Text(
+    "{item}这次单价 {price}，这个项目以前是 {usual}", "{item} at {price} a unit; this project paid {usual} before"
+)
+_AT_THAT_PRICE = Text("按 {price} 记吗？", "Record it at {price}?")
 SMALLEST_PART_OF_A_DAY = Fraction(1, 16)  # half an hour of an 8-hour day: less is asked about
 IS_IT_SO = Text("是这么多吗？", "Is that right?")
 _ODD_RATE = Text(
@@ -354,6 +358,12 @@ def log_piece_work(ctx: Context, args: LogPieceWork) -> Result:
     amount = resolve.money((args.quantity * price).quantize(Decimal("0.01")))
     if amount != args.quantity * price:
         raise ToolError(_PLACES, field="amount", value=str(args.quantity * price))
+    # 每平9000 where 贴砖 was paid 35 a 平 before: a slip, or pay set without a manager; asked before it is written.
+    before = q.last_piece_price(session=ctx.session, project_id=project.id, item=args.item, unit=args.unit)
+    if before is not None and far_apart(price, before, RATE_FACTOR):
+        doubts = Doubts()
+        doubts.add(_ODD_PIECE_PRICE, _AT_THAT_PRICE, item=args.item, price=yuan(price), usual=yuan(before))
+        doubts.confirm_or_raise(args.confirm)
     session = ctx.session
     lock(session, f"worker-day:{worker.id}:{day.isoformat()}")
     _labour_line_control(ctx, project, args.confirm, amount)

@@ -386,3 +386,14 @@ def dates_logged_of(*, session: Session, project_ids: Collection[int], start: da
     for pid, day in session.execute(query):
         logged[pid].add(day)
     return logged
+
+
+def last_piece_price(*, session: Session, project_id: int, item: str, unit: str | None) -> Decimal | None:
+    """The unit price of the project's latest piece-work entry for an item (and unit), None when there is none."""
+    query = select(LaborEntry.unit_price).where(
+        LaborEntry.project_id == project_id, LaborEntry.kind == "piece", LaborEntry.item == item
+    )
+    if unit:
+        query = query.where(LaborEntry.unit == unit)
+    price = session.scalar(query.order_by(LaborEntry.work_date.desc(), LaborEntry.id.desc()).limit(1))
+    return None if price is None else Decimal(price)

@@ -895,3 +895,25 @@ def test_a_sliver_of_a_day_is_asked_about_before_it_is_written(session: Session,
     assert log(make, project, days="0.0625").ok  # half an hour of an 8-hour day: a part of a day people log
     assert log(make, project, days="0.0001", confirm=True, date=YESTERDAY.isoformat()).ok
     assert [e.days for e in entries(session)] == [Decimal("0.0625"), Decimal("0.0001")]
+
+
+def test_a_piece_price_far_from_the_projects_last_for_the_item_is_asked_about(session: Session, make: Factory) -> None:
+    """Retester: 张三 包工 贴砖 1平 每平9000 was written at once (贴砖 had been 35 a 平)."""
+    project = make.project()
+    make.worker("张三", 350)
+
+    def piece(price: str, confirm: bool = False) -> Any:
+        args = {"project": project.code, "worker": "张三", "item": "贴砖", "quantity": "1", "unit": "平"}
+        return run_tool(make.ctx(project=project), "log_piece_work", {**args, "unit_price": price, "confirm": confirm})
+
+    assert piece("35").ok  # the first price of an item: nothing to compare with
+    asked = piece("9000")
+    assert not asked.ok and asked.proposal is not None and "35" in asked.text and "9,000" in asked.text
+    assert piece("40").ok  # near the last price: written at once
+    assert piece("9000", confirm=True).ok
+    session.rollback()
+    assert [e.amount for e in session.scalars(select(LaborEntry).order_by(LaborEntry.id))] == [
+        Decimal("35.00"),
+        Decimal("40.00"),
+        Decimal("9000.00"),
+    ]
