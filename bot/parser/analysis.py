@@ -463,9 +463,18 @@ class Analysis:
         for hit in (*find_items(leftover), *find_categories(leftover)):  # 水泥, 材料: known words, not names
             if hit.end - hit.begin > 1:
                 leftover = leftover[: hit.begin] + " " * (hit.end - hit.begin) + leftover[hit.end :]
+        taken: list[tuple[int, int]] = []
+        # A name typed in pinyin as one word (zhangsan) or as its syllables (Zhao Liu, Li Si): a dictionary look-up
+        # of the whole spelling, never a fuzzy one, so English words next to each other stay words.
+        for m in re.finditer(r"(?<![a-z])(?=([a-z]{2,6}) ([a-z]{2,6})(?![a-z]))", leftover):
+            named = self.lexicon.pinyin_worker(m[1] + m[2])
+            end = m.start() + len(m[1]) + 1 + len(m[2])
+            if named is not None and not any(b < end and m.start() < e for b, e in taken):
+                found.append(Worker(named, m.start(), end))
+                taken.append((m.start(), end))
         for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
             named = self.lexicon.pinyin_worker(m[0])
-            if named is not None:
+            if named is not None and not any(b < m.end() and m.start() < e for b, e in taken):
                 found.append(Worker(named, m.start(), m.end()))
         for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
             chunk = m[0]

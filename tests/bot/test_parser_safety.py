@@ -428,3 +428,17 @@ def test_money_next_to_a_worker_with_no_work_said_is_never_asked_as_a_day(text: 
     """Retester: these were asked "张三干了多少？", a question whose answer would have logged a day."""
     plan = _plan(text)
     assert plan.calls == [] and plan.slot is None and plan.question is not None and "借支" in plan.question
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "worker"),
+    [
+        ("Paid wages 1500 to Zhao Liu", "settle_wages", "赵六"),
+        ("Paid Li Si 1000 advance", "record_advance", "李四"),
+        ("Li Si worked one day today", "log_labor", "李四"),
+    ],
+)
+def test_a_name_typed_in_pinyin_syllables_is_the_worker(text: str, tool: str, worker: str) -> None:
+    """Retester: "Paid wages 1500 to Zhao Liu" paid a new supplier called Zhao Liu; "Li Si" was "which worker?"."""
+    plan = parse_text(text, LEX, today=TODAY, project_code="SG3", language="en")
+    assert [(c.tool, c.args["worker"]) for c in plan.calls] == [(tool, worker)]
