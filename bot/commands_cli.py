@@ -154,10 +154,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         sessions = make_session_factory(engine)
         loaded = demo(engine, sessions, today)
         if loaded:
-            from tools.alerts import baseline
+            from bot.app import demo_alerts_known
 
-            with sessions() as session:
-                baseline(session, today)  # the demo's standing overruns are known: no first-write flood of alerts
+            demo_alerts_known(sessions, today)
     finally:
         engine.dispose()
     if loaded:

@@ -26,9 +26,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from storage.db import begin_write
 from storage.locks import lock
 from storage.models import AlertState, Chat, Membership, Project, Role, User
 from storage.queries import outbox as oq
+from storage.queries.projects import by_code as project_by_code
 from storage.queries.rows import insert_ignore_many
 from tools.base import Context, Result, Text, read_in_transaction
 from tools.categories import CATEGORIES, category_label
@@ -140,7 +142,7 @@ def _cash(ctx: Context, result: Result) -> list[Condition]:
     from storage.queries.funds import keeps_cash
     from tools.funds import warning_texts
 
-    project = ctx.session.scalar(select(Project).where(Project.code == result.data["project"]))
+    project = project_by_code(session=ctx.session, code=result.data["project"])
     if project is None or not keeps_cash(session=ctx.session, project_id=project.id):
         return []  # a project that keeps no cash book has no balance to warn about
     return [Condition(f"cash:{code}", "cash", text) for code, text in warning_texts(result.data)]
@@ -328,8 +330,6 @@ def baseline(session: Any, today: date) -> int:
     """Every project's standing conditions recorded as known, announcing none (after the demo is loaded: its
     history already stands past lines, and the first write must not list them all at once); the morning digest
     still reports each as new. How many conditions were recorded."""
-    from storage.db import begin_write
-
     projects = list(session.scalars(select(Project).order_by(Project.id)))
     if not projects:
         return 0

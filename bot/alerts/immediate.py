@@ -20,6 +20,7 @@ from bot.messages import Moved
 from storage.db import begin_write
 from storage.models import AlertCheck, Project, User
 from storage.queries import alert_checks as checks
+from storage.queries.projects import by_code as project_by_code
 from tools.alerts import announce as announce_project
 from tools.base import ATTEMPTS, Context, Retry
 
@@ -37,12 +38,12 @@ def keep(session: Session, moved: Moved | None) -> Moved | None:
         return None
     ids = []
     for code, sections in moved.sections.items():
-        project_id = session.scalar(select(Project.id).where(Project.code == code))
-        if project_id is not None:
+        project = project_by_code(session=session, code=code)
+        if project is not None:
             ids.append(
                 checks.keep(
                     session=session,
-                    project_id=project_id,
+                    project_id=project.id,
                     sections=sections,
                     user_id=moved.user_id,
                     day=moved.today,
@@ -117,7 +118,7 @@ def announce(sessions: sessionmaker[Session], moved: Moved) -> int:
 
 def _project(ctx: Context, code: str, sections: frozenset[str]) -> int:
     """One project's check, in a savepoint: a check that fails is logged and costs no other project's alerts."""
-    project = ctx.session.scalar(select(Project).where(Project.code == code))
+    project = project_by_code(session=ctx.session, code=code)
     if project is None:
         return 0
     savepoint = ctx.session.begin_nested()

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.router import Incoming, Reply, Router
 from storage.db import begin_write
-from storage.models import LOCAL_ADMIN, Membership, Project, User, utcnow
+from storage.models import LOCAL_ADMIN, Project, User, utcnow
 from storage.queries.rows import insert_ignore
+from tools.base import Context
+from tools.resolve import visible_projects
 
 _PROJECT_COMMAND = re.compile(r"^\s*/project(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE)
 BANNER = (
@@ -69,10 +71,7 @@ def _switch_project(router: Router, user: User, code: str | None, current: str |
     """`/project CODE` sets this terminal chat's default project, as it binds a Telegram chat: one of the projects
     the acting member may see (a foreman of SG3 is not "switched" to BJ, nor told which other projects exist)."""
     with router.sessions() as session:
-        visible = select(Project).order_by(Project.code)
-        if not user.is_admin:
-            visible = visible.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == user.id)
-        projects = list(session.scalars(visible))
+        projects = visible_projects(Context(session=session, user=user))
         known = "、".join(p.code for p in projects) or "-"
         if not code:
             return current, f"当前项目 / current project: {current or '-'}；可选 / yours: {known}"

@@ -117,6 +117,10 @@ def _yuan_and_jiao(found: re.Match[str]) -> str:
     return f"{decimal_text(yuan + jiao / 10 + fen / 100)}元"
 
 
+def _overlaps(spans: list[tuple[int, int]], begin: int, end: int) -> bool:
+    return any(b < end and begin < e for b, e in spans)
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), financial numerals as plain ones, yuan and jiao said apart as one amount,
     ideographic space and tabs as spaces, trimmed."""
@@ -469,12 +473,12 @@ class Analysis:
         for m in re.finditer(r"(?<![a-z])(?=([a-z]{2,6}) ([a-z]{2,6})(?![a-z]))", leftover):
             named = self.lexicon.pinyin_worker(m[1] + m[2])
             end = m.start() + len(m[1]) + 1 + len(m[2])
-            if named is not None and not any(b < end and m.start() < e for b, e in taken):
+            if named is not None and not _overlaps(taken, m.start(), end):
                 found.append(Worker(named, m.start(), end))
                 taken.append((m.start(), end))
         for m in re.finditer(r"[a-z]{4,}", leftover):  # a name typed in pinyin: zhangsan
             named = self.lexicon.pinyin_worker(m[0])
-            if named is not None and not any(b < m.end() and m.start() < e for b, e in taken):
+            if named is not None and not _overlaps(taken, m.start(), m.end()):
                 found.append(Worker(named, m.start(), m.end()))
         for m in re.finditer(r"[\u4e00-\u9fff]+", leftover):
             chunk = m[0]

@@ -209,15 +209,16 @@ def parse_text(text: str, lexicon: Lexicon, *, today: date, project_code: str | 
 def parse_clause(an: Analysis) -> Plan:
     """The plan for one action: a write, a question about it, or a read."""
     low = an.low
-    if MONEY_BACK_RE.search(low) and not QUERY_RE.search(low):
+    asking = QUERY_RE.search(low) is not None
+    if MONEY_BACK_RE.search(low) and not asking:
         return ask(an.t("money_back"))  # a refund or a repayment: money in, never a new cost or advance of it
-    if REVERSAL_RE.search(low) and not QUERY_RE.search(low):
+    if REVERSAL_RE.search(low) and not asking:
         return ask(an.t("reversal"))  # taking an entry back is never a new entry of its figure
     managed = manage_plan(an)
     if managed is not None:
         return managed
     pending: Plan | None = None
-    if not QUERY_RE.search(low):
+    if not asking:
         if an.negative:  # -5000, 借支-300: a refund? a mistake? Never read as positive
             return ask(an.t("sign", figure=an.negative))
         plan = write_plan(an)

@@ -43,7 +43,7 @@ _IDENTITY = (
 )
 
 
-def identity(*, session: Session, telegram_id: int, telegram_chat_id: int) -> Row[Any] | None:
+def identity(*, session: Session, telegram_id: int, telegram_chat_id: int) -> Row[*tuple[Any, ...]] | None:
     """The user, chat and bound project of a Telegram sender in a chat, None when either is not known yet."""
     return session.execute(_IDENTITY, {"telegram_id": telegram_id, "telegram_chat_id": telegram_chat_id}).first()
 

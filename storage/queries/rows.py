@@ -29,14 +29,17 @@ def insert_ignore_key(session: Session, table: Any, values: dict[str, Any]) -> A
 def _insert_ignore_returning(dialect: str, table: Any) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING RETURNING the key, built once per table: the values are bound per call (a
     message's inbox, reply and memory rows go through here, so no statement is rebuilt on the hot path)."""
-    statement: Insert
+    return _insert_ignore(dialect, table).returning(next(iter(table.primary_key.columns)))
+
+
+@functools.cache
+def _insert_ignore(dialect: str, table: Any) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING for a table in the dialect's words, built once."""
     if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
-    return statement.returning(next(iter(table.primary_key.columns)))
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(dialect)  # pragma: no cover - only SQLite and PostgreSQL are supported
 
 
 def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]], *, returning: Any = None) -> list[Any]:
@@ -44,14 +47,7 @@ def insert_ignore_many(session: Session, table: Any, rows: list[dict[str, Any]],
     column), its values for the rows this call inserted."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    statement: Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
+    statement = _insert_ignore(session.get_bind().dialect.name, table)
     if returning is None:
         session.execute(statement, rows)
         return []

@@ -40,6 +40,6 @@ class InboxQueue(asyncio.Queue[Any]):
             except Exception:
                 log.exception("update %s could not be stored; Telegram is told to send it again", item.update_id)
                 raise
-            if getattr(stored, "ready", False):
+            if stored.ready:
                 self.fresh[item.update_id] = time.monotonic()
         await super().put(item)

@@ -139,9 +139,6 @@ class Stored:
     stored: bool
     ready: bool
 
-    def __bool__(self) -> bool:
-        return self.stored
-
 
 def store_update(services: Services, update: Update) -> Stored:
     """Keep an update in the inbox (before Telegram is told it arrived), leased to this process. In the same

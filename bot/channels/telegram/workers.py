@@ -115,15 +115,16 @@ class ChatWorkers:
         in_order = time.monotonic() - since < ORDER_WAIT  # an earlier update stuck elsewhere does not block forever
         stored_at = self.fresh.pop(update.update_id, None)
         leased = stored_at is not None and time.monotonic() - stored_at < FRESH_FOR
-        helpers = [self._typing(update), asyncio.create_task(self._keep_lease(update.update_id)) if leased else None]
+        helpers = [self._typing(update)]
+        if leased:
+            helpers.append(asyncio.create_task(self._keep_lease(update.update_id)))
         try:
             handled = await asyncio.to_thread(
                 process_update, self.services, update, self.bot.username, document, in_order=in_order, leased=leased
             )
         finally:
-            for helper in helpers:
-                if helper is not None:
-                    helper.cancel()
+            for helper in filter(None, helpers):
+                helper.cancel()
         if handled.callback_id is not None:
             try:
                 await self.bot.answer_callback_query(
